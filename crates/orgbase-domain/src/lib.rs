@@ -1,0 +1,29 @@
+//! orgbase's storage-agnostic core.
+//!
+//! Everything here is plain Rust: no diesel, no actix, no async runtime.
+//!
+//! - [`organization`]: the organization record, its create and patch inputs, and the rules
+//!   that turn one into the other.
+//! - [`attributes`]: reading untrusted attribute objects (from JSON:API bodies, imports) into
+//!   those inputs, reporting every failing field at once.
+//! - [`query`]: the storage-agnostic list query (filters, sorts, page).
+//! - [`store`]: the storage trait every backend implements.
+//! - [`error`]: the one error type the trait and the rules return.
+//! - [`service`]: operations composed from store calls (slug and copy-name retries).
+
+pub mod attributes;
+pub mod error;
+pub mod ids;
+pub mod name;
+pub mod organization;
+pub mod query;
+pub mod service;
+pub mod slug;
+pub mod store;
+pub mod time;
+
+pub use error::{Constraint, Error, FieldError, Result, ValidationErrors};
+pub use ids::OrganizationId;
+pub use organization::{NewOrganization, Organization, OrganizationPatch, Status};
+pub use query::{ArchivedFilter, ListQuery, Page, PageRequest, SortDirection, SortField, SortKey};
+pub use store::Store;

@@ -1,0 +1,244 @@
+//! The organization record and the two inputs that change it.
+//!
+//! [`NewOrganization`] and [`OrganizationPatch`] hold already-validated values (see
+//! [`crate::attributes`]); turning them into an [`Organization`] happens here, once, so every
+//! backend stores exactly the same record.
+
+use serde_json::{Map, Value};
+
+use crate::error::{ValidationErrors, pointer_token};
+use crate::ids::OrganizationId;
+use crate::name::name_key;
+use crate::slug::Slug;
+use crate::time::Timestamp;
+
+/// `active` or `inactive`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Status {
+    #[default]
+    Active,
+    Inactive,
+}
+
+impl Status {
+    pub const ALL: [Status; 2] = [Status::Active, Status::Inactive];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Inactive => "inactive",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// One organization, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Organization {
+    pub id: OrganizationId,
+    pub name: String,
+    pub organization_type: Option<String>,
+    pub status: Status,
+    pub description: Option<String>,
+    pub website: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub country: Option<String>,
+    pub industry: Option<String>,
+    pub company_size: Option<i64>,
+    /// Lower-case hostnames; the first is the primary domain.
+    pub domains: Vec<String>,
+    pub lists: Vec<String>,
+    pub metadata: Option<Map<String, Value>>,
+    pub slug: String,
+    pub created_from: String,
+    pub last_contact_at: Option<Timestamp>,
+    pub archived_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl Organization {
+    /// The normalised name under the unique index.
+    pub fn name_key(&self) -> String {
+        name_key(&self.name)
+    }
+}
+
+/// The writable attributes every input shares.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Details {
+    pub organization_type: Option<String>,
+    pub status: Status,
+    pub description: Option<String>,
+    pub website: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub country: Option<String>,
+    pub industry: Option<String>,
+    pub company_size: Option<i64>,
+    pub domains: Vec<String>,
+    pub lists: Vec<String>,
+    pub metadata: Option<Map<String, Value>>,
+    pub last_contact_at: Option<Timestamp>,
+    pub archived_at: Option<Timestamp>,
+}
+
+/// A validated create request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOrganization {
+    /// A client-generated id, if the client sent one.
+    pub id: Option<OrganizationId>,
+    /// Trimmed, 1–255 characters.
+    pub name: String,
+    /// The client's slug; `None` derives one from the name.
+    pub slug: Option<Slug>,
+    pub details: Details,
+    /// `api` unless the client or the importer says otherwise.
+    pub created_from: String,
+    /// Back-filled history; `None` means now.
+    pub created_at: Option<Timestamp>,
+    pub updated_at: Option<Timestamp>,
+}
+
+impl NewOrganization {
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            id: None,
+            name: name.into(),
+            slug: None,
+            details: Details::default(),
+            created_from: "api".to_owned(),
+            created_at: None,
+            updated_at: None,
+        }
+    }
+
+    /// The record to insert, with `slug` as its slug (the caller picks derived candidates).
+    pub fn to_organization(&self, slug: &Slug, now: Timestamp) -> Organization {
+        let d = self.details.clone();
+        let created_at = self.created_at.unwrap_or(now);
+        Organization {
+            id: self.id.unwrap_or_else(OrganizationId::generate),
+            name: self.name.clone(),
+            organization_type: d.organization_type,
+            status: d.status,
+            description: d.description,
+            website: d.website,
+            email: d.email,
+            phone: d.phone,
+            address: d.address,
+            city: d.city,
+            state: d.state,
+            country: d.country,
+            industry: d.industry,
+            company_size: d.company_size,
+            domains: d.domains,
+            lists: d.lists,
+            metadata: d.metadata,
+            slug: slug.as_str().to_owned(),
+            created_from: self.created_from.clone(),
+            last_contact_at: d.last_contact_at,
+            archived_at: d.archived_at,
+            created_at,
+            updated_at: self.updated_at.unwrap_or(now),
+        }
+    }
+}
+
+/// A read-only attribute a client sent back; accepted only while it still holds this value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadOnlyValue {
+    CreatedFrom(String),
+    CreatedAt(Timestamp),
+    UpdatedAt(Timestamp),
+}
+
+/// A validated update: `None` leaves a member alone; for nullable members `Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OrganizationPatch {
+    pub name: Option<String>,
+    pub slug: Option<Slug>,
+    pub organization_type: Option<Option<String>>,
+    pub status: Option<Status>,
+    pub description: Option<Option<String>>,
+    pub website: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub address: Option<Option<String>>,
+    pub city: Option<Option<String>>,
+    pub state: Option<Option<String>>,
+    pub country: Option<Option<String>>,
+    pub industry: Option<Option<String>>,
+    pub company_size: Option<Option<i64>>,
+    pub domains: Option<Vec<String>>,
+    pub lists: Option<Vec<String>>,
+    pub metadata: Option<Option<Map<String, Value>>>,
+    pub last_contact_at: Option<Option<Timestamp>>,
+    pub archived_at: Option<Option<Timestamp>>,
+    /// Read-only attributes the client echoed; each must equal the stored value.
+    pub unchanged: Vec<ReadOnlyValue>,
+}
+
+impl OrganizationPatch {
+    /// Applies the patch to the stored record. Backends call this inside their write
+    /// transaction, so the read-only checks see the value being replaced.
+    pub fn apply(&self, org: &mut Organization, now: Timestamp) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        for value in &self.unchanged {
+            let (attribute, same) = match value {
+                ReadOnlyValue::CreatedFrom(v) => ("created_from", *v == org.created_from),
+                ReadOnlyValue::CreatedAt(v) => ("created_at", *v == org.created_at),
+                ReadOnlyValue::UpdatedAt(v) => ("updated_at", *v == org.updated_at),
+            };
+            if !same {
+                errors.push(
+                    format!("/{}", pointer_token(attribute)),
+                    "read_only",
+                    format!("`{attribute}` is read-only; send its current value or leave it out"),
+                );
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+
+        fn set<T: Clone>(target: &mut T, change: &Option<T>) {
+            if let Some(value) = change {
+                *target = value.clone();
+            }
+        }
+        set(&mut org.name, &self.name);
+        if let Some(slug) = &self.slug {
+            org.slug = slug.as_str().to_owned();
+        }
+        set(&mut org.organization_type, &self.organization_type);
+        set(&mut org.status, &self.status);
+        set(&mut org.description, &self.description);
+        set(&mut org.website, &self.website);
+        set(&mut org.email, &self.email);
+        set(&mut org.phone, &self.phone);
+        set(&mut org.address, &self.address);
+        set(&mut org.city, &self.city);
+        set(&mut org.state, &self.state);
+        set(&mut org.country, &self.country);
+        set(&mut org.industry, &self.industry);
+        set(&mut org.company_size, &self.company_size);
+        set(&mut org.domains, &self.domains);
+        set(&mut org.lists, &self.lists);
+        set(&mut org.metadata, &self.metadata);
+        set(&mut org.last_contact_at, &self.last_contact_at);
+        set(&mut org.archived_at, &self.archived_at);
+        org.updated_at = now;
+        Ok(())
+    }
+}

@@ -1,0 +1,118 @@
+use std::sync::Arc;
+
+use orgbase_domain::{
+    ArchivedFilter, ListQuery, OrganizationId, OrganizationPatch, PageRequest, SortField, SortKey,
+    Store, time,
+};
+
+use crate::fixtures::{at, insert_named};
+
+fn page(store: &dyn Store, query: &ListQuery) -> (Vec<OrganizationId>, u64) {
+    let page = store.list_organizations(query).unwrap();
+    (page.items.iter().map(|o| o.id).collect(), page.total)
+}
+
+fn with_page(number: u64, size: u64) -> ListQuery {
+    ListQuery {
+        page: PageRequest { number, size },
+        ..ListQuery::default()
+    }
+}
+
+pub fn pages_cover_every_row_once(store: &Arc<dyn Store>) {
+    let inserted: Vec<OrganizationId> = (0..25)
+        .map(|i| insert_named(&**store, &format!("Org {i:02}"), at(2020, 1, 1, i)).id)
+        .collect();
+    let mut seen = Vec::new();
+    for (number, expected_len) in [(1, 10), (2, 10), (3, 5)] {
+        let (ids, total) = page(&**store, &with_page(number, 10));
+        assert_eq!(total, 25);
+        assert_eq!(ids.len(), expected_len, "page {number}");
+        seen.extend(ids);
+    }
+    assert_eq!(seen, inserted);
+    // An exact multiple of the page size: 25 rows in pages of 5 end on a full page 5.
+    let (ids, total) = page(&**store, &with_page(5, 5));
+    assert_eq!((ids.as_slice(), total), (&inserted[20..25], 25));
+}
+
+pub fn page_past_the_end_is_empty_with_the_total(store: &Arc<dyn Store>) {
+    for i in 0..3 {
+        insert_named(&**store, &format!("Org {i}"), at(2020, 1, 1, i));
+    }
+    assert_eq!(page(&**store, &with_page(2, 3)), (vec![], 3));
+    assert_eq!(page(&**store, &with_page(1_000_000, 1000)), (vec![], 3));
+}
+
+pub fn default_order_is_created_at_then_id(store: &Arc<dyn Store>) {
+    let late = insert_named(&**store, "Late", at(2022, 1, 1, 0));
+    let tie_a = insert_named(&**store, "Tie A", at(2021, 1, 1, 0));
+    let tie_b = insert_named(&**store, "Tie B", at(2021, 1, 1, 0));
+    let early = insert_named(&**store, "Early", at(2020, 1, 1, 0));
+    let mut ties = [tie_a.id, tie_b.id];
+    ties.sort();
+    let (ids, _) = page(&**store, &ListQuery::default());
+    assert_eq!(ids, vec![early.id, ties[0], ties[1], late.id]);
+    // Descending keys still break ties by ascending id.
+    let query = ListQuery {
+        sort: vec![SortKey::descending(SortField::CreatedAt)],
+        ..ListQuery::default()
+    };
+    let (ids, _) = page(&**store, &query);
+    assert_eq!(ids, vec![late.id, ties[0], ties[1], early.id]);
+}
+
+pub fn sorts_by_name_ignoring_case_both_ways(store: &Arc<dyn Store>) {
+    let b = insert_named(&**store, "banana", at(2020, 1, 1, 0));
+    let a = insert_named(&**store, "Apple", at(2020, 1, 1, 1));
+    let c = insert_named(&**store, "CHERRY", at(2020, 1, 1, 2));
+    let mut query = ListQuery {
+        sort: vec![SortKey::ascending(SortField::Name)],
+        ..ListQuery::default()
+    };
+    assert_eq!(page(&**store, &query).0, vec![a.id, b.id, c.id]);
+    query.sort = vec![SortKey::descending(SortField::Name)];
+    assert_eq!(page(&**store, &query).0, vec![c.id, b.id, a.id]);
+    // A later key only orders within ties of an earlier one.
+    let patch = OrganizationPatch::default();
+    let touched = store
+        .update_organization(a.id, &patch, time::now())
+        .unwrap();
+    query.sort = vec![
+        SortKey::descending(SortField::UpdatedAt),
+        SortKey::ascending(SortField::Slug),
+    ];
+    assert_eq!(page(&**store, &query).0[0], touched.id);
+}
+
+pub fn archived_are_hidden_unless_asked_for(store: &Arc<dyn Store>) {
+    let live = insert_named(&**store, "Live", at(2020, 1, 1, 0));
+    let gone = insert_named(&**store, "Gone", at(2020, 1, 1, 1));
+    let patch = OrganizationPatch {
+        archived_at: Some(Some(at(2025, 1, 1, 0))),
+        ..OrganizationPatch::default()
+    };
+    store
+        .update_organization(gone.id, &patch, time::now())
+        .unwrap();
+    let query = |archived| ListQuery {
+        archived,
+        ..ListQuery::default()
+    };
+    assert_eq!(
+        page(&**store, &query(ArchivedFilter::Exclude)),
+        (vec![live.id], 1)
+    );
+    assert_eq!(
+        page(&**store, &query(ArchivedFilter::Only)),
+        (vec![gone.id], 1)
+    );
+    assert_eq!(
+        page(&**store, &query(ArchivedFilter::Any)),
+        (vec![live.id, gone.id], 2)
+    );
+    assert_eq!(
+        store.get_organization(gone.id).unwrap().archived_at,
+        Some(at(2025, 1, 1, 0))
+    );
+}

@@ -1,0 +1,59 @@
+use chrono::TimeZone;
+use orgbase_domain::organization::Details;
+use orgbase_domain::slug::Slug;
+use orgbase_domain::time::{self, Timestamp};
+use orgbase_domain::{NewOrganization, Organization, Status, Store};
+use serde_json::json;
+
+pub fn at(year: i32, month: u32, day: u32, micros: u32) -> Timestamp {
+    time::truncate(
+        chrono::Utc
+            .with_ymd_and_hms(year, month, day, 12, 30, 45)
+            .single()
+            .unwrap()
+            + chrono::Duration::microseconds(i64::from(micros)),
+    )
+}
+
+/// An organization with every attribute set, non-ASCII text included.
+pub fn full(name: &str) -> NewOrganization {
+    NewOrganization {
+        slug: Some(Slug::derive(name)),
+        details: Details {
+            organization_type: Some("customer".into()),
+            status: Status::Inactive,
+            description: Some("Makes anvils — and rockets. \u{1F680} \"quoted\" 'single'".into()),
+            website: Some("https://acme.example/path?q=1".into()),
+            email: Some("hello@acme.example".into()),
+            phone: Some("+32-481-754-301".into()),
+            address: Some("1 Road Runner Way".into()),
+            city: Some("Wavre".into()),
+            state: Some("Brabant wallon".into()),
+            country: Some("Belgium".into()),
+            industry: Some("Manufacturing".into()),
+            company_size: Some(9_000_000_000),
+            domains: vec!["acme.example".into(), "acme-corp.example".into()],
+            lists: vec!["Belgium".into(), "IT".into(), "Über".into()],
+            metadata: json!({"tier": "gold", "nested": {"n": [1, 2.5, null, true]}})
+                .as_object()
+                .cloned(),
+            last_contact_at: Some(at(2024, 2, 29, 123_456)),
+            archived_at: None,
+        },
+        created_from: "extension".into(),
+        created_at: Some(at(2015, 8, 15, 0)),
+        updated_at: Some(at(2016, 11, 25, 500_000)),
+        ..NewOrganization::named(name)
+    }
+}
+
+/// Inserts a minimal organization with the given name and creation time.
+pub fn insert_named(store: &dyn Store, name: &str, created_at: Timestamp) -> Organization {
+    let new = NewOrganization {
+        created_at: Some(created_at),
+        ..NewOrganization::named(name)
+    };
+    let org = new.to_organization(&Slug::derive(name), time::now());
+    store.insert_organization(&org).unwrap();
+    org
+}

@@ -1,0 +1,113 @@
+//! The backend conformance suite.
+//!
+//! Every case is written once against [`Store`] and run for every backend through
+//! [`conformance_suite!`]. A backend's test file calls the macro with a factory returning
+//! `Option<Harness>`: `None` means "skipped", and the factory has said why (only allowed outside
+//! CI; see [`require_in_ci`]).
+//!
+//! To add a case: write a `pub fn(&Arc<dyn Store>)` in a `cases` module and add its name to
+//! the list in [`conformance_suite!`].
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use orgbase_domain::Store;
+
+pub mod cases;
+pub mod fixtures;
+
+/// A store under test and what to do when the test ends (drop its database).
+pub struct Harness {
+    pub store: Arc<dyn Store>,
+    cleanup: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl std::fmt::Debug for Harness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Harness")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Harness {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            cleanup: None,
+        }
+    }
+
+    pub fn with_cleanup(store: Arc<dyn Store>, cleanup: impl FnOnce() + Send + 'static) -> Self {
+        Self {
+            store,
+            cleanup: Some(Box::new(cleanup)),
+        }
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if let Some(cleanup) = self.cleanup.take() {
+            cleanup();
+        }
+    }
+}
+
+/// Whether this run is CI (`CI=true`), where no backend may be skipped.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Called by a factory that cannot reach its backend: fails the test in CI, otherwise prints
+/// the reason and returns `None` so the test is skipped.
+pub fn require_in_ci<T>(reason: &str) -> Option<T> {
+    if in_ci() {
+        panic!("CI=true, and this backend cannot be tested: {reason}");
+    }
+    eprintln!("SKIPPED (outside CI only): {reason}");
+    None
+}
+
+/// Expands to one `#[test]` per conformance case for the store `$make()` returns.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($make:expr) => {
+        $crate::conformance_suite!(@cases $make;
+            crud::create_then_get_round_trips_every_attribute,
+            crud::get_of_unknown_id_is_not_found,
+            crud::timestamps_keep_microseconds_and_old_dates,
+            crud::find_by_name_ignores_case_and_surrounding_space,
+            crud::patch_changes_only_given_members,
+            crud::patch_with_other_read_only_value_is_invalid_and_changes_nothing,
+            crud::patch_of_unknown_id_is_not_found,
+            crud::delete_removes_and_frees_the_name,
+            crud::delete_of_unknown_id_is_not_found,
+            uniqueness::taken_id_is_an_id_conflict,
+            uniqueness::same_name_ignoring_case_and_space_is_a_name_conflict,
+            uniqueness::taken_slug_is_a_slug_conflict,
+            uniqueness::rename_to_a_taken_name_is_a_conflict_and_changes_nothing,
+            uniqueness::rename_frees_the_old_name,
+            uniqueness::derived_slugs_are_numbered_when_taken,
+            uniqueness::duplicate_names_copies_in_turn,
+            concurrency::sixteen_threads_creating_one_name_make_one_row,
+            concurrency::sixteen_threads_returning_existing_all_see_one_row,
+            concurrency::concurrent_patches_of_one_record_lose_no_update,
+            listing::pages_cover_every_row_once,
+            listing::page_past_the_end_is_empty_with_the_total,
+            listing::default_order_is_created_at_then_id,
+            listing::sorts_by_name_ignoring_case_both_ways,
+            listing::archived_are_hidden_unless_asked_for,
+        );
+    };
+    (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                let Some(harness) = ($make)() else { return };
+                $crate::cases::$module::$case(&harness.store);
+            }
+        )*
+    };
+}
