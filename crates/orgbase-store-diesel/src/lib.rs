@@ -1,1 +1,18 @@
+//! orgbase's SQL backends: SQLite (embedded, bundled library) and PostgreSQL, through one
+//! diesel schema and `#[derive(diesel::MultiConnection)]`.
+//!
+//! - [`connection`]: which database a URL names, connecting with actionable errors, the pool.
+//! - [`migrations`]: per-backend migrations, embedded in the binary.
+//! - [`errors`]: diesel errors to domain errors, including which unique constraint failed.
+//! - [`row`]: the row type and its conversion to and from the domain record.
+//! - [`store`]: the [`orgbase_domain::Store`] implementation.
 
+mod connection;
+mod errors;
+mod migrations;
+mod row;
+mod schema;
+mod store;
+
+pub use connection::{ConnectError, DatabaseTarget, PoolOptions};
+pub use store::DieselStore;

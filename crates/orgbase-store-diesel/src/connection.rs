@@ -1,0 +1,231 @@
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+
+/// Every connection of the pool: one enum, so queries are written once for both databases.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// The database a `DATABASE_URL` names.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    /// A SQLite file, created if missing.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection URL, as libpq understands it.
+    Postgres(String),
+}
+
+impl DatabaseTarget {
+    /// Reads `sqlite://PATH` (or `sqlite:PATH`) and `postgres://…` / `postgresql://…`.
+    pub fn from_url(url: &str) -> Result<Self, ConnectError> {
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            if path.is_empty() || path == ":memory:" {
+                return Err(ConnectError::Url(format!(
+                    "{url:?} names no SQLite file; use sqlite://PATH, or memory: for the in-memory store"
+                )));
+            }
+            return Ok(Self::Sqlite(PathBuf::from(path)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        Err(ConnectError::Url(format!(
+            "unsupported database URL {:?}: expected sqlite://PATH or postgres://USER@HOST/DB",
+            redact(url)
+        )))
+    }
+
+    /// The backend's name, for logs and errors.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "SQLite",
+            Self::Postgres(_) => "PostgreSQL",
+        }
+    }
+}
+
+// Debug and Display never show a password.
+impl fmt::Debug for DatabaseTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for DatabaseTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            Self::Postgres(url) => f.write_str(&redact(url)),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{path}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// Why the store could not be opened; each message says what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("{0}")]
+    Url(String),
+    #[error("cannot open {target}: {message}")]
+    Connect { target: String, message: String },
+    #[error("cannot migrate {target}: {message}")]
+    Migrate { target: String, message: String },
+}
+
+/// Pool settings.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before the store is "unavailable".
+    pub acquire_timeout: Duration,
+    /// How long SQLite waits for a competing writer before giving up.
+    pub sqlite_busy_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+            sqlite_busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Opens connections for the pool. Our own manager (rather than diesel's `ConnectionManager`)
+/// so the URL scheme, not trial and error, picks the backend, and so SQLite connections get
+/// their pragmas.
+#[derive(Debug)]
+pub struct Manager {
+    pub target: DatabaseTarget,
+    pub sqlite_busy_timeout: Duration,
+}
+
+impl Manager {
+    pub fn open(&self) -> Result<AnyConnection, ConnectError> {
+        let fail = |message: String| ConnectError::Connect {
+            target: self.target.to_string(),
+            message,
+        };
+        match &self.target {
+            DatabaseTarget::Postgres(url) => PgConnection::establish(url)
+                .map(AnyConnection::Postgresql)
+                .map_err(|e| fail(e.to_string().trim().to_owned())),
+            DatabaseTarget::Sqlite(path) => {
+                let path_text = path.to_string_lossy();
+                let mut conn = SqliteConnection::establish(&path_text).map_err(|e| {
+                    fail(format!(
+                        "{e} (does the directory exist, and may this user write to it?)"
+                    ))
+                })?;
+                // busy_timeout first: switching to WAL takes a lock another process may hold.
+                let pragmas = format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    self.sqlite_busy_timeout.as_millis()
+                );
+                conn.batch_execute(&pragmas)
+                    .map_err(|e| fail(e.to_string()))?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<AnyConnection, ConnectError> {
+        self.open()
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ConnectError> {
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| ConnectError::Connect {
+                target: self.target.to_string(),
+                message: e.to_string(),
+            })
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        // A connection left inside a transaction (a panic mid-transaction) must not be reused.
+        std::thread::panicking() || r2d2::R2D2Connection::is_broken(conn)
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+/// Builds the pool without opening connections: the caller has already opened one itself, so
+/// a wrong password or a missing server was reported with libpq's own words.
+pub fn pool(manager: Manager, options: &PoolOptions) -> Pool {
+    r2d2::Pool::builder()
+        .max_size(options.max_connections.max(1))
+        .min_idle(Some(1))
+        .connection_timeout(options.acquire_timeout)
+        .build_unchecked(manager)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_pick_the_backend() {
+        assert_eq!(
+            DatabaseTarget::from_url("sqlite://data/orgbase.db").unwrap(),
+            DatabaseTarget::Sqlite(PathBuf::from("data/orgbase.db"))
+        );
+        assert_eq!(
+            DatabaseTarget::from_url("sqlite:///tmp/x.db").unwrap(),
+            DatabaseTarget::Sqlite(PathBuf::from("/tmp/x.db"))
+        );
+        assert!(matches!(
+            DatabaseTarget::from_url("postgresql://u@h/db").unwrap(),
+            DatabaseTarget::Postgres(_)
+        ));
+        let err = DatabaseTarget::from_url("mongodb://u:pw@h/db")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("expected sqlite://PATH or postgres://"),
+            "{err}"
+        );
+        assert!(!err.contains("pw"), "{err}");
+        assert!(DatabaseTarget::from_url("sqlite://").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        let target = DatabaseTarget::Postgres("postgres://u:secret@h/db".into());
+        assert!(!format!("{target:?} {target}").contains("secret"));
+    }
+}

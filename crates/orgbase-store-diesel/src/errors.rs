@@ -1,0 +1,63 @@
+use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error as DieselError};
+use orgbase_domain::{Constraint, Error};
+
+/// Each unique constraint as PostgreSQL names it and as SQLite reports it
+/// (`UNIQUE constraint failed: organizations.name_key`).
+const CONSTRAINTS: [(Constraint, &str, &str); 3] = [
+    (
+        Constraint::OrganizationId,
+        "organizations_pkey",
+        "organizations.id",
+    ),
+    (
+        Constraint::OrganizationName,
+        "organizations_name_key_unique",
+        "organizations.name_key",
+    ),
+    (
+        Constraint::OrganizationSlug,
+        "organizations_slug_unique",
+        "organizations.slug",
+    ),
+];
+
+fn violated_constraint(info: &dyn DatabaseErrorInformation) -> Option<Constraint> {
+    CONSTRAINTS
+        .iter()
+        .find_map(|(constraint, pg_name, sqlite_column)| {
+            let named = info.constraint_name() == Some(*pg_name);
+            let reported =
+                info.constraint_name().is_none() && info.message().ends_with(sqlite_column);
+            (named || reported).then_some(*constraint)
+        })
+}
+
+/// Maps a diesel error to the domain's: unique violations name their constraint, a lost or
+/// busy database is "unavailable" (the client may retry), the rest is a backend failure.
+pub fn from_diesel(error: DieselError) -> Error {
+    match &error {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            match violated_constraint(info.as_ref()) {
+                Some(constraint) => Error::Conflict(constraint),
+                None => Error::Backend(error.to_string()),
+            }
+        }
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+            Error::Unavailable(error.to_string())
+        }
+        DieselError::DatabaseError(_, info) if is_busy(info.message()) => {
+            Error::Unavailable(error.to_string())
+        }
+        _ => Error::Backend(error.to_string()),
+    }
+}
+
+/// SQLite's answer when a competing writer outlasted busy_timeout.
+fn is_busy(message: &str) -> bool {
+    message.contains("database is locked") || message.contains("database is busy")
+}
+
+/// No connection could be had from the pool in time.
+pub fn from_pool(error: diesel::r2d2::PoolError) -> Error {
+    Error::Unavailable(format!("no database connection available: {error}"))
+}

@@ -1,0 +1,31 @@
+// One schema for SQLite and PostgreSQL: the migrations in migrations/sqlite and
+// migrations/postgres create the same columns with the same diesel types.
+
+diesel::table! {
+    organizations (id) {
+        id -> Text,
+        name -> Text,
+        name_key -> Text,
+        organization_type -> Nullable<Text>,
+        status -> Text,
+        description -> Nullable<Text>,
+        website -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        address -> Nullable<Text>,
+        city -> Nullable<Text>,
+        state -> Nullable<Text>,
+        country -> Nullable<Text>,
+        industry -> Nullable<Text>,
+        company_size -> Nullable<BigInt>,
+        domains -> Text,
+        lists -> Text,
+        metadata -> Nullable<Text>,
+        slug -> Text,
+        created_from -> Text,
+        last_contact_at -> Nullable<Timestamp>,
+        archived_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}

@@ -1,0 +1,226 @@
+use diesel::prelude::*;
+use orgbase_domain::name::name_key;
+use orgbase_domain::time::Timestamp;
+use orgbase_domain::{
+    ArchivedFilter, Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page,
+    Result, SortDirection, SortField, Store,
+};
+
+use crate::connection::{
+    self, AnyConnection, ConnectError, DatabaseTarget, Manager, Pool, PoolOptions, PooledConnection,
+};
+use crate::errors::{from_diesel, from_pool};
+use crate::migrations;
+use crate::row::OrganizationRow;
+use crate::schema::organizations;
+
+/// A [`Store`] on SQLite or PostgreSQL.
+#[derive(Debug)]
+pub struct DieselStore {
+    pool: Pool,
+    target: DatabaseTarget,
+}
+
+/// A failure inside a transaction: the database's, or the domain's (a patch that broke a rule).
+enum TxError {
+    Diesel(diesel::result::Error),
+    Domain(Error),
+}
+
+impl From<diesel::result::Error> for TxError {
+    fn from(error: diesel::result::Error) -> Self {
+        TxError::Diesel(error)
+    }
+}
+
+impl From<TxError> for Error {
+    fn from(error: TxError) -> Self {
+        match error {
+            TxError::Diesel(e) => from_diesel(e),
+            TxError::Domain(e) => e,
+        }
+    }
+}
+
+type Backend = <AnyConnection as Connection>::Backend;
+type BoxedOrganizations = organizations::BoxedQuery<'static, Backend>;
+
+impl DieselStore {
+    /// Connects to `target` once (so a wrong password or a missing server is reported in the
+    /// database's own words) and builds the pool. Migrations are separate:
+    /// [`DieselStore::run_migrations`].
+    pub fn open(
+        target: DatabaseTarget,
+        options: &PoolOptions,
+    ) -> std::result::Result<Self, ConnectError> {
+        let manager = Manager {
+            target: target.clone(),
+            sqlite_busy_timeout: options.sqlite_busy_timeout,
+        };
+        drop(manager.open()?);
+        Ok(Self {
+            pool: connection::pool(manager, options),
+            target,
+        })
+    }
+
+    /// Applies pending migrations; returns the versions applied.
+    pub fn run_migrations(&self) -> std::result::Result<Vec<String>, ConnectError> {
+        let fail = |message: String| ConnectError::Migrate {
+            target: self.target.to_string(),
+            message,
+        };
+        let mut conn = self.pool.get().map_err(|e| fail(e.to_string()))?;
+        migrations::run_pending(&mut conn).map_err(|e| fail(e.to_string()))
+    }
+
+    pub fn target(&self) -> &DatabaseTarget {
+        &self.target
+    }
+
+    fn conn(&self) -> Result<PooledConnection> {
+        self.pool.get().map_err(from_pool)
+    }
+
+    fn filtered(query: &ListQuery) -> BoxedOrganizations {
+        let rows = organizations::table.into_boxed();
+        match query.archived {
+            ArchivedFilter::Exclude => rows.filter(organizations::archived_at.is_null()),
+            ArchivedFilter::Only => rows.filter(organizations::archived_at.is_not_null()),
+            ArchivedFilter::Any => rows,
+        }
+    }
+}
+
+fn load(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<OrganizationRow>> {
+    organizations::table
+        .find(id)
+        .select(OrganizationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+fn sorted(mut rows: BoxedOrganizations, query: &ListQuery) -> BoxedOrganizations {
+    use organizations::dsl as o;
+    for key in &query.sort {
+        let ascending = key.direction == SortDirection::Ascending;
+        rows = match (key.field, ascending) {
+            (SortField::Name, true) => rows.then_order_by(o::name_key.asc()),
+            (SortField::Name, false) => rows.then_order_by(o::name_key.desc()),
+            (SortField::Slug, true) => rows.then_order_by(o::slug.asc()),
+            (SortField::Slug, false) => rows.then_order_by(o::slug.desc()),
+            (SortField::CreatedAt, true) => rows.then_order_by(o::created_at.asc()),
+            (SortField::CreatedAt, false) => rows.then_order_by(o::created_at.desc()),
+            (SortField::UpdatedAt, true) => rows.then_order_by(o::updated_at.asc()),
+            (SortField::UpdatedAt, false) => rows.then_order_by(o::updated_at.desc()),
+        };
+    }
+    rows.then_order_by(o::id.asc())
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl Store for DieselStore {
+    fn insert_organization(&self, organization: &Organization) -> Result<()> {
+        let mut conn = self.conn()?;
+        diesel::insert_into(organizations::table)
+            .values(OrganizationRow::from(organization))
+            .execute(&mut conn)
+            .map_err(from_diesel)?;
+        Ok(())
+    }
+
+    fn get_organization(&self, id: OrganizationId) -> Result<Organization> {
+        let mut conn = self.conn()?;
+        load(&mut conn, &id.to_string())
+            .map_err(from_diesel)?
+            .ok_or_else(|| Error::organization_not_found(id))?
+            .try_into()
+    }
+
+    fn find_organization_by_name(&self, name: &str) -> Result<Option<Organization>> {
+        let mut conn = self.conn()?;
+        organizations::table
+            .filter(organizations::name_key.eq(name_key(name)))
+            .select(OrganizationRow::as_select())
+            .first(&mut conn)
+            .optional()
+            .map_err(from_diesel)?
+            .map(Organization::try_from)
+            .transpose()
+    }
+
+    fn update_organization(
+        &self,
+        id: OrganizationId,
+        patch: &OrganizationPatch,
+        now: Timestamp,
+    ) -> Result<Organization> {
+        let mut conn = self.conn()?;
+        let id_text = id.to_string();
+        let updated = conn.transaction::<_, TxError, _>(|conn| {
+            // Write first: the no-op UPDATE takes the row lock on PostgreSQL and the write lock on
+            // SQLite before anything is read, so concurrent read-modify-writes queue up instead
+            // of losing updates (or, on SQLite, failing to upgrade a read lock).
+            let touched = diesel::update(organizations::table.find(&id_text))
+                .set(organizations::id.eq(organizations::id))
+                .execute(conn)?;
+            if touched == 0 {
+                return Err(TxError::Domain(Error::organization_not_found(id)));
+            }
+            let row = load(conn, &id_text)?
+                .ok_or_else(|| TxError::Domain(Error::organization_not_found(id)))?;
+            let mut org = Organization::try_from(row).map_err(TxError::Domain)?;
+            patch
+                .apply(&mut org, now)
+                .map_err(|errors| TxError::Domain(Error::Invalid(errors)))?;
+            diesel::update(organizations::table.find(&id_text))
+                .set(OrganizationRow::from(&org))
+                .execute(conn)?;
+            Ok(org)
+        })?;
+        Ok(updated)
+    }
+
+    fn delete_organization(&self, id: OrganizationId) -> Result<()> {
+        let mut conn = self.conn()?;
+        let deleted = diesel::delete(organizations::table.find(id.to_string()))
+            .execute(&mut conn)
+            .map_err(from_diesel)?;
+        if deleted == 0 {
+            return Err(Error::organization_not_found(id));
+        }
+        Ok(())
+    }
+
+    fn list_organizations(&self, query: &ListQuery) -> Result<Page<Organization>> {
+        let mut conn = self.conn()?;
+        let total: i64 = Self::filtered(query)
+            .count()
+            .get_result(&mut conn)
+            .map_err(from_diesel)?;
+        let rows: Vec<OrganizationRow> = sorted(Self::filtered(query), query)
+            .limit(to_i64(query.page.size))
+            .offset(to_i64(query.page.offset()))
+            .select(OrganizationRow::as_select())
+            .load(&mut conn)
+            .map_err(from_diesel)?;
+        Ok(Page {
+            items: rows
+                .into_iter()
+                .map(Organization::try_from)
+                .collect::<Result<_>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+        })
+    }
+
+    fn check_health(&self) -> Result<()> {
+        let mut conn = self.conn()?;
+        diesel::sql_query("SELECT 1")
+            .execute(&mut conn)
+            .map_err(from_diesel)?;
+        Ok(())
+    }
+}

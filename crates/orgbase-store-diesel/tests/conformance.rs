@@ -1,0 +1,116 @@
+//! The conformance suite on SQLite (always) and PostgreSQL (`ORGBASE_TEST_POSTGRES_URL`;
+//! required when `CI=true`). Every PostgreSQL test gets a fresh database, dropped afterwards.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use orgbase_store_diesel::{DatabaseTarget, DieselStore, PoolOptions};
+use orgbase_store_tests::{Harness, conformance_suite, require_in_ci};
+
+fn sqlite() -> Option<Harness> {
+    let dir = tempfile::tempdir().unwrap();
+    let store = DieselStore::open(
+        DatabaseTarget::Sqlite(dir.path().join("orgbase.db")),
+        &PoolOptions::default(),
+    )
+    .unwrap();
+    store.run_migrations().unwrap();
+    Some(Harness::with_cleanup(Arc::new(store), move || drop(dir)))
+}
+
+/// `url` with its database name replaced.
+fn with_database(url: &str, database: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let query = tail.find('?').map(|i| &tail[i..]).unwrap_or("");
+    format!("{scheme}://{authority}/{database}{query}")
+}
+
+fn postgres() -> Option<Harness> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let Ok(admin_url) = std::env::var("ORGBASE_TEST_POSTGRES_URL") else {
+        return require_in_ci(
+            "ORGBASE_TEST_POSTGRES_URL is not set; point it at a PostgreSQL server whose user may create databases",
+        );
+    };
+    let mut admin = match PgConnection::establish(&admin_url) {
+        Ok(conn) => conn,
+        Err(e) => return require_in_ci(&format!("cannot reach ORGBASE_TEST_POSTGRES_URL: {e}")),
+    };
+    let database = format!(
+        "orgbase_test_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    diesel::sql_query(format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+        .execute(&mut admin)
+        .unwrap();
+    diesel::sql_query(format!("CREATE DATABASE {database}"))
+        .execute(&mut admin)
+        .unwrap();
+    let target = DatabaseTarget::Postgres(with_database(&admin_url, &database));
+    let store = DieselStore::open(target, &PoolOptions::default()).unwrap();
+    store.run_migrations().unwrap();
+    Some(Harness::with_cleanup(Arc::new(store), move || {
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+            .execute(&mut admin)
+            .unwrap();
+    }))
+}
+
+mod sqlite {
+    use super::*;
+    conformance_suite!(sqlite);
+}
+
+mod postgres {
+    use super::*;
+    conformance_suite!(postgres);
+}
+
+#[test]
+fn database_urls_keep_their_parameters() {
+    assert_eq!(
+        with_database("postgres://u:p@h:5432/postgres?sslmode=disable", "x"),
+        "postgres://u:p@h:5432/x?sslmode=disable"
+    );
+    assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+}
+
+#[test]
+fn migrations_run_once_and_then_find_nothing_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = DatabaseTarget::Sqlite(dir.path().join("m.db"));
+    let store = DieselStore::open(target, &PoolOptions::default()).unwrap();
+    assert_eq!(store.run_migrations().unwrap().len(), 1);
+    assert!(store.run_migrations().unwrap().is_empty());
+}
+
+#[test]
+fn a_wrong_password_is_reported_in_the_servers_words() {
+    let target = DatabaseTarget::Postgres(
+        "postgres://nobody:wrong@127.0.0.1:1/none?connect_timeout=2".into(),
+    );
+    let err = DieselStore::open(target, &PoolOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("cannot open postgres://nobody:***@127.0.0.1:1/none"),
+        "{err}"
+    );
+    assert!(err.contains("127.0.0.1") && err.contains('1'), "{err}");
+    assert!(!err.contains("wrong"), "{err}");
+}
+
+#[test]
+fn a_sqlite_file_in_a_missing_directory_says_so() {
+    let target = DatabaseTarget::Sqlite("/nonexistent-orgbase-dir/x.db".into());
+    let err = DieselStore::open(target, &PoolOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("does the directory exist"), "{err}");
+}

@@ -1,0 +1,34 @@
+-- Lists, domains and metadata are JSON text: diesel's MultiConnection has no JSON type, and
+-- both backends store exactly the same column types this way.
+CREATE TABLE organizations (
+    id                TEXT PRIMARY KEY NOT NULL,
+    name              TEXT NOT NULL,
+    -- trimmed, lower-cased name: the UNIQUE index below makes names unique ignoring case
+    name_key          TEXT NOT NULL,
+    organization_type TEXT,
+    status            TEXT NOT NULL CHECK (status IN ('active', 'inactive')),
+    description       TEXT,
+    website           TEXT,
+    email             TEXT,
+    phone             TEXT,
+    address           TEXT,
+    city              TEXT,
+    state             TEXT,
+    country           TEXT,
+    industry          TEXT,
+    company_size      BIGINT CHECK (company_size >= 0),
+    domains           TEXT NOT NULL DEFAULT '[]',
+    lists             TEXT NOT NULL DEFAULT '[]',
+    metadata          TEXT,
+    slug              TEXT NOT NULL,
+    created_from      TEXT NOT NULL,
+    last_contact_at   TIMESTAMP,
+    archived_at       TIMESTAMP,
+    created_at        TIMESTAMP NOT NULL,
+    updated_at        TIMESTAMP NOT NULL
+);
+
+CREATE UNIQUE INDEX organizations_name_key_unique ON organizations (name_key);
+CREATE UNIQUE INDEX organizations_slug_unique ON organizations (slug);
+CREATE INDEX organizations_created_at_id ON organizations (created_at, id);
+CREATE INDEX organizations_updated_at_id ON organizations (updated_at, id);
