@@ -1,1 +1,74 @@
-fn main() {}
+//! The `orgbase` binary: configuration, wiring, and the subcommands.
+
+mod cli;
+mod storage;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use actix_web::HttpServer;
+use clap::Parser;
+use orgbase_http::{AppState, BaseUrl};
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::{Cli, Command};
+
+fn init_logging() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn public_url(raw: Option<&str>) -> Result<Option<BaseUrl>, String> {
+    match raw {
+        None | Some("") => Ok(None),
+        Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+            Ok(Some(BaseUrl::new(url)))
+        }
+        Some(url) => Err(format!(
+            "ORGBASE_PUBLIC_URL must start with http:// or https://, not {url:?}"
+        )),
+    }
+}
+
+async fn serve(cli: &Cli) -> Result<(), String> {
+    let public_url = public_url(cli.public_url.as_deref())?;
+    let url = cli.database_url.clone();
+    let store = actix_web::rt::task::spawn_blocking(move || storage::open(&url))
+        .await
+        .map_err(|e| e.to_string())??;
+    let state = AppState { store, public_url };
+    let server = HttpServer::new(move || orgbase_http::app(state.clone()))
+        .shutdown_timeout(10)
+        .bind(&cli.bind)
+        .map_err(|e| format!("cannot listen on {}: {e}", cli.bind))?;
+    for address in server.addrs() {
+        tracing::info!("listening on http://{address}");
+    }
+    // actix stops gracefully on SIGINT and SIGTERM: it stops accepting and lets requests finish.
+    server.run().await.map_err(|e| e.to_string())
+}
+
+fn migrate(cli: &Cli) -> Result<(), String> {
+    storage::open(&cli.database_url).map(drop)
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let result = match cli.command {
+        None | Some(Command::Serve) => serve(&cli).await,
+        Some(Command::Migrate) => migrate(&cli),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("orgbase: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -8,7 +8,7 @@ const POSTGRES: EmbeddedMigrations = embed_migrations!("../../migrations/postgre
 
 /// An arbitrary, fixed key for PostgreSQL's advisory lock, so two servers starting at once
 /// against one database do not run the same migration twice.
-const MIGRATION_LOCK_KEY: i64 = 0x6f72_6762_6173_65;
+const MIGRATION_LOCK_KEY: i64 = 0x006f_7267_6261_7365; // "orgbase" in ASCII
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

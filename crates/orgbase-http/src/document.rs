@@ -1,0 +1,218 @@
+//! Response documents: our own serde types, because the `jsonapi` crate (0.7) cannot parse a
+//! create request without an id, has none of the 1.1 members, and keeps links in a HashMap.
+//!
+//! Organizations serialize straight from the domain record (no intermediate JSON tree), and
+//! sparse fieldsets are applied while serializing.
+
+use std::collections::BTreeSet;
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use orgbase_domain::Organization;
+use orgbase_domain::time;
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+use serde_json::Value;
+
+use crate::links::BaseUrl;
+
+pub const JSONAPI_MEDIA_TYPE: &str = "application/vnd.api+json";
+pub const ORGANIZATIONS: &str = "organizations";
+
+/// The top-level `jsonapi` member.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct JsonApiVersion {
+    version: &'static str,
+}
+
+impl JsonApiVersion {
+    pub const V1_1: Self = Self { version: "1.1" };
+}
+
+/// Which attributes of a type to render: all, or the named ones (`fields[type]=a,b`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum FieldSet {
+    #[default]
+    All,
+    Only(BTreeSet<String>),
+}
+
+impl FieldSet {
+    pub fn includes(&self, name: &str) -> bool {
+        match self {
+            FieldSet::All => true,
+            FieldSet::Only(names) => names.contains(name),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        matches!(self, FieldSet::Only(names) if names.is_empty())
+    }
+}
+
+fn rfc3339(at: &time::Timestamp) -> String {
+    time::format(at)
+}
+
+/// Declares the organization attributes once: the list of names sparse fieldsets accept, and
+/// the serializer, in the order responses show them.
+macro_rules! organization_attributes {
+    ($($name:literal => |$org:ident| $value:expr),* $(,)?) => {
+        /// Every attribute an organization resource has, in response order.
+        pub const ORGANIZATION_ATTRIBUTES: &[&str] = &[$($name),*];
+
+        fn serialize_attributes<S: SerializeMap>(map: &mut S, org: &Organization, fields: &FieldSet) -> Result<(), S::Error> {
+            $(
+                if fields.includes($name) {
+                    let $org = org;
+                    map.serialize_entry($name, &$value)?;
+                }
+            )*
+            Ok(())
+        }
+    };
+}
+
+organization_attributes! {
+    "name" => |o| o.name,
+    "organization_type" => |o| o.organization_type,
+    "status" => |o| o.status.as_str(),
+    "description" => |o| o.description,
+    "website" => |o| o.website,
+    "email" => |o| o.email,
+    "phone" => |o| o.phone,
+    "address" => |o| o.address,
+    "city" => |o| o.city,
+    "state" => |o| o.state,
+    "country" => |o| o.country,
+    "industry" => |o| o.industry,
+    "company_size" => |o| o.company_size,
+    "domains" => |o| o.domains,
+    "lists" => |o| o.lists,
+    "metadata" => |o| o.metadata,
+    "slug" => |o| o.slug,
+    "created_from" => |o| o.created_from,
+    "last_contact_at" => |o| o.last_contact_at.as_ref().map(rfc3339),
+    "archived_at" => |o| o.archived_at.as_ref().map(rfc3339),
+    "created_at" => |o| rfc3339(&o.created_at),
+    "updated_at" => |o| rfc3339(&o.updated_at),
+}
+
+struct Attributes<'a> {
+    org: &'a Organization,
+    fields: &'a FieldSet,
+}
+
+impl Serialize for Attributes<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        serialize_attributes(&mut map, self.org, self.fields)?;
+        map.end()
+    }
+}
+
+#[derive(Serialize)]
+struct SelfLink {
+    #[serde(rename = "self")]
+    self_: String,
+}
+
+/// An organization resource object.
+#[derive(Debug)]
+pub struct OrganizationResource<'a> {
+    pub org: &'a Organization,
+    pub base: &'a BaseUrl,
+    pub fields: &'a FieldSet,
+}
+
+impl OrganizationResource<'_> {
+    pub fn self_link(base: &BaseUrl, org: &Organization) -> String {
+        base.join(&format!("/{ORGANIZATIONS}/{}", org.id))
+    }
+}
+
+impl Serialize for OrganizationResource<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("type", ORGANIZATIONS)?;
+        map.serialize_entry("id", &self.org.id.to_string())?;
+        if !self.fields.is_empty() {
+            map.serialize_entry(
+                "attributes",
+                &Attributes {
+                    org: self.org,
+                    fields: self.fields,
+                },
+            )?;
+        }
+        map.serialize_entry(
+            "links",
+            &SelfLink {
+                self_: OrganizationResource::self_link(self.base, self.org),
+            },
+        )?;
+        map.end()
+    }
+}
+
+/// A top-level document with primary data.
+#[derive(Debug, Serialize)]
+pub struct Document<D: Serialize> {
+    pub jsonapi: JsonApiVersion,
+    pub data: D,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub included: Option<Vec<Value>>,
+    pub links: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Value>,
+}
+
+impl<D: Serialize> Document<D> {
+    pub fn new(data: D, links: Value) -> Self {
+        Self {
+            jsonapi: JsonApiVersion::V1_1,
+            data,
+            included: None,
+            links,
+            meta: None,
+        }
+    }
+
+    /// `included` is present (even empty) whenever the client sent `include`.
+    pub fn with_included(mut self, include_requested: bool) -> Self {
+        if include_requested {
+            self.included = Some(Vec::new());
+        }
+        self
+    }
+
+    pub fn with_meta(mut self, meta: Value) -> Self {
+        self.meta = Some(meta);
+        self
+    }
+
+    pub fn respond(&self, status: StatusCode) -> HttpResponse {
+        HttpResponse::build(status)
+            .insert_header((header::CONTENT_TYPE, JSONAPI_MEDIA_TYPE))
+            .json(self)
+    }
+}
+
+/// A document with only `meta` (health answers).
+#[derive(Debug, Serialize)]
+pub struct MetaDocument {
+    pub jsonapi: JsonApiVersion,
+    pub meta: Value,
+}
+
+impl MetaDocument {
+    pub fn respond(meta: Value, status: StatusCode) -> HttpResponse {
+        HttpResponse::build(status)
+            .insert_header((header::CONTENT_TYPE, JSONAPI_MEDIA_TYPE))
+            .json(MetaDocument {
+                jsonapi: JsonApiVersion::V1_1,
+                meta,
+            })
+    }
+}

@@ -1,0 +1,284 @@
+//! JSON:API error documents.
+//!
+//! Handlers return [`ApiError`]; its one [`ResponseError`] impl renders the document. Build
+//! errors from a [`Kind`] (the table below maps each kind to a status, a stable code and a
+//! title) or convert a domain [`Error`] with `?`. Internal failures are logged with their
+//! detail and answered without it.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use orgbase_domain::{Constraint, Error};
+use serde::Serialize;
+
+use crate::document::{JSONAPI_MEDIA_TYPE, JsonApiVersion};
+
+/// Every kind of error orgbase answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    InvalidJson,
+    InvalidDocument,
+    InvalidParameter,
+    UnknownParameter,
+    Unauthorized,
+    ClientIdUnsupported,
+    NotFound,
+    MethodNotAllowed,
+    NotAcceptable,
+    TypeMismatch,
+    IdMismatch,
+    IdTaken,
+    BodyTooLarge,
+    UnsupportedMediaType,
+    NameTaken,
+    SlugTaken,
+    /// A field failed validation; the field error carries its own code.
+    Invalid,
+    StorageUnavailable,
+    Internal,
+}
+
+impl Kind {
+    /// The table: status, code, title.
+    fn describe(self) -> (StatusCode, &'static str, &'static str) {
+        use StatusCode as S;
+        match self {
+            Kind::InvalidJson => (S::BAD_REQUEST, "invalid_json", "Malformed JSON"),
+            Kind::InvalidDocument => (
+                S::BAD_REQUEST,
+                "invalid_document",
+                "Invalid JSON:API document",
+            ),
+            Kind::InvalidParameter => (
+                S::BAD_REQUEST,
+                "invalid_parameter",
+                "Invalid query parameter",
+            ),
+            Kind::UnknownParameter => (
+                S::BAD_REQUEST,
+                "unknown_parameter",
+                "Unknown query parameter",
+            ),
+            Kind::Unauthorized => (S::UNAUTHORIZED, "unauthorized", "Authentication required"),
+            Kind::ClientIdUnsupported => (
+                S::FORBIDDEN,
+                "client_id_unsupported",
+                "Unsupported client-generated id",
+            ),
+            Kind::NotFound => (S::NOT_FOUND, "not_found", "Not found"),
+            Kind::MethodNotAllowed => (
+                S::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Method not allowed",
+            ),
+            Kind::NotAcceptable => (S::NOT_ACCEPTABLE, "not_acceptable", "Not acceptable"),
+            Kind::TypeMismatch => (S::CONFLICT, "type_mismatch", "Resource type mismatch"),
+            Kind::IdMismatch => (S::CONFLICT, "id_mismatch", "Resource id mismatch"),
+            Kind::IdTaken => (S::CONFLICT, "id_taken", "Id already taken"),
+            Kind::BodyTooLarge => (
+                S::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "Request body too large",
+            ),
+            Kind::UnsupportedMediaType => (
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Unsupported media type",
+            ),
+            Kind::NameTaken => (S::UNPROCESSABLE_ENTITY, "name_taken", "Name already taken"),
+            Kind::SlugTaken => (S::UNPROCESSABLE_ENTITY, "slug_taken", "Slug already taken"),
+            Kind::Invalid => (S::UNPROCESSABLE_ENTITY, "invalid", "Invalid attribute"),
+            Kind::StorageUnavailable => (
+                S::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                "Storage unavailable",
+            ),
+            Kind::Internal => (
+                S::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "Internal server error",
+            ),
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        self.describe().0
+    }
+}
+
+/// Where in the request an error is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Source {
+    /// A JSON pointer into the request body.
+    #[serde(rename = "pointer")]
+    Pointer(String),
+    /// A query parameter's name, as the client sent it (decoded).
+    #[serde(rename = "parameter")]
+    Parameter(String),
+    #[serde(rename = "header")]
+    Header(String),
+}
+
+/// One JSON:API error object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorObject {
+    pub status: String,
+    pub code: &'static str,
+    pub title: &'static str,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+}
+
+impl ErrorObject {
+    pub fn new(kind: Kind, detail: impl Into<String>) -> Self {
+        let (status, code, title) = kind.describe();
+        Self {
+            status: status.as_u16().to_string(),
+            code,
+            title,
+            detail: detail.into(),
+            source: None,
+        }
+    }
+
+    pub fn at(mut self, source: Source) -> Self {
+        self.source = Some(source);
+        self
+    }
+
+    pub fn pointer(self, pointer: impl Into<String>) -> Self {
+        self.at(Source::Pointer(pointer.into()))
+    }
+
+    pub fn parameter(self, name: impl Into<String>) -> Self {
+        self.at(Source::Parameter(name.into()))
+    }
+}
+
+/// A response made of one or more error objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub errors: Vec<ErrorObject>,
+    /// `Allow` for 405, `WWW-Authenticate` for 401, `Retry-After` for 503.
+    pub headers: Vec<(header::HeaderName, HeaderValue)>,
+}
+
+impl ApiError {
+    pub fn new(kind: Kind, detail: impl Into<String>) -> Self {
+        ErrorObject::new(kind, detail).into()
+    }
+
+    /// Several errors in one response. With mixed statuses JSON:API asks for the most
+    /// generally applicable one: the shared status, else 400 for client errors.
+    pub fn many(errors: Vec<ErrorObject>) -> Self {
+        let statuses: Vec<&str> = errors.iter().map(|e| e.status.as_str()).collect();
+        let status = match statuses.first() {
+            Some(first) if statuses.iter().all(|s| s == first) => first
+                .parse::<u16>()
+                .ok()
+                .and_then(|n| StatusCode::from_u16(n).ok())
+                .unwrap_or(StatusCode::BAD_REQUEST),
+            _ => StatusCode::BAD_REQUEST,
+        };
+        Self {
+            status,
+            errors,
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "internal error");
+        Self::new(
+            Kind::Internal,
+            "The server failed to answer; the failure has been logged.",
+        )
+    }
+}
+
+impl From<ErrorObject> for ApiError {
+    fn from(error: ErrorObject) -> Self {
+        Self::many(vec![error])
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(error: Error) -> Self {
+        match error {
+            Error::NotFound { resource, id } => {
+                ApiError::new(Kind::NotFound, format!("No {resource} has the id {id:?}."))
+            }
+            Error::Conflict(Constraint::OrganizationName) => ErrorObject::new(
+                Kind::NameTaken,
+                "An organization with this name already exists (names are compared ignoring case and surrounding space). Send ?return_existing=true to get it instead.",
+            )
+            .pointer("/data/attributes/name")
+            .into(),
+            Error::Conflict(Constraint::OrganizationSlug) => {
+                ErrorObject::new(Kind::SlugTaken, "Another organization already has this slug.")
+                    .pointer("/data/attributes/slug")
+                    .into()
+            }
+            Error::Conflict(Constraint::OrganizationId) => {
+                ErrorObject::new(Kind::IdTaken, "An organization with this id already exists.")
+                    .pointer("/data/id")
+                    .into()
+            }
+            Error::Invalid(errors) => ApiError::many(
+                errors
+                    .0
+                    .into_iter()
+                    .map(|e| {
+                        let mut object = ErrorObject::new(Kind::Invalid, e.detail).pointer(format!("/data/attributes{}", e.pointer));
+                        object.code = e.code;
+                        object
+                    })
+                    .collect(),
+            ),
+            Error::Unavailable(detail) => {
+                tracing::warn!(%detail, "storage unavailable");
+                ApiError::new(Kind::StorageUnavailable, "Storage is unavailable right now; retry shortly.")
+                    .with_header(header::RETRY_AFTER, HeaderValue::from_static("5"))
+            }
+            Error::Backend(detail) => ApiError::internal(detail),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let details: Vec<&str> = self.errors.iter().map(|e| e.detail.as_str()).collect();
+        write!(f, "{}: {}", self.status, details.join("; "))
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorDocument<'a> {
+    jsonapi: JsonApiVersion,
+    errors: &'a [ErrorObject],
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((header::CONTENT_TYPE, JSONAPI_MEDIA_TYPE));
+        for (name, value) in &self.headers {
+            response.insert_header((name.clone(), value.clone()));
+        }
+        response.json(ErrorDocument {
+            jsonapi: JsonApiVersion::V1_1,
+            errors: &self.errors,
+        })
+    }
+}

@@ -1,0 +1,138 @@
+//! Content negotiation, as JSON:API 1.1 requires: a request body in the JSON:API media type
+//! with parameters other than `ext`/`profile` (or with an extension, since orgbase supports
+//! none) is a 415; an `Accept` whose every JSON:API entry carries such parameters is a 406.
+//! Plain `application/json` bodies are accepted too.
+
+use actix_web::ResponseError;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+
+use crate::document::JSONAPI_MEDIA_TYPE;
+use crate::errors::{ApiError, ErrorObject, Kind, Source};
+
+/// One media range: `type/subtype` (lower-cased) and its parameters.
+#[derive(Debug, PartialEq, Eq)]
+pub struct MediaType {
+    pub essence: String,
+    pub params: Vec<(String, String)>,
+}
+
+impl MediaType {
+    pub fn parse(text: &str) -> Self {
+        let mut parts = text.split(';');
+        let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let params = parts
+            .filter_map(|p| {
+                let (name, value) = p.split_once('=')?;
+                Some((
+                    name.trim().to_ascii_lowercase(),
+                    value.trim().trim_matches('"').to_owned(),
+                ))
+            })
+            .collect();
+        Self { essence, params }
+    }
+
+    /// The JSON:API media type with only parameters orgbase can honour: `profile` (ignored, as
+    /// the spec allows) and, in `Accept`, the quality `q`. Any `ext` is unsupported.
+    fn is_acceptable_jsonapi(&self, in_accept: bool) -> bool {
+        self.params
+            .iter()
+            .all(|(name, _)| name == "profile" || (in_accept && name == "q"))
+    }
+}
+
+/// Checks a request body's `Content-Type`.
+pub fn check_content_type(value: Option<&header::HeaderValue>) -> Result<(), ApiError> {
+    let unsupported = |detail: String| -> ApiError {
+        ErrorObject::new(Kind::UnsupportedMediaType, detail)
+            .at(Source::Header("Content-Type".into()))
+            .into()
+    };
+    let Some(value) = value else {
+        return Err(unsupported(format!(
+            "Send the body with Content-Type: {JSONAPI_MEDIA_TYPE}."
+        )));
+    };
+    let media = MediaType::parse(value.to_str().unwrap_or(""));
+    match media.essence.as_str() {
+        JSONAPI_MEDIA_TYPE if media.is_acceptable_jsonapi(false) => Ok(()),
+        JSONAPI_MEDIA_TYPE => Err(unsupported(format!(
+            "{JSONAPI_MEDIA_TYPE} may carry only the profile parameter here (orgbase supports no extensions)."
+        ))),
+        "application/json" => Ok(()),
+        other => Err(unsupported(format!(
+            "Content-Type {other:?} is not supported; send {JSONAPI_MEDIA_TYPE}."
+        ))),
+    }
+}
+
+/// Middleware: 406 when the client accepts the JSON:API media type only with parameters it
+/// cannot be served with. It answers with a response, not an `Err`, so outer middleware (the
+/// request log) sees the 406 like any other.
+pub async fn negotiate<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    if let Some(accept) = req.headers().get(header::ACCEPT) {
+        let ranges: Vec<MediaType> = accept
+            .to_str()
+            .unwrap_or("")
+            .split(',')
+            .map(MediaType::parse)
+            .collect();
+        let jsonapi: Vec<&MediaType> = ranges
+            .iter()
+            .filter(|m| m.essence == JSONAPI_MEDIA_TYPE)
+            .collect();
+        if !jsonapi.is_empty() && jsonapi.iter().all(|m| !m.is_acceptable_jsonapi(true)) {
+            let error: ApiError = ErrorObject::new(
+                Kind::NotAcceptable,
+                format!("Accept {JSONAPI_MEDIA_TYPE} without parameters other than profile (orgbase supports no extensions)."),
+            )
+            .at(Source::Header("Accept".into()))
+            .into();
+            return Ok(req
+                .into_response(error.error_response())
+                .map_into_right_body());
+        }
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_parameters() {
+        let m = MediaType::parse(r#"Application/VND.API+json; ext="https://x/y"; charset=utf-8"#);
+        assert_eq!(m.essence, "application/vnd.api+json");
+        assert_eq!(
+            m.params,
+            vec![
+                ("ext".into(), "https://x/y".into()),
+                ("charset".into(), "utf-8".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn content_types() {
+        let ok =
+            |v: &str| check_content_type(Some(&header::HeaderValue::from_str(v).unwrap())).is_ok();
+        assert!(ok("application/vnd.api+json"));
+        assert!(ok(
+            "application/vnd.api+json; profile=\"https://example.com/p\""
+        ));
+        assert!(ok("application/json; charset=utf-8"));
+        assert!(!ok("application/vnd.api+json; charset=utf-8"));
+        assert!(!ok(
+            "application/vnd.api+json; ext=\"https://jsonapi.org/ext/atomic\""
+        ));
+        assert!(!ok("text/plain"));
+        assert!(check_content_type(None).is_err());
+    }
+}

@@ -1,0 +1,280 @@
+//! Query parameters: parsed into the domain's [`ListQuery`] and the rendering options, with
+//! every bad parameter reported at once, each naming itself in `source.parameter`.
+//! Percent-encoded brackets (`filter%5Bname%5D`) mean the same as raw ones: the whole query
+//! string is decoded before names are read.
+
+use std::collections::{BTreeSet, HashSet};
+
+use orgbase_domain::query::{MAX_PAGE_SIZE, PageRequest};
+use orgbase_domain::{ArchivedFilter, ListQuery, SortDirection, SortField, SortKey};
+
+use crate::document::{FieldSet, ORGANIZATION_ATTRIBUTES, ORGANIZATIONS};
+use crate::errors::{ApiError, ErrorObject, Kind};
+
+/// The decoded `(name, value)` pairs of a query string, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueryPairs(pub Vec<(String, String)>);
+
+impl QueryPairs {
+    pub fn parse(raw: &str) -> Self {
+        Self(
+            form_urlencoded::parse(raw.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    /// The pairs with `name` set to `value` (in place, or appended).
+    pub fn with(&self, name: &str, value: String) -> Vec<(String, String)> {
+        let mut pairs = self.0.clone();
+        match pairs.iter_mut().find(|(k, _)| k == name) {
+            Some(pair) => pair.1 = value,
+            None => pairs.push((name.to_owned(), value)),
+        }
+        pairs
+    }
+}
+
+/// How a response renders resources.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RenderOptions {
+    pub fields: FieldSet,
+    /// `Some` when `include` was given (even empty): the document then has `included`.
+    pub include: Option<Vec<String>>,
+}
+
+/// `GET /organizations` parameters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListParams {
+    pub query: ListQuery,
+    pub render: RenderOptions,
+}
+
+/// Parameters of a request about one resource.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResourceParams {
+    pub render: RenderOptions,
+    pub return_existing: bool,
+}
+
+/// What an endpoint accepts beyond `fields` and `include`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Accepts {
+    Collection,
+    Resource,
+    Create,
+}
+
+/// Collects parameters and errors in one pass.
+struct Parser {
+    accepts: Accepts,
+    errors: Vec<ErrorObject>,
+    list: ListParams,
+    return_existing: bool,
+}
+
+fn invalid(name: &str, detail: impl Into<String>) -> ErrorObject {
+    ErrorObject::new(Kind::InvalidParameter, detail).parameter(name)
+}
+
+fn unknown(name: &str, detail: impl Into<String>) -> ErrorObject {
+    ErrorObject::new(Kind::UnknownParameter, detail).parameter(name)
+}
+
+fn boolean(name: &str, value: &str) -> Result<bool, ErrorObject> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(invalid(
+            name,
+            format!("`{name}` must be true or false, not {value:?}."),
+        )),
+    }
+}
+
+impl Parser {
+    fn new(accepts: Accepts) -> Self {
+        Self {
+            accepts,
+            errors: Vec::new(),
+            list: ListParams::default(),
+            return_existing: false,
+        }
+    }
+
+    fn run(&mut self, pairs: &QueryPairs) {
+        let mut seen = HashSet::new();
+        for (name, value) in &pairs.0 {
+            if !seen.insert(name.as_str()) {
+                self.errors
+                    .push(invalid(name, format!("`{name}` is given more than once.")));
+                continue;
+            }
+            if let Err(error) = self.one(name, value) {
+                self.errors.push(error);
+            }
+        }
+    }
+
+    fn one(&mut self, name: &str, value: &str) -> Result<(), ErrorObject> {
+        let collection = self.accepts == Accepts::Collection;
+        match name {
+            "fields[organizations]" => self.list.render.fields = fieldset(name, value)?,
+            "include" => self.list.render.include = Some(include(name, value)?),
+            "page[number]" if collection => self.list.query.page.number = page_number(name, value)?,
+            "page[size]" if collection => self.list.query.page.size = page_size(name, value)?,
+            "sort" if collection => self.list.query.sort = sort(name, value)?,
+            "filter[archived]" if collection => self.list.query.archived = archived(name, value)?,
+            "return_existing" if self.accepts == Accepts::Create => {
+                self.return_existing = boolean(name, value)?
+            }
+            _ if name.starts_with("fields[") => {
+                return Err(invalid(
+                    name,
+                    format!("Sparse fieldsets are available for: {ORGANIZATIONS}."),
+                ));
+            }
+            _ if name.starts_with("filter[") && collection => {
+                return Err(unknown(
+                    name,
+                    "Unknown filter; filter[archived] (false, true or any) is supported.",
+                ));
+            }
+            _ if name.starts_with("page[") && collection => {
+                return Err(unknown(
+                    name,
+                    "Pages are chosen with page[number] and page[size].",
+                ));
+            }
+            _ => {
+                return Err(unknown(
+                    name,
+                    format!("`{name}` is not a query parameter of this endpoint."),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn finish<T>(self, value: impl FnOnce(ListParams, bool) -> T) -> Result<T, ApiError> {
+        if self.errors.is_empty() {
+            Ok(value(self.list, self.return_existing))
+        } else {
+            Err(ApiError::many(self.errors))
+        }
+    }
+}
+
+fn fieldset(name: &str, value: &str) -> Result<FieldSet, ErrorObject> {
+    let mut names = BTreeSet::new();
+    for field in value.split(',').filter(|f| !f.is_empty()) {
+        if !ORGANIZATION_ATTRIBUTES.contains(&field) {
+            return Err(invalid(
+                name,
+                format!("{field:?} is not a field of {ORGANIZATIONS}."),
+            ));
+        }
+        names.insert(field.to_owned());
+    }
+    Ok(FieldSet::Only(names))
+}
+
+fn include(name: &str, value: &str) -> Result<Vec<String>, ErrorObject> {
+    match value.split(',').find(|path| !path.is_empty()) {
+        // Relationships arrive with users; until then only the empty include is valid.
+        Some(path) => Err(invalid(
+            name,
+            format!("{path:?} is not a relationship of {ORGANIZATIONS}."),
+        )),
+        None => Ok(Vec::new()),
+    }
+}
+
+fn page_number(name: &str, value: &str) -> Result<u64, ErrorObject> {
+    match value.parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(invalid(
+            name,
+            format!("`{name}` must be a whole number from 1, not {value:?}."),
+        )),
+    }
+}
+
+fn page_size(name: &str, value: &str) -> Result<u64, ErrorObject> {
+    match value.parse::<u64>() {
+        Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => Ok(n),
+        _ => Err(invalid(
+            name,
+            format!("`{name}` must be a whole number from 1 to {MAX_PAGE_SIZE}, not {value:?}."),
+        )),
+    }
+}
+
+fn sort(name: &str, value: &str) -> Result<Vec<SortKey>, ErrorObject> {
+    let mut keys: Vec<SortKey> = Vec::new();
+    for item in value.split(',') {
+        let (field_name, direction) = match item.strip_prefix('-') {
+            Some(rest) => (rest, SortDirection::Descending),
+            None => (item, SortDirection::Ascending),
+        };
+        let Some(field) = SortField::from_attribute(field_name) else {
+            let sortable: Vec<&str> = SortField::ALL.iter().map(|f| f.attribute()).collect();
+            return Err(invalid(
+                name,
+                format!(
+                    "{field_name:?} is not sortable; sort by {}.",
+                    sortable.join(", ")
+                ),
+            ));
+        };
+        if keys.iter().any(|k| k.field == field) {
+            return Err(invalid(
+                name,
+                format!("{field_name:?} is named more than once."),
+            ));
+        }
+        keys.push(SortKey { field, direction });
+    }
+    Ok(keys)
+}
+
+fn archived(name: &str, value: &str) -> Result<ArchivedFilter, ErrorObject> {
+    match value {
+        "false" => Ok(ArchivedFilter::Exclude),
+        "true" => Ok(ArchivedFilter::Only),
+        "any" => Ok(ArchivedFilter::Any),
+        _ => Err(invalid(
+            name,
+            format!("`{name}` must be false, true or any, not {value:?}."),
+        )),
+    }
+}
+
+pub fn list_params(pairs: &QueryPairs) -> Result<ListParams, ApiError> {
+    let mut parser = Parser::new(Accepts::Collection);
+    parser.run(pairs);
+    parser.finish(|list, _| list)
+}
+
+pub fn resource_params(pairs: &QueryPairs) -> Result<ResourceParams, ApiError> {
+    let mut parser = Parser::new(Accepts::Resource);
+    parser.run(pairs);
+    parser.finish(|list, _| ResourceParams {
+        render: list.render,
+        return_existing: false,
+    })
+}
+
+pub fn create_params(pairs: &QueryPairs) -> Result<ResourceParams, ApiError> {
+    let mut parser = Parser::new(Accepts::Create);
+    parser.run(pairs);
+    parser.finish(|list, return_existing| ResourceParams {
+        render: list.render,
+        return_existing,
+    })
+}
+
+/// The default page, for links when the client named none.
+pub fn default_page() -> PageRequest {
+    PageRequest::default()
+}

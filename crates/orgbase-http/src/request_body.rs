@@ -1,0 +1,204 @@
+//! Request bodies: the media type, the 1 MiB limit, JSON syntax, and the shape of a JSON:API
+//! resource document. Attribute values are checked later, by the domain's attribute reader.
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+use actix_web::web;
+use futures_util::StreamExt;
+use serde_json::{Map, Value};
+
+use crate::errors::{ApiError, ErrorObject, Kind};
+use crate::media_type::check_content_type;
+
+/// The largest request body accepted.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        Kind::BodyTooLarge,
+        format!("Request bodies are limited to {BODY_LIMIT} bytes."),
+    )
+}
+
+fn invalid_document(pointer: &str, detail: impl Into<String>) -> ApiError {
+    ErrorObject::new(Kind::InvalidDocument, detail)
+        .pointer(pointer)
+        .into()
+}
+
+/// Reads the body as a JSON object, enforcing the media type and the size limit.
+pub async fn read_json_object(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+) -> Result<Map<String, Value>, ApiError> {
+    check_content_type(req.headers().get(header::CONTENT_TYPE))?;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
+        return Err(too_large());
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(
+                Kind::InvalidDocument,
+                format!("The request body could not be read: {e}"),
+            )
+        })?;
+        if body.len() + chunk.len() > BODY_LIMIT {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    if body.is_empty() {
+        return Err(invalid_document(
+            "",
+            "The request body is empty; send a JSON:API document.",
+        ));
+    }
+    let value: Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            Kind::InvalidJson,
+            format!("The request body is not valid JSON: {e}."),
+        )
+    })?;
+    match value {
+        Value::Object(document) => Ok(document),
+        _ => Err(invalid_document(
+            "",
+            "A JSON:API document must be a JSON object.",
+        )),
+    }
+}
+
+/// What a create or update request says about its resource.
+#[derive(Debug, Default)]
+pub struct ResourceInput {
+    pub id: Option<String>,
+    pub attributes: Map<String, Value>,
+    pub relationships: Map<String, Value>,
+}
+
+/// Whether the document creates a resource or updates the one named by the URL.
+#[derive(Debug, Clone, Copy)]
+pub enum Intent<'a> {
+    Create,
+    Update { id: &'a str },
+}
+
+fn is_at_member(name: &str) -> bool {
+    name.starts_with('@')
+}
+
+/// Checks the document's structure and returns its resource object's parts.
+/// Structural faults are 400s; a wrong `type` or a URL/body id mismatch is a 409.
+pub fn resource_input(
+    document: Map<String, Value>,
+    expected_type: &str,
+    intent: Intent<'_>,
+) -> Result<ResourceInput, ApiError> {
+    let mut data = None;
+    for (name, value) in document {
+        match name.as_str() {
+            "data" => data = Some(value),
+            "meta" | "jsonapi" | "links" => {}
+            _ if is_at_member(&name) => {}
+            _ => {
+                return Err(invalid_document(
+                    &format!("/{name}"),
+                    format!("`{name}` is not a member of a request document."),
+                ));
+            }
+        }
+    }
+    let Some(data) = data else {
+        return Err(invalid_document("", "The document has no `data` member."));
+    };
+    let Value::Object(data) = data else {
+        return Err(invalid_document(
+            "/data",
+            "`data` must be a resource object.",
+        ));
+    };
+    let mut input = ResourceInput::default();
+    let mut resource_type = None;
+    for (name, value) in data {
+        match (name.as_str(), value) {
+            ("type", Value::String(t)) => resource_type = Some(t),
+            ("id", Value::String(id)) => input.id = Some(id),
+            ("attributes", Value::Object(attributes)) => input.attributes = attributes,
+            ("relationships", Value::Object(relationships)) => input.relationships = relationships,
+            ("lid", Value::String(_)) => {}
+            ("type" | "id" | "lid", _) => {
+                return Err(invalid_document(
+                    &format!("/data/{name}"),
+                    format!("`{name}` must be a string."),
+                ));
+            }
+            ("attributes" | "relationships", _) => {
+                return Err(invalid_document(
+                    &format!("/data/{name}"),
+                    format!("`{name}` must be an object."),
+                ));
+            }
+            ("meta" | "links", _) => {}
+            (other, _) if is_at_member(other) => {}
+            (other, _) => {
+                return Err(invalid_document(
+                    &format!("/data/{other}"),
+                    format!(
+                        "`{other}` is not a member of a resource object; attributes go in `attributes`."
+                    ),
+                ));
+            }
+        }
+    }
+    match resource_type {
+        None => {
+            return Err(invalid_document(
+                "/data",
+                "The resource object has no `type`.",
+            ));
+        }
+        Some(t) if t != expected_type => {
+            return Err(ErrorObject::new(
+                Kind::TypeMismatch,
+                format!("This endpoint takes {expected_type:?} resources, not {t:?}."),
+            )
+            .pointer("/data/type")
+            .into());
+        }
+        Some(_) => {}
+    }
+    if let Intent::Update { id } = intent {
+        match &input.id {
+            None => {
+                return Err(invalid_document(
+                    "/data",
+                    "An update must carry the resource's `id`.",
+                ));
+            }
+            Some(given) if !same_id(given, id) => {
+                return Err(ErrorObject::new(
+                    Kind::IdMismatch,
+                    format!("The body's id {given:?} is not the URL's {id:?}."),
+                )
+                .pointer("/data/id")
+                .into());
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(input)
+}
+
+/// Ids are UUIDs: compare them as UUIDs, so letter case does not matter.
+fn same_id(a: &str, b: &str) -> bool {
+    match (uuid::Uuid::parse_str(a), uuid::Uuid::parse_str(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}

@@ -1,0 +1,66 @@
+//! The routing table. Each path lists its methods once: `GET` also answers `HEAD`, and any
+//! other method gets a 405 whose `Allow` names exactly the methods listed.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::web;
+
+use crate::errors::{ApiError, Kind};
+
+pub mod fallback;
+pub mod health;
+pub mod organizations;
+
+pub fn method_not_allowed(allow: &str) -> ApiError {
+    ApiError::new(
+        Kind::MethodNotAllowed,
+        format!("This endpoint answers {allow}."),
+    )
+    .with_header(
+        header::ALLOW,
+        HeaderValue::from_str(allow).unwrap_or(HeaderValue::from_static("GET")),
+    )
+}
+
+macro_rules! endpoint {
+    ($path:expr; $($method:ident => $handler:expr),+ $(,)?) => {{
+        let mut allow: Vec<&str> = Vec::new();
+        let resource = web::resource($path);
+        $( let resource = endpoint!(@route resource, allow, $method, $handler); )+
+        let allow = allow.join(", ");
+        resource.default_service(web::to(move || {
+            let error = method_not_allowed(&allow);
+            async move { Err::<actix_web::HttpResponse, _>(error) }
+        }))
+    }};
+    (@route $resource:ident, $allow:ident, GET, $handler:expr) => {{
+        $allow.extend(["GET", "HEAD"]);
+        $resource.route(web::get().to($handler)).route(web::head().to($handler))
+    }};
+    (@route $resource:ident, $allow:ident, POST, $handler:expr) => {{
+        $allow.push("POST");
+        $resource.route(web::post().to($handler))
+    }};
+    (@route $resource:ident, $allow:ident, PATCH, $handler:expr) => {{
+        $allow.push("PATCH");
+        $resource.route(web::patch().to($handler))
+    }};
+    (@route $resource:ident, $allow:ident, DELETE, $handler:expr) => {{
+        $allow.push("DELETE");
+        $resource.route(web::delete().to($handler))
+    }};
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(endpoint!("/healthz"; GET => health::healthz))
+        .service(endpoint!("/readyz"; GET => health::readyz))
+        .service(endpoint!("/organizations";
+            GET => organizations::list,
+            POST => organizations::create,
+        ))
+        .service(endpoint!("/organizations/{id}";
+            GET => organizations::get,
+            PATCH => organizations::update,
+            DELETE => organizations::delete,
+        ))
+        .service(endpoint!("/organizations/{id}/duplicate"; POST => organizations::duplicate));
+}

@@ -1,0 +1,260 @@
+//! `/organizations`: list, create, get, update, delete, duplicate.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use orgbase_domain::attributes::{read_new_organization, read_organization_patch};
+use orgbase_domain::query::PageRequest;
+use orgbase_domain::service::{self, Created};
+use orgbase_domain::{Error, Organization, OrganizationId, time};
+use serde_json::{Map, Value, json};
+
+use crate::document::{Document, ORGANIZATIONS, OrganizationResource};
+use crate::errors::{ApiError, ErrorObject, Kind};
+use crate::links::BaseUrl;
+use crate::query::{self, QueryPairs, RenderOptions};
+use crate::request_body::{Intent, read_json_object, resource_input};
+use crate::state::AppState;
+
+/// The `{id}` of the URL. Text that is not a UUID names no organization: 404.
+fn path_id(req: &HttpRequest) -> Result<OrganizationId, ApiError> {
+    let raw = req.match_info().get("id").unwrap_or_default();
+    raw.parse()
+        .map_err(|_| ApiError::from(Error::organization_not_found(raw)))
+}
+
+/// Relationships arrive with users; until then every relationship member is unknown.
+fn relationship_errors(relationships: &Map<String, Value>) -> Vec<ErrorObject> {
+    relationships
+        .keys()
+        .filter(|name| !name.starts_with('@'))
+        .map(|name| {
+            let mut error = ErrorObject::new(
+                Kind::Invalid,
+                format!("`{name}` is not a relationship of {ORGANIZATIONS}."),
+            )
+            .pointer(format!(
+                "/data/relationships/{}",
+                orgbase_domain::error::pointer_token(name)
+            ));
+            error.code = "unknown_relationship";
+            error
+        })
+        .collect()
+}
+
+/// Attribute errors and relationship errors together, so the client hears about all of them.
+fn combine<T>(
+    attributes: Result<T, orgbase_domain::ValidationErrors>,
+    relationships: Vec<ErrorObject>,
+) -> Result<T, ApiError> {
+    match attributes {
+        Ok(value) if relationships.is_empty() => Ok(value),
+        Ok(_) => Err(ApiError::many(relationships)),
+        Err(errors) => {
+            let mut all = ApiError::from(Error::Invalid(errors)).errors;
+            all.extend(relationships);
+            Err(ApiError::many(all))
+        }
+    }
+}
+
+fn single(
+    org: &Organization,
+    base: &BaseUrl,
+    render: &RenderOptions,
+    self_link: String,
+    status: StatusCode,
+) -> HttpResponse {
+    let resource = OrganizationResource {
+        org,
+        base,
+        fields: &render.fields,
+    };
+    let mut response = Document::new(resource, json!({ "self": self_link }))
+        .with_included(render.include.is_some())
+        .respond(status);
+    let location = header::HeaderValue::from_str(&OrganizationResource::self_link(base, org));
+    if let (StatusCode::CREATED, Ok(location)) = (status, location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
+fn page_links(
+    base: &BaseUrl,
+    path: &str,
+    pairs: &QueryPairs,
+    page: PageRequest,
+    pages: u64,
+) -> Value {
+    let link =
+        |number: u64| base.join_with_query(path, &pairs.with("page[number]", number.to_string()));
+    json!({
+        "self": base.join_with_query(path, &pairs.0),
+        "first": link(1),
+        "last": link(pages),
+        "prev": (page.number > 1).then(|| link((page.number - 1).min(pages))),
+        "next": (page.number < pages).then(|| link(page.number + 1)),
+    })
+}
+
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let pairs = QueryPairs::parse(req.query_string());
+    let params = query::list_params(&pairs)?;
+    let list_query = params.query.clone();
+    let page = state
+        .run(move |store| store.list_organizations(&list_query))
+        .await?;
+    let base = state.base_url(&req);
+    let requested = params.query.page;
+    // An empty collection still has one (empty) page, so `last` always names a page.
+    let pages = page.total.div_ceil(requested.size).max(1);
+    let data: Vec<OrganizationResource<'_>> = page
+        .items
+        .iter()
+        .map(|org| OrganizationResource {
+            org,
+            base: &base,
+            fields: &params.render.fields,
+        })
+        .collect();
+    let meta = json!({
+        "total": page.total,
+        "page": { "number": requested.number, "size": requested.size, "pages": pages },
+    });
+    Ok(Document::new(
+        data,
+        page_links(&base, req.path(), &pairs, requested, pages),
+    )
+    .with_included(params.render.include.is_some())
+    .with_meta(meta)
+    .respond(StatusCode::OK))
+}
+
+pub async fn create(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let params = query::create_params(&QueryPairs::parse(req.query_string()))?;
+    let input = resource_input(
+        read_json_object(&req, payload).await?,
+        ORGANIZATIONS,
+        Intent::Create,
+    )?;
+    let id = match &input.id {
+        None => None,
+        Some(raw) => Some(raw.parse::<OrganizationId>().map_err(|_| {
+            ApiError::from(
+                ErrorObject::new(
+                    Kind::ClientIdUnsupported,
+                    "A client-generated id must be a UUID.",
+                )
+                .pointer("/data/id"),
+            )
+        })?),
+    };
+    let new = combine(
+        read_new_organization(&input.attributes, id),
+        relationship_errors(&input.relationships),
+    )?;
+    let now = time::now();
+    let created = if params.return_existing {
+        state
+            .run(move |store| service::create_or_get_existing(store, &new, now))
+            .await?
+    } else {
+        Created::New(
+            state
+                .run(move |store| service::create_organization(store, &new, now))
+                .await?,
+        )
+    };
+    let base = state.base_url(&req);
+    let (org, status) = match &created {
+        Created::New(org) => (org, StatusCode::CREATED),
+        Created::Existing(org) => (org, StatusCode::OK),
+    };
+    let self_link = OrganizationResource::self_link(&base, org);
+    Ok(single(org, &base, &params.render, self_link, status))
+}
+
+pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let pairs = QueryPairs::parse(req.query_string());
+    let params = query::resource_params(&pairs)?;
+    let id = path_id(&req)?;
+    let org = state.run(move |store| store.get_organization(id)).await?;
+    let base = state.base_url(&req);
+    let self_link = base.join_with_query(req.path(), &pairs.0);
+    Ok(single(
+        &org,
+        &base,
+        &params.render,
+        self_link,
+        StatusCode::OK,
+    ))
+}
+
+pub async fn update(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let params = query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    let id = path_id(&req)?;
+    let raw_id = id.to_string();
+    let input = resource_input(
+        read_json_object(&req, payload).await?,
+        ORGANIZATIONS,
+        Intent::Update { id: &raw_id },
+    )?;
+    let patch = combine(
+        read_organization_patch(&input.attributes),
+        relationship_errors(&input.relationships),
+    )?;
+    let org = state
+        .run(move |store| store.update_organization(id, &patch, time::now()))
+        .await?;
+    let base = state.base_url(&req);
+    let self_link = OrganizationResource::self_link(&base, &org);
+    Ok(single(
+        &org,
+        &base,
+        &params.render,
+        self_link,
+        StatusCode::OK,
+    ))
+}
+
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    let id = path_id(&req)?;
+    state
+        .run(move |store| store.delete_organization(id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn duplicate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let params = query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    let id = path_id(&req)?;
+    let now = time::now();
+    let copy = state
+        .run(move |store| service::duplicate_organization(store, id, now))
+        .await?;
+    let base = state.base_url(&req);
+    let self_link = OrganizationResource::self_link(&base, &copy);
+    Ok(single(
+        &copy,
+        &base,
+        &params.render,
+        self_link,
+        StatusCode::CREATED,
+    ))
+}

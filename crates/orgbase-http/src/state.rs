@@ -1,0 +1,40 @@
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, web};
+use orgbase_domain::Store;
+
+use crate::errors::ApiError;
+use crate::links::BaseUrl;
+
+/// What every handler shares: the store and the settings that shape responses.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    /// `ORGBASE_PUBLIC_URL`: the base of every link when set (behind a proxy).
+    pub public_url: Option<BaseUrl>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            public_url: None,
+        }
+    }
+
+    pub fn base_url(&self, req: &HttpRequest) -> BaseUrl {
+        BaseUrl::from_request(req, self.public_url.as_ref())
+    }
+
+    /// Runs a store call on actix's blocking pool, so slow storage never stalls the workers.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&dyn Store) -> orgbase_domain::Result<T> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let store = Arc::clone(&self.store);
+        web::block(move || work(&*store))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::from)
+    }
+}

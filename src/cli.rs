@@ -1,0 +1,47 @@
+//! The command line. Every flag also reads its environment variable; flags win.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "orgbase",
+    version,
+    about = "A JSON:API 1.1 service for organization records, with pluggable storage",
+    long_about = "A JSON:API 1.1 service for organization records, with pluggable storage.\n\n\
+                  With no subcommand, orgbase serves the API (as `orgbase serve`)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Storage: sqlite://PATH (an embedded file, created if missing), postgres://USER@HOST/DB, or memory: (lost on exit)
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://orgbase.db",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_url: String,
+
+    /// Address to listen on
+    #[arg(
+        long,
+        env = "ORGBASE_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: String,
+
+    /// Base URL for links in responses, e.g. https://crm.example.com/api (default: the request's scheme and Host)
+    #[arg(long, env = "ORGBASE_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default); runs pending migrations first
+    Serve,
+    /// Apply pending database migrations and exit
+    Migrate,
+}

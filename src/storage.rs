@@ -1,0 +1,29 @@
+//! Opening the store a `DATABASE_URL` names.
+
+use std::sync::Arc;
+
+use orgbase_domain::Store;
+use orgbase_store_diesel::{DatabaseTarget, DieselStore, PoolOptions};
+use orgbase_store_memory::MemoryStore;
+
+/// Opens the store and applies pending migrations (a no-op for memory:).
+pub fn open(url: &str) -> Result<Arc<dyn Store>, String> {
+    if url == "memory:" || url == "memory://" {
+        tracing::warn!("using the in-memory store: nothing is kept after exit");
+        return Ok(Arc::new(MemoryStore::new()));
+    }
+    if url.starts_with("mysql://") || url.starts_with("mariadb://") {
+        return Err("MySQL/MariaDB storage is not available yet; use sqlite://PATH, postgres://… or memory:".into());
+    }
+    let target = DatabaseTarget::from_url(url)
+        .map_err(|e| format!("{e}, or memory: for the in-memory store"))?;
+    let store = DieselStore::open(target, &PoolOptions::default()).map_err(|e| e.to_string())?;
+    let applied = store.run_migrations().map_err(|e| e.to_string())?;
+    tracing::info!(
+        backend = store.target().backend(),
+        database = %store.target(),
+        migrations_applied = applied.len(),
+        "storage ready"
+    );
+    Ok(Arc::new(store))
+}

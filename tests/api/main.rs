@@ -1,0 +1,11 @@
+//! In-process HTTP tests: the real app factory over the in-memory store (and SQLite where the
+//! database's own behaviour matters), one binary made of modules for fast links.
+//! Every response body is validated against the JSON:API 1.1 schema by `support::send`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod bad_input;
+mod organizations;
+mod query;
+mod support;
+mod wire;

@@ -1,0 +1,229 @@
+//! Paging, sorting, sparse fieldsets and query-parameter errors.
+
+use actix_web::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+const BASE: &str = "http://localhost:8080/organizations";
+
+fn names(reply: &Reply) -> Vec<String> {
+    reply.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["attributes"]["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn seeded(
+    count: usize,
+) -> impl actix_web::dev::Service<
+    actix_http::Request,
+    Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+    Error = actix_web::Error,
+> {
+    let app = app().await;
+    for i in 0..count {
+        create(&app, json!({"name": format!("Org {i:02}"), "created_at": format!("2020-01-01T00:00:{i:02}Z")})).await;
+    }
+    app
+}
+
+#[actix_web::test]
+async fn a_middle_page_has_every_link_and_the_meta() {
+    let app = seeded(25).await;
+    let reply = send(
+        &app,
+        get("/organizations?page[size]=10&page[number]=2&sort=created_at"),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        names(&reply),
+        (10..20).map(|i| format!("Org {i:02}")).collect::<Vec<_>>()
+    );
+    let q = |n: u32| format!("{BASE}?page%5Bsize%5D=10&page%5Bnumber%5D={n}&sort=created_at");
+    assert_eq!(
+        reply.body["links"],
+        json!({"self": q(2), "first": q(1), "last": q(3), "prev": q(1), "next": q(3)})
+    );
+    assert_eq!(
+        reply.body["meta"],
+        json!({"total": 25, "page": {"number": 2, "size": 10, "pages": 3}})
+    );
+}
+
+#[actix_web::test]
+async fn first_last_and_past_the_end() {
+    let app = seeded(20).await;
+    let reply = send(&app, get("/organizations?page[size]=10")).await;
+    let q = |n: u32| format!("{BASE}?page%5Bsize%5D=10&page%5Bnumber%5D={n}");
+    assert_eq!(reply.body["links"]["prev"], Value::Null);
+    assert_eq!(reply.body["links"]["next"], q(2).as_str());
+    assert_eq!(
+        reply.body["links"]["self"],
+        format!("{BASE}?page%5Bsize%5D=10").as_str()
+    );
+
+    let last = send(&app, get("/organizations?page[size]=10&page[number]=2")).await;
+    assert_eq!(
+        names(&last).len(),
+        10,
+        "an exact multiple ends on a full page"
+    );
+    assert_eq!(last.body["links"]["next"], Value::Null);
+    assert_eq!(last.body["meta"]["page"]["pages"], 2);
+
+    let past = send(&app, get("/organizations?page[size]=10&page[number]=7")).await;
+    assert_eq!(past.status, StatusCode::OK);
+    assert_eq!(past.body["data"], json!([]));
+    assert_eq!(
+        past.body["links"]["prev"],
+        q(2).as_str(),
+        "prev leads back to the last page"
+    );
+    assert_eq!(past.body["links"]["next"], Value::Null);
+    assert_eq!(
+        past.body["meta"],
+        json!({"total": 20, "page": {"number": 7, "size": 10, "pages": 2}})
+    );
+}
+
+#[actix_web::test]
+async fn defaults_and_an_empty_collection() {
+    let app = app().await;
+    let reply = send(&app, get("/organizations")).await;
+    assert_eq!(reply.body["data"], json!([]));
+    assert_eq!(
+        reply.body["meta"],
+        json!({"total": 0, "page": {"number": 1, "size": 100, "pages": 1}})
+    );
+    let first = format!("{BASE}?page%5Bnumber%5D=1");
+    assert_eq!(
+        reply.body["links"],
+        json!({"self": BASE, "first": first, "last": first, "prev": null, "next": null})
+    );
+}
+
+#[actix_web::test]
+async fn percent_encoded_brackets_mean_the_same() {
+    let app = seeded(3).await;
+    let raw = send(&app, get("/organizations?page[size]=2&sort=-name")).await;
+    let encoded = send(&app, get("/organizations?page%5Bsize%5D=2&sort=-name")).await;
+    assert_eq!(raw.body, encoded.body);
+    assert_eq!(names(&raw), ["Org 02", "Org 01"]);
+}
+
+#[actix_web::test]
+async fn sort_orders_and_ties() {
+    let app = app().await;
+    for name in ["banana", "Apple", "cherry"] {
+        create(
+            &app,
+            json!({"name": name, "created_at": "2020-01-01T00:00:00Z"}),
+        )
+        .await;
+    }
+    assert_eq!(
+        names(&send(&app, get("/organizations?sort=name")).await),
+        ["Apple", "banana", "cherry"]
+    );
+    assert_eq!(
+        names(&send(&app, get("/organizations?sort=-name")).await),
+        ["cherry", "banana", "Apple"]
+    );
+    // All share created_at: ties fall back to the id, which follows creation order.
+    assert_eq!(
+        names(&send(&app, get("/organizations?sort=-created_at")).await),
+        ["banana", "Apple", "cherry"]
+    );
+}
+
+#[actix_web::test]
+async fn sparse_fieldsets_and_empty_include() {
+    let app = seeded(1).await;
+    let reply = send(&app, get("/organizations?fields[organizations]=name,slug")).await;
+    assert_eq!(
+        reply.body["data"][0]["attributes"],
+        json!({"name": "Org 00", "slug": "org-00"})
+    );
+    let id = reply.body["data"][0]["id"].as_str().unwrap().to_owned();
+    let none = send(
+        &app,
+        get(&format!("/organizations/{id}?fields[organizations]=")),
+    )
+    .await;
+    assert!(
+        none.body["data"].get("attributes").is_none(),
+        "{}",
+        none.body
+    );
+    assert!(none.body.get("included").is_none());
+    let include = send(&app, get(&format!("/organizations/{id}?include="))).await;
+    assert_eq!(include.body["included"], json!([]));
+    let list = send(&app, get("/organizations?include=")).await;
+    assert_eq!(list.body["included"], json!([]));
+}
+
+#[actix_web::test]
+async fn every_bad_parameter_is_named() {
+    let app = app().await;
+    for (query, code, parameter) in [
+        ("page[number]=0", "invalid_parameter", "page[number]"),
+        ("page[number]=abc", "invalid_parameter", "page[number]"),
+        ("page[number]=-1", "invalid_parameter", "page[number]"),
+        ("page[size]=0", "invalid_parameter", "page[size]"),
+        ("page[size]=1001", "invalid_parameter", "page[size]"),
+        ("page[offset]=1", "unknown_parameter", "page[offset]"),
+        ("sort=nope", "invalid_parameter", "sort"),
+        ("sort=", "invalid_parameter", "sort"),
+        ("sort=name,-name", "invalid_parameter", "sort"),
+        (
+            "fields[organizations]=name,nope",
+            "invalid_parameter",
+            "fields[organizations]",
+        ),
+        ("fields[people]=name", "invalid_parameter", "fields[people]"),
+        ("include=owner", "invalid_parameter", "include"),
+        (
+            "filter[archived]=maybe",
+            "invalid_parameter",
+            "filter[archived]",
+        ),
+        ("filter[nope]=1", "unknown_parameter", "filter[nope]"),
+        (
+            "return_existing=true",
+            "unknown_parameter",
+            "return_existing",
+        ),
+        ("foo=bar", "unknown_parameter", "foo"),
+        ("sort=name&sort=slug", "invalid_parameter", "sort"),
+    ] {
+        let reply = send(&app, get(&format!("/organizations?{query}"))).await;
+        assert_eq!(
+            reply.only_error(400),
+            (code.into(), parameter.into()),
+            "{query}"
+        );
+    }
+    let reply = send(&app, get("/organizations?page[number]=0&sort=nope&foo=1")).await;
+    assert_eq!(
+        reply.errors(),
+        vec![
+            (
+                "400".into(),
+                "invalid_parameter".into(),
+                "page[number]".into()
+            ),
+            ("400".into(), "invalid_parameter".into(), "sort".into()),
+            ("400".into(), "unknown_parameter".into(), "foo".into()),
+        ]
+    );
+    let id = create(&app, json!({"name": "One"})).await.id();
+    let reply = send(&app, get(&format!("/organizations/{id}?page[size]=5"))).await;
+    assert_eq!(
+        reply.only_error(400),
+        ("unknown_parameter".into(), "page[size]".into())
+    );
+}

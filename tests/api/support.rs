@@ -1,0 +1,219 @@
+use std::sync::{Arc, OnceLock};
+
+use actix_http::Request;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::test::{self, TestRequest};
+use orgbase_domain::Store;
+use orgbase_http::AppState;
+use orgbase_store_memory::MemoryStore;
+use serde_json::{Value, json};
+
+pub const JSONAPI: &str = "application/vnd.api+json";
+
+/// The app on a fresh in-memory store.
+pub async fn app()
+-> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
+    app_on(Arc::new(MemoryStore::new())).await
+}
+
+pub async fn app_on(
+    store: Arc<dyn Store>,
+) -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
+    app_with(AppState::new(store)).await
+}
+
+pub async fn app_with(
+    state: AppState,
+) -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
+    test::init_service(orgbase_http::app(state)).await
+}
+
+/// A response, its body parsed (Null when empty).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `(status, code, pointer or parameter)` of every error object.
+    pub fn errors(&self) -> Vec<(String, String, String)> {
+        self.body["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("not an error document: {}", self.body))
+            .iter()
+            .map(|e| {
+                let source = &e["source"];
+                let at = source["pointer"]
+                    .as_str()
+                    .or(source["parameter"].as_str())
+                    .or(source["header"].as_str())
+                    .unwrap_or("-");
+                (
+                    e["status"].as_str().unwrap().to_owned(),
+                    e["code"].as_str().unwrap().to_owned(),
+                    at.to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// The one error's `(code, pointer or parameter)`, asserting the response status.
+    pub fn only_error(&self, status: u16) -> (String, String) {
+        assert_eq!(self.status.as_u16(), status, "{}", self.body);
+        let errors = self.errors();
+        assert_eq!(errors.len(), 1, "{}", self.body);
+        let (s, code, at) = errors.into_iter().next().unwrap();
+        assert_eq!(s, status.to_string());
+        (code, at)
+    }
+
+    pub fn id(&self) -> String {
+        self.body["data"]["id"].as_str().unwrap().to_owned()
+    }
+
+    pub fn attributes(&self) -> &Value {
+        &self.body["data"]["attributes"]
+    }
+}
+
+/// The JSON:API 1.1 response schema, with draft-07 `dependencies` translated to the
+/// 2020-12 keywords its `$schema` declares (see shared/jsonapi/README.md).
+fn schema() -> &'static jsonschema::Validator {
+    static SCHEMA: OnceLock<jsonschema::Validator> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let text = include_str!("../fixtures/jsonapi-1.1-relaxed-response.schema.json");
+        let mut schema: Value = serde_json::from_str(text).unwrap();
+        translate_dependencies(&mut schema);
+        jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .unwrap()
+    })
+}
+
+fn translate_dependencies(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::Object(deps)) = map.remove("dependencies") {
+                let (required, schemas): (Vec<_>, Vec<_>) =
+                    deps.into_iter().partition(|(_, v)| v.is_array());
+                if !required.is_empty() {
+                    map.insert(
+                        "dependentRequired".into(),
+                        Value::Object(required.into_iter().collect()),
+                    );
+                }
+                if !schemas.is_empty() {
+                    map.insert(
+                        "dependentSchemas".into(),
+                        Value::Object(schemas.into_iter().collect()),
+                    );
+                }
+            }
+            map.values_mut().for_each(translate_dependencies);
+        }
+        Value::Array(items) => items.iter_mut().for_each(translate_dependencies),
+        _ => {}
+    }
+}
+
+/// The schema's complaints about `body`, empty when it is a valid response document.
+pub fn schema_errors(body: &Value) -> Vec<String> {
+    schema()
+        .iter_errors(body)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
+}
+
+pub fn assert_valid_document(body: &Value) {
+    let errors = schema_errors(body);
+    assert!(
+        errors.is_empty(),
+        "response violates the JSON:API schema: {errors:?}\n{body:#}"
+    );
+    assert_eq!(body["jsonapi"], json!({"version": "1.1"}), "{body}");
+}
+
+/// Sends a request; checks every body is a schema-valid JSON:API document in our media type.
+pub async fn send<S, B>(app: &S, req: TestRequest) -> Reply
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let response = test::call_service(app, req.to_request()).await;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = test::read_body(response).await;
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        assert_eq!(
+            headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
+            Some(JSONAPI),
+            "status {status}"
+        );
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_valid_document(&body);
+        body
+    };
+    assert!(status.as_u16() != 500, "a 500: {body}");
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+pub fn get(uri: &str) -> TestRequest {
+    TestRequest::get().uri(uri)
+}
+
+pub fn delete(uri: &str) -> TestRequest {
+    TestRequest::delete().uri(uri)
+}
+
+/// A POST without a body (`duplicate`).
+pub fn post_empty(uri: &str) -> TestRequest {
+    TestRequest::post().uri(uri)
+}
+
+pub fn post(uri: &str, body: &Value) -> TestRequest {
+    TestRequest::post()
+        .uri(uri)
+        .insert_header((header::CONTENT_TYPE, JSONAPI))
+        .set_payload(body.to_string())
+}
+
+pub fn patch(uri: &str, body: &Value) -> TestRequest {
+    TestRequest::patch()
+        .uri(uri)
+        .insert_header((header::CONTENT_TYPE, JSONAPI))
+        .set_payload(body.to_string())
+}
+
+/// A create document with these attributes.
+pub fn new_org(attributes: Value) -> Value {
+    json!({"data": {"type": "organizations", "attributes": attributes}})
+}
+
+/// Creates an organization, asserting 201; returns the reply.
+pub async fn create<S, B>(app: &S, attributes: Value) -> Reply
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let reply = send(app, post("/organizations", &new_org(attributes))).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    reply
+}

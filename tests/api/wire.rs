@@ -1,0 +1,341 @@
+//! JSON:API wire rules: media types, methods, links, members, and storage failures.
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::test::TestRequest;
+use orgbase_domain::time::Timestamp;
+use orgbase_domain::{
+    Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page, Result, Store,
+};
+use orgbase_http::{AppState, BaseUrl};
+use serde_json::json;
+
+use crate::support::*;
+
+fn body_with(content_type: &str) -> TestRequest {
+    TestRequest::post()
+        .uri("/organizations")
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .set_payload(new_org(json!({"name": "Typed"})).to_string())
+}
+
+#[actix_web::test]
+async fn request_media_types() {
+    let app = app().await;
+    for refused in [
+        "application/vnd.api+json; charset=utf-8",
+        "application/vnd.api+json; ext=\"https://jsonapi.org/ext/atomic\"",
+        "text/plain",
+        "application/x-www-form-urlencoded",
+    ] {
+        let reply = send(&app, body_with(refused)).await;
+        assert_eq!(
+            reply.only_error(415),
+            ("unsupported_media_type".into(), "Content-Type".into()),
+            "{refused}"
+        );
+    }
+    let no_type = TestRequest::post()
+        .uri("/organizations")
+        .set_payload(new_org(json!({"name": "X"})).to_string());
+    assert_eq!(
+        send(&app, no_type).await.only_error(415).0,
+        "unsupported_media_type"
+    );
+
+    let profiled = send(
+        &app,
+        body_with("application/vnd.api+json; profile=\"https://example.com/p\""),
+    )
+    .await;
+    assert_eq!(profiled.status, StatusCode::CREATED);
+    let plain = TestRequest::post()
+        .uri("/organizations")
+        .insert_header((header::CONTENT_TYPE, "application/json; charset=utf-8"))
+        .set_payload(new_org(json!({"name": "Plain JSON"})).to_string());
+    assert_eq!(send(&app, plain).await.status, StatusCode::CREATED);
+}
+
+#[actix_web::test]
+async fn accept_negotiation() {
+    let app = app().await;
+    let with_accept =
+        |accept: &str| get("/organizations").insert_header((header::ACCEPT, accept.to_owned()));
+    for refused in [
+        "application/vnd.api+json; charset=utf-8",
+        "application/vnd.api+json; ext=\"https://jsonapi.org/ext/atomic\", application/vnd.api+json; foo=bar",
+    ] {
+        let reply = send(&app, with_accept(refused)).await;
+        assert_eq!(
+            reply.only_error(406),
+            ("not_acceptable".into(), "Accept".into()),
+            "{refused}"
+        );
+    }
+    for accepted in [
+        "application/vnd.api+json",
+        "application/vnd.api+json; profile=\"https://example.com/p\"",
+        "application/vnd.api+json; charset=utf-8, application/vnd.api+json",
+        "*/*",
+        "application/json",
+        "text/html, application/vnd.api+json;q=0.9",
+    ] {
+        assert_eq!(
+            send(&app, with_accept(accepted)).await.status,
+            StatusCode::OK,
+            "{accepted}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn unsupported_methods_are_405_with_allow() {
+    let app = app().await;
+    let id = create(&app, json!({"name": "Methodical"})).await.id();
+    let one = format!("/organizations/{id}");
+    let duplicate = format!("/organizations/{id}/duplicate");
+    for (method, uri, allow) in [
+        ("PUT", "/organizations", "GET, HEAD, POST"),
+        ("DELETE", "/organizations", "GET, HEAD, POST"),
+        ("POST", one.as_str(), "GET, HEAD, PATCH, DELETE"),
+        ("PUT", one.as_str(), "GET, HEAD, PATCH, DELETE"),
+        ("GET", duplicate.as_str(), "POST"),
+        ("POST", "/healthz", "GET, HEAD"),
+        ("DELETE", "/readyz", "GET, HEAD"),
+    ] {
+        let req = TestRequest::default()
+            .method(method.parse().unwrap())
+            .uri(uri);
+        let reply = send(&app, req).await;
+        assert_eq!(
+            reply.only_error(405).0,
+            "method_not_allowed",
+            "{method} {uri}"
+        );
+        assert_eq!(reply.header("allow"), Some(allow), "{method} {uri}");
+    }
+}
+
+#[actix_web::test]
+async fn head_answers_every_get_route() {
+    let app = app().await;
+    let id = create(&app, json!({"name": "Heady"})).await.id();
+    for uri in [
+        "/organizations".to_owned(),
+        format!("/organizations/{id}"),
+        "/healthz".into(),
+        "/readyz".into(),
+    ] {
+        let reply = send(
+            &app,
+            TestRequest::default()
+                .method(actix_web::http::Method::HEAD)
+                .uri(&uri),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri}");
+        assert_eq!(reply.header("content-type"), Some(JSONAPI), "{uri}");
+    }
+}
+
+#[actix_web::test]
+async fn unknown_paths_are_404_documents() {
+    let app = app().await;
+    assert_eq!(
+        send(&app, get("/nope")).await.only_error(404).0,
+        "not_found"
+    );
+    assert_eq!(
+        send(&app, get("/organizations/x/y/z"))
+            .await
+            .only_error(404)
+            .0,
+        "not_found"
+    );
+}
+
+#[actix_web::test]
+async fn at_members_are_ignored_everywhere() {
+    let app = app().await;
+    let body = json!({
+        "@context": "https://schema.org",
+        "data": {"@type": "Organization", "type": "organizations", "attributes": {"name": "At", "@id": "x"}}
+    });
+    let reply = send(&app, post("/organizations", &body)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    assert!(reply.attributes().get("@id").is_none());
+}
+
+#[actix_web::test]
+async fn resource_type_and_id_conflicts_are_409() {
+    let app = app().await;
+    let wrong_type = json!({"data": {"type": "people", "attributes": {"name": "X"}}});
+    assert_eq!(
+        send(&app, post("/organizations", &wrong_type))
+            .await
+            .only_error(409),
+        ("type_mismatch".into(), "/data/type".into())
+    );
+    let id = create(&app, json!({"name": "Target"})).await.id();
+    let other = "0190a0b0-0000-7000-8000-000000000001";
+    let mismatch =
+        json!({"data": {"type": "organizations", "id": other, "attributes": {"city": "X"}}});
+    assert_eq!(
+        send(&app, patch(&format!("/organizations/{id}"), &mismatch))
+            .await
+            .only_error(409),
+        ("id_mismatch".into(), "/data/id".into())
+    );
+    let no_id = json!({"data": {"type": "organizations", "attributes": {"city": "X"}}});
+    assert_eq!(
+        send(&app, patch(&format!("/organizations/{id}"), &no_id))
+            .await
+            .only_error(400),
+        ("invalid_document".into(), "/data".into())
+    );
+    let upper = json!({"data": {"type": "organizations", "id": id.to_uppercase(), "attributes": {"city": "X"}}});
+    assert_eq!(
+        send(&app, patch(&format!("/organizations/{id}"), &upper))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[actix_web::test]
+async fn links_follow_the_host_or_the_public_url() {
+    let app = app().await;
+    let req = post("/organizations", &new_org(json!({"name": "Linked"})))
+        .insert_header((header::HOST, "crm.example:9000"));
+    let reply = send(&app, req).await;
+    let expected = format!("http://crm.example:9000/organizations/{}", reply.id());
+    assert_eq!(reply.body["data"]["links"]["self"], expected.as_str());
+    // A hostile Host header cannot inject text into links.
+    let req = get("/organizations").insert_header((header::HOST, "evil.example/<script>"));
+    let reply = send(&app, req).await;
+    assert_eq!(
+        reply.body["links"]["self"],
+        "http://localhost/organizations"
+    );
+
+    let state = AppState {
+        store: Arc::new(orgbase_store_memory::MemoryStore::new()),
+        public_url: Some(BaseUrl::new("https://api.example.com/crm/")),
+    };
+    let app = app_with(state).await;
+    let reply = send(
+        &app,
+        post("/organizations", &new_org(json!({"name": "Proxied"}))),
+    )
+    .await;
+    let expected = format!("https://api.example.com/crm/organizations/{}", reply.id());
+    assert_eq!(reply.header("location"), Some(expected.as_str()));
+}
+
+#[actix_web::test]
+async fn health_and_readiness() {
+    let app = app().await;
+    let reply = send(&app, get("/healthz")).await;
+    assert_eq!(
+        (reply.status, &reply.body["meta"]),
+        (StatusCode::OK, &json!({"status": "ok"}))
+    );
+    let reply = send(&app, get("/readyz")).await;
+    assert_eq!(
+        (reply.status, &reply.body["meta"]),
+        (StatusCode::OK, &json!({"status": "ready"}))
+    );
+}
+
+/// A store whose every call fails the same way.
+#[derive(Debug)]
+struct FailingStore(fn() -> Error);
+
+impl Store for FailingStore {
+    fn insert_organization(&self, _: &Organization) -> Result<()> {
+        Err((self.0)())
+    }
+    fn get_organization(&self, _: OrganizationId) -> Result<Organization> {
+        Err((self.0)())
+    }
+    fn find_organization_by_name(&self, _: &str) -> Result<Option<Organization>> {
+        Err((self.0)())
+    }
+    fn update_organization(
+        &self,
+        _: OrganizationId,
+        _: &OrganizationPatch,
+        _: Timestamp,
+    ) -> Result<Organization> {
+        Err((self.0)())
+    }
+    fn delete_organization(&self, _: OrganizationId) -> Result<()> {
+        Err((self.0)())
+    }
+    fn list_organizations(&self, _: &ListQuery) -> Result<Page<Organization>> {
+        Err((self.0)())
+    }
+    fn check_health(&self) -> Result<()> {
+        Err((self.0)())
+    }
+}
+
+#[actix_web::test]
+async fn an_unreachable_store_is_503_with_retry_after() {
+    let app = app_on(Arc::new(FailingStore(|| {
+        Error::Unavailable("connection refused".into())
+    })))
+    .await;
+    for req in [
+        get("/organizations"),
+        get("/readyz"),
+        post("/organizations", &new_org(json!({"name": "X"}))),
+    ] {
+        let reply = send(&app, req).await;
+        assert_eq!(reply.only_error(503).0, "storage_unavailable");
+        assert_eq!(reply.header("retry-after"), Some("5"));
+        assert!(
+            !reply.body.to_string().contains("connection refused"),
+            "no internals leak"
+        );
+    }
+    // Liveness does not depend on storage.
+    assert_eq!(send(&app, get("/healthz")).await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn a_storage_failure_is_a_500_without_its_details() {
+    let app = app_on(Arc::new(FailingStore(|| {
+        Error::Backend("syntax error near SELECT".into())
+    })))
+    .await;
+    let response = actix_web::test::call_service(&app, get("/organizations").to_request()).await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body: serde_json::Value = actix_web::test::read_body_json(response).await;
+    assert_valid_document(&body);
+    assert_eq!(body["errors"][0]["code"], "internal_error");
+    assert!(!body.to_string().contains("SELECT"));
+    let reply = send(&app, get("/readyz")).await;
+    assert_eq!(reply.only_error(503).0, "storage_unavailable");
+}
+
+#[test]
+fn the_schema_check_rejects_what_json_api_forbids() {
+    let valid = json!({"jsonapi": {"version": "1.1"}, "data": [], "links": {"self": "http://h/organizations?page%5Bsize%5D=1"}});
+    assert!(schema_errors(&valid).is_empty());
+    let raw_brackets =
+        json!({"data": [], "links": {"self": "http://h/organizations?page[size]=1"}});
+    assert!(
+        !schema_errors(&raw_brackets).is_empty(),
+        "raw brackets are not a URI"
+    );
+    let stray_member = json!({"data": {"type": "organizations", "id": "1", "name": "x"}});
+    assert!(!schema_errors(&stray_member).is_empty());
+    let included_without_data = json!({"meta": {}, "included": []});
+    assert!(
+        !schema_errors(&included_without_data).is_empty(),
+        "dependencies are enforced"
+    );
+}
