@@ -84,6 +84,16 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// libpq explains itself over several lines; errors here are one line each.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Why the store could not be opened; each message says what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
@@ -133,7 +143,7 @@ impl Manager {
         match &self.target {
             DatabaseTarget::Postgres(url) => PgConnection::establish(url)
                 .map(AnyConnection::Postgresql)
-                .map_err(|e| fail(e.to_string().trim().to_owned())),
+                .map_err(|e| fail(one_line(&e.to_string()))),
             DatabaseTarget::Sqlite(path) => {
                 let path_text = path.to_string_lossy();
                 let mut conn = SqliteConnection::establish(&path_text).map_err(|e| {

@@ -6,6 +6,7 @@
 //! - [`errors`]: diesel errors to domain errors, including which unique constraint failed.
 //! - [`row`]: the row type and its conversion to and from the domain record.
 //! - [`store`]: the [`orgbase_domain::Store`] implementation.
+//! - [`testing`]: throwaway PostgreSQL databases for tests.
 
 mod connection;
 mod errors;
@@ -13,6 +14,7 @@ mod migrations;
 mod row;
 mod schema;
 mod store;
+pub mod testing;
 
 pub use connection::{ConnectError, DatabaseTarget, PoolOptions};
 pub use store::DieselStore;

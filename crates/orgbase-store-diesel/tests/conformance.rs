@@ -4,9 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use orgbase_store_diesel::testing::TestDatabase;
 use orgbase_store_diesel::{DatabaseTarget, DieselStore, PoolOptions};
 use orgbase_store_tests::{Harness, conformance_suite, require_in_ci};
 
@@ -21,44 +20,24 @@ fn sqlite() -> Option<Harness> {
     Some(Harness::with_cleanup(Arc::new(store), move || drop(dir)))
 }
 
-/// `url` with its database name replaced.
-fn with_database(url: &str, database: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap();
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    let query = tail.find('?').map(|i| &tail[i..]).unwrap_or("");
-    format!("{scheme}://{authority}/{database}{query}")
-}
-
 fn postgres() -> Option<Harness> {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
     let Ok(admin_url) = std::env::var("ORGBASE_TEST_POSTGRES_URL") else {
         return require_in_ci(
             "ORGBASE_TEST_POSTGRES_URL is not set; point it at a PostgreSQL server whose user may create databases",
         );
     };
-    let mut admin = match PgConnection::establish(&admin_url) {
-        Ok(conn) => conn,
-        Err(e) => return require_in_ci(&format!("cannot reach ORGBASE_TEST_POSTGRES_URL: {e}")),
+    let database = match TestDatabase::create(&admin_url) {
+        Ok(database) => database,
+        Err(e) => return require_in_ci(&format!("ORGBASE_TEST_POSTGRES_URL: {e}")),
     };
-    let database = format!(
-        "orgbase_test_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
-    diesel::sql_query(format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
-        .execute(&mut admin)
-        .unwrap();
-    diesel::sql_query(format!("CREATE DATABASE {database}"))
-        .execute(&mut admin)
-        .unwrap();
-    let target = DatabaseTarget::Postgres(with_database(&admin_url, &database));
-    let store = DieselStore::open(target, &PoolOptions::default()).unwrap();
+    let store = DieselStore::open(
+        DatabaseTarget::Postgres(database.url().to_owned()),
+        &PoolOptions::default(),
+    )
+    .unwrap();
     store.run_migrations().unwrap();
     Some(Harness::with_cleanup(Arc::new(store), move || {
-        diesel::sql_query(format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
-            .execute(&mut admin)
-            .unwrap();
+        drop(database)
     }))
 }
 
@@ -70,15 +49,6 @@ mod sqlite {
 mod postgres {
     use super::*;
     conformance_suite!(postgres);
-}
-
-#[test]
-fn database_urls_keep_their_parameters() {
-    assert_eq!(
-        with_database("postgres://u:p@h:5432/postgres?sslmode=disable", "x"),
-        "postgres://u:p@h:5432/x?sslmode=disable"
-    );
-    assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
 }
 
 #[test]

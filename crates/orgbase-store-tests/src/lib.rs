@@ -61,12 +61,20 @@ pub fn in_ci() -> bool {
 }
 
 /// Called by a factory that cannot reach its backend: fails the test in CI, otherwise prints
-/// the reason and returns `None` so the test is skipped.
+/// the reason (once per test binary) and returns `None` so the test is skipped.
 pub fn require_in_ci<T>(reason: &str) -> Option<T> {
+    static PRINTED: std::sync::Once = std::sync::Once::new();
     if in_ci() {
         panic!("CI=true, and this backend cannot be tested: {reason}");
     }
-    eprintln!("SKIPPED (outside CI only): {reason}");
+    // Straight to the stderr handle: libtest captures eprintln!, which would hide the reason.
+    PRINTED.call_once(|| {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "\nSKIPPED (allowed outside CI only): {reason}\n"
+        );
+    });
     None
 }
 

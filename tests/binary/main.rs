@@ -1,0 +1,9 @@
+//! End-to-end tests of the real `orgbase` binary: startup, HTTP over a socket, restarts,
+//! signals, and how it fails.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod client;
+mod lifecycle;
+mod server;
+mod startup_errors;

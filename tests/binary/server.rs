@@ -1,0 +1,98 @@
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+pub fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_orgbase"));
+    command
+        .env_remove("DATABASE_URL")
+        .env_remove("ORGBASE_BIND")
+        .env_remove("ORGBASE_PUBLIC_URL");
+    command
+}
+
+/// A running `orgbase serve` on a free port.
+pub struct Server {
+    child: Child,
+    pub address: String,
+    /// Everything it wrote to stderr so far, line by line.
+    log: mpsc::Receiver<String>,
+}
+
+impl Server {
+    /// Starts the server on `database_url` and waits until it listens.
+    pub fn start(database_url: &str) -> Server {
+        let mut child = binary()
+            .args([
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--database-url",
+                database_url,
+            ])
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (sender, log) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut seen = Vec::new();
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match log.recv_timeout(remaining) {
+                Ok(line) => {
+                    if let Some(address) = line.split("listening on http://").nth(1) {
+                        let address = address.trim().to_owned();
+                        return Server {
+                            child,
+                            address,
+                            log,
+                        };
+                    }
+                    seen.push(line);
+                }
+                Err(_) => panic!("orgbase did not start listening; it said: {seen:#?}"),
+            }
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit.
+    pub fn terminate(mut self) -> (ExitStatus, Vec<String>) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                let lines = self.log.try_iter().collect();
+                return (status, lines);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "orgbase did not stop after SIGTERM"
+            );
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
