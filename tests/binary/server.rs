@@ -39,6 +39,12 @@ impl Server {
             .unwrap();
         let stderr = child.stderr.take().unwrap();
         let (sender, log) = mpsc::channel();
+        // Owned by `Server` at once, so its Drop kills and reaps the process on every path.
+        let mut server = Server {
+            child,
+            address: String::new(),
+            log,
+        };
         thread::spawn(move || {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
@@ -51,15 +57,11 @@ impl Server {
         let mut seen = Vec::new();
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
-            match log.recv_timeout(remaining) {
+            match server.log.recv_timeout(remaining) {
                 Ok(line) => {
                     if let Some(address) = line.split("listening on http://").nth(1) {
-                        let address = address.trim().to_owned();
-                        return Server {
-                            child,
-                            address,
-                            log,
-                        };
+                        server.address = address.trim().to_owned();
+                        return server;
                     }
                     seen.push(line);
                 }
