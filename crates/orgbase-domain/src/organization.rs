@@ -190,9 +190,11 @@ pub struct OrganizationPatch {
 }
 
 impl OrganizationPatch {
-    /// Applies the patch to the stored record. Backends call this inside their write
-    /// transaction, so the read-only checks see the value being replaced.
-    pub fn apply(&self, org: &mut Organization, now: Timestamp) -> Result<(), ValidationErrors> {
+    /// Applies the patch to the stored record and says whether anything changed. Backends call
+    /// this inside their write transaction, so the read-only checks see the value being
+    /// replaced. `updated_at` moves only on a real change: a client that round-trips an
+    /// unchanged object must not make it look new to everyone syncing by `updated_at`.
+    pub fn apply(&self, org: &mut Organization, now: Timestamp) -> Result<bool, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         for value in &self.unchanged {
             let (attribute, same) = match value {
@@ -212,6 +214,7 @@ impl OrganizationPatch {
             return Err(errors);
         }
 
+        let before = org.clone();
         fn set<T: Clone>(target: &mut T, change: &Option<T>) {
             if let Some(value) = change {
                 *target = value.clone();
@@ -238,7 +241,10 @@ impl OrganizationPatch {
         set(&mut org.metadata, &self.metadata);
         set(&mut org.last_contact_at, &self.last_contact_at);
         set(&mut org.archived_at, &self.archived_at);
-        org.updated_at = now;
-        Ok(())
+        let changed = *org != before;
+        if changed {
+            org.updated_at = now;
+        }
+        Ok(changed)
     }
 }

@@ -26,8 +26,8 @@ pub trait Store: Send + Sync + Debug {
     fn find_organization_by_name(&self, name: &str) -> Result<Option<Organization>>;
 
     /// Applies `patch` with [`OrganizationPatch::apply`] to the stored record and writes the
-    /// result, all in one transaction that excludes concurrent writers of the same record.
-    /// Returns the record as written.
+    /// result if anything changed, all in one transaction that excludes concurrent writers of
+    /// the same record. Returns the record as stored afterwards.
     fn update_organization(
         &self,
         id: OrganizationId,

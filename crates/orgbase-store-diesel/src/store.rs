@@ -173,12 +173,14 @@ impl Store for DieselStore {
             let row = load(conn, &id_text)?
                 .ok_or_else(|| TxError::Domain(Error::organization_not_found(id)))?;
             let mut org = Organization::try_from(row).map_err(TxError::Domain)?;
-            patch
+            let changed = patch
                 .apply(&mut org, now)
                 .map_err(|errors| TxError::Domain(Error::Invalid(errors)))?;
-            diesel::update(organizations::table.find(&id_text))
-                .set(OrganizationRow::from(&org))
-                .execute(conn)?;
+            if changed {
+                diesel::update(organizations::table.find(&id_text))
+                    .set(OrganizationRow::from(&org))
+                    .execute(conn)?;
+            }
             Ok(org)
         })?;
         Ok(updated)

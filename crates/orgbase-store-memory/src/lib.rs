@@ -121,7 +121,9 @@ impl Store for MemoryStore {
             .get(&id)
             .cloned()
             .ok_or_else(|| Error::organization_not_found(id))?;
-        patch.apply(&mut updated, now).map_err(Error::Invalid)?;
+        if !patch.apply(&mut updated, now).map_err(Error::Invalid)? {
+            return Ok(updated);
+        }
         if let Some(constraint) = tables.collision(&updated, Some(id)) {
             return Err(Error::Conflict(constraint));
         }

@@ -88,6 +88,7 @@ macro_rules! conformance_suite {
             crud::timestamps_keep_microseconds_and_old_dates,
             crud::find_by_name_ignores_case_and_surrounding_space,
             crud::patch_changes_only_given_members,
+            crud::patch_that_changes_nothing_keeps_updated_at,
             crud::patch_with_other_read_only_value_is_invalid_and_changes_nothing,
             crud::patch_of_unknown_id_is_not_found,
             crud::delete_removes_and_frees_the_name,

@@ -87,6 +87,23 @@ pub fn patch_changes_only_given_members(store: &Arc<dyn Store>) {
     assert_eq!(store.get_organization(org.id).unwrap(), expected);
 }
 
+pub fn patch_that_changes_nothing_keeps_updated_at(store: &Arc<dyn Store>) {
+    let org = insert_named(&**store, "Steady", at(2020, 1, 1, 0));
+    // The client sends back what it read: same values, read-only ones included.
+    let patch = OrganizationPatch {
+        name: Some(org.name.clone()),
+        city: Some(None),
+        lists: Some(vec![]),
+        unchanged: vec![ReadOnlyValue::UpdatedAt(org.updated_at)],
+        ..OrganizationPatch::default()
+    };
+    let returned = store
+        .update_organization(org.id, &patch, time::now())
+        .unwrap();
+    assert_eq!(returned, org);
+    assert_eq!(store.get_organization(org.id).unwrap(), org);
+}
+
 pub fn patch_with_other_read_only_value_is_invalid_and_changes_nothing(store: &Arc<dyn Store>) {
     let org = insert_named(&**store, "Read Only", at(2020, 1, 1, 0));
     let patch = OrganizationPatch {

@@ -74,7 +74,10 @@ pub fn sorts_by_name_ignoring_case_both_ways(store: &Arc<dyn Store>) {
     query.sort = vec![SortKey::descending(SortField::Name)];
     assert_eq!(page(&**store, &query).0, vec![c.id, b.id, a.id]);
     // A later key only orders within ties of an earlier one.
-    let patch = OrganizationPatch::default();
+    let patch = OrganizationPatch {
+        city: Some(Some("Touched".into())),
+        ..OrganizationPatch::default()
+    };
     let touched = store
         .update_organization(a.id, &patch, time::now())
         .unwrap();
