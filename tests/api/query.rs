@@ -7,15 +7,6 @@ use crate::support::*;
 
 const BASE: &str = "http://localhost:8080/organizations";
 
-fn names(reply: &Reply) -> Vec<String> {
-    reply.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["attributes"]["name"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 async fn seeded(
     count: usize,
 ) -> impl actix_web::dev::Service<
@@ -40,7 +31,7 @@ async fn a_middle_page_has_every_link_and_the_meta() {
     .await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(
-        names(&reply),
+        reply.names(),
         (10..20).map(|i| format!("Org {i:02}")).collect::<Vec<_>>()
     );
     let q = |n: u32| format!("{BASE}?page%5Bsize%5D=10&page%5Bnumber%5D={n}&sort=created_at");
@@ -68,7 +59,7 @@ async fn first_last_and_past_the_end() {
 
     let last = send(&app, get("/organizations?page[size]=10&page[number]=2")).await;
     assert_eq!(
-        names(&last).len(),
+        last.names().len(),
         10,
         "an exact multiple ends on a full page"
     );
@@ -112,7 +103,7 @@ async fn percent_encoded_brackets_mean_the_same() {
     let raw = send(&app, get("/organizations?page[size]=2&sort=-name")).await;
     let encoded = send(&app, get("/organizations?page%5Bsize%5D=2&sort=-name")).await;
     assert_eq!(raw.body, encoded.body);
-    assert_eq!(names(&raw), ["Org 02", "Org 01"]);
+    assert_eq!(raw.names(), ["Org 02", "Org 01"]);
 }
 
 #[actix_web::test]
@@ -126,16 +117,18 @@ async fn sort_orders_and_ties() {
         .await;
     }
     assert_eq!(
-        names(&send(&app, get("/organizations?sort=name")).await),
+        send(&app, get("/organizations?sort=name")).await.names(),
         ["Apple", "banana", "cherry"]
     );
     assert_eq!(
-        names(&send(&app, get("/organizations?sort=-name")).await),
+        send(&app, get("/organizations?sort=-name")).await.names(),
         ["cherry", "banana", "Apple"]
     );
     // All share created_at: ties fall back to the id, which follows creation order.
     assert_eq!(
-        names(&send(&app, get("/organizations?sort=-created_at")).await),
+        send(&app, get("/organizations?sort=-created_at"))
+            .await
+            .names(),
         ["banana", "Apple", "cherry"]
     );
 }

@@ -80,6 +80,16 @@ impl Reply {
         self.body["data"]["id"].as_str().unwrap().to_owned()
     }
 
+    /// The `name` of every resource in a collection, in order.
+    pub fn names(&self) -> Vec<String> {
+        self.body["data"]
+            .as_array()
+            .unwrap_or_else(|| panic!("not a collection: {}", self.body))
+            .iter()
+            .map(|r| r["attributes"]["name"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
     pub fn attributes(&self) -> &Value {
         &self.body["data"]["attributes"]
     }

@@ -40,28 +40,12 @@ impl Status {
 pub struct Organization {
     pub id: OrganizationId,
     pub name: String,
-    pub organization_type: Option<String>,
-    pub status: Status,
-    pub description: Option<String>,
-    pub website: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub address: Option<String>,
-    pub city: Option<String>,
-    pub state: Option<String>,
-    pub country: Option<String>,
-    pub industry: Option<String>,
-    pub company_size: Option<i64>,
-    /// Lower-case hostnames; the first is the primary domain.
-    pub domains: Vec<String>,
-    pub lists: Vec<String>,
-    pub metadata: Option<Map<String, Value>>,
     pub slug: String,
     pub created_from: String,
-    pub last_contact_at: Option<Timestamp>,
-    pub archived_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Everything else a client writes freely.
+    pub details: Details,
 }
 
 impl Organization {
@@ -71,7 +55,7 @@ impl Organization {
     }
 }
 
-/// The writable attributes every input shares.
+/// The attributes a client writes freely, shared by the record and both inputs.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Details {
     pub organization_type: Option<String>,
@@ -125,32 +109,15 @@ impl NewOrganization {
 
     /// The record to insert, with `slug` as its slug (the caller picks derived candidates).
     pub fn to_organization(&self, slug: &Slug, now: Timestamp) -> Organization {
-        let d = self.details.clone();
         let created_at = self.created_at.unwrap_or(now);
         Organization {
             id: self.id.unwrap_or_else(OrganizationId::generate),
             name: self.name.clone(),
-            organization_type: d.organization_type,
-            status: d.status,
-            description: d.description,
-            website: d.website,
-            email: d.email,
-            phone: d.phone,
-            address: d.address,
-            city: d.city,
-            state: d.state,
-            country: d.country,
-            industry: d.industry,
-            company_size: d.company_size,
-            domains: d.domains,
-            lists: d.lists,
-            metadata: d.metadata,
             slug: slug.as_str().to_owned(),
             created_from: self.created_from.clone(),
-            last_contact_at: d.last_contact_at,
-            archived_at: d.archived_at,
             created_at,
             updated_at: self.updated_at.unwrap_or(now),
+            details: self.details.clone(),
         }
     }
 }
@@ -224,23 +191,24 @@ impl OrganizationPatch {
         if let Some(slug) = &self.slug {
             org.slug = slug.as_str().to_owned();
         }
-        set(&mut org.organization_type, &self.organization_type);
-        set(&mut org.status, &self.status);
-        set(&mut org.description, &self.description);
-        set(&mut org.website, &self.website);
-        set(&mut org.email, &self.email);
-        set(&mut org.phone, &self.phone);
-        set(&mut org.address, &self.address);
-        set(&mut org.city, &self.city);
-        set(&mut org.state, &self.state);
-        set(&mut org.country, &self.country);
-        set(&mut org.industry, &self.industry);
-        set(&mut org.company_size, &self.company_size);
-        set(&mut org.domains, &self.domains);
-        set(&mut org.lists, &self.lists);
-        set(&mut org.metadata, &self.metadata);
-        set(&mut org.last_contact_at, &self.last_contact_at);
-        set(&mut org.archived_at, &self.archived_at);
+        let d = &mut org.details;
+        set(&mut d.organization_type, &self.organization_type);
+        set(&mut d.status, &self.status);
+        set(&mut d.description, &self.description);
+        set(&mut d.website, &self.website);
+        set(&mut d.email, &self.email);
+        set(&mut d.phone, &self.phone);
+        set(&mut d.address, &self.address);
+        set(&mut d.city, &self.city);
+        set(&mut d.state, &self.state);
+        set(&mut d.country, &self.country);
+        set(&mut d.industry, &self.industry);
+        set(&mut d.company_size, &self.company_size);
+        set(&mut d.domains, &self.domains);
+        set(&mut d.lists, &self.lists);
+        set(&mut d.metadata, &self.metadata);
+        set(&mut d.last_contact_at, &self.last_contact_at);
+        set(&mut d.archived_at, &self.archived_at);
         let changed = *org != before;
         if changed {
             org.updated_at = now;

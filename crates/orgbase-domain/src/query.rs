@@ -98,8 +98,8 @@ pub enum ArchivedFilter {
 impl ArchivedFilter {
     pub fn admits(self, org: &Organization) -> bool {
         match self {
-            ArchivedFilter::Exclude => org.archived_at.is_none(),
-            ArchivedFilter::Only => org.archived_at.is_some(),
+            ArchivedFilter::Exclude => org.details.archived_at.is_none(),
+            ArchivedFilter::Only => org.details.archived_at.is_some(),
             ArchivedFilter::Any => true,
         }
     }

@@ -103,23 +103,8 @@ pub fn duplicate_organization(
 ) -> Result<Organization> {
     let source = store.get_organization(id)?;
     let details = Details {
-        organization_type: source.organization_type.clone(),
-        status: source.status,
-        description: source.description.clone(),
-        website: source.website.clone(),
-        email: source.email.clone(),
-        phone: source.phone.clone(),
-        address: source.address.clone(),
-        city: source.city.clone(),
-        state: source.state.clone(),
-        country: source.country.clone(),
-        industry: source.industry.clone(),
-        company_size: source.company_size,
-        domains: source.domains.clone(),
-        lists: source.lists.clone(),
-        metadata: source.metadata.clone(),
-        last_contact_at: source.last_contact_at,
         archived_at: None,
+        ..source.details
     };
     for n in 1..=COPY_ATTEMPTS {
         let new = NewOrganization {

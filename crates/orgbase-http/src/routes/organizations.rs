@@ -80,6 +80,19 @@ fn single(
     response
 }
 
+/// A single-resource document whose `links.self` is the resource's own URL.
+fn resource_response(
+    req: &HttpRequest,
+    state: &AppState,
+    org: &Organization,
+    render: &RenderOptions,
+    status: StatusCode,
+) -> HttpResponse {
+    let base = state.base_url(req);
+    let self_link = OrganizationResource::self_link(&base, org);
+    single(org, &base, render, self_link, status)
+}
+
 fn page_links(
     base: &BaseUrl,
     path: &str,
@@ -170,13 +183,11 @@ pub async fn create(
                 .await?,
         )
     };
-    let base = state.base_url(&req);
     let (org, status) = match &created {
         Created::New(org) => (org, StatusCode::CREATED),
         Created::Existing(org) => (org, StatusCode::OK),
     };
-    let self_link = OrganizationResource::self_link(&base, org);
-    Ok(single(org, &base, &params.render, self_link, status))
+    Ok(resource_response(&req, &state, org, &params.render, status))
 }
 
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

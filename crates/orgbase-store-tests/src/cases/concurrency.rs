@@ -84,7 +84,7 @@ pub fn concurrent_patches_of_one_record_lose_no_update(store: &Arc<dyn Store>) {
     race(move |i| {
         loop {
             let current = shared.get_organization(id).unwrap();
-            let mut lists = current.lists.clone();
+            let mut lists = current.details.lists.clone();
             lists.push(format!("t{i}"));
             let patch = OrganizationPatch {
                 lists: Some(lists),
@@ -101,7 +101,7 @@ pub fn concurrent_patches_of_one_record_lose_no_update(store: &Arc<dyn Store>) {
             }
         }
     });
-    let mut lists = store.get_organization(id).unwrap().lists;
+    let mut lists = store.get_organization(id).unwrap().details.lists;
     lists.sort();
     let mut expected: Vec<String> = (0..THREADS).map(|i| format!("t{i}")).collect();
     expected.sort();

@@ -41,8 +41,8 @@ pub fn timestamps_keep_microseconds_and_old_dates(store: &Arc<dyn Store>) {
     let got = store.get_organization(org.id).unwrap();
     assert_eq!(got.created_at, at(1901, 1, 1, 1));
     assert_eq!(got.updated_at, at(2999, 12, 31, 999_999));
-    assert_eq!(got.last_contact_at, Some(at(1970, 1, 1, 0)));
-    assert_eq!(got.archived_at, Some(at(2026, 6, 1, 10)));
+    assert_eq!(got.details.last_contact_at, Some(at(1970, 1, 1, 0)));
+    assert_eq!(got.details.archived_at, Some(at(2026, 6, 1, 10)));
 }
 
 pub fn find_by_name_ignores_case_and_surrounding_space(store: &Arc<dyn Store>) {
@@ -77,11 +77,11 @@ pub fn patch_changes_only_given_members(store: &Arc<dyn Store>) {
     let updated = store.update_organization(org.id, &patch, now).unwrap();
     let mut expected = org.clone();
     expected.name = "Patched".into();
-    expected.city = Some("Namur".into());
-    expected.website = None;
-    expected.metadata = None;
-    expected.company_size = Some(0);
-    expected.lists = vec![];
+    expected.details.city = Some("Namur".into());
+    expected.details.website = None;
+    expected.details.metadata = None;
+    expected.details.company_size = Some(0);
+    expected.details.lists = vec![];
     expected.updated_at = now;
     assert_eq!(updated, expected);
     assert_eq!(store.get_organization(org.id).unwrap(), expected);

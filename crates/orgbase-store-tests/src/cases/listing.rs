@@ -115,7 +115,7 @@ pub fn archived_are_hidden_unless_asked_for(store: &Arc<dyn Store>) {
         (vec![live.id, gone.id], 2)
     );
     assert_eq!(
-        store.get_organization(gone.id).unwrap().archived_at,
+        store.get_organization(gone.id).unwrap().details.archived_at,
         Some(at(2025, 1, 1, 0))
     );
 }

@@ -111,11 +111,11 @@ pub fn duplicate_names_copies_in_turn(store: &Arc<dyn Store>) {
     assert_eq!(second.name, "Acme (copy 2)");
     assert_ne!(first.id, source.id);
     assert_ne!(first.slug, source.slug);
-    assert_eq!(first.domains, source.domains);
-    assert_eq!(first.lists, source.lists);
-    assert_eq!(first.metadata, source.metadata);
-    assert_eq!(first.website, source.website);
-    assert_eq!(first.company_size, source.company_size);
+    assert_eq!(first.details.domains, source.details.domains);
+    assert_eq!(first.details.lists, source.details.lists);
+    assert_eq!(first.details.metadata, source.details.metadata);
+    assert_eq!(first.details.website, source.details.website);
+    assert_eq!(first.details.company_size, source.details.company_size);
     assert_eq!(first.created_from, "api");
     assert_eq!(first.created_at, now);
     assert_eq!(store.get_organization(second.id).unwrap(), second);
