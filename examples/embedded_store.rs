@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 
 use orgbase_domain::service::{self, Created};
-use orgbase_domain::{ListQuery, NewOrganization, PageRequest, SortField, SortKey, Store, time};
+use orgbase_domain::{Field, ListQuery, NewOrganization, PageRequest, SortKey, Store, time};
 use orgbase_store_diesel::{DatabaseTarget, DieselStore, PoolOptions};
 
 fn main() -> ExitCode {
@@ -38,7 +38,7 @@ fn run(path: &str) -> Result<(), String> {
     }
 
     let query = ListQuery {
-        sort: vec![SortKey::descending(SortField::Name)],
+        sort: vec![SortKey::descending(Field::Name)],
         page: PageRequest { number: 1, size: 2 },
         ..ListQuery::default()
     };

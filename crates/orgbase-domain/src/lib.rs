@@ -25,5 +25,8 @@ pub mod time;
 pub use error::{Constraint, Error, FieldError, Result, ValidationErrors};
 pub use ids::OrganizationId;
 pub use organization::{NewOrganization, Organization, OrganizationPatch, Status};
-pub use query::{ArchivedFilter, ListQuery, Page, PageRequest, SortDirection, SortField, SortKey};
+pub use query::{
+    ArchivedFilter, Condition, Field, Filter, ListQuery, Operand, Operator, Page, PageRequest,
+    SortDirection, SortKey,
+};
 pub use store::Store;

@@ -1,44 +1,465 @@
 //! The storage-agnostic list query: which organizations, in which order, which page.
 //!
 //! The HTTP layer parses query strings into a [`ListQuery`]; every backend executes it itself
-//! (SQL for diesel), never by loading a table into memory. [`SortKey::compare`] is the
-//! reference ordering: the in-memory store sorts with it and SQL backends must agree with it.
+//! (SQL for diesel), never by loading a table into memory. [`Filter::matches`] and
+//! [`ListQuery::compare`] are the reference semantics: the in-memory store uses them and the
+//! SQL backends are tested to agree with them exactly.
+//!
+//! Case: `name` compares through its Unicode-lower-cased key (the one its uniqueness uses);
+//! list and domain elements are Unicode-lower-cased too; every other text compares with ASCII
+//! letters folded, which is what `lower()` does in both SQLite and PostgreSQL (on the `C`
+//! collation orgbase uses), so all backends agree byte for byte.
 
 use std::cmp::Ordering;
 
+use crate::ids::OrganizationId;
 use crate::organization::Organization;
+use crate::time::Timestamp;
 
-/// Attributes a list can be sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortField {
-    /// By the normalised name, so case does not decide the order.
+/// The attributes a list can filter or sort by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Id,
     Name,
     Slug,
+    OrganizationType,
+    Status,
+    Description,
+    Website,
+    Email,
+    Phone,
+    Address,
+    City,
+    State,
+    Country,
+    Industry,
+    CompanySize,
+    CreatedFrom,
+    LastContactAt,
+    ArchivedAt,
     CreatedAt,
     UpdatedAt,
+    Lists,
+    Domains,
 }
 
-impl SortField {
-    pub const ALL: [SortField; 4] = [
-        SortField::Name,
-        SortField::Slug,
-        SortField::CreatedAt,
-        SortField::UpdatedAt,
+/// How a field's values compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// The id: equality only.
+    Id,
+    /// Text; see the module docs for case folding.
+    Text,
+    /// One of a fixed set of lower-case words (`status`).
+    Enum(&'static [&'static str]),
+    Integer,
+    DateTime,
+    /// A set of strings (`lists`, `domains`): filters test membership.
+    Set,
+}
+
+impl Field {
+    pub const ALL: [Field; 22] = [
+        Field::Id,
+        Field::Name,
+        Field::Slug,
+        Field::OrganizationType,
+        Field::Status,
+        Field::Description,
+        Field::Website,
+        Field::Email,
+        Field::Phone,
+        Field::Address,
+        Field::City,
+        Field::State,
+        Field::Country,
+        Field::Industry,
+        Field::CompanySize,
+        Field::CreatedFrom,
+        Field::LastContactAt,
+        Field::ArchivedAt,
+        Field::CreatedAt,
+        Field::UpdatedAt,
+        Field::Lists,
+        Field::Domains,
     ];
 
-    /// The attribute name clients use in `sort=`.
+    /// The attribute name clients use.
     pub fn attribute(self) -> &'static str {
         match self {
-            SortField::Name => "name",
-            SortField::Slug => "slug",
-            SortField::CreatedAt => "created_at",
-            SortField::UpdatedAt => "updated_at",
+            Field::Id => "id",
+            Field::Name => "name",
+            Field::Slug => "slug",
+            Field::OrganizationType => "organization_type",
+            Field::Status => "status",
+            Field::Description => "description",
+            Field::Website => "website",
+            Field::Email => "email",
+            Field::Phone => "phone",
+            Field::Address => "address",
+            Field::City => "city",
+            Field::State => "state",
+            Field::Country => "country",
+            Field::Industry => "industry",
+            Field::CompanySize => "company_size",
+            Field::CreatedFrom => "created_from",
+            Field::LastContactAt => "last_contact_at",
+            Field::ArchivedAt => "archived_at",
+            Field::CreatedAt => "created_at",
+            Field::UpdatedAt => "updated_at",
+            Field::Lists => "lists",
+            Field::Domains => "domains",
         }
     }
 
     pub fn from_attribute(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|f| f.attribute() == name)
     }
+
+    pub fn kind(self) -> FieldKind {
+        match self {
+            Field::Id => FieldKind::Id,
+            Field::Status => FieldKind::Enum(&["active", "inactive"]),
+            Field::CompanySize => FieldKind::Integer,
+            Field::LastContactAt | Field::ArchivedAt | Field::CreatedAt | Field::UpdatedAt => {
+                FieldKind::DateTime
+            }
+            Field::Lists | Field::Domains => FieldKind::Set,
+            _ => FieldKind::Text,
+        }
+    }
+
+    /// Whether the attribute can be null (so `null` filters apply and sorts put nulls last).
+    pub fn nullable(self) -> bool {
+        matches!(
+            self,
+            Field::OrganizationType
+                | Field::Description
+                | Field::Website
+                | Field::Email
+                | Field::Phone
+                | Field::Address
+                | Field::City
+                | Field::State
+                | Field::Country
+                | Field::Industry
+                | Field::CompanySize
+                | Field::LastContactAt
+                | Field::ArchivedAt
+        )
+    }
+
+    /// Sets cannot be sorted by.
+    pub fn sortable(self) -> bool {
+        self.kind() != FieldKind::Set
+    }
+
+    /// The operators a filter on this field accepts.
+    pub fn operators(self) -> &'static [Operator] {
+        use Operator::*;
+        const NULLABLE_TEXT: &[Operator] =
+            &[Eq, Ne, In, Contains, StartsWith, Gt, Gte, Lt, Lte, Null];
+        const TEXT: &[Operator] = &[Eq, Ne, In, Contains, StartsWith, Gt, Gte, Lt, Lte];
+        const NULLABLE_ORDERED: &[Operator] = &[Eq, Ne, In, Gt, Gte, Lt, Lte, Null];
+        const ORDERED: &[Operator] = &[Eq, Ne, In, Gt, Gte, Lt, Lte];
+        match (self.kind(), self.nullable()) {
+            (FieldKind::Id, _) => &[Eq, Ne, In],
+            (FieldKind::Enum(_), _) => &[Eq, Ne, In],
+            (FieldKind::Set, _) => &[Eq, Ne, In],
+            (FieldKind::Text, true) => NULLABLE_TEXT,
+            (FieldKind::Text, false) => TEXT,
+            (_, true) => NULLABLE_ORDERED,
+            (_, false) => ORDERED,
+        }
+    }
+
+    /// Folds text of this field for comparison (see the module docs).
+    pub fn fold(self, text: &str) -> String {
+        match self {
+            Field::Name | Field::Lists | Field::Domains => text.to_lowercase(),
+            _ => text.to_ascii_lowercase(),
+        }
+    }
+
+    /// This field's value in `org`.
+    pub fn value_of(self, org: &Organization) -> FieldValue {
+        let d = &org.details;
+        let text = |v: &Option<String>| -> Option<String> { v.as_deref().map(|t| self.fold(t)) };
+        match self {
+            Field::Id => FieldValue::Id(org.id),
+            Field::Name => FieldValue::Text(Some(org.name_key())),
+            Field::Slug => FieldValue::Text(Some(self.fold(&org.slug))),
+            Field::CreatedFrom => FieldValue::Text(Some(self.fold(&org.created_from))),
+            Field::Status => FieldValue::Text(Some(d.status.as_str().to_owned())),
+            Field::OrganizationType => FieldValue::Text(text(&d.organization_type)),
+            Field::Description => FieldValue::Text(text(&d.description)),
+            Field::Website => FieldValue::Text(text(&d.website)),
+            Field::Email => FieldValue::Text(text(&d.email)),
+            Field::Phone => FieldValue::Text(text(&d.phone)),
+            Field::Address => FieldValue::Text(text(&d.address)),
+            Field::City => FieldValue::Text(text(&d.city)),
+            Field::State => FieldValue::Text(text(&d.state)),
+            Field::Country => FieldValue::Text(text(&d.country)),
+            Field::Industry => FieldValue::Text(text(&d.industry)),
+            Field::CompanySize => FieldValue::Integer(d.company_size),
+            Field::LastContactAt => FieldValue::DateTime(d.last_contact_at),
+            Field::ArchivedAt => FieldValue::DateTime(d.archived_at),
+            Field::CreatedAt => FieldValue::DateTime(Some(org.created_at)),
+            Field::UpdatedAt => FieldValue::DateTime(Some(org.updated_at)),
+            Field::Lists => FieldValue::Set(d.lists.iter().map(|l| self.fold(l)).collect()),
+            Field::Domains => FieldValue::Set(d.domains.iter().map(|l| self.fold(l)).collect()),
+        }
+    }
+}
+
+/// A field's value, folded for comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue {
+    Id(OrganizationId),
+    Text(Option<String>),
+    Integer(Option<i64>),
+    DateTime(Option<Timestamp>),
+    Set(Vec<String>),
+}
+
+/// A filter operator, as spelled in `filter[attr][op]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operator {
+    Eq,
+    Ne,
+    In,
+    Contains,
+    StartsWith,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+    Null,
+}
+
+impl Operator {
+    pub const ALL: [Operator; 10] = [
+        Operator::Eq,
+        Operator::Ne,
+        Operator::In,
+        Operator::Contains,
+        Operator::StartsWith,
+        Operator::Gt,
+        Operator::Gte,
+        Operator::Lt,
+        Operator::Lte,
+        Operator::Null,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Operator::Eq => "eq",
+            Operator::Ne => "ne",
+            Operator::In => "in",
+            Operator::Contains => "contains",
+            Operator::StartsWith => "starts_with",
+            Operator::Gt => "gt",
+            Operator::Gte => "gte",
+            Operator::Lt => "lt",
+            Operator::Lte => "lte",
+            Operator::Null => "null",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.name() == name)
+    }
+}
+
+/// A filter operand, already checked against the field's type and folded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operand {
+    Id(OrganizationId),
+    Text(String),
+    Integer(i64),
+    DateTime(Timestamp),
+}
+
+/// What a filter requires of a field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    /// Equal; for sets: has this element.
+    Eq(Operand),
+    /// Not equal, nulls included; for sets: lacks this element.
+    Ne(Operand),
+    /// Equal to any; for sets: has any of these elements.
+    In(Vec<Operand>),
+    /// Text containing this (folded) text.
+    Contains(String),
+    /// Text starting with this (folded) text.
+    StartsWith(String),
+    /// Ordered comparisons; nulls never match.
+    Gt(Operand),
+    Gte(Operand),
+    Lt(Operand),
+    Lte(Operand),
+    /// `true`: is null; `false`: is not null.
+    Null(bool),
+}
+
+/// One `filter[attr][op]=value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    pub field: Field,
+    pub condition: Condition,
+}
+
+impl Field {
+    /// Reads one operand for this field from text: checked against the field's type and
+    /// folded the way the field compares. The error is a sentence for the client.
+    pub fn parse_operand(self, raw: &str) -> Result<Operand, String> {
+        match self.kind() {
+            FieldKind::Id => raw
+                .parse()
+                .map(Operand::Id)
+                .map_err(|_| format!("{raw:?} is not a UUID")),
+            FieldKind::Text | FieldKind::Set => Ok(Operand::Text(self.fold(raw))),
+            FieldKind::Enum(words) => {
+                let word = raw.to_ascii_lowercase();
+                if words.contains(&word.as_str()) {
+                    Ok(Operand::Text(word))
+                } else {
+                    Err(format!("{raw:?} is not one of: {}", words.join(", ")))
+                }
+            }
+            FieldKind::Integer => raw
+                .parse()
+                .map(Operand::Integer)
+                .map_err(|_| format!("{raw:?} is not a whole number")),
+            FieldKind::DateTime => parse_datetime(raw)
+                .map(Operand::DateTime)
+                .ok_or_else(|| format!("{raw:?} is not an RFC 3339 date-time (2026-01-31T09:00:00Z) or a date (2026-01-31)")),
+        }
+    }
+}
+
+/// RFC 3339, or a plain date meaning its midnight in UTC.
+fn parse_datetime(raw: &str) -> Option<Timestamp> {
+    crate::time::parse(raw).or_else(|| {
+        chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc())
+    })
+}
+
+impl Filter {
+    /// Builds a filter from `filter[attr][op]=raw`. The error is a sentence for the client.
+    pub fn parse(field: Field, operator: Operator, raw: &str) -> Result<Self, String> {
+        if !field.operators().contains(&operator) {
+            let allowed: Vec<&str> = field.operators().iter().map(|o| o.name()).collect();
+            return Err(format!(
+                "`{}` does not apply to `{}`; use one of: {}",
+                operator.name(),
+                field.attribute(),
+                allowed.join(", ")
+            ));
+        }
+        let operand = |raw: &str| field.parse_operand(raw);
+        let condition = match operator {
+            Operator::Eq => Condition::Eq(operand(raw)?),
+            Operator::Ne => Condition::Ne(operand(raw)?),
+            Operator::Gt => Condition::Gt(operand(raw)?),
+            Operator::Gte => Condition::Gte(operand(raw)?),
+            Operator::Lt => Condition::Lt(operand(raw)?),
+            Operator::Lte => Condition::Lte(operand(raw)?),
+            Operator::Contains => Condition::Contains(field.fold(raw)),
+            Operator::StartsWith => Condition::StartsWith(field.fold(raw)),
+            Operator::In => {
+                let items: Vec<&str> = raw.split(',').collect();
+                if items.iter().any(|i| i.is_empty()) {
+                    return Err(
+                        "`in` takes a comma-separated list of values, none of them empty"
+                            .to_owned(),
+                    );
+                }
+                Condition::In(items.into_iter().map(operand).collect::<Result<_, _>>()?)
+            }
+            Operator::Null => match raw {
+                "true" => Condition::Null(true),
+                "false" => Condition::Null(false),
+                _ => return Err(format!("`null` takes true or false, not {raw:?}")),
+            },
+        };
+        Ok(Self { field, condition })
+    }
+}
+
+fn operand_cmp(value: &FieldValue, operand: &Operand) -> Option<Ordering> {
+    match (value, operand) {
+        (FieldValue::Id(v), Operand::Id(o)) => Some(v.cmp(o)),
+        (FieldValue::Text(Some(v)), Operand::Text(o)) => Some(v.as_str().cmp(o.as_str())),
+        (FieldValue::Integer(Some(v)), Operand::Integer(o)) => Some(v.cmp(o)),
+        (FieldValue::DateTime(Some(v)), Operand::DateTime(o)) => Some(v.cmp(o)),
+        _ => None,
+    }
+}
+
+fn is_null(value: &FieldValue) -> bool {
+    matches!(
+        value,
+        FieldValue::Text(None) | FieldValue::Integer(None) | FieldValue::DateTime(None)
+    )
+}
+
+impl Filter {
+    /// The reference semantics of this filter.
+    pub fn matches(&self, org: &Organization) -> bool {
+        let value = self.field.value_of(org);
+        if let FieldValue::Set(elements) = &value {
+            let has =
+                |operand: &Operand| matches!(operand, Operand::Text(t) if elements.contains(t));
+            return match &self.condition {
+                Condition::Eq(o) => has(o),
+                Condition::Ne(o) => !has(o),
+                Condition::In(os) => os.iter().any(has),
+                _ => false,
+            };
+        }
+        let cmp = |o: &Operand| operand_cmp(&value, o);
+        let text = match &value {
+            FieldValue::Text(Some(t)) => Some(t.as_str()),
+            _ => None,
+        };
+        match &self.condition {
+            Condition::Eq(o) => cmp(o) == Some(Ordering::Equal),
+            Condition::Ne(o) => cmp(o) != Some(Ordering::Equal),
+            Condition::In(os) => os.iter().any(|o| cmp(o) == Some(Ordering::Equal)),
+            Condition::Contains(s) => text.is_some_and(|t| t.contains(s.as_str())),
+            Condition::StartsWith(s) => text.is_some_and(|t| t.starts_with(s.as_str())),
+            Condition::Gt(o) => cmp(o) == Some(Ordering::Greater),
+            Condition::Gte(o) => matches!(cmp(o), Some(Ordering::Greater | Ordering::Equal)),
+            Condition::Lt(o) => cmp(o) == Some(Ordering::Less),
+            Condition::Lte(o) => matches!(cmp(o), Some(Ordering::Less | Ordering::Equal)),
+            Condition::Null(want) => is_null(&value) == *want,
+        }
+    }
+}
+
+/// The fields `filter[q]` searches: it matches when any contains the text, ignoring case.
+pub const SEARCHED_FIELDS: [Field; 5] = [
+    Field::Name,
+    Field::Website,
+    Field::Email,
+    Field::Domains,
+    Field::Description,
+];
+
+/// `filter[q]`: the reference semantics of free-text search.
+pub fn search_matches(text: &str, org: &Organization) -> bool {
+    SEARCHED_FIELDS.iter().any(|field| {
+        let needle = field.fold(text);
+        match field.value_of(org) {
+            FieldValue::Text(Some(t)) => t.contains(&needle),
+            FieldValue::Set(elements) => elements.iter().any(|e| e.contains(&needle)),
+            _ => false,
+        }
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,32 +470,41 @@ pub enum SortDirection {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SortKey {
-    pub field: SortField,
+    pub field: Field,
     pub direction: SortDirection,
 }
 
 impl SortKey {
-    pub fn ascending(field: SortField) -> Self {
+    pub fn ascending(field: Field) -> Self {
         Self {
             field,
             direction: SortDirection::Ascending,
         }
     }
 
-    pub fn descending(field: SortField) -> Self {
+    pub fn descending(field: Field) -> Self {
         Self {
             field,
             direction: SortDirection::Descending,
         }
     }
 
-    /// The reference ordering of two organizations under this key alone.
+    /// The reference ordering under this key alone: folded values, nulls last in both
+    /// directions.
     pub fn compare(&self, a: &Organization, b: &Organization) -> Ordering {
-        let ordering = match self.field {
-            SortField::Name => a.name_key().cmp(&b.name_key()),
-            SortField::Slug => a.slug.cmp(&b.slug),
-            SortField::CreatedAt => a.created_at.cmp(&b.created_at),
-            SortField::UpdatedAt => a.updated_at.cmp(&b.updated_at),
+        let (va, vb) = (self.field.value_of(a), self.field.value_of(b));
+        match (is_null(&va), is_null(&vb)) {
+            (true, true) => return Ordering::Equal,
+            (true, false) => return Ordering::Greater,
+            (false, true) => return Ordering::Less,
+            (false, false) => {}
+        }
+        let ordering = match (&va, &vb) {
+            (FieldValue::Id(x), FieldValue::Id(y)) => x.cmp(y),
+            (FieldValue::Text(x), FieldValue::Text(y)) => x.cmp(y),
+            (FieldValue::Integer(x), FieldValue::Integer(y)) => x.cmp(y),
+            (FieldValue::DateTime(x), FieldValue::DateTime(y)) => x.cmp(y),
+            _ => Ordering::Equal,
         };
         match self.direction {
             SortDirection::Ascending => ordering,
@@ -133,6 +563,10 @@ impl PageRequest {
 /// A list request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {
+    /// All must match.
+    pub filters: Vec<Filter>,
+    /// `filter[q]`: free-text search over [`SEARCHED_FIELDS`].
+    pub search: Option<String>,
     pub archived: ArchivedFilter,
     /// Sort keys in priority order. Backends always end with the id, ascending, as a
     /// tie-breaker so pages neither overlap nor skip rows.
@@ -144,14 +578,26 @@ impl Default for ListQuery {
     /// Not archived, oldest first, the first page of 100.
     fn default() -> Self {
         Self {
+            filters: Vec::new(),
+            search: None,
             archived: ArchivedFilter::default(),
-            sort: vec![SortKey::ascending(SortField::CreatedAt)],
+            sort: vec![SortKey::ascending(Field::CreatedAt)],
             page: PageRequest::default(),
         }
     }
 }
 
 impl ListQuery {
+    /// The reference selection: every filter, the search and the archive state.
+    pub fn admits(&self, org: &Organization) -> bool {
+        self.archived.admits(org)
+            && self.filters.iter().all(|f| f.matches(org))
+            && self
+                .search
+                .as_deref()
+                .is_none_or(|q| search_matches(q, org))
+    }
+
     /// The reference total ordering: the sort keys, then the id.
     pub fn compare(&self, a: &Organization, b: &Organization) -> Ordering {
         self.sort

@@ -5,8 +5,8 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use orgbase_domain::query::{MAX_PAGE_SIZE, PageRequest};
-use orgbase_domain::{ArchivedFilter, ListQuery, SortDirection, SortField, SortKey};
+use orgbase_domain::query::MAX_PAGE_SIZE;
+use orgbase_domain::{ArchivedFilter, Field, Filter, ListQuery, Operator, SortDirection, SortKey};
 
 use crate::document::{FieldSet, ORGANIZATION_ATTRIBUTES, ORGANIZATIONS};
 use crate::errors::{ApiError, ErrorObject, Kind};
@@ -125,6 +125,7 @@ impl Parser {
             "page[size]" if collection => self.list.query.page.size = page_size(name, value)?,
             "sort" if collection => self.list.query.sort = sort(name, value)?,
             "filter[archived]" if collection => self.list.query.archived = archived(name, value)?,
+            "filter[q]" if collection => self.list.query.search = Some(value.to_owned()),
             "return_existing" if self.accepts == Accepts::Create => {
                 self.return_existing = boolean(name, value)?
             }
@@ -135,10 +136,7 @@ impl Parser {
                 ));
             }
             _ if name.starts_with("filter[") && collection => {
-                return Err(unknown(
-                    name,
-                    "Unknown filter; filter[archived] (false, true or any) is supported.",
-                ));
+                self.list.query.filters.push(filter(name, value)?)
             }
             _ if name.starts_with("page[") && collection => {
                 return Err(unknown(
@@ -190,6 +188,42 @@ fn include(name: &str, value: &str) -> Result<Vec<String>, ErrorObject> {
     }
 }
 
+/// `filter[attr]=v` (equality, or membership for lists and domains) or `filter[attr][op]=v`.
+fn filter(name: &str, value: &str) -> Result<Filter, ErrorObject> {
+    let inner = name.strip_prefix("filter[").unwrap_or(name);
+    let (attribute, operator) = match inner.split_once("][") {
+        Some((attribute, rest)) => (attribute, rest.strip_suffix(']')),
+        None => (inner.strip_suffix(']').unwrap_or(inner), Some("eq")),
+    };
+    let Some(operator_name) = operator.filter(|op| !op.contains(['[', ']'])) else {
+        return Err(invalid(
+            name,
+            "Filters are written filter[attribute]=value or filter[attribute][operator]=value.",
+        ));
+    };
+    let Some(field) = Field::from_attribute(attribute) else {
+        let filterable: Vec<&str> = Field::ALL.iter().map(|f| f.attribute()).collect();
+        return Err(unknown(
+            name,
+            format!(
+                "{attribute:?} cannot be filtered; filter by q, archived, {}.",
+                filterable.join(", ")
+            ),
+        ));
+    };
+    let Some(operator) = Operator::from_name(operator_name) else {
+        let operators: Vec<&str> = Operator::ALL.iter().map(|o| o.name()).collect();
+        return Err(invalid(
+            name,
+            format!(
+                "{operator_name:?} is not an operator; use one of: {}.",
+                operators.join(", ")
+            ),
+        ));
+    };
+    Filter::parse(field, operator, value).map_err(|why| invalid(name, format!("{why}.")))
+}
+
 fn page_number(name: &str, value: &str) -> Result<u64, ErrorObject> {
     match value.parse::<u64>() {
         Ok(n) if n >= 1 => Ok(n),
@@ -217,8 +251,12 @@ fn sort(name: &str, value: &str) -> Result<Vec<SortKey>, ErrorObject> {
             Some(rest) => (rest, SortDirection::Descending),
             None => (item, SortDirection::Ascending),
         };
-        let Some(field) = SortField::from_attribute(field_name) else {
-            let sortable: Vec<&str> = SortField::ALL.iter().map(|f| f.attribute()).collect();
+        let Some(field) = Field::from_attribute(field_name).filter(|f| f.sortable()) else {
+            let sortable: Vec<&str> = Field::ALL
+                .iter()
+                .filter(|f| f.sortable())
+                .map(|f| f.attribute())
+                .collect();
             return Err(invalid(
                 name,
                 format!(
@@ -272,9 +310,4 @@ pub fn create_params(pairs: &QueryPairs) -> Result<ResourceParams, ApiError> {
         render: list.render,
         return_existing,
     })
-}
-
-/// The default page, for links when the client named none.
-pub fn default_page() -> PageRequest {
-    PageRequest::default()
 }

@@ -13,6 +13,18 @@ pub enum AnyConnection {
     Sqlite(SqliteConnection),
 }
 
+/// Runs the same code on the concrete inner connection, for statements diesel cannot build
+/// through the `MultiConnection` enum (batch inserts, RETURNING whole rows, ON CONFLICT).
+macro_rules! on_inner {
+    ($conn:expr, |$inner:ident| $body:expr) => {
+        match $conn {
+            $crate::connection::AnyConnection::Postgresql($inner) => $body,
+            $crate::connection::AnyConnection::Sqlite($inner) => $body,
+        }
+    };
+}
+pub(crate) use on_inner;
+
 /// The database a `DATABASE_URL` names.
 #[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseTarget {

@@ -2,15 +2,19 @@
 //! diesel schema and `#[derive(diesel::MultiConnection)]`.
 //!
 //! - [`connection`]: which database a URL names, connecting with actionable errors, the pool.
+//! - [`memberships`]: the side tables that index list and domain membership.
 //! - [`migrations`]: per-backend migrations, embedded in the binary.
 //! - [`errors`]: diesel errors to domain errors, including which unique constraint failed.
+//! - [`query`]: filters, search and sorts in SQL.
 //! - [`row`]: the row type and its conversion to and from the domain record.
 //! - [`store`]: the [`orgbase_domain::Store`] implementation.
 //! - [`testing`]: throwaway PostgreSQL databases for tests.
 
 mod connection;
 mod errors;
+mod memberships;
 mod migrations;
+mod query;
 mod row;
 mod schema;
 mod store;

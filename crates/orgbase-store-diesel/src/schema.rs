@@ -29,3 +29,23 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    organization_lists (list_key, organization_id) {
+        list_key -> Text,
+        organization_id -> Text,
+    }
+}
+
+diesel::table! {
+    organization_domains (domain, organization_id) {
+        domain -> Text,
+        organization_id -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    organization_lists,
+    organization_domains
+);

@@ -2,15 +2,16 @@ use diesel::prelude::*;
 use orgbase_domain::name::name_key;
 use orgbase_domain::time::Timestamp;
 use orgbase_domain::{
-    ArchivedFilter, Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page,
-    Result, SortDirection, SortField, Store,
+    Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page, Result, Store,
 };
 
 use crate::connection::{
     self, AnyConnection, ConnectError, DatabaseTarget, Manager, Pool, PoolOptions, PooledConnection,
 };
 use crate::errors::{from_diesel, from_pool};
+use crate::memberships;
 use crate::migrations;
+use crate::query;
 use crate::row::OrganizationRow;
 use crate::schema::organizations;
 
@@ -41,9 +42,6 @@ impl From<TxError> for Error {
         }
     }
 }
-
-type Backend = <AnyConnection as Connection>::Backend;
-type BoxedOrganizations = organizations::BoxedQuery<'static, Backend>;
 
 impl DieselStore {
     /// Connects to `target` once (so a wrong password or a missing server is reported in the
@@ -81,15 +79,6 @@ impl DieselStore {
     fn conn(&self) -> Result<PooledConnection> {
         self.pool.get().map_err(from_pool)
     }
-
-    fn filtered(query: &ListQuery) -> BoxedOrganizations {
-        let rows = organizations::table.into_boxed();
-        match query.archived {
-            ArchivedFilter::Exclude => rows.filter(organizations::archived_at.is_null()),
-            ArchivedFilter::Only => rows.filter(organizations::archived_at.is_not_null()),
-            ArchivedFilter::Any => rows,
-        }
-    }
 }
 
 fn load(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<OrganizationRow>> {
@@ -100,24 +89,6 @@ fn load(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<OrganizationRo
         .optional()
 }
 
-fn sorted(mut rows: BoxedOrganizations, query: &ListQuery) -> BoxedOrganizations {
-    use organizations::dsl as o;
-    for key in &query.sort {
-        let ascending = key.direction == SortDirection::Ascending;
-        rows = match (key.field, ascending) {
-            (SortField::Name, true) => rows.then_order_by(o::name_key.asc()),
-            (SortField::Name, false) => rows.then_order_by(o::name_key.desc()),
-            (SortField::Slug, true) => rows.then_order_by(o::slug.asc()),
-            (SortField::Slug, false) => rows.then_order_by(o::slug.desc()),
-            (SortField::CreatedAt, true) => rows.then_order_by(o::created_at.asc()),
-            (SortField::CreatedAt, false) => rows.then_order_by(o::created_at.desc()),
-            (SortField::UpdatedAt, true) => rows.then_order_by(o::updated_at.asc()),
-            (SortField::UpdatedAt, false) => rows.then_order_by(o::updated_at.desc()),
-        };
-    }
-    rows.then_order_by(o::id.asc())
-}
-
 fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
@@ -125,11 +96,13 @@ fn to_i64(n: u64) -> i64 {
 impl Store for DieselStore {
     fn insert_organization(&self, organization: &Organization) -> Result<()> {
         let mut conn = self.conn()?;
-        diesel::insert_into(organizations::table)
-            .values(OrganizationRow::from(organization))
-            .execute(&mut conn)
-            .map_err(from_diesel)?;
-        Ok(())
+        conn.transaction(|conn| {
+            diesel::insert_into(organizations::table)
+                .values(OrganizationRow::from(organization))
+                .execute(conn)?;
+            memberships::insert(conn, organization)
+        })
+        .map_err(from_diesel)
     }
 
     fn get_organization(&self, id: OrganizationId) -> Result<Organization> {
@@ -173,6 +146,7 @@ impl Store for DieselStore {
             let row = load(conn, &id_text)?
                 .ok_or_else(|| TxError::Domain(Error::organization_not_found(id)))?;
             let mut org = Organization::try_from(row).map_err(TxError::Domain)?;
+            let before = org.clone();
             let changed = patch
                 .apply(&mut org, now)
                 .map_err(|errors| TxError::Domain(Error::Invalid(errors)))?;
@@ -180,6 +154,7 @@ impl Store for DieselStore {
                 diesel::update(organizations::table.find(&id_text))
                     .set(OrganizationRow::from(&org))
                     .execute(conn)?;
+                memberships::replace(conn, &before, &org)?;
             }
             Ok(org)
         })?;
@@ -199,11 +174,11 @@ impl Store for DieselStore {
 
     fn list_organizations(&self, query: &ListQuery) -> Result<Page<Organization>> {
         let mut conn = self.conn()?;
-        let total: i64 = Self::filtered(query)
+        let total: i64 = query::filtered(query)?
             .count()
             .get_result(&mut conn)
             .map_err(from_diesel)?;
-        let rows: Vec<OrganizationRow> = sorted(Self::filtered(query), query)
+        let rows: Vec<OrganizationRow> = query::sorted(query::filtered(query)?, query)
             .limit(to_i64(query.page.size))
             .offset(to_i64(query.page.offset()))
             .select(OrganizationRow::as_select())

@@ -149,7 +149,7 @@ impl Store for MemoryStore {
         let mut matching: Vec<&Organization> = tables
             .organizations
             .values()
-            .filter(|org| query.archived.admits(org))
+            .filter(|org| query.admits(org))
             .collect();
         matching.sort_by(|a, b| query.compare(a, b));
         let offset = usize::try_from(query.page.offset()).unwrap_or(usize::MAX);

@@ -108,6 +108,12 @@ macro_rules! conformance_suite {
             listing::default_order_is_created_at_then_id,
             listing::sorts_by_name_ignoring_case_both_ways,
             listing::archived_are_hidden_unless_asked_for,
+            filtering::text_operators_fold_case_and_respect_nulls,
+            filtering::number_date_enum_and_id_operators,
+            filtering::list_and_domain_membership,
+            filtering::search_covers_name_website_email_domains_and_description,
+            filtering::filters_combine_with_archive_state_and_count,
+            filtering::sorts_put_nulls_last_both_ways_and_break_ties_by_id,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

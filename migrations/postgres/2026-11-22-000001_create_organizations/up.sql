@@ -34,3 +34,20 @@ CREATE UNIQUE INDEX organizations_name_key_unique ON organizations (name_key);
 CREATE UNIQUE INDEX organizations_slug_unique ON organizations (slug);
 CREATE INDEX organizations_created_at_id ON organizations (created_at, id);
 CREATE INDEX organizations_updated_at_id ON organizations (updated_at, id);
+
+-- Membership indexes for filter[lists] and filter[domains]. The JSON columns above stay the
+-- source for reading; these rows, written in the same transaction, make the lookups indexed.
+-- Keys are lower-cased by orgbase (Unicode), so every backend folds case the same way.
+CREATE TABLE organization_lists (
+    list_key        TEXT COLLATE "C" NOT NULL,
+    organization_id TEXT COLLATE "C" NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    PRIMARY KEY (list_key, organization_id)
+);
+CREATE INDEX organization_lists_organization ON organization_lists (organization_id);
+
+CREATE TABLE organization_domains (
+    domain          TEXT COLLATE "C" NOT NULL,
+    organization_id TEXT COLLATE "C" NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    PRIMARY KEY (domain, organization_id)
+);
+CREATE INDEX organization_domains_organization ON organization_domains (organization_id);

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use orgbase_domain::{
-    ArchivedFilter, ListQuery, OrganizationId, OrganizationPatch, PageRequest, SortField, SortKey,
+    ArchivedFilter, Field, ListQuery, OrganizationId, OrganizationPatch, PageRequest, SortKey,
     Store, time,
 };
 
@@ -55,7 +55,7 @@ pub fn default_order_is_created_at_then_id(store: &Arc<dyn Store>) {
     assert_eq!(ids, vec![early.id, ties[0], ties[1], late.id]);
     // Descending keys still break ties by ascending id.
     let query = ListQuery {
-        sort: vec![SortKey::descending(SortField::CreatedAt)],
+        sort: vec![SortKey::descending(Field::CreatedAt)],
         ..ListQuery::default()
     };
     let (ids, _) = page(&**store, &query);
@@ -67,11 +67,11 @@ pub fn sorts_by_name_ignoring_case_both_ways(store: &Arc<dyn Store>) {
     let a = insert_named(&**store, "Apple", at(2020, 1, 1, 1));
     let c = insert_named(&**store, "CHERRY", at(2020, 1, 1, 2));
     let mut query = ListQuery {
-        sort: vec![SortKey::ascending(SortField::Name)],
+        sort: vec![SortKey::ascending(Field::Name)],
         ..ListQuery::default()
     };
     assert_eq!(page(&**store, &query).0, vec![a.id, b.id, c.id]);
-    query.sort = vec![SortKey::descending(SortField::Name)];
+    query.sort = vec![SortKey::descending(Field::Name)];
     assert_eq!(page(&**store, &query).0, vec![c.id, b.id, a.id]);
     // A later key only orders within ties of an earlier one.
     let patch = OrganizationPatch {
@@ -82,8 +82,8 @@ pub fn sorts_by_name_ignoring_case_both_ways(store: &Arc<dyn Store>) {
         .update_organization(a.id, &patch, time::now())
         .unwrap();
     query.sort = vec![
-        SortKey::descending(SortField::UpdatedAt),
-        SortKey::ascending(SortField::Slug),
+        SortKey::descending(Field::UpdatedAt),
+        SortKey::ascending(Field::Slug),
     ];
     assert_eq!(page(&**store, &query).0[0], touched.id);
 }

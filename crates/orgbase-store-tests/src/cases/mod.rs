@@ -2,5 +2,6 @@
 
 pub mod concurrency;
 pub mod crud;
+pub mod filtering;
 pub mod listing;
 pub mod uniqueness;

@@ -1,0 +1,89 @@
+//! The `organization_lists` and `organization_domains` rows that index list and domain
+//! membership. Always written in the transaction that writes the organization.
+
+use std::collections::BTreeSet;
+
+use diesel::prelude::*;
+use orgbase_domain::{Field, Organization};
+
+use crate::connection::{AnyConnection, on_inner};
+use crate::schema::{organization_domains, organization_lists};
+
+#[derive(Insertable)]
+#[diesel(table_name = organization_lists)]
+struct ListEntry {
+    list_key: String,
+    organization_id: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = organization_domains)]
+struct DomainEntry {
+    domain: String,
+    organization_id: String,
+}
+
+/// Folded, distinct keys: two lists differing only in case share one index row.
+fn keys(field: Field, values: &[String]) -> BTreeSet<String> {
+    values.iter().map(|v| field.fold(v)).collect()
+}
+
+/// Writes the membership rows of a new organization.
+pub fn insert(conn: &mut AnyConnection, org: &Organization) -> QueryResult<()> {
+    let id = org.id.to_string();
+    let lists: Vec<ListEntry> = keys(Field::Lists, &org.details.lists)
+        .into_iter()
+        .map(|list_key| ListEntry {
+            list_key,
+            organization_id: id.clone(),
+        })
+        .collect();
+    let domains: Vec<DomainEntry> = keys(Field::Domains, &org.details.domains)
+        .into_iter()
+        .map(|domain| DomainEntry {
+            domain,
+            organization_id: id.clone(),
+        })
+        .collect();
+    // One multi-row INSERT each; diesel builds those only on the concrete connection.
+    if !lists.is_empty() {
+        on_inner!(conn, |c| diesel::insert_into(organization_lists::table)
+            .values(&lists)
+            .execute(c))?;
+    }
+    if !domains.is_empty() {
+        on_inner!(conn, |c| diesel::insert_into(organization_domains::table)
+            .values(&domains)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Replaces the membership rows when lists or domains changed.
+pub fn replace(
+    conn: &mut AnyConnection,
+    before: &Organization,
+    after: &Organization,
+) -> QueryResult<()> {
+    let id = after.id.to_string();
+    if before.details.lists != after.details.lists {
+        diesel::delete(
+            organization_lists::table.filter(organization_lists::organization_id.eq(&id)),
+        )
+        .execute(conn)?;
+    }
+    if before.details.domains != after.details.domains {
+        diesel::delete(
+            organization_domains::table.filter(organization_domains::organization_id.eq(&id)),
+        )
+        .execute(conn)?;
+    }
+    let mut changed = after.clone();
+    if before.details.lists == after.details.lists {
+        changed.details.lists.clear();
+    }
+    if before.details.domains == after.details.domains {
+        changed.details.domains.clear();
+    }
+    insert(conn, &changed)
+}
