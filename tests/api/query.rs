@@ -220,3 +220,158 @@ async fn every_bad_parameter_is_named() {
         ("unknown_parameter".into(), "page[size]".into())
     );
 }
+
+async fn catalog_app() -> impl actix_web::dev::Service<
+    actix_http::Request,
+    Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+    Error = actix_web::Error,
+> {
+    let app = app().await;
+    for attributes in [
+        json!({"name": "Acme", "city": "Gent", "company_size": 50, "lists": ["VIP"], "domains": ["acme.example"], "created_at": "2020-01-01T00:00:00Z"}),
+        json!({"name": "Globex", "city": "gent", "company_size": 500, "lists": ["vip", "EU"], "status": "inactive", "created_at": "2021-01-01T00:00:00Z"}),
+        json!({"name": "Initech", "description": "100% software", "created_at": "2022-01-01T00:00:00Z"}),
+        json!({"name": "Old Corp", "city": "Gent", "archived_at": "2023-01-01T00:00:00Z", "created_at": "2019-01-01T00:00:00Z"}),
+    ] {
+        create(&app, attributes).await;
+    }
+    app
+}
+
+#[actix_web::test]
+async fn filters_select_and_links_keep_them() {
+    let app = catalog_app().await;
+    for (query, expected) in [
+        ("filter[city]=GENT", &["Acme", "Globex"][..]),
+        ("filter%5Bcity%5D=gent", &["Acme", "Globex"]),
+        ("filter[city][ne]=gent", &["Initech"]),
+        ("filter[city][null]=true", &["Initech"]),
+        ("filter[company_size][gte]=100", &["Globex"]),
+        (
+            "filter[company_size][in]=50,500&filter[status]=active",
+            &["Acme"],
+        ),
+        ("filter[lists]=VIP", &["Acme", "Globex"]),
+        ("filter[lists][in]=eu,nobody", &["Globex"]),
+        ("filter[domains]=ACME.example", &["Acme"]),
+        ("filter[q]=soft", &["Initech"]),
+        ("filter[q]=100%25", &["Initech"]),
+        ("filter[created_at][lt]=2021-06-01", &["Acme", "Globex"]),
+        (
+            "filter[city]=gent&filter[archived]=any",
+            &["Old Corp", "Acme", "Globex"],
+        ),
+        ("filter[name][starts_with]=g&sort=-name", &["Globex"]),
+        ("sort=-company_size", &["Globex", "Acme", "Initech"]),
+        ("sort=city,-name", &["Globex", "Acme", "Initech"]),
+    ] {
+        let reply = send(&app, get(&format!("/organizations?{query}"))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{query}: {}", reply.body);
+        assert_eq!(reply.names(), expected, "{query}");
+        assert_eq!(reply.body["meta"]["total"], expected.len(), "{query}");
+    }
+    let reply = send(
+        &app,
+        get("/organizations?filter[city]=gent&page[size]=1&sort=name"),
+    )
+    .await;
+    assert_eq!(reply.names(), ["Acme"]);
+    assert_eq!(
+        reply.body["links"]["next"],
+        format!("{BASE}?filter%5Bcity%5D=gent&page%5Bsize%5D=1&sort=name&page%5Bnumber%5D=2")
+            .as_str()
+    );
+    assert_eq!(reply.body["meta"]["page"]["pages"], 2);
+}
+
+#[actix_web::test]
+async fn every_bad_filter_and_sort_is_named() {
+    let app = app().await;
+    for (query, code, parameter) in [
+        (
+            "filter[city][bogus]=x",
+            "invalid_parameter",
+            "filter[city][bogus]",
+        ),
+        (
+            "filter[company_size][gt]=abc",
+            "invalid_parameter",
+            "filter[company_size][gt]",
+        ),
+        (
+            "filter[company_size]=1.5",
+            "invalid_parameter",
+            "filter[company_size]",
+        ),
+        (
+            "filter[created_at][gte]=yesterday",
+            "invalid_parameter",
+            "filter[created_at][gte]",
+        ),
+        (
+            "filter[lists][contains]=x",
+            "invalid_parameter",
+            "filter[lists][contains]",
+        ),
+        (
+            "filter[status][gt]=active",
+            "invalid_parameter",
+            "filter[status][gt]",
+        ),
+        (
+            "filter[status]=dormant",
+            "invalid_parameter",
+            "filter[status]",
+        ),
+        (
+            "filter[name][null]=true",
+            "invalid_parameter",
+            "filter[name][null]",
+        ),
+        (
+            "filter[city][null]=maybe",
+            "invalid_parameter",
+            "filter[city][null]",
+        ),
+        (
+            "filter[city][in]=a,,b",
+            "invalid_parameter",
+            "filter[city][in]",
+        ),
+        ("filter[id]=42", "invalid_parameter", "filter[id]"),
+        (
+            "filter[city][eq][x]=1",
+            "invalid_parameter",
+            "filter[city][eq][x]",
+        ),
+        (
+            "filter[metadata]=x",
+            "unknown_parameter",
+            "filter[metadata]",
+        ),
+        (
+            "filter[nope][eq]=x",
+            "unknown_parameter",
+            "filter[nope][eq]",
+        ),
+        ("sort=lists", "invalid_parameter", "sort"),
+        ("sort=metadata", "invalid_parameter", "sort"),
+    ] {
+        let reply = send(&app, get(&format!("/organizations?{query}"))).await;
+        assert_eq!(
+            reply.only_error(400),
+            (code.into(), parameter.into()),
+            "{query}"
+        );
+    }
+    let reply = send(
+        &app,
+        get("/organizations?filter[company_size][gt]=x&filter[city][bogus]=y&sort=lists"),
+    )
+    .await;
+    let parameters: Vec<String> = reply.errors().into_iter().map(|(_, _, p)| p).collect();
+    assert_eq!(
+        parameters,
+        ["filter[company_size][gt]", "filter[city][bogus]", "sort"]
+    );
+}
