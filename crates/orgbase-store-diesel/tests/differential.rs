@@ -127,7 +127,7 @@ fn raw_value(field: Field, operator: Operator, pick: usize) -> String {
     let one = |p: usize| -> String {
         match field.kind() {
             FieldKind::Integer => (p % 5).to_string(),
-            FieldKind::DateTime if p % 2 == 0 => time::format(&moment((p % 5) as u32)),
+            FieldKind::DateTime if p.is_multiple_of(2) => time::format(&moment((p % 5) as u32)),
             FieldKind::DateTime => moment((p % 5) as u32).format("%Y-%m-%d").to_string(),
             FieldKind::Enum(words) => words[p % words.len()].to_owned(),
             FieldKind::Set if field == Field::Domains => DOMAINS[p % DOMAINS.len()].to_owned(),
