@@ -47,7 +47,7 @@ fn run(path: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     println!(
         "{} organizations; first page by name, descending:",
-        page.total
+        page.total.unwrap_or_default()
     );
     for org in page.items {
         println!("  {}", org.name);

@@ -375,3 +375,32 @@ async fn every_bad_filter_and_sort_is_named() {
         ["filter[company_size][gt]", "filter[city][bogus]", "sort"]
     );
 }
+
+#[actix_web::test]
+async fn page_total_false_skips_the_count_but_keeps_next() {
+    let app = seeded(3).await;
+    let reply = send(&app, get("/organizations?page[size]=2&page[total]=false")).await;
+    assert_eq!(reply.names(), ["Org 00", "Org 01"]);
+    assert_eq!(
+        reply.body["meta"],
+        json!({"page": {"number": 1, "size": 2}})
+    );
+    let q = |n: u32| format!("{BASE}?page%5Bsize%5D=2&page%5Btotal%5D=false&page%5Bnumber%5D={n}");
+    assert_eq!(
+        reply.body["links"],
+        json!({"self": format!("{BASE}?page%5Bsize%5D=2&page%5Btotal%5D=false"), "first": q(1), "last": null, "prev": null, "next": q(2)})
+    );
+    let last = send(
+        &app,
+        get("/organizations?page[size]=2&page[total]=false&page[number]=2"),
+    )
+    .await;
+    assert_eq!(last.names(), ["Org 02"]);
+    assert_eq!(last.body["links"]["next"], Value::Null);
+    assert_eq!(last.body["links"]["prev"], q(1).as_str());
+    let bad = send(&app, get("/organizations?page[total]=maybe")).await;
+    assert_eq!(
+        bad.only_error(400),
+        ("invalid_parameter".into(), "page[total]".into())
+    );
+}

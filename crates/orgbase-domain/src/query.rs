@@ -572,6 +572,10 @@ pub struct ListQuery {
     /// tie-breaker so pages neither overlap nor skip rows.
     pub sort: Vec<SortKey>,
     pub page: PageRequest,
+    /// Whether to count every match for [`Page::total`]. Unfiltered counts are cheap in every
+    /// backend; a filtered count costs what the filter costs, so clients paging through large
+    /// filtered sets may skip it (`page[total]=false`).
+    pub with_total: bool,
 }
 
 impl Default for ListQuery {
@@ -583,6 +587,7 @@ impl Default for ListQuery {
             archived: ArchivedFilter::default(),
             sort: vec![SortKey::ascending(Field::CreatedAt)],
             page: PageRequest::default(),
+            with_total: true,
         }
     }
 }
@@ -608,9 +613,27 @@ impl ListQuery {
     }
 }
 
-/// One page of results and how many match in all.
+/// One page of results.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page<T> {
     pub items: Vec<T>,
-    pub total: u64,
+    /// How many match in all; `None` when the query asked not to count.
+    pub total: Option<u64>,
+    /// Whether a later page has items.
+    pub has_next: bool,
+}
+
+impl<T> Page<T> {
+    /// A page cut from all the matches, in order: the reference for every backend.
+    pub fn cut(matches: impl ExactSizeIterator<Item = T>, query: &ListQuery) -> Self {
+        let total = matches.len() as u64;
+        let offset = usize::try_from(query.page.offset()).unwrap_or(usize::MAX);
+        let size = usize::try_from(query.page.size).unwrap_or(usize::MAX);
+        let items: Vec<T> = matches.skip(offset).take(size).collect();
+        Self {
+            has_next: query.page.offset().saturating_add(items.len() as u64) < total,
+            total: query.with_total.then_some(total),
+            items,
+        }
+    }
 }

@@ -123,6 +123,7 @@ impl Parser {
             "include" => self.list.render.include = Some(include(name, value)?),
             "page[number]" if collection => self.list.query.page.number = page_number(name, value)?,
             "page[size]" if collection => self.list.query.page.size = page_size(name, value)?,
+            "page[total]" if collection => self.list.query.with_total = boolean(name, value)?,
             "sort" if collection => self.list.query.sort = sort(name, value)?,
             "filter[archived]" if collection => self.list.query.archived = archived(name, value)?,
             "filter[q]" if collection => self.list.query.search = Some(value.to_owned()),
@@ -141,7 +142,7 @@ impl Parser {
             _ if name.starts_with("page[") && collection => {
                 return Err(unknown(
                     name,
-                    "Pages are chosen with page[number] and page[size].",
+                    "Pages are chosen with page[number] and page[size] (and page[total]=false to skip counting).",
                 ));
             }
             _ => {

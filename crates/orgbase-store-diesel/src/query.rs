@@ -104,7 +104,10 @@ macro_rules! folded {
     };
 }
 
-/// Membership in a side table (`lists`, `domains`).
+/// Membership in a side table (`lists`, `domains`), as `id IN (SELECT …)`: its cost is
+/// bounded by the number of members. (A correlated EXISTS lets SQLite walk a sort index and
+/// probe per row, which wins only when the sort is indexed and members are dense; for counts
+/// and other sorts it probes every row, and SQLite does not choose between the two by cost.)
 macro_rules! set_condition {
     ($filter:expr, $table:ident, $key:ident) => {{
         let filter: &Filter = $filter;
@@ -236,6 +239,25 @@ pub fn filtered(query: &ListQuery) -> Result<BoxedOrganizations, Error> {
         rows = rows.filter(search(text));
     }
     Ok(rows)
+}
+
+/// The total for a query without filters or search: the trigger-kept counts, summed.
+pub fn counted(
+    conn: &mut AnyConnection,
+    archived: orgbase_domain::ArchivedFilter,
+) -> QueryResult<i64> {
+    use crate::schema::organization_counts as c;
+    use orgbase_domain::ArchivedFilter;
+    let states = match archived {
+        ArchivedFilter::Exclude => vec![false],
+        ArchivedFilter::Only => vec![true],
+        ArchivedFilter::Any => vec![false, true],
+    };
+    let stripes: Vec<i64> = c::table
+        .filter(c::archived.eq_any(states))
+        .select(c::total)
+        .load(conn)?;
+    Ok(stripes.into_iter().sum())
 }
 
 /// ORDER BY terms for one key: nullable fields first order by "is null" so nulls come last

@@ -49,3 +49,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     organization_lists,
     organization_domains
 );
+
+diesel::table! {
+    organization_counts (archived, stripe) {
+        archived -> Bool,
+        stripe -> Integer,
+        total -> BigInt,
+    }
+}

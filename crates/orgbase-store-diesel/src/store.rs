@@ -174,22 +174,50 @@ impl Store for DieselStore {
 
     fn list_organizations(&self, query: &ListQuery) -> Result<Page<Organization>> {
         let mut conn = self.conn()?;
-        let total: i64 = query::filtered(query)?
-            .count()
-            .get_result(&mut conn)
-            .map_err(from_diesel)?;
+        // An unfiltered total comes from the trigger-kept counts: O(1) instead of a scan.
+        let total: Option<i64> = match (
+            query.with_total,
+            query.filters.is_empty() && query.search.is_none(),
+        ) {
+            (false, _) => None,
+            (true, true) => Some(query::counted(&mut conn, query.archived).map_err(from_diesel)?),
+            (true, false) => Some(
+                query::filtered(query)?
+                    .count()
+                    .get_result(&mut conn)
+                    .map_err(from_diesel)?,
+            ),
+        };
+        let size = query.page.size;
+        // Without a total, one row more than the page tells whether another page follows.
+        let fetch = if total.is_some() {
+            size
+        } else {
+            size.saturating_add(1)
+        };
         let rows: Vec<OrganizationRow> = query::sorted(query::filtered(query)?, query)
-            .limit(to_i64(query.page.size))
+            .limit(to_i64(fetch))
             .offset(to_i64(query.page.offset()))
             .select(OrganizationRow::as_select())
             .load(&mut conn)
             .map_err(from_diesel)?;
+        let mut items: Vec<Organization> = rows
+            .into_iter()
+            .map(Organization::try_from)
+            .collect::<Result<_>>()?;
+        let total = total.map(|t| u64::try_from(t).unwrap_or(0));
+        let has_next = match total {
+            Some(total) => query.page.offset().saturating_add(items.len() as u64) < total,
+            None => {
+                let more = items.len() as u64 > size;
+                items.truncate(usize::try_from(size).unwrap_or(usize::MAX));
+                more
+            }
+        };
         Ok(Page {
-            items: rows
-                .into_iter()
-                .map(Organization::try_from)
-                .collect::<Result<_>>()?,
-            total: u64::try_from(total).unwrap_or(0),
+            items,
+            total,
+            has_next,
         })
     }
 

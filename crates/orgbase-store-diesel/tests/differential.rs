@@ -178,43 +178,46 @@ fn list_query() -> impl Strategy<Value = ListQuery> {
         proptest::option::of(0..TEXT_VALUES.len()),
         0usize..3,
         proptest::collection::vec((0..SORTABLE.len(), any::<bool>()), 0..3),
-        (1u64..4, 1u64..8),
+        (1u64..4, 1u64..8, proptest::bool::weighted(0.8)),
     )
-        .prop_map(|(filters, search, archived, sort, (number, size))| {
-            let filters = filters
-                .into_iter()
-                .map(|(f, o, v)| {
-                    let field = FILTERABLE[f];
-                    let operator = field.operators()[o % field.operators().len()];
-                    Filter::parse(field, operator, &raw_value(field, operator, v)).unwrap()
-                })
-                .collect();
-            let mut keys: Vec<SortKey> = Vec::new();
-            for (f, descending) in sort {
-                if !keys.iter().any(|k| k.field == SORTABLE[f]) {
-                    let direction = if descending {
-                        SortDirection::Descending
-                    } else {
-                        SortDirection::Ascending
-                    };
-                    keys.push(SortKey {
-                        field: SORTABLE[f],
-                        direction,
-                    });
+        .prop_map(
+            |(filters, search, archived, sort, (number, size, with_total))| {
+                let filters = filters
+                    .into_iter()
+                    .map(|(f, o, v)| {
+                        let field = FILTERABLE[f];
+                        let operator = field.operators()[o % field.operators().len()];
+                        Filter::parse(field, operator, &raw_value(field, operator, v)).unwrap()
+                    })
+                    .collect();
+                let mut keys: Vec<SortKey> = Vec::new();
+                for (f, descending) in sort {
+                    if !keys.iter().any(|k| k.field == SORTABLE[f]) {
+                        let direction = if descending {
+                            SortDirection::Descending
+                        } else {
+                            SortDirection::Ascending
+                        };
+                        keys.push(SortKey {
+                            field: SORTABLE[f],
+                            direction,
+                        });
+                    }
                 }
-            }
-            ListQuery {
-                filters,
-                search: search.map(|s| TEXT_VALUES[s].to_owned()),
-                archived: [
-                    ArchivedFilter::Exclude,
-                    ArchivedFilter::Only,
-                    ArchivedFilter::Any,
-                ][archived],
-                sort: keys,
-                page: PageRequest { number, size },
-            }
-        })
+                ListQuery {
+                    filters,
+                    search: search.map(|s| TEXT_VALUES[s].to_owned()),
+                    archived: [
+                        ArchivedFilter::Exclude,
+                        ArchivedFilter::Only,
+                        ArchivedFilter::Any,
+                    ][archived],
+                    sort: keys,
+                    page: PageRequest { number, size },
+                    with_total,
+                }
+            },
+        )
 }
 
 fn clear(store: &dyn Store) {
@@ -300,7 +303,7 @@ fn sql_backends_answer_exactly_like_the_reference() {
                             p.items.iter().map(|o| o.name.clone()).collect::<Vec<_>>()
                         };
                         return Err(TestCaseError::fail(format!(
-                            "{name} differs for {query:#?}\nexpected total {} {:?}\n     got total {} {:?}",
+                            "{name} differs for {query:#?}\nexpected total {:?} {:?}\n     got total {:?} {:?}",
                             expected.total,
                             ids(&expected),
                             got.total,

@@ -152,17 +152,7 @@ impl Store for MemoryStore {
             .filter(|org| query.admits(org))
             .collect();
         matching.sort_by(|a, b| query.compare(a, b));
-        let offset = usize::try_from(query.page.offset()).unwrap_or(usize::MAX);
-        let size = usize::try_from(query.page.size).unwrap_or(usize::MAX);
-        Ok(Page {
-            total: matching.len() as u64,
-            items: matching
-                .into_iter()
-                .skip(offset)
-                .take(size)
-                .cloned()
-                .collect(),
-        })
+        Ok(Page::cut(matching.into_iter().cloned(), query))
     }
 
     fn check_health(&self) -> Result<()> {

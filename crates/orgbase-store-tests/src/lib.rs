@@ -108,6 +108,8 @@ macro_rules! conformance_suite {
             listing::default_order_is_created_at_then_id,
             listing::sorts_by_name_ignoring_case_both_ways,
             listing::archived_are_hidden_unless_asked_for,
+            listing::unfiltered_totals_follow_archive_restore_and_delete,
+            listing::without_a_total_pages_still_say_whether_more_follow,
             filtering::text_operators_fold_case_and_respect_nulls,
             filtering::number_date_enum_and_id_operators,
             filtering::list_and_domain_membership,

@@ -49,3 +49,42 @@ CREATE TABLE organization_domains (
     PRIMARY KEY (domain, organization_id)
 );
 CREATE INDEX organization_domains_organization ON organization_domains (organization_id);
+
+-- Lists in the default order (not archived, oldest first) walk this index, skipped pages included.
+CREATE INDEX organizations_live_created_at_id ON organizations (created_at, id) WHERE archived_at IS NULL;
+
+-- meta.total of an unfiltered list, without counting a million rows per request: counts per
+-- archive state kept by triggers, so every writer (orgbase, an import, hand-written SQL)
+-- keeps them right. Sixteen stripes, chosen by the id's last hex digit, so concurrent
+-- inserts do not all wait on one row.
+CREATE TABLE organization_counts (
+    archived BOOLEAN NOT NULL,
+    stripe   INTEGER NOT NULL,
+    total    BIGINT NOT NULL,
+    PRIMARY KEY (archived, stripe)
+);
+WITH RECURSIVE stripes(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM stripes WHERE n < 15)
+INSERT INTO organization_counts (archived, stripe, total)
+SELECT archived, n, 0 FROM stripes, (SELECT 0 AS archived UNION ALL SELECT 1);
+
+CREATE TRIGGER organizations_count_insert AFTER INSERT ON organizations BEGIN
+    UPDATE organization_counts SET total = total + 1
+    WHERE archived = (NEW.archived_at IS NOT NULL)
+      AND stripe = abs(instr('0123456789abcdef', substr(NEW.id, -1)) - 1) % 16;
+END;
+
+CREATE TRIGGER organizations_count_delete AFTER DELETE ON organizations BEGIN
+    UPDATE organization_counts SET total = total - 1
+    WHERE archived = (OLD.archived_at IS NOT NULL)
+      AND stripe = abs(instr('0123456789abcdef', substr(OLD.id, -1)) - 1) % 16;
+END;
+
+CREATE TRIGGER organizations_count_archive AFTER UPDATE OF archived_at ON organizations
+WHEN (OLD.archived_at IS NULL) != (NEW.archived_at IS NULL) BEGIN
+    UPDATE organization_counts SET total = total - 1
+    WHERE archived = (OLD.archived_at IS NOT NULL)
+      AND stripe = abs(instr('0123456789abcdef', substr(OLD.id, -1)) - 1) % 16;
+    UPDATE organization_counts SET total = total + 1
+    WHERE archived = (NEW.archived_at IS NOT NULL)
+      AND stripe = abs(instr('0123456789abcdef', substr(NEW.id, -1)) - 1) % 16;
+END;

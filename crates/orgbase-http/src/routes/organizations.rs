@@ -93,21 +93,25 @@ fn resource_response(
     single(org, &base, render, self_link, status)
 }
 
+/// `pages` is `None` when the client skipped counting (`page[total]=false`): no `last` then.
 fn page_links(
     base: &BaseUrl,
     path: &str,
     pairs: &QueryPairs,
     page: PageRequest,
-    pages: u64,
+    pages: Option<u64>,
+    has_next: bool,
 ) -> Value {
     let link =
         |number: u64| base.join_with_query(path, &pairs.with("page[number]", number.to_string()));
+    // Past the end, `prev` leads back to the last page rather than to another empty one.
+    let previous = (page.number - 1).min(pages.unwrap_or(u64::MAX));
     json!({
         "self": base.join_with_query(path, &pairs.0),
         "first": link(1),
-        "last": link(pages),
-        "prev": (page.number > 1).then(|| link((page.number - 1).min(pages))),
-        "next": (page.number < pages).then(|| link(page.number + 1)),
+        "last": pages.map(link),
+        "prev": (page.number > 1).then(|| link(previous)),
+        "next": has_next.then(|| link(page.number + 1)),
     })
 }
 
@@ -121,7 +125,9 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let base = state.base_url(&req);
     let requested = params.query.page;
     // An empty collection still has one (empty) page, so `last` always names a page.
-    let pages = page.total.div_ceil(requested.size).max(1);
+    let pages = page
+        .total
+        .map(|total| total.div_ceil(requested.size).max(1));
     let data: Vec<OrganizationResource<'_>> = page
         .items
         .iter()
@@ -131,17 +137,18 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             fields: &params.render.fields,
         })
         .collect();
-    let meta = json!({
-        "total": page.total,
-        "page": { "number": requested.number, "size": requested.size, "pages": pages },
-    });
-    Ok(Document::new(
-        data,
-        page_links(&base, req.path(), &pairs, requested, pages),
-    )
-    .with_included(params.render.include.is_some())
-    .with_meta(meta)
-    .respond(StatusCode::OK))
+    let meta = match (page.total, pages) {
+        (Some(total), Some(pages)) => json!({
+            "total": total,
+            "page": { "number": requested.number, "size": requested.size, "pages": pages },
+        }),
+        _ => json!({ "page": { "number": requested.number, "size": requested.size } }),
+    };
+    let links = page_links(&base, req.path(), &pairs, requested, pages, page.has_next);
+    Ok(Document::new(data, links)
+        .with_included(params.render.include.is_some())
+        .with_meta(meta)
+        .respond(StatusCode::OK))
 }
 
 pub async fn create(

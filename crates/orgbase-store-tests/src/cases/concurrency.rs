@@ -32,7 +32,11 @@ fn count_all(store: &dyn Store) -> u64 {
         archived: ArchivedFilter::Any,
         ..ListQuery::default()
     };
-    store.list_organizations(&query).unwrap().total
+    store
+        .list_organizations(&query)
+        .unwrap()
+        .total
+        .expect("counted")
 }
 
 pub fn sixteen_threads_creating_one_name_make_one_row(store: &Arc<dyn Store>) {

@@ -9,7 +9,10 @@ use crate::fixtures::{at, insert_named};
 
 fn page(store: &dyn Store, query: &ListQuery) -> (Vec<OrganizationId>, u64) {
     let page = store.list_organizations(query).unwrap();
-    (page.items.iter().map(|o| o.id).collect(), page.total)
+    (
+        page.items.iter().map(|o| o.id).collect(),
+        page.total.expect("counted"),
+    )
 }
 
 fn with_page(number: u64, size: u64) -> ListQuery {
@@ -118,4 +121,74 @@ pub fn archived_are_hidden_unless_asked_for(store: &Arc<dyn Store>) {
         store.get_organization(gone.id).unwrap().details.archived_at,
         Some(at(2025, 1, 1, 0))
     );
+}
+
+pub fn unfiltered_totals_follow_archive_restore_and_delete(store: &Arc<dyn Store>) {
+    let orgs: Vec<_> = (0..4)
+        .map(|i| insert_named(&**store, &format!("Counted {i}"), at(2020, 1, 1, i)))
+        .collect();
+    let totals = || {
+        [
+            ArchivedFilter::Exclude,
+            ArchivedFilter::Only,
+            ArchivedFilter::Any,
+        ]
+        .map(|archived| {
+            store
+                .list_organizations(&ListQuery {
+                    archived,
+                    ..ListQuery::default()
+                })
+                .unwrap()
+                .total
+                .expect("counted")
+        })
+    };
+    let archive = |id, at_: Option<orgbase_domain::time::Timestamp>| {
+        let patch = OrganizationPatch {
+            archived_at: Some(at_),
+            ..OrganizationPatch::default()
+        };
+        store.update_organization(id, &patch, time::now()).unwrap();
+    };
+    assert_eq!(totals(), [4, 0, 4]);
+    archive(orgs[0].id, Some(at(2025, 1, 1, 0)));
+    archive(orgs[1].id, Some(at(2025, 1, 1, 0)));
+    assert_eq!(totals(), [2, 2, 4]);
+    // Moving an archive date is not a change of state.
+    archive(orgs[1].id, Some(at(2025, 6, 1, 0)));
+    assert_eq!(totals(), [2, 2, 4]);
+    archive(orgs[0].id, None);
+    assert_eq!(totals(), [3, 1, 4]);
+    store.delete_organization(orgs[1].id).unwrap();
+    store.delete_organization(orgs[2].id).unwrap();
+    assert_eq!(totals(), [2, 0, 2]);
+}
+
+pub fn without_a_total_pages_still_say_whether_more_follow(store: &Arc<dyn Store>) {
+    let ids: Vec<OrganizationId> = (0..5)
+        .map(|i| insert_named(&**store, &format!("Uncounted {i}"), at(2020, 1, 1, i)).id)
+        .collect();
+    for with_total in [false, true] {
+        for (number, expected, has_next) in [
+            (1, &ids[0..2], true),
+            (2, &ids[2..4], true),
+            (3, &ids[4..5], false),
+            (4, &ids[0..0], false),
+        ] {
+            let query = ListQuery {
+                page: PageRequest { number, size: 2 },
+                with_total,
+                ..ListQuery::default()
+            };
+            let page = store.list_organizations(&query).unwrap();
+            let got: Vec<OrganizationId> = page.items.iter().map(|o| o.id).collect();
+            assert_eq!(got, expected, "page {number}, with_total {with_total}");
+            assert_eq!(
+                page.has_next, has_next,
+                "page {number}, with_total {with_total}"
+            );
+            assert_eq!(page.total, with_total.then_some(5));
+        }
+    }
 }

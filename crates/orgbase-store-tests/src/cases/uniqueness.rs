@@ -34,7 +34,7 @@ pub fn same_name_ignoring_case_and_space_is_a_name_conflict(store: &Arc<dyn Stor
         Constraint::OrganizationName
     );
     let page = store.list_organizations(&Default::default()).unwrap();
-    assert_eq!(page.total, 1);
+    assert_eq!(page.total, Some(1));
 }
 
 pub fn taken_slug_is_a_slug_conflict(store: &Arc<dyn Store>) {

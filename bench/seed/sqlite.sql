@@ -1,0 +1,29 @@
+-- Seeds :ROWS: organizations into a migrated orgbase SQLite database, deterministically.
+-- 50 cities, 20 list segments, company sizes spread over 0..9999, one in ten inactive, one in
+-- twenty archived, creation times 137 s apart from 2015. Values are written exactly as
+-- orgbase writes them (lower-cased keys, diesel's timestamp text), plus the side tables.
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = OFF;
+BEGIN;
+WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < :ROWS:)
+INSERT INTO organizations (id, name, name_key, status, city, country, company_size, description,
+                           domains, lists, slug, created_from, archived_at, created_at, updated_at)
+SELECT printf('00000000-0000-7000-8000-%012x', i),
+       'Org ' || i, 'org ' || i,
+       CASE WHEN i % 10 = 0 THEN 'inactive' ELSE 'active' END,
+       'City ' || (i % 50), 'Country ' || (i % 7),
+       (i * 7919) % 10000,
+       'Description of organization number ' || i,
+       '["org' || i || '.example"]',
+       '["Segment ' || (i % 20) || '"]',
+       'org-' || i, 'import',
+       CASE WHEN i % 20 = 0 THEN '2024-01-01 00:00:00' END,
+       datetime('2015-01-01', '+' || (i * 137) || ' seconds'),
+       datetime('2015-01-01', '+' || (i * 137) || ' seconds')
+FROM seq;
+INSERT INTO organization_lists (list_key, organization_id)
+SELECT 'segment ' || (CAST(substr(name, 5) AS INTEGER) % 20), id FROM organizations;
+INSERT INTO organization_domains (domain, organization_id)
+SELECT 'org' || substr(name, 5) || '.example', id FROM organizations;
+COMMIT;
+ANALYZE;
