@@ -126,7 +126,10 @@ impl Parser {
             "page[total]" if collection => self.list.query.with_total = boolean(name, value)?,
             "sort" if collection => self.list.query.sort = sort(name, value)?,
             "filter[archived]" if collection => self.list.query.archived = archived(name, value)?,
-            "filter[q]" if collection => self.list.query.search = Some(value.to_owned()),
+            // An empty search is no search (and keeps the constant-time total).
+            "filter[q]" if collection => {
+                self.list.query.search = (!value.is_empty()).then(|| value.to_owned())
+            }
             "return_existing" if self.accepts == Accepts::Create => {
                 self.return_existing = boolean(name, value)?
             }
