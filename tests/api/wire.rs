@@ -5,9 +5,11 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::test::TestRequest;
+use orgbase_domain::query::PageRequest;
 use orgbase_domain::time::Timestamp;
 use orgbase_domain::{
-    Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page, Result, Store,
+    ApiKey, ApiKeyId, Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page,
+    Result, Store, User, UserId, UserPatch,
 };
 use orgbase_http::{AppState, BaseUrl};
 use serde_json::json;
@@ -253,32 +255,37 @@ async fn health_and_readiness() {
 #[derive(Debug)]
 struct FailingStore(fn() -> Error);
 
+/// Every method of the trait, failing with the store's error.
+macro_rules! failing {
+    ($($method:ident($($arg:ty),*) -> $output:ty;)*) => {
+        $(fn $method(&self, $(_: $arg),*) -> Result<$output> {
+            Err((self.0)())
+        })*
+    };
+}
+
 impl Store for FailingStore {
-    fn insert_organization(&self, _: &Organization) -> Result<()> {
-        Err((self.0)())
-    }
-    fn get_organization(&self, _: OrganizationId) -> Result<Organization> {
-        Err((self.0)())
-    }
-    fn find_organization_by_name(&self, _: &str) -> Result<Option<Organization>> {
-        Err((self.0)())
-    }
-    fn update_organization(
-        &self,
-        _: OrganizationId,
-        _: &OrganizationPatch,
-        _: Timestamp,
-    ) -> Result<Organization> {
-        Err((self.0)())
-    }
-    fn delete_organization(&self, _: OrganizationId) -> Result<()> {
-        Err((self.0)())
-    }
-    fn list_organizations(&self, _: &ListQuery) -> Result<Page<Organization>> {
-        Err((self.0)())
-    }
-    fn check_health(&self) -> Result<()> {
-        Err((self.0)())
+    failing! {
+        insert_organization(&Organization) -> ();
+        get_organization(OrganizationId) -> Organization;
+        find_organization_by_name(&str) -> Option<Organization>;
+        update_organization(OrganizationId, &OrganizationPatch, Timestamp) -> Organization;
+        delete_organization(OrganizationId) -> ();
+        list_organizations(&ListQuery) -> Page<Organization>;
+        check_health() -> ();
+        insert_user(&User) -> ();
+        get_user(UserId) -> User;
+        find_user_by_email(&str) -> Option<User>;
+        list_users(PageRequest) -> Page<User>;
+        update_user(UserId, &UserPatch) -> User;
+        delete_user(UserId) -> ();
+        count_users() -> u64;
+        insert_api_key(&ApiKey) -> ();
+        get_api_key(ApiKeyId) -> ApiKey;
+        list_api_keys(Option<UserId>, PageRequest) -> Page<ApiKey>;
+        delete_api_key(ApiKeyId) -> ();
+        find_api_keys_by_prefix(&str) -> Vec<(ApiKey, User)>;
+        touch_api_key(ApiKeyId, Timestamp) -> ();
     }
 }
 

@@ -20,6 +20,15 @@ pub enum Constraint {
     OrganizationName,
     /// Another organization already has this slug.
     OrganizationSlug,
+    /// Another user already has this id.
+    UserId,
+    /// Another user already has this e-mail address (ignoring case).
+    UserEmail,
+    /// Another API key already has this id.
+    ApiKeyId,
+    /// The change would leave no admin (an invariant rather than an index, kept the same way:
+    /// decided inside the writing transaction).
+    LastAdmin,
 }
 
 /// What can go wrong in the domain and in storage.
@@ -43,6 +52,20 @@ pub enum Error {
 }
 
 impl Error {
+    pub fn user_not_found(id: impl fmt::Display) -> Self {
+        Error::NotFound {
+            resource: "user",
+            id: id.to_string(),
+        }
+    }
+
+    pub fn api_key_not_found(id: impl fmt::Display) -> Self {
+        Error::NotFound {
+            resource: "API key",
+            id: id.to_string(),
+        }
+    }
+
     pub fn organization_not_found(id: impl fmt::Display) -> Self {
         Error::NotFound {
             resource: "organization",

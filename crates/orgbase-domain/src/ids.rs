@@ -3,39 +3,54 @@ use std::str::FromStr;
 
 use uuid::Uuid;
 
-/// An organization's id: a UUID, generated as v7 so ids sort by creation time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct OrganizationId(Uuid);
-
-impl OrganizationId {
-    pub fn generate() -> Self {
-        Self(Uuid::now_v7())
-    }
-
-    pub fn as_uuid(&self) -> Uuid {
-        self.0
-    }
-}
-
 /// The text is not a UUID.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0:?} is not a UUID")]
 pub struct InvalidId(pub String);
 
-impl FromStr for OrganizationId {
-    type Err = InvalidId;
+/// A typed UUID id: generated as v7 so ids sort by creation time; parsed from any spelling
+/// `uuid` accepts and shown lower-case and hyphenated, so each id has one stored spelling.
+macro_rules! typed_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(Uuid);
 
-    /// Accepts any UUID spelling `uuid` accepts and keeps the canonical lower-case, hyphenated
-    /// form, so the same id always has one spelling in storage.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Uuid::parse_str(s)
-            .map(Self)
-            .map_err(|_| InvalidId(s.to_owned()))
-    }
+        impl $name {
+            pub fn generate() -> Self {
+                Self(Uuid::now_v7())
+            }
+
+            pub fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = InvalidId;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map(Self).map_err(|_| InvalidId(s.to_owned()))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.hyphenated().fmt(f)
+            }
+        }
+    };
 }
 
-impl fmt::Display for OrganizationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
-}
+typed_id!(
+    /// An organization's id.
+    OrganizationId
+);
+typed_id!(
+    /// A user's id.
+    UserId
+);
+typed_id!(
+    /// An API key's id (not its secret).
+    ApiKeyId
+);

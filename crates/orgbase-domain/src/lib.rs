@@ -7,10 +7,12 @@
 //! - [`attributes`]: reading untrusted attribute objects (from JSON:API bodies, imports) into
 //!   those inputs, reporting every failing field at once.
 //! - [`query`]: the storage-agnostic list query (filters, sorts, page).
+//! - [`user`] and [`api_key`]: the people behind requests, their roles and their keys.
 //! - [`store`]: the storage trait every backend implements.
 //! - [`error`]: the one error type the trait and the rules return.
 //! - [`service`]: operations composed from store calls (slug and copy-name retries).
 
+pub mod api_key;
 pub mod attributes;
 pub mod error;
 pub mod ids;
@@ -21,12 +23,15 @@ pub mod service;
 pub mod slug;
 pub mod store;
 pub mod time;
+pub mod user;
 
+pub use api_key::{ApiKey, Secret};
 pub use error::{Constraint, Error, FieldError, Result, ValidationErrors};
-pub use ids::OrganizationId;
+pub use ids::{ApiKeyId, OrganizationId, UserId};
 pub use organization::{NewOrganization, Organization, OrganizationPatch, Status};
 pub use query::{
     ArchivedFilter, Condition, Field, Filter, ListQuery, Operand, Operator, Page, PageRequest,
     SortDirection, SortKey,
 };
 pub use store::Store;
+pub use user::{Role, User, UserPatch};

@@ -6,11 +6,13 @@
 
 use std::fmt::Debug;
 
+use crate::api_key::ApiKey;
 use crate::error::Result;
-use crate::ids::OrganizationId;
+use crate::ids::{ApiKeyId, OrganizationId, UserId};
 use crate::organization::{Organization, OrganizationPatch};
-use crate::query::{ListQuery, Page};
+use crate::query::{ListQuery, Page, PageRequest};
 use crate::time::Timestamp;
+use crate::user::{User, UserPatch};
 
 pub trait Store: Send + Sync + Debug {
     /// Inserts a complete record. A taken id, name key or slug is
@@ -43,4 +45,51 @@ pub trait Store: Send + Sync + Debug {
 
     /// `Ok` when the storage answers a trivial query now.
     fn check_health(&self) -> Result<()>;
+
+    // Users.
+
+    /// Inserts a user; a taken id or e-mail (ignoring case) is a conflict naming it.
+    fn insert_user(&self, user: &User) -> Result<()>;
+
+    /// The user with this id, or [`Error::NotFound`](crate::Error::NotFound).
+    fn get_user(&self, id: UserId) -> Result<User>;
+
+    /// The user with this e-mail address, ignoring case.
+    fn find_user_by_email(&self, email: &str) -> Result<Option<User>>;
+
+    /// A page of users, oldest first (then by id).
+    fn list_users(&self, page: PageRequest) -> Result<Page<User>>;
+
+    /// Applies `patch` in one transaction; demoting the last admin is
+    /// [`Constraint::LastAdmin`](crate::Constraint::LastAdmin), decided inside it so two
+    /// concurrent demotions cannot both pass.
+    fn update_user(&self, id: UserId, patch: &UserPatch) -> Result<User>;
+
+    /// Deletes a user and, with them, their API keys; the last admin cannot be deleted.
+    fn delete_user(&self, id: UserId) -> Result<()>;
+
+    /// How many users exist (the first start creates an admin when none do).
+    fn count_users(&self) -> Result<u64>;
+
+    // API keys.
+
+    /// Inserts a key; a user id that does not exist is
+    /// [`Error::NotFound`](crate::Error::NotFound) for that user.
+    fn insert_api_key(&self, key: &ApiKey) -> Result<()>;
+
+    /// The key with this id, or [`Error::NotFound`](crate::Error::NotFound).
+    fn get_api_key(&self, id: ApiKeyId) -> Result<ApiKey>;
+
+    /// A page of keys, oldest first, of one user or of everyone.
+    fn list_api_keys(&self, user: Option<UserId>, page: PageRequest) -> Result<Page<ApiKey>>;
+
+    /// Revokes (deletes) a key at once.
+    fn delete_api_key(&self, id: ApiKeyId) -> Result<()>;
+
+    /// The keys with this public prefix and their users: the candidates a presented secret is
+    /// compared with.
+    fn find_api_keys_by_prefix(&self, prefix: &str) -> Result<Vec<(ApiKey, User)>>;
+
+    /// Records a use of the key (callers throttle this; it is a write).
+    fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> Result<()>;
 }

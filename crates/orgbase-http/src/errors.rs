@@ -32,6 +32,8 @@ pub enum Kind {
     UnsupportedMediaType,
     NameTaken,
     SlugTaken,
+    EmailTaken,
+    LastAdmin,
     /// A field failed validation; the field error carries its own code.
     Invalid,
     StorageUnavailable,
@@ -87,6 +89,12 @@ impl Kind {
             ),
             Kind::NameTaken => (S::UNPROCESSABLE_ENTITY, "name_taken", "Name already taken"),
             Kind::SlugTaken => (S::UNPROCESSABLE_ENTITY, "slug_taken", "Slug already taken"),
+            Kind::EmailTaken => (
+                S::UNPROCESSABLE_ENTITY,
+                "email_taken",
+                "E-mail address already taken",
+            ),
+            Kind::LastAdmin => (S::CONFLICT, "last_admin", "The last admin must stay"),
             Kind::Invalid => (S::UNPROCESSABLE_ENTITY, "invalid", "Invalid attribute"),
             Kind::StorageUnavailable => (
                 S::SERVICE_UNAVAILABLE,
@@ -226,11 +234,21 @@ impl From<Error> for ApiError {
                     .pointer("/data/attributes/slug")
                     .into()
             }
-            Error::Conflict(Constraint::OrganizationId) => {
-                ErrorObject::new(Kind::IdTaken, "An organization with this id already exists.")
+            Error::Conflict(Constraint::OrganizationId | Constraint::UserId | Constraint::ApiKeyId) => {
+                ErrorObject::new(Kind::IdTaken, "A resource with this id already exists.")
                     .pointer("/data/id")
                     .into()
             }
+            Error::Conflict(Constraint::UserEmail) => ErrorObject::new(
+                Kind::EmailTaken,
+                "Another user already has this e-mail address (compared ignoring case).",
+            )
+            .pointer("/data/attributes/email")
+            .into(),
+            Error::Conflict(Constraint::LastAdmin) => ApiError::new(
+                Kind::LastAdmin,
+                "This would leave no admin; make another user an admin first.",
+            ),
             Error::Invalid(errors) => ApiError::many(
                 errors
                     .0

@@ -3,7 +3,7 @@ use orgbase_domain::{Constraint, Error};
 
 /// Each unique constraint as PostgreSQL names it and as SQLite reports it
 /// (`UNIQUE constraint failed: organizations.name_key`).
-const CONSTRAINTS: [(Constraint, &str, &str); 3] = [
+const CONSTRAINTS: [(Constraint, &str, &str); 6] = [
     (
         Constraint::OrganizationId,
         "organizations_pkey",
@@ -19,6 +19,13 @@ const CONSTRAINTS: [(Constraint, &str, &str); 3] = [
         "organizations_slug_unique",
         "organizations.slug",
     ),
+    (Constraint::UserId, "users_pkey", "users.id"),
+    (
+        Constraint::UserEmail,
+        "users_email_key_unique",
+        "users.email_key",
+    ),
+    (Constraint::ApiKeyId, "api_keys_pkey", "api_keys.id"),
 ];
 
 fn violated_constraint(info: &dyn DatabaseErrorInformation) -> Option<Constraint> {

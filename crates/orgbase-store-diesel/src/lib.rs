@@ -1,6 +1,7 @@
 //! orgbase's SQL backends: SQLite (embedded, bundled library) and PostgreSQL, through one
 //! diesel schema and `#[derive(diesel::MultiConnection)]`.
 //!
+//! - [`accounts`]: users and API keys.
 //! - [`connection`]: which database a URL names, connecting with actionable errors, the pool.
 //! - [`memberships`]: the side tables that index list and domain membership.
 //! - [`migrations`]: per-backend migrations, embedded in the binary.
@@ -10,6 +11,7 @@
 //! - [`store`]: the [`orgbase_domain::Store`] implementation.
 //! - [`testing`]: throwaway PostgreSQL databases for tests.
 
+mod accounts;
 mod connection;
 mod errors;
 mod memberships;

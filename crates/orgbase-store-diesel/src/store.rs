@@ -1,10 +1,13 @@
 use diesel::prelude::*;
 use orgbase_domain::name::name_key;
+use orgbase_domain::query::PageRequest;
 use orgbase_domain::time::Timestamp;
 use orgbase_domain::{
-    Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page, Result, Store,
+    ApiKey, ApiKeyId, Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page,
+    Result, Store, User, UserId, UserPatch,
 };
 
+use crate::accounts;
 use crate::connection::{
     self, AnyConnection, ConnectError, DatabaseTarget, Manager, Pool, PoolOptions, PooledConnection,
 };
@@ -227,5 +230,57 @@ impl Store for DieselStore {
             .execute(&mut conn)
             .map_err(from_diesel)?;
         Ok(())
+    }
+
+    fn insert_user(&self, user: &User) -> Result<()> {
+        accounts::insert_user(&mut *self.conn()?, user)
+    }
+
+    fn get_user(&self, id: UserId) -> Result<User> {
+        accounts::get_user(&mut *self.conn()?, id)
+    }
+
+    fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
+        accounts::find_user_by_email(&mut *self.conn()?, email)
+    }
+
+    fn list_users(&self, page: PageRequest) -> Result<Page<User>> {
+        accounts::list_users(&mut *self.conn()?, page)
+    }
+
+    fn update_user(&self, id: UserId, patch: &UserPatch) -> Result<User> {
+        accounts::update_user(&mut *self.conn()?, id, patch)
+    }
+
+    fn delete_user(&self, id: UserId) -> Result<()> {
+        accounts::delete_user(&mut *self.conn()?, id)
+    }
+
+    fn count_users(&self) -> Result<u64> {
+        accounts::count_users(&mut *self.conn()?)
+    }
+
+    fn insert_api_key(&self, key: &ApiKey) -> Result<()> {
+        accounts::insert_api_key(&mut *self.conn()?, key)
+    }
+
+    fn get_api_key(&self, id: ApiKeyId) -> Result<ApiKey> {
+        accounts::get_api_key(&mut *self.conn()?, id)
+    }
+
+    fn list_api_keys(&self, user: Option<UserId>, page: PageRequest) -> Result<Page<ApiKey>> {
+        accounts::list_api_keys(&mut *self.conn()?, user, page)
+    }
+
+    fn delete_api_key(&self, id: ApiKeyId) -> Result<()> {
+        accounts::delete_api_key(&mut *self.conn()?, id)
+    }
+
+    fn find_api_keys_by_prefix(&self, prefix: &str) -> Result<Vec<(ApiKey, User)>> {
+        accounts::find_api_keys_by_prefix(&mut *self.conn()?, prefix)
+    }
+
+    fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> Result<()> {
+        accounts::touch_api_key(&mut *self.conn()?, id, at)
     }
 }

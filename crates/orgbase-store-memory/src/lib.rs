@@ -8,10 +8,12 @@ use std::collections::HashMap;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use orgbase_domain::name::name_key;
+use orgbase_domain::query::PageRequest;
 use orgbase_domain::time::Timestamp;
+use orgbase_domain::user::email_key;
 use orgbase_domain::{
-    Constraint, Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page, Result,
-    Store,
+    ApiKey, ApiKeyId, Constraint, Error, ListQuery, Organization, OrganizationId,
+    OrganizationPatch, Page, Result, Role, Store, User, UserId, UserPatch,
 };
 
 #[derive(Debug, Default)]
@@ -25,6 +27,10 @@ struct Tables {
     /// The unique indexes: normalised name and slug to id.
     name_keys: HashMap<String, OrganizationId>,
     slugs: HashMap<String, OrganizationId>,
+    users: HashMap<UserId, User>,
+    /// The unique index on e-mail keys.
+    emails: HashMap<String, UserId>,
+    api_keys: HashMap<ApiKeyId, ApiKey>,
 }
 
 impl Tables {
@@ -57,6 +63,29 @@ impl Tables {
         self.name_keys.remove(&org.name_key());
         self.slugs.remove(&org.slug);
     }
+}
+
+impl Tables {
+    fn admins(&self) -> usize {
+        self.users
+            .values()
+            .filter(|u| u.role == Role::Admin)
+            .count()
+    }
+}
+
+/// Oldest first, then by id: the order of users and keys everywhere.
+fn page_of<T: Clone>(
+    mut items: Vec<&T>,
+    key: impl Fn(&T) -> (Timestamp, String),
+    page: PageRequest,
+) -> Page<T> {
+    items.sort_by_key(|item| key(item));
+    let query = ListQuery {
+        page,
+        ..ListQuery::default()
+    };
+    Page::cut(items.into_iter().cloned(), &query)
 }
 
 impl MemoryStore {
@@ -156,6 +185,150 @@ impl Store for MemoryStore {
     }
 
     fn check_health(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn insert_user(&self, user: &User) -> Result<()> {
+        let mut tables = self.write();
+        if tables.users.contains_key(&user.id) {
+            return Err(Error::Conflict(Constraint::UserId));
+        }
+        if tables.emails.contains_key(&user.email_key()) {
+            return Err(Error::Conflict(Constraint::UserEmail));
+        }
+        tables.emails.insert(user.email_key(), user.id);
+        tables.users.insert(user.id, user.clone());
+        Ok(())
+    }
+
+    fn get_user(&self, id: UserId) -> Result<User> {
+        self.read()
+            .users
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::user_not_found(id))
+    }
+
+    fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
+        let tables = self.read();
+        Ok(tables
+            .emails
+            .get(&email_key(email))
+            .and_then(|id| tables.users.get(id))
+            .cloned())
+    }
+
+    fn list_users(&self, page: PageRequest) -> Result<Page<User>> {
+        let tables = self.read();
+        Ok(page_of(
+            tables.users.values().collect(),
+            |u| (u.created_at, u.id.to_string()),
+            page,
+        ))
+    }
+
+    fn update_user(&self, id: UserId, patch: &UserPatch) -> Result<User> {
+        let mut tables = self.write();
+        let mut user = tables
+            .users
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::user_not_found(id))?;
+        if patch.demotes(&user) && tables.admins() <= 1 {
+            return Err(Error::Conflict(Constraint::LastAdmin));
+        }
+        let old_key = user.email_key();
+        if !patch.apply(&mut user) {
+            return Ok(user);
+        }
+        if tables
+            .emails
+            .get(&user.email_key())
+            .is_some_and(|owner| *owner != id)
+        {
+            return Err(Error::Conflict(Constraint::UserEmail));
+        }
+        tables.emails.remove(&old_key);
+        tables.emails.insert(user.email_key(), id);
+        tables.users.insert(id, user.clone());
+        Ok(user)
+    }
+
+    fn delete_user(&self, id: UserId) -> Result<()> {
+        let mut tables = self.write();
+        let user = tables
+            .users
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::user_not_found(id))?;
+        if user.role == Role::Admin && tables.admins() <= 1 {
+            return Err(Error::Conflict(Constraint::LastAdmin));
+        }
+        tables.users.remove(&id);
+        tables.emails.remove(&user.email_key());
+        tables.api_keys.retain(|_, key| key.user_id != id);
+        Ok(())
+    }
+
+    fn count_users(&self) -> Result<u64> {
+        Ok(self.read().users.len() as u64)
+    }
+
+    fn insert_api_key(&self, key: &ApiKey) -> Result<()> {
+        let mut tables = self.write();
+        if !tables.users.contains_key(&key.user_id) {
+            return Err(Error::user_not_found(key.user_id));
+        }
+        if tables.api_keys.contains_key(&key.id) {
+            return Err(Error::Conflict(Constraint::ApiKeyId));
+        }
+        tables.api_keys.insert(key.id, key.clone());
+        Ok(())
+    }
+
+    fn get_api_key(&self, id: ApiKeyId) -> Result<ApiKey> {
+        self.read()
+            .api_keys
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::api_key_not_found(id))
+    }
+
+    fn list_api_keys(&self, user: Option<UserId>, page: PageRequest) -> Result<Page<ApiKey>> {
+        let tables = self.read();
+        let keys = tables
+            .api_keys
+            .values()
+            .filter(|k| user.is_none_or(|u| k.user_id == u))
+            .collect();
+        Ok(page_of(keys, |k| (k.created_at, k.id.to_string()), page))
+    }
+
+    fn delete_api_key(&self, id: ApiKeyId) -> Result<()> {
+        self.write()
+            .api_keys
+            .remove(&id)
+            .map(drop)
+            .ok_or_else(|| Error::api_key_not_found(id))
+    }
+
+    fn find_api_keys_by_prefix(&self, prefix: &str) -> Result<Vec<(ApiKey, User)>> {
+        let tables = self.read();
+        Ok(tables
+            .api_keys
+            .values()
+            .filter(|k| k.prefix == prefix)
+            .filter_map(|k| tables.users.get(&k.user_id).map(|u| (k.clone(), u.clone())))
+            .collect())
+    }
+
+    fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> Result<()> {
+        let mut tables = self.write();
+        let key = tables
+            .api_keys
+            .get_mut(&id)
+            .ok_or_else(|| Error::api_key_not_found(id))?;
+        key.last_used_at = Some(at);
         Ok(())
     }
 }

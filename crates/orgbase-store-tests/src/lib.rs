@@ -116,6 +116,15 @@ macro_rules! conformance_suite {
             filtering::search_covers_name_website_email_domains_and_description,
             filtering::filters_combine_with_archive_state_and_count,
             filtering::sorts_put_nulls_last_both_ways_and_break_ties_by_id,
+            accounts::users_round_trip_and_emails_are_unique_ignoring_case,
+            accounts::users_list_oldest_first_in_pages,
+            accounts::user_patches_change_only_given_members,
+            accounts::the_last_admin_cannot_be_demoted_or_deleted,
+            accounts::two_admins_demoted_at_once_leave_one,
+            accounts::api_keys_round_trip_list_by_user_and_revoke,
+            accounts::keys_are_found_by_prefix_with_their_user,
+            accounts::deleting_a_user_revokes_their_keys,
+            accounts::touching_a_key_records_its_last_use,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

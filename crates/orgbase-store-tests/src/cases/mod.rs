@@ -1,5 +1,6 @@
 //! Conformance cases, one module per concern. Each is `pub fn(&Arc<dyn Store>)`.
 
+pub mod accounts;
 pub mod concurrency;
 pub mod crud;
 pub mod filtering;

@@ -1,0 +1,340 @@
+//! Users and API keys in SQL.
+
+use chrono::{NaiveDateTime, TimeZone, Utc};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use orgbase_domain::query::PageRequest;
+use orgbase_domain::time::Timestamp;
+use orgbase_domain::user::email_key;
+use orgbase_domain::{
+    ApiKey, ApiKeyId, Constraint, Error, Page, Result, Role, User, UserId, UserPatch,
+};
+
+use crate::connection::AnyConnection;
+use crate::errors::from_diesel;
+use crate::schema::{api_keys, users};
+
+#[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+pub struct UserRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub email_key: String,
+    pub role: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_keys)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    pub prefix: String,
+    pub secret_hash: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+}
+
+fn utc(at: NaiveDateTime) -> Timestamp {
+    Utc.from_utc_datetime(&at)
+}
+
+impl From<&User> for UserRow {
+    fn from(user: &User) -> Self {
+        Self {
+            id: user.id.to_string(),
+            name: user.name.clone(),
+            email: user.email.clone(),
+            email_key: user.email_key(),
+            role: user.role.as_str().to_owned(),
+            created_at: user.created_at.naive_utc(),
+        }
+    }
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = Error;
+
+    fn try_from(row: UserRow) -> Result<Self> {
+        let corrupt =
+            |what: &str| Error::Backend(format!("user {} has an unreadable {what}", row.id));
+        Ok(User {
+            id: row.id.parse().map_err(|_| corrupt("id"))?,
+            role: Role::parse(&row.role).ok_or_else(|| corrupt("role"))?,
+            name: row.name,
+            email: row.email,
+            created_at: utc(row.created_at),
+        })
+    }
+}
+
+impl From<&ApiKey> for ApiKeyRow {
+    fn from(key: &ApiKey) -> Self {
+        Self {
+            id: key.id.to_string(),
+            user_id: key.user_id.to_string(),
+            name: key.name.clone(),
+            prefix: key.prefix.clone(),
+            secret_hash: key.secret_hash.clone(),
+            created_at: key.created_at.naive_utc(),
+            last_used_at: key.last_used_at.map(|t| t.naive_utc()),
+        }
+    }
+}
+
+impl TryFrom<ApiKeyRow> for ApiKey {
+    type Error = Error;
+
+    fn try_from(row: ApiKeyRow) -> Result<Self> {
+        let corrupt =
+            |what: &str| Error::Backend(format!("API key {} has an unreadable {what}", row.id));
+        Ok(ApiKey {
+            id: row.id.parse().map_err(|_| corrupt("id"))?,
+            user_id: row.user_id.parse().map_err(|_| corrupt("user id"))?,
+            name: row.name,
+            prefix: row.prefix,
+            secret_hash: row.secret_hash,
+            created_at: utc(row.created_at),
+            last_used_at: row.last_used_at.map(utc),
+        })
+    }
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn page_of<T>(items: Vec<T>, total: i64, page: PageRequest) -> Page<T> {
+    let total = u64::try_from(total).unwrap_or(0);
+    Page {
+        has_next: page.offset().saturating_add(items.len() as u64) < total,
+        total: Some(total),
+        items,
+    }
+}
+
+pub fn insert_user(conn: &mut AnyConnection, user: &User) -> Result<()> {
+    diesel::insert_into(users::table)
+        .values(UserRow::from(user))
+        .execute(conn)
+        .map(drop)
+        .map_err(from_diesel)
+}
+
+pub fn get_user(conn: &mut AnyConnection, id: UserId) -> Result<User> {
+    users::table
+        .find(id.to_string())
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+        .map_err(from_diesel)?
+        .ok_or_else(|| Error::user_not_found(id))?
+        .try_into()
+}
+
+pub fn find_user_by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<User>> {
+    users::table
+        .filter(users::email_key.eq(email_key(email)))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+        .map_err(from_diesel)?
+        .map(User::try_from)
+        .transpose()
+}
+
+pub fn list_users(conn: &mut AnyConnection, page: PageRequest) -> Result<Page<User>> {
+    let total: i64 = users::table.count().get_result(conn).map_err(from_diesel)?;
+    let rows: Vec<UserRow> = users::table
+        .order((users::created_at.asc(), users::id.asc()))
+        .limit(to_i64(page.size))
+        .offset(to_i64(page.offset()))
+        .select(UserRow::as_select())
+        .load(conn)
+        .map_err(from_diesel)?;
+    Ok(page_of(
+        rows.into_iter()
+            .map(User::try_from)
+            .collect::<Result<_>>()?,
+        total,
+        page,
+    ))
+}
+
+/// A failure inside a user transaction: the database's, or a rule's.
+enum TxError {
+    Diesel(DieselError),
+    Domain(Error),
+}
+
+impl From<DieselError> for TxError {
+    fn from(error: DieselError) -> Self {
+        TxError::Diesel(error)
+    }
+}
+
+impl From<TxError> for Error {
+    fn from(error: TxError) -> Self {
+        match error {
+            TxError::Diesel(e) => from_diesel(e),
+            TxError::Domain(e) => e,
+        }
+    }
+}
+
+/// Locks the admins and the target before the last-admin check: a no-op UPDATE takes their
+/// row locks on PostgreSQL and the write lock on SQLite, so two concurrent demotions queue
+/// and the second sees the first's result.
+fn lock_admins_and(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> std::result::Result<(User, i64), TxError> {
+    diesel::update(users::table.filter(users::role.eq("admin").or(users::id.eq(id))))
+        .set(users::role.eq(users::role))
+        .execute(conn)?;
+    let row = users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| {
+            TxError::Domain(Error::NotFound {
+                resource: "user",
+                id: id.to_owned(),
+            })
+        })?;
+    let user = User::try_from(row).map_err(TxError::Domain)?;
+    let admins: i64 = users::table
+        .filter(users::role.eq("admin"))
+        .count()
+        .get_result(conn)?;
+    Ok((user, admins))
+}
+
+pub fn update_user(conn: &mut AnyConnection, id: UserId, patch: &UserPatch) -> Result<User> {
+    let id_text = id.to_string();
+    let user = conn.transaction::<_, TxError, _>(|conn| {
+        let (mut user, admins) = lock_admins_and(conn, &id_text)?;
+        if patch.demotes(&user) && admins <= 1 {
+            return Err(TxError::Domain(Error::Conflict(Constraint::LastAdmin)));
+        }
+        if patch.apply(&mut user) {
+            diesel::update(users::table.find(&id_text))
+                .set(UserRow::from(&user))
+                .execute(conn)?;
+        }
+        Ok(user)
+    })?;
+    Ok(user)
+}
+
+pub fn delete_user(conn: &mut AnyConnection, id: UserId) -> Result<()> {
+    let id_text = id.to_string();
+    conn.transaction::<_, TxError, _>(|conn| {
+        let (user, admins) = lock_admins_and(conn, &id_text)?;
+        if user.role == Role::Admin && admins <= 1 {
+            return Err(TxError::Domain(Error::Conflict(Constraint::LastAdmin)));
+        }
+        // Keys go with their user (ON DELETE CASCADE).
+        diesel::delete(users::table.find(&id_text)).execute(conn)?;
+        Ok(())
+    })?;
+    Ok(())
+}
+
+pub fn count_users(conn: &mut AnyConnection) -> Result<u64> {
+    let total: i64 = users::table.count().get_result(conn).map_err(from_diesel)?;
+    Ok(u64::try_from(total).unwrap_or(0))
+}
+
+pub fn insert_api_key(conn: &mut AnyConnection, key: &ApiKey) -> Result<()> {
+    match diesel::insert_into(api_keys::table)
+        .values(ApiKeyRow::from(key))
+        .execute(conn)
+    {
+        Ok(_) => Ok(()),
+        // The one foreign key of api_keys: the user.
+        Err(DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
+            Err(Error::user_not_found(key.user_id))
+        }
+        Err(other) => Err(from_diesel(other)),
+    }
+}
+
+pub fn get_api_key(conn: &mut AnyConnection, id: ApiKeyId) -> Result<ApiKey> {
+    api_keys::table
+        .find(id.to_string())
+        .select(ApiKeyRow::as_select())
+        .first(conn)
+        .optional()
+        .map_err(from_diesel)?
+        .ok_or_else(|| Error::api_key_not_found(id))?
+        .try_into()
+}
+
+pub fn list_api_keys(
+    conn: &mut AnyConnection,
+    user: Option<UserId>,
+    page: PageRequest,
+) -> Result<Page<ApiKey>> {
+    let scoped = || {
+        let mut query = api_keys::table.into_boxed();
+        if let Some(user) = user {
+            query = query.filter(api_keys::user_id.eq(user.to_string()));
+        }
+        query
+    };
+    let total: i64 = scoped().count().get_result(conn).map_err(from_diesel)?;
+    let rows: Vec<ApiKeyRow> = scoped()
+        .order((api_keys::created_at.asc(), api_keys::id.asc()))
+        .limit(to_i64(page.size))
+        .offset(to_i64(page.offset()))
+        .select(ApiKeyRow::as_select())
+        .load(conn)
+        .map_err(from_diesel)?;
+    Ok(page_of(
+        rows.into_iter()
+            .map(ApiKey::try_from)
+            .collect::<Result<_>>()?,
+        total,
+        page,
+    ))
+}
+
+pub fn delete_api_key(conn: &mut AnyConnection, id: ApiKeyId) -> Result<()> {
+    let deleted = diesel::delete(api_keys::table.find(id.to_string()))
+        .execute(conn)
+        .map_err(from_diesel)?;
+    if deleted == 0 {
+        return Err(Error::api_key_not_found(id));
+    }
+    Ok(())
+}
+
+pub fn find_api_keys_by_prefix(
+    conn: &mut AnyConnection,
+    prefix: &str,
+) -> Result<Vec<(ApiKey, User)>> {
+    let rows: Vec<(ApiKeyRow, UserRow)> = api_keys::table
+        .inner_join(users::table)
+        .filter(api_keys::prefix.eq(prefix))
+        .select((ApiKeyRow::as_select(), UserRow::as_select()))
+        .load(conn)
+        .map_err(from_diesel)?;
+    rows.into_iter()
+        .map(|(key, user)| Ok((ApiKey::try_from(key)?, User::try_from(user)?)))
+        .collect()
+}
+
+pub fn touch_api_key(conn: &mut AnyConnection, id: ApiKeyId, at: Timestamp) -> Result<()> {
+    let touched = diesel::update(api_keys::table.find(id.to_string()))
+        .set(api_keys::last_used_at.eq(Some(at.naive_utc())))
+        .execute(conn)
+        .map_err(from_diesel)?;
+    if touched == 0 {
+        return Err(Error::api_key_not_found(id));
+    }
+    Ok(())
+}

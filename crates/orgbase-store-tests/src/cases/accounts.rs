@@ -1,0 +1,292 @@
+//! Users and API keys on every backend.
+
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use orgbase_domain::query::PageRequest;
+use orgbase_domain::{
+    ApiKey, Constraint, Error, Role, Secret, Store, User, UserId, UserPatch, time,
+};
+
+use crate::fixtures::at;
+
+fn user(name: &str, email: &str, role: Role, minute: u32) -> User {
+    User {
+        id: UserId::generate(),
+        name: name.to_owned(),
+        email: email.to_owned(),
+        role,
+        created_at: at(2026, 1, 1, minute),
+    }
+}
+
+fn add_user(store: &dyn Store, name: &str, role: Role, minute: u32) -> User {
+    let user = user(
+        name,
+        &format!("{}@crm.example", name.to_lowercase()),
+        role,
+        minute,
+    );
+    store.insert_user(&user).unwrap();
+    user
+}
+
+fn conflict(result: orgbase_domain::Result<impl std::fmt::Debug>) -> Constraint {
+    match result {
+        Err(Error::Conflict(constraint)) => constraint,
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+pub fn users_round_trip_and_emails_are_unique_ignoring_case(store: &Arc<dyn Store>) {
+    let ada = user("Ada", "Ada@CRM.example", Role::Admin, 0);
+    store.insert_user(&ada).unwrap();
+    assert_eq!(store.get_user(ada.id).unwrap(), ada);
+    assert_eq!(
+        store.find_user_by_email(" ada@crm.EXAMPLE ").unwrap(),
+        Some(ada.clone())
+    );
+    assert_eq!(store.find_user_by_email("bob@crm.example").unwrap(), None);
+    let twin = user("Ada Two", "ada@crm.example", Role::Viewer, 1);
+    assert_eq!(conflict(store.insert_user(&twin)), Constraint::UserEmail);
+    let same_id = User {
+        email: "other@crm.example".into(),
+        ..ada.clone()
+    };
+    assert_eq!(conflict(store.insert_user(&same_id)), Constraint::UserId);
+    assert!(matches!(
+        store.get_user(UserId::generate()),
+        Err(Error::NotFound {
+            resource: "user",
+            ..
+        })
+    ));
+    assert_eq!(store.count_users().unwrap(), 1);
+}
+
+pub fn users_list_oldest_first_in_pages(store: &Arc<dyn Store>) {
+    let c = add_user(&**store, "Carol", Role::Viewer, 3);
+    let a = add_user(&**store, "Alan", Role::Admin, 1);
+    let b = add_user(&**store, "Bea", Role::Member, 2);
+    let first = store
+        .list_users(PageRequest { number: 1, size: 2 })
+        .unwrap();
+    assert_eq!(first.items, vec![a, b]);
+    assert_eq!((first.total, first.has_next), (Some(3), true));
+    let second = store
+        .list_users(PageRequest { number: 2, size: 2 })
+        .unwrap();
+    assert_eq!((second.items, second.has_next), (vec![c], false));
+}
+
+pub fn user_patches_change_only_given_members(store: &Arc<dyn Store>) {
+    add_user(&**store, "Admin", Role::Admin, 0);
+    let bea = add_user(&**store, "Bea", Role::Viewer, 1);
+    let patch = UserPatch {
+        role: Some(Role::Member),
+        ..UserPatch::default()
+    };
+    let updated = store.update_user(bea.id, &patch).unwrap();
+    assert_eq!(
+        updated,
+        User {
+            role: Role::Member,
+            ..bea.clone()
+        }
+    );
+    assert_eq!(store.get_user(bea.id).unwrap(), updated);
+    let taken = UserPatch {
+        email: Some("ADMIN@crm.example".into()),
+        ..UserPatch::default()
+    };
+    assert_eq!(
+        conflict(store.update_user(bea.id, &taken)),
+        Constraint::UserEmail
+    );
+    let renamed = UserPatch {
+        email: Some("bea.new@crm.example".into()),
+        ..UserPatch::default()
+    };
+    store.update_user(bea.id, &renamed).unwrap();
+    assert_eq!(
+        store.find_user_by_email("bea@crm.example").unwrap(),
+        None,
+        "the old address is free"
+    );
+    assert!(
+        store
+            .find_user_by_email("BEA.new@crm.example")
+            .unwrap()
+            .is_some()
+    );
+}
+
+pub fn the_last_admin_cannot_be_demoted_or_deleted(store: &Arc<dyn Store>) {
+    let ada = add_user(&**store, "Ada", Role::Admin, 0);
+    let viewer = add_user(&**store, "Vic", Role::Viewer, 1);
+    let demote = UserPatch {
+        role: Some(Role::Member),
+        ..UserPatch::default()
+    };
+    assert_eq!(
+        conflict(store.update_user(ada.id, &demote)),
+        Constraint::LastAdmin
+    );
+    assert_eq!(conflict(store.delete_user(ada.id)), Constraint::LastAdmin);
+    assert_eq!(store.get_user(ada.id).unwrap(), ada);
+    // Renaming the last admin is fine; so is anything done to others.
+    store
+        .update_user(
+            ada.id,
+            &UserPatch {
+                name: Some("Ada L.".into()),
+                ..UserPatch::default()
+            },
+        )
+        .unwrap();
+    store.delete_user(viewer.id).unwrap();
+    // With a second admin, the first may go.
+    let grace = add_user(&**store, "Grace", Role::Admin, 2);
+    store.update_user(ada.id, &demote).unwrap();
+    assert_eq!(conflict(store.delete_user(grace.id)), Constraint::LastAdmin);
+}
+
+pub fn two_admins_demoted_at_once_leave_one(store: &Arc<dyn Store>) {
+    let admins = [
+        add_user(&**store, "One", Role::Admin, 0),
+        add_user(&**store, "Two", Role::Admin, 1),
+    ];
+    let barrier = Arc::new(Barrier::new(2));
+    let handles: Vec<_> = admins
+        .iter()
+        .map(|admin| {
+            let (store, barrier, id) = (Arc::clone(store), Arc::clone(&barrier), admin.id);
+            thread::spawn(move || {
+                barrier.wait();
+                store.update_user(
+                    id,
+                    &UserPatch {
+                        role: Some(Role::Viewer),
+                        ..UserPatch::default()
+                    },
+                )
+            })
+        })
+        .collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let refused = results
+        .iter()
+        .filter(|r| matches!(r, Err(Error::Conflict(Constraint::LastAdmin))))
+        .count();
+    assert_eq!(refused, 1, "{results:?}");
+    let remaining = store.list_users(PageRequest::default()).unwrap().items;
+    assert_eq!(
+        remaining.iter().filter(|u| u.role == Role::Admin).count(),
+        1
+    );
+}
+
+fn issue(store: &dyn Store, user: &User, name: &str, minute: u32) -> (ApiKey, Secret) {
+    let secret = Secret::generate().unwrap();
+    let key = ApiKey::issue(user.id, name.to_owned(), &secret, at(2026, 2, 1, minute));
+    store.insert_api_key(&key).unwrap();
+    (key, secret)
+}
+
+pub fn api_keys_round_trip_list_by_user_and_revoke(store: &Arc<dyn Store>) {
+    let ada = add_user(&**store, "Ada", Role::Admin, 0);
+    let bob = add_user(&**store, "Bob", Role::Member, 1);
+    let (k1, _) = issue(&**store, &ada, "laptop", 0);
+    let (k2, _) = issue(&**store, &bob, "ci", 1);
+    let (k3, _) = issue(&**store, &ada, "sync", 2);
+    assert_eq!(store.get_api_key(k1.id).unwrap(), k1);
+    let everyone = store.list_api_keys(None, PageRequest::default()).unwrap();
+    assert_eq!(
+        (everyone.items, everyone.total),
+        (vec![k1.clone(), k2.clone(), k3.clone()], Some(3))
+    );
+    let adas = store
+        .list_api_keys(Some(ada.id), PageRequest::default())
+        .unwrap();
+    assert_eq!(adas.items, vec![k1.clone(), k3.clone()]);
+    store.delete_api_key(k1.id).unwrap();
+    assert!(matches!(
+        store.get_api_key(k1.id),
+        Err(Error::NotFound { .. })
+    ));
+    assert!(matches!(
+        store.delete_api_key(k1.id),
+        Err(Error::NotFound { .. })
+    ));
+    assert!(
+        store
+            .find_api_keys_by_prefix(&k1.prefix)
+            .unwrap()
+            .is_empty(),
+        "revoked at once"
+    );
+}
+
+pub fn keys_are_found_by_prefix_with_their_user(store: &Arc<dyn Store>) {
+    let ada = add_user(&**store, "Ada", Role::Admin, 0);
+    let (key, secret) = issue(&**store, &ada, "laptop", 0);
+    let found = store.find_api_keys_by_prefix(&secret.prefix()).unwrap();
+    assert_eq!(found, vec![(key.clone(), ada)]);
+    assert!(found[0].0.verifies(secret.expose()));
+    assert!(
+        store
+            .find_api_keys_by_prefix("ob_000000000000")
+            .unwrap()
+            .is_empty()
+    );
+    let missing = ApiKey::issue(
+        UserId::generate(),
+        "orphan".into(),
+        &Secret::generate().unwrap(),
+        time::now(),
+    );
+    assert!(matches!(
+        store.insert_api_key(&missing),
+        Err(Error::NotFound {
+            resource: "user",
+            ..
+        })
+    ));
+}
+
+pub fn deleting_a_user_revokes_their_keys(store: &Arc<dyn Store>) {
+    add_user(&**store, "Admin", Role::Admin, 0);
+    let bob = add_user(&**store, "Bob", Role::Member, 1);
+    let (key, secret) = issue(&**store, &bob, "ci", 0);
+    store.delete_user(bob.id).unwrap();
+    assert!(matches!(
+        store.get_user(bob.id),
+        Err(Error::NotFound { .. })
+    ));
+    assert!(matches!(
+        store.get_api_key(key.id),
+        Err(Error::NotFound { .. })
+    ));
+    assert!(
+        store
+            .find_api_keys_by_prefix(&secret.prefix())
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.count_users().unwrap(), 1);
+}
+
+pub fn touching_a_key_records_its_last_use(store: &Arc<dyn Store>) {
+    let ada = add_user(&**store, "Ada", Role::Admin, 0);
+    let (key, _) = issue(&**store, &ada, "laptop", 0);
+    assert_eq!(key.last_used_at, None);
+    store.touch_api_key(key.id, at(2026, 3, 1, 7)).unwrap();
+    assert_eq!(
+        store.get_api_key(key.id).unwrap().last_used_at,
+        Some(at(2026, 3, 1, 7))
+    );
+    assert!(matches!(
+        store.touch_api_key(orgbase_domain::ApiKeyId::generate(), time::now()),
+        Err(Error::NotFound { .. })
+    ));
+}
