@@ -40,8 +40,48 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the API (the default); runs pending migrations first
+    /// Serve the API (the default); runs pending migrations first. With no users yet, creates
+    /// an admin whose key is ORGBASE_BOOTSTRAP_KEY, or a new key printed once on stderr
     Serve,
     /// Apply pending database migrations and exit
     Migrate,
+    /// Manage users
+    Users {
+        #[command(subcommand)]
+        action: UsersCommand,
+    },
+    /// Manage API keys
+    Keys {
+        #[command(subcommand)]
+        action: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a user and print their id
+    Create {
+        /// Display name
+        #[arg(long)]
+        name: String,
+        /// E-mail address (unique, ignoring case)
+        #[arg(long)]
+        email: String,
+        /// admin, member or viewer
+        #[arg(long, default_value = "viewer")]
+        role: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create an API key for a user and print its secret (shown this once)
+    Create {
+        /// The user's e-mail address
+        #[arg(long)]
+        user: String,
+        /// A name to tell the key apart
+        #[arg(long, default_value = "API key")]
+        name: String,
+    },
 }

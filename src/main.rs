@@ -1,5 +1,6 @@
 //! The `orgbase` binary: configuration, wiring, and the subcommands.
 
+mod accounts;
 mod cli;
 mod storage;
 
@@ -11,7 +12,7 @@ use clap::Parser;
 use orgbase_http::{AppState, BaseUrl};
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, KeysCommand, UsersCommand};
 
 fn init_logging() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
@@ -37,10 +38,18 @@ fn public_url(raw: Option<&str>) -> Result<Option<BaseUrl>, String> {
 async fn serve(cli: &Cli) -> Result<(), String> {
     let public_url = public_url(cli.public_url.as_deref())?;
     let url = cli.database_url.clone();
-    let store = actix_web::rt::task::spawn_blocking(move || storage::open(&url))
-        .await
-        .map_err(|e| e.to_string())??;
-    let state = AppState { store, public_url };
+    let bootstrap_key = std::env::var(accounts::BOOTSTRAP_KEY).ok();
+    let store = actix_web::rt::task::spawn_blocking(move || {
+        let store = storage::open(&url)?;
+        accounts::ensure_first_admin(&*store, bootstrap_key.as_deref())?;
+        Ok::<_, String>(store)
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    let state = AppState {
+        public_url,
+        ..AppState::new(store)
+    };
     let server = HttpServer::new(move || orgbase_http::app(state.clone()))
         .shutdown_timeout(10)
         .bind(&cli.bind)
@@ -63,6 +72,19 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         None | Some(Command::Serve) => serve(&cli).await,
         Some(Command::Migrate) => migrate(&cli),
+        Some(Command::Users {
+            action:
+                UsersCommand::Create {
+                    ref name,
+                    ref email,
+                    ref role,
+                },
+        }) => storage::open(&cli.database_url)
+            .and_then(|store| accounts::create_user(&*store, name, email, role)),
+        Some(Command::Keys {
+            action: KeysCommand::Create { ref user, ref name },
+        }) => storage::open(&cli.database_url)
+            .and_then(|store| accounts::create_key(&*store, user, name)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

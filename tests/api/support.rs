@@ -6,12 +6,37 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::test::{self, TestRequest};
-use orgbase_domain::Store;
+use orgbase_domain::{ApiKey, Role, Secret, Store, User, UserId, time};
 use orgbase_http::AppState;
 use orgbase_store_memory::MemoryStore;
 use serde_json::{Value, json};
 
 pub const JSONAPI: &str = "application/vnd.api+json";
+
+/// The key of the admin every test app starts with; `send` presents it.
+pub const ADMIN_KEY: &str = "ob_test_admin_0123456789abcdef";
+
+/// Creates the test admin and its key (ignored by stores that refuse everything).
+pub fn seed_admin(store: &dyn Store) {
+    let admin = User {
+        id: UserId::generate(),
+        name: "Test Admin".into(),
+        email: "admin@test.example".into(),
+        role: Role::Admin,
+        created_at: time::now(),
+    };
+    if store.insert_user(&admin).is_ok() {
+        let secret = Secret::chosen(ADMIN_KEY).unwrap();
+        store
+            .insert_api_key(&ApiKey::issue(
+                admin.id,
+                "tests".into(),
+                &secret,
+                time::now(),
+            ))
+            .unwrap();
+    }
+}
 
 /// The app on a fresh in-memory store.
 pub async fn app()
@@ -28,6 +53,7 @@ pub async fn app_on(
 pub async fn app_with(
     state: AppState,
 ) -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
+    seed_admin(&*state.store);
     test::init_service(orgbase_http::app(state)).await
 }
 
@@ -153,12 +179,26 @@ pub fn assert_valid_document(body: &Value) {
     assert_eq!(body["jsonapi"], json!({"version": "1.1"}), "{body}");
 }
 
-/// Sends a request; checks every body is a schema-valid JSON:API document in our media type.
+/// Sends a request as the test admin; see [`send_as`].
 pub async fn send<S, B>(app: &S, req: TestRequest) -> Reply
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
+    send_as(app, req, Some(ADMIN_KEY)).await
+}
+
+/// Sends a request with this API key (or none); checks every body is a schema-valid JSON:API
+/// document in our media type, and that nothing answers 500.
+pub async fn send_as<S, B>(app: &S, req: TestRequest, key: Option<&str>) -> Reply
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let req = match key {
+        Some(key) => req.insert_header((header::AUTHORIZATION, format!("Token {key}"))),
+        None => req,
+    };
     let response = test::call_service(app, req.to_request()).await;
     let status = response.status();
     let headers = response.headers().clone();

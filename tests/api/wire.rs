@@ -223,8 +223,8 @@ async fn links_follow_the_host_or_the_public_url() {
     );
 
     let state = AppState {
-        store: Arc::new(orgbase_store_memory::MemoryStore::new()),
         public_url: Some(BaseUrl::new("https://api.example.com/crm/")),
+        ..AppState::new(Arc::new(orgbase_store_memory::MemoryStore::new()))
     };
     let app = app_with(state).await;
     let reply = send(
@@ -318,7 +318,9 @@ async fn a_storage_failure_is_a_500_without_its_details() {
         Error::Backend("syntax error near SELECT".into())
     })))
     .await;
-    let response = actix_web::test::call_service(&app, get("/organizations").to_request()).await;
+    let request =
+        get("/organizations").insert_header((header::AUTHORIZATION, format!("Token {ADMIN_KEY}")));
+    let response = actix_web::test::call_service(&app, request.to_request()).await;
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let body: serde_json::Value = actix_web::test::read_body_json(response).await;
     assert_valid_document(&body);

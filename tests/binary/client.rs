@@ -28,7 +28,10 @@ pub fn request(address: &str, method: &str, path: &str, body: Option<&Value>) ->
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
     let payload = body.map(Value::to_string).unwrap_or_default();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nAuthorization: Token {}\r\n",
+        crate::server::BOOTSTRAP_KEY
+    );
     if body.is_some() {
         head.push_str(&format!(
             "Content-Type: application/vnd.api+json\r\nContent-Length: {}\r\n",

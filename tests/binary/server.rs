@@ -4,12 +4,16 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+/// The first admin's key of every server these tests start.
+pub const BOOTSTRAP_KEY: &str = "ob_e2e_bootstrap_key";
+
 pub fn binary() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_orgbase"));
     command
         .env_remove("DATABASE_URL")
         .env_remove("ORGBASE_BIND")
-        .env_remove("ORGBASE_PUBLIC_URL");
+        .env_remove("ORGBASE_PUBLIC_URL")
+        .env_remove("ORGBASE_BOOTSTRAP_KEY");
     command
 }
 
@@ -33,6 +37,7 @@ impl Server {
                 database_url,
             ])
             .env("RUST_LOG", "info")
+            .env("ORGBASE_BOOTSTRAP_KEY", BOOTSTRAP_KEY)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

@@ -5,7 +5,13 @@ use std::net::TcpListener;
 use crate::server::binary;
 
 fn fails_with(args: &[&str], expected: &str) {
-    let output = binary().args(args).env("RUST_LOG", "off").output().unwrap();
+    // With a bootstrap key, a first start prints nothing before its error.
+    let output = binary()
+        .args(args)
+        .env("RUST_LOG", "off")
+        .env("ORGBASE_BOOTSTRAP_KEY", crate::server::BOOTSTRAP_KEY)
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");

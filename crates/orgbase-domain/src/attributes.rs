@@ -14,11 +14,12 @@ use serde_json::{Map, Value};
 use validator::{ValidateEmail, ValidateUrl};
 
 use crate::error::{ValidationErrors, pointer_token};
-use crate::ids::OrganizationId;
+use crate::ids::{OrganizationId, UserId};
 use crate::name::NAME_MAX_CHARS;
 use crate::organization::{Details, NewOrganization, OrganizationPatch, ReadOnlyValue, Status};
 use crate::slug::Slug;
 use crate::time::{self, Timestamp};
+use crate::user::{Role, User, UserPatch};
 
 /// The largest `metadata` object, serialized.
 pub const METADATA_MAX_BYTES: usize = 16 * 1024;
@@ -51,14 +52,22 @@ type Parsed<T> = Result<T, Problem>;
 /// Walks one attributes object, remembering which members were read.
 #[derive(Debug)]
 pub struct AttributeReader<'a> {
+    resource: &'static str,
     attributes: &'a Map<String, Value>,
     read: HashSet<&'a str>,
     errors: ValidationErrors,
 }
 
 impl<'a> AttributeReader<'a> {
+    /// A reader of an organization's attributes.
     pub fn new(attributes: &'a Map<String, Value>) -> Self {
+        Self::for_type("organizations", attributes)
+    }
+
+    /// A reader of the attributes of a `resource` (its JSON:API type, for messages).
+    pub fn for_type(resource: &'static str, attributes: &'a Map<String, Value>) -> Self {
         Self {
+            resource,
             attributes,
             read: HashSet::new(),
             errors: ValidationErrors::default(),
@@ -160,7 +169,7 @@ impl<'a> AttributeReader<'a> {
                 self.errors.push(
                     format!("/{}", pointer_token(key)),
                     "unknown_attribute",
-                    format!("`{key}` is not an attribute of organizations"),
+                    format!("`{key}` is not an attribute of {}", self.resource),
                 );
             }
         }
@@ -450,4 +459,70 @@ pub fn read_organization_patch(
     patch.slug = slug;
     patch.unchanged = unchanged;
     Ok(patch)
+}
+
+/// A user's display name: trimmed, 1–255 characters.
+fn person_name(value: &Value) -> Parsed<String> {
+    name(value)
+}
+
+fn role(value: &Value) -> Parsed<Role> {
+    Role::parse(string(value)?)
+        .ok_or_else(|| Problem::new("invalid_value", "must be one of: admin, member, viewer"))
+}
+
+/// Reads a new user: `name` and `email` required, `role` defaulting to `viewer` (the least
+/// privilege; an admin raises it deliberately).
+pub fn read_new_user(
+    attributes: &Map<String, Value>,
+    id: Option<UserId>,
+    now: Timestamp,
+) -> Result<User, ValidationErrors> {
+    let mut r = AttributeReader::for_type("users", attributes);
+    let name = r.required("name", person_name);
+    let email = r.required("email", email);
+    let role = r.non_null("role", role);
+    r.read_only("created_at", datetime);
+    r.finish()?;
+    Ok(User {
+        id: id.unwrap_or_else(UserId::generate),
+        name: name.unwrap_or_default(),
+        email: email.unwrap_or_default(),
+        role: role.unwrap_or(Role::Viewer),
+        created_at: now,
+    })
+}
+
+/// Reads a change to a user. `created_at` may be sent back unchanged.
+pub fn read_user_patch(
+    attributes: &Map<String, Value>,
+    current: &User,
+) -> Result<UserPatch, ValidationErrors> {
+    let mut r = AttributeReader::for_type("users", attributes);
+    let patch = UserPatch {
+        name: r.non_null("name", person_name),
+        email: r.non_null("email", email),
+        role: r.non_null("role", role),
+    };
+    if let Some(at) = r.read_only("created_at", datetime) {
+        if at != current.created_at {
+            r.fail(
+                "created_at",
+                Problem::new(
+                    "read_only",
+                    "is read-only; send its current value or leave it out",
+                ),
+            );
+        }
+    }
+    r.finish()?;
+    Ok(patch)
+}
+
+/// Reads a new API key's own attributes: an optional `name` (default `API key`).
+pub fn read_api_key_name(attributes: &Map<String, Value>) -> Result<String, ValidationErrors> {
+    let mut r = AttributeReader::for_type("api_keys", attributes);
+    let name = r.non_null("name", text(100));
+    r.finish()?;
+    Ok(name.unwrap_or_else(|| "API key".to_owned()))
 }

@@ -216,3 +216,103 @@ impl MetaDocument {
             })
     }
 }
+
+pub const USERS: &str = "users";
+pub const API_KEYS: &str = "api_keys";
+
+/// The fields `fields[users]` accepts.
+pub const USER_FIELDS: &[&str] = &["name", "email", "role", "created_at"];
+/// The fields `fields[api_keys]` accepts (`user` is the relationship).
+pub const API_KEY_FIELDS: &[&str] = &[
+    "name",
+    "prefix",
+    "secret",
+    "created_at",
+    "last_used_at",
+    "user",
+];
+
+fn sparse(fields: &FieldSet, all: Vec<(&str, Value)>) -> serde_json::Map<String, Value> {
+    all.into_iter()
+        .filter(|(name, _)| fields.includes(name))
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect()
+}
+
+/// A user resource object.
+pub fn user_resource(user: &orgbase_domain::User, base: &BaseUrl, fields: &FieldSet) -> Value {
+    let attributes = sparse(
+        fields,
+        vec![
+            ("name", Value::from(user.name.clone())),
+            ("email", Value::from(user.email.clone())),
+            ("role", Value::from(user.role.as_str())),
+            ("created_at", Value::from(rfc3339(&user.created_at))),
+        ],
+    );
+    let mut resource = serde_json::json!({
+        "type": USERS,
+        "id": user.id.to_string(),
+        "links": { "self": base.join(&format!("/{USERS}/{}", user.id)) },
+    });
+    if !attributes.is_empty() {
+        resource["attributes"] = Value::Object(attributes);
+    }
+    resource
+}
+
+/// An API key resource object; `secret` only in the answer that creates the key.
+pub fn api_key_resource(
+    key: &orgbase_domain::ApiKey,
+    secret: Option<&str>,
+    base: &BaseUrl,
+    fields: &FieldSet,
+) -> Value {
+    let mut all = vec![
+        ("name", Value::from(key.name.clone())),
+        ("prefix", Value::from(key.prefix.clone())),
+    ];
+    if let Some(secret) = secret {
+        all.push(("secret", Value::from(secret)));
+    }
+    all.push(("created_at", Value::from(rfc3339(&key.created_at))));
+    all.push((
+        "last_used_at",
+        key.last_used_at
+            .as_ref()
+            .map(rfc3339)
+            .map_or(Value::Null, Value::from),
+    ));
+    let attributes = sparse(fields, all);
+    let mut resource = serde_json::json!({
+        "type": API_KEYS,
+        "id": key.id.to_string(),
+        "links": { "self": base.join(&format!("/{API_KEYS}/{}", key.id)) },
+    });
+    if !attributes.is_empty() {
+        resource["attributes"] = Value::Object(attributes);
+    }
+    if fields.includes("user") {
+        resource["relationships"] = serde_json::json!({
+            "user": { "data": { "type": USERS, "id": key.user_id.to_string() } }
+        });
+    }
+    resource
+}
+
+/// A single-resource document whose `links.self` is the resource's own link, with
+/// `Location` on 201.
+pub fn respond_resource(resource: Value, status: StatusCode) -> HttpResponse {
+    let self_link = resource["links"]["self"].clone();
+    let mut response =
+        Document::new(resource, serde_json::json!({ "self": self_link })).respond(status);
+    if status == StatusCode::CREATED {
+        if let Some(location) = self_link
+            .as_str()
+            .and_then(|l| header::HeaderValue::from_str(l).ok())
+        {
+            response.headers_mut().insert(header::LOCATION, location);
+        }
+    }
+    response
+}

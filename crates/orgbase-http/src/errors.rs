@@ -21,6 +21,8 @@ pub enum Kind {
     InvalidParameter,
     UnknownParameter,
     Unauthorized,
+    Forbidden,
+    UnsupportedUpdate,
     ClientIdUnsupported,
     NotFound,
     MethodNotAllowed,
@@ -62,6 +64,8 @@ impl Kind {
                 "Unknown query parameter",
             ),
             Kind::Unauthorized => (S::UNAUTHORIZED, "unauthorized", "Authentication required"),
+            Kind::Forbidden => (S::FORBIDDEN, "forbidden", "Not allowed for this role"),
+            Kind::UnsupportedUpdate => (S::FORBIDDEN, "unsupported_update", "Update not supported"),
             Kind::ClientIdUnsupported => (
                 S::FORBIDDEN,
                 "client_id_unsupported",

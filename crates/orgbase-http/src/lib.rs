@@ -10,10 +10,12 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
 use actix_web::{App, web};
 
+pub mod auth;
 pub mod document;
 pub mod errors;
 pub mod links;
 pub mod media_type;
+pub mod pagination;
 pub mod query;
 pub mod request_body;
 pub mod request_log;
@@ -39,6 +41,7 @@ pub fn app(
         .app_data(web::Data::new(state))
         .configure(routes::configure)
         .default_service(web::to(routes::fallback::not_found))
+        .wrap(from_fn(auth::guard))
         .wrap(from_fn(media_type::negotiate))
         .wrap(from_fn(request_log::log_request))
 }

@@ -8,7 +8,9 @@ use std::collections::{BTreeSet, HashSet};
 use orgbase_domain::query::MAX_PAGE_SIZE;
 use orgbase_domain::{ArchivedFilter, Field, Filter, ListQuery, Operator, SortDirection, SortKey};
 
-use crate::document::{FieldSet, ORGANIZATION_ATTRIBUTES, ORGANIZATIONS};
+use crate::document::{
+    API_KEY_FIELDS, API_KEYS, FieldSet, ORGANIZATION_ATTRIBUTES, ORGANIZATIONS, USER_FIELDS, USERS,
+};
 use crate::errors::{ApiError, ErrorObject, Kind};
 
 /// The decoded `(name, value)` pairs of a query string, in order.
@@ -38,7 +40,12 @@ impl QueryPairs {
 /// How a response renders resources.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RenderOptions {
+    /// `fields[organizations]`.
     pub fields: FieldSet,
+    /// `fields[users]`.
+    pub user_fields: FieldSet,
+    /// `fields[api_keys]`.
+    pub api_key_fields: FieldSet,
     /// `Some` when `include` was given (even empty): the document then has `included`.
     pub include: Option<Vec<String>>,
 }
@@ -60,7 +67,10 @@ pub struct ResourceParams {
 /// What an endpoint accepts beyond `fields` and `include`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Accepts {
+    /// Organizations: filters, sorts and pages.
     Collection,
+    /// Users or keys: pages only.
+    PlainCollection,
     Resource,
     Create,
 }
@@ -118,12 +128,22 @@ impl Parser {
 
     fn one(&mut self, name: &str, value: &str) -> Result<(), ErrorObject> {
         let collection = self.accepts == Accepts::Collection;
+        let paged = collection || self.accepts == Accepts::PlainCollection;
         match name {
-            "fields[organizations]" => self.list.render.fields = fieldset(name, value)?,
+            "fields[organizations]" => {
+                self.list.render.fields =
+                    fieldset(name, value, ORGANIZATIONS, ORGANIZATION_ATTRIBUTES)?
+            }
+            "fields[users]" => {
+                self.list.render.user_fields = fieldset(name, value, USERS, USER_FIELDS)?
+            }
+            "fields[api_keys]" => {
+                self.list.render.api_key_fields = fieldset(name, value, API_KEYS, API_KEY_FIELDS)?
+            }
             "include" => self.list.render.include = Some(include(name, value)?),
-            "page[number]" if collection => self.list.query.page.number = page_number(name, value)?,
-            "page[size]" if collection => self.list.query.page.size = page_size(name, value)?,
-            "page[total]" if collection => self.list.query.with_total = boolean(name, value)?,
+            "page[number]" if paged => self.list.query.page.number = page_number(name, value)?,
+            "page[size]" if paged => self.list.query.page.size = page_size(name, value)?,
+            "page[total]" if paged => self.list.query.with_total = boolean(name, value)?,
             "sort" if collection => self.list.query.sort = sort(name, value)?,
             "filter[archived]" if collection => self.list.query.archived = archived(name, value)?,
             // An empty search is no search (and keeps the constant-time total).
@@ -142,7 +162,7 @@ impl Parser {
             _ if name.starts_with("filter[") && collection => {
                 self.list.query.filters.push(filter(name, value)?)
             }
-            _ if name.starts_with("page[") && collection => {
+            _ if name.starts_with("page[") && paged => {
                 return Err(unknown(
                     name,
                     "Pages are chosen with page[number] and page[size] (and page[total]=false to skip counting).",
@@ -167,13 +187,18 @@ impl Parser {
     }
 }
 
-fn fieldset(name: &str, value: &str) -> Result<FieldSet, ErrorObject> {
+fn fieldset(
+    name: &str,
+    value: &str,
+    resource: &str,
+    known: &[&str],
+) -> Result<FieldSet, ErrorObject> {
     let mut names = BTreeSet::new();
     for field in value.split(',').filter(|f| !f.is_empty()) {
-        if !ORGANIZATION_ATTRIBUTES.contains(&field) {
+        if !known.contains(&field) {
             return Err(invalid(
                 name,
-                format!("{field:?} is not a field of {ORGANIZATIONS}."),
+                format!("{field:?} is not a field of {resource}."),
             ));
         }
         names.insert(field.to_owned());
@@ -294,6 +319,13 @@ fn archived(name: &str, value: &str) -> Result<ArchivedFilter, ErrorObject> {
 
 pub fn list_params(pairs: &QueryPairs) -> Result<ListParams, ApiError> {
     let mut parser = Parser::new(Accepts::Collection);
+    parser.run(pairs);
+    parser.finish(|list, _| list)
+}
+
+/// Parameters of `GET /users` and `GET /api_keys`: pages and fieldsets.
+pub fn plain_list_params(pairs: &QueryPairs) -> Result<ListParams, ApiError> {
+    let mut parser = Parser::new(Accepts::PlainCollection);
     parser.run(pairs);
     parser.finish(|list, _| list)
 }

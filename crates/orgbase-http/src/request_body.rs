@@ -202,3 +202,57 @@ fn same_id(a: &str, b: &str) -> bool {
         _ => a == b,
     }
 }
+
+/// Every relationship member is unknown to a resource that has none (yet): 422 each.
+pub fn unknown_relationships(
+    relationships: &Map<String, Value>,
+    resource: &str,
+) -> Vec<ErrorObject> {
+    relationships
+        .keys()
+        .filter(|name| !name.starts_with('@'))
+        .map(|name| {
+            let mut error = ErrorObject::new(
+                Kind::Invalid,
+                format!("`{name}` is not a relationship of {resource}."),
+            )
+            .pointer(format!(
+                "/data/relationships/{}",
+                orgbase_domain::error::pointer_token(name)
+            ));
+            error.code = "unknown_relationship";
+            error
+        })
+        .collect()
+}
+
+/// Attribute errors and other body errors together, so the client hears about all of them.
+pub fn combine<T>(
+    attributes: Result<T, orgbase_domain::ValidationErrors>,
+    others: Vec<ErrorObject>,
+) -> Result<T, ApiError> {
+    match attributes {
+        Ok(value) if others.is_empty() => Ok(value),
+        Ok(_) => Err(ApiError::many(others)),
+        Err(errors) => {
+            let mut all = ApiError::from(orgbase_domain::Error::Invalid(errors)).errors;
+            all.extend(others);
+            Err(ApiError::many(all))
+        }
+    }
+}
+
+/// A client-generated id: a UUID, or the spec's 403 for an id the server cannot take.
+pub fn client_id<T: std::str::FromStr>(id: Option<&str>) -> Result<Option<T>, ApiError> {
+    match id {
+        None => Ok(None),
+        Some(raw) => raw.parse::<T>().map(Some).map_err(|_| {
+            ErrorObject::new(
+                Kind::ClientIdUnsupported,
+                "A client-generated id must be a UUID.",
+            )
+            .pointer("/data/id")
+            .into()
+        }),
+    }
+}

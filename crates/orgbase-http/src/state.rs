@@ -3,6 +3,7 @@ use std::sync::Arc;
 use actix_web::{HttpRequest, web};
 use orgbase_domain::Store;
 
+use crate::auth::UsageClock;
 use crate::errors::ApiError;
 use crate::links::BaseUrl;
 
@@ -12,6 +13,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// `ORGBASE_PUBLIC_URL`: the base of every link when set (behind a proxy).
     pub public_url: Option<BaseUrl>,
+    /// When each API key's use was last recorded.
+    pub usage: Arc<UsageClock>,
 }
 
 impl AppState {
@@ -19,6 +22,7 @@ impl AppState {
         Self {
             store,
             public_url: None,
+            usage: Arc::default(),
         }
     }
 

@@ -6,9 +6,11 @@ use actix_web::web;
 
 use crate::errors::{ApiError, Kind};
 
+pub mod api_keys;
 pub mod fallback;
 pub mod health;
 pub mod organizations;
+pub mod users;
 
 pub fn method_not_allowed(allow: &str) -> ApiError {
     ApiError::new(
@@ -62,5 +64,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             PATCH => organizations::update,
             DELETE => organizations::delete,
         ))
-        .service(endpoint!("/organizations/{id}/duplicate"; POST => organizations::duplicate));
+        .service(endpoint!("/organizations/{id}/duplicate"; POST => organizations::duplicate))
+        .service(endpoint!("/users"; GET => users::list, POST => users::create))
+        .service(endpoint!("/users/{id}";
+            GET => users::get,
+            PATCH => users::update,
+            DELETE => users::delete,
+        ))
+        .service(endpoint!("/api_keys"; GET => api_keys::list, POST => api_keys::create))
+        .service(endpoint!("/api_keys/{id}";
+            GET => api_keys::get,
+            PATCH => api_keys::update,
+            DELETE => api_keys::delete,
+        ));
 }

@@ -3,16 +3,18 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::{read_new_organization, read_organization_patch};
-use orgbase_domain::query::PageRequest;
 use orgbase_domain::service::{self, Created};
 use orgbase_domain::{Error, Organization, OrganizationId, time};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use crate::document::{Document, ORGANIZATIONS, OrganizationResource};
-use crate::errors::{ApiError, ErrorObject, Kind};
+use crate::errors::ApiError;
 use crate::links::BaseUrl;
+use crate::pagination::collection_links_and_meta;
 use crate::query::{self, QueryPairs, RenderOptions};
-use crate::request_body::{Intent, read_json_object, resource_input};
+use crate::request_body::{
+    Intent, client_id, combine, read_json_object, resource_input, unknown_relationships,
+};
 use crate::state::AppState;
 
 /// The `{id}` of the URL. Text that is not a UUID names no organization: 404.
@@ -20,42 +22,6 @@ fn path_id(req: &HttpRequest) -> Result<OrganizationId, ApiError> {
     let raw = req.match_info().get("id").unwrap_or_default();
     raw.parse()
         .map_err(|_| ApiError::from(Error::organization_not_found(raw)))
-}
-
-/// Relationships arrive with users; until then every relationship member is unknown.
-fn relationship_errors(relationships: &Map<String, Value>) -> Vec<ErrorObject> {
-    relationships
-        .keys()
-        .filter(|name| !name.starts_with('@'))
-        .map(|name| {
-            let mut error = ErrorObject::new(
-                Kind::Invalid,
-                format!("`{name}` is not a relationship of {ORGANIZATIONS}."),
-            )
-            .pointer(format!(
-                "/data/relationships/{}",
-                orgbase_domain::error::pointer_token(name)
-            ));
-            error.code = "unknown_relationship";
-            error
-        })
-        .collect()
-}
-
-/// Attribute errors and relationship errors together, so the client hears about all of them.
-fn combine<T>(
-    attributes: Result<T, orgbase_domain::ValidationErrors>,
-    relationships: Vec<ErrorObject>,
-) -> Result<T, ApiError> {
-    match attributes {
-        Ok(value) if relationships.is_empty() => Ok(value),
-        Ok(_) => Err(ApiError::many(relationships)),
-        Err(errors) => {
-            let mut all = ApiError::from(Error::Invalid(errors)).errors;
-            all.extend(relationships);
-            Err(ApiError::many(all))
-        }
-    }
 }
 
 fn single(
@@ -93,28 +59,6 @@ fn resource_response(
     single(org, &base, render, self_link, status)
 }
 
-/// `pages` is `None` when the client skipped counting (`page[total]=false`): no `last` then.
-fn page_links(
-    base: &BaseUrl,
-    path: &str,
-    pairs: &QueryPairs,
-    page: PageRequest,
-    pages: Option<u64>,
-    has_next: bool,
-) -> Value {
-    let link =
-        |number: u64| base.join_with_query(path, &pairs.with("page[number]", number.to_string()));
-    // Past the end, `prev` leads back to the last page rather than to another empty one.
-    let previous = (page.number - 1).min(pages.unwrap_or(u64::MAX));
-    json!({
-        "self": base.join_with_query(path, &pairs.0),
-        "first": link(1),
-        "last": pages.map(link),
-        "prev": (page.number > 1).then(|| link(previous)),
-        "next": has_next.then(|| link(page.number + 1)),
-    })
-}
-
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pairs = QueryPairs::parse(req.query_string());
     let params = query::list_params(&pairs)?;
@@ -124,10 +68,6 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         .await?;
     let base = state.base_url(&req);
     let requested = params.query.page;
-    // An empty collection still has one (empty) page, so `last` always names a page.
-    let pages = page
-        .total
-        .map(|total| total.div_ceil(requested.size).max(1));
     let data: Vec<OrganizationResource<'_>> = page
         .items
         .iter()
@@ -137,14 +77,14 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             fields: &params.render.fields,
         })
         .collect();
-    let meta = match (page.total, pages) {
-        (Some(total), Some(pages)) => json!({
-            "total": total,
-            "page": { "number": requested.number, "size": requested.size, "pages": pages },
-        }),
-        _ => json!({ "page": { "number": requested.number, "size": requested.size } }),
-    };
-    let links = page_links(&base, req.path(), &pairs, requested, pages, page.has_next);
+    let (links, meta) = collection_links_and_meta(
+        &base,
+        req.path(),
+        &pairs,
+        requested,
+        page.total,
+        page.has_next,
+    );
     Ok(Document::new(data, links)
         .with_included(params.render.include.is_some())
         .with_meta(meta)
@@ -162,21 +102,10 @@ pub async fn create(
         ORGANIZATIONS,
         Intent::Create,
     )?;
-    let id = match &input.id {
-        None => None,
-        Some(raw) => Some(raw.parse::<OrganizationId>().map_err(|_| {
-            ApiError::from(
-                ErrorObject::new(
-                    Kind::ClientIdUnsupported,
-                    "A client-generated id must be a UUID.",
-                )
-                .pointer("/data/id"),
-            )
-        })?),
-    };
+    let id = client_id::<OrganizationId>(input.id.as_deref())?;
     let new = combine(
         read_new_organization(&input.attributes, id),
-        relationship_errors(&input.relationships),
+        unknown_relationships(&input.relationships, ORGANIZATIONS),
     )?;
     let now = time::now();
     let created = if params.return_existing {
@@ -228,7 +157,7 @@ pub async fn update(
     )?;
     let patch = combine(
         read_organization_patch(&input.attributes),
-        relationship_errors(&input.relationships),
+        unknown_relationships(&input.relationships, ORGANIZATIONS),
     )?;
     let org = state
         .run(move |store| store.update_organization(id, &patch, time::now()))

@@ -1,0 +1,177 @@
+//! `/api_keys`: admins issue keys; everyone lists and revokes their own. The secret appears
+//! once, in the answer that creates the key.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use orgbase_domain::attributes::read_api_key_name;
+use orgbase_domain::error::pointer_token;
+use orgbase_domain::{ApiKey, ApiKeyId, Error, Role, Secret, UserId, time};
+use serde_json::{Map, Value};
+
+use crate::auth::caller;
+use crate::document::{API_KEYS, Document, USERS, api_key_resource, respond_resource};
+use crate::errors::{ApiError, ErrorObject, Kind};
+use crate::pagination::collection_links_and_meta;
+use crate::query::{self, QueryPairs};
+use crate::request_body::{Intent, combine, read_json_object, resource_input};
+use crate::state::AppState;
+
+fn path_id(req: &HttpRequest) -> Result<ApiKeyId, ApiError> {
+    let raw = req.match_info().get("id").unwrap_or_default();
+    raw.parse()
+        .map_err(|_| ApiError::from(Error::api_key_not_found(raw)))
+}
+
+fn invalid(pointer: &str, code: &'static str, detail: &str) -> ErrorObject {
+    let mut error = ErrorObject::new(Kind::Invalid, detail).pointer(pointer);
+    error.code = code;
+    error
+}
+
+/// The `user` relationship a new key needs: `{"data": {"type": "users", "id": "…"}}`. Any
+/// other relationship is unknown. A user id that is not a UUID names no user (404).
+fn key_owner(
+    relationships: &Map<String, Value>,
+) -> (Option<Result<UserId, ApiError>>, Vec<ErrorObject>) {
+    let mut errors: Vec<ErrorObject> = relationships
+        .keys()
+        .filter(|name| *name != "user" && !name.starts_with('@'))
+        .map(|name| {
+            invalid(
+                &format!("/data/relationships/{}", pointer_token(name)),
+                "unknown_relationship",
+                &format!("`{name}` is not a relationship of {API_KEYS}."),
+            )
+        })
+        .collect();
+    let Some(user) = relationships.get("user") else {
+        errors.push(invalid(
+            "/data/relationships",
+            "required",
+            "`user` is required: the user the key acts for.",
+        ));
+        return (None, errors);
+    };
+    let linkage = user.get("data").and_then(Value::as_object);
+    let id = linkage
+        .filter(|data| data.get("type").and_then(Value::as_str) == Some(USERS))
+        .and_then(|data| data.get("id"))
+        .and_then(Value::as_str);
+    match id {
+        Some(id) => (
+            Some(
+                id.parse()
+                    .map_err(|_| ApiError::from(Error::user_not_found(id))),
+            ),
+            errors,
+        ),
+        None => {
+            errors.push(invalid(
+                "/data/relationships/user",
+                "invalid_type",
+                "`user` must be {\"data\": {\"type\": \"users\", \"id\": \"<user id>\"}}.",
+            ));
+            (None, errors)
+        }
+    }
+}
+
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let pairs = QueryPairs::parse(req.query_string());
+    let params = query::plain_list_params(&pairs)?;
+    let me = caller(&req)?;
+    // Admins see every key; everyone else, their own.
+    let scope = (me.user.role != Role::Admin).then_some(me.user.id);
+    let requested = params.query.page;
+    let page = state
+        .run(move |store| store.list_api_keys(scope, requested))
+        .await?;
+    let base = state.base_url(&req);
+    let data: Vec<_> = page
+        .items
+        .iter()
+        .map(|k| api_key_resource(k, None, &base, &params.render.api_key_fields))
+        .collect();
+    let total = params.query.with_total.then_some(page.total).flatten();
+    let (links, meta) =
+        collection_links_and_meta(&base, req.path(), &pairs, requested, total, page.has_next);
+    Ok(Document::new(data, links)
+        .with_meta(meta)
+        .respond(StatusCode::OK))
+}
+
+pub async fn create(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let params = query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    let input = resource_input(
+        read_json_object(&req, payload).await?,
+        API_KEYS,
+        Intent::Create,
+    )?;
+    // Keys get server-made ids only: nothing needs to choose one, so the spec's 403 applies.
+    if input.id.is_some() {
+        return Err(ErrorObject::new(
+            Kind::ClientIdUnsupported,
+            "API keys take no client-generated id.",
+        )
+        .pointer("/data/id")
+        .into());
+    }
+    let (owner, relationship_errors) = key_owner(&input.relationships);
+    let name = combine(read_api_key_name(&input.attributes), relationship_errors)?;
+    let Some(owner) = owner else {
+        return Err(ApiError::internal(
+            "a key without an owner passed validation",
+        ));
+    };
+    let owner = owner?;
+    let secret = Secret::generate().map_err(ApiError::internal)?;
+    let key = ApiKey::issue(owner, name, &secret, time::now());
+    let stored = key.clone();
+    state
+        .run(move |store| store.insert_api_key(&stored))
+        .await?;
+    let resource = api_key_resource(
+        &key,
+        Some(secret.expose()),
+        &state.base_url(&req),
+        &params.render.api_key_fields,
+    );
+    Ok(respond_resource(resource, StatusCode::CREATED))
+}
+
+pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let params = query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    let id = path_id(&req)?;
+    let key = state.run(move |store| store.get_api_key(id)).await?;
+    caller(&req)?.may_act_for(key.user_id)?;
+    let resource = api_key_resource(
+        &key,
+        None,
+        &state.base_url(&req),
+        &params.render.api_key_fields,
+    );
+    Ok(respond_resource(resource, StatusCode::OK))
+}
+
+pub async fn update() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(
+        Kind::UnsupportedUpdate,
+        "API keys cannot be changed; create a new key and revoke this one.",
+    ))
+}
+
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    let id = path_id(&req)?;
+    let key = state.run(move |store| store.get_api_key(id)).await?;
+    caller(&req)?.may_act_for(key.user_id)?;
+    state.run(move |store| store.delete_api_key(id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
