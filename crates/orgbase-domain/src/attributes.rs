@@ -448,11 +448,15 @@ pub fn read_organization_patch(
     if let Some(v) = r.read_only("created_from", text(100)) {
         unchanged.push(ReadOnlyValue::CreatedFrom(v));
     }
-    if let Some(at) = r.read_only("created_at", datetime) {
-        unchanged.push(ReadOnlyValue::CreatedAt(at));
-    }
-    if let Some(at) = r.read_only("updated_at", datetime) {
-        unchanged.push(ReadOnlyValue::UpdatedAt(at));
+    let created_at = r.read_only("created_at", datetime);
+    if created_at.is_some_and(|at| at != current.created_at) {
+        r.fail(
+            "created_at",
+            Problem::new(
+                "read_only",
+                "is read-only; send its current value or leave it out",
+            ),
+        );
     }
     r.finish()?;
     patch.name = name;
