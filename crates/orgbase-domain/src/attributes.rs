@@ -448,15 +448,11 @@ pub fn read_organization_patch(
     if let Some(v) = r.read_only("created_from", text(100)) {
         unchanged.push(ReadOnlyValue::CreatedFrom(v));
     }
-    let created_at = r.read_only("created_at", datetime);
-    if created_at.is_some_and(|at| at != current.created_at) {
-        r.fail(
-            "created_at",
-            Problem::new(
-                "read_only",
-                "is read-only; send its current value or leave it out",
-            ),
-        );
+    if let Some(at) = r.read_only("created_at", datetime) {
+        unchanged.push(ReadOnlyValue::CreatedAt(at));
+    }
+    if let Some(at) = r.read_only("updated_at", datetime) {
+        unchanged.push(ReadOnlyValue::UpdatedAt(at));
     }
     r.finish()?;
     patch.name = name;
@@ -508,16 +504,15 @@ pub fn read_user_patch(
         email: r.non_null("email", email),
         role: r.non_null("role", role),
     };
-    if let Some(at) = r.read_only("created_at", datetime) {
-        if at != current.created_at {
-            r.fail(
-                "created_at",
-                Problem::new(
-                    "read_only",
-                    "is read-only; send its current value or leave it out",
-                ),
-            );
-        }
+    let created_at = r.read_only("created_at", datetime);
+    if created_at.is_some_and(|at| at != current.created_at) {
+        r.fail(
+            "created_at",
+            Problem::new(
+                "read_only",
+                "is read-only; send its current value or leave it out",
+            ),
+        );
     }
     r.finish()?;
     Ok(patch)

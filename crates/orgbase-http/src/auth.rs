@@ -201,12 +201,12 @@ pub async fn guard<B: MessageBody>(
                     .map_into_right_body());
             }
         };
-        if let Access::AtLeast(required) = access {
-            if caller.user.role < required {
-                return Ok(req
-                    .into_response(forbidden(required).error_response())
-                    .map_into_right_body());
-            }
+        if let Access::AtLeast(required) = access
+            && caller.user.role < required
+        {
+            return Ok(req
+                .into_response(forbidden(required).error_response())
+                .map_into_right_body());
         }
         req.extensions_mut().insert(caller);
     }

@@ -306,13 +306,11 @@ pub fn respond_resource(resource: Value, status: StatusCode) -> HttpResponse {
     let self_link = resource["links"]["self"].clone();
     let mut response =
         Document::new(resource, serde_json::json!({ "self": self_link })).respond(status);
-    if status == StatusCode::CREATED {
-        if let Some(location) = self_link
-            .as_str()
-            .and_then(|l| header::HeaderValue::from_str(l).ok())
-        {
-            response.headers_mut().insert(header::LOCATION, location);
-        }
+    let location = self_link
+        .as_str()
+        .and_then(|l| header::HeaderValue::from_str(l).ok());
+    if let (StatusCode::CREATED, Some(location)) = (status, location) {
+        response.headers_mut().insert(header::LOCATION, location);
     }
     response
 }
