@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
+mod auth;
 mod bad_input;
 mod organizations;
 mod query;

@@ -22,15 +22,25 @@ impl Response {
     }
 }
 
+/// A request with the servers' bootstrap key.
 pub fn request(address: &str, method: &str, path: &str, body: Option<&Value>) -> Response {
+    request_as(address, crate::server::BOOTSTRAP_KEY, method, path, body)
+}
+
+pub fn request_as(
+    address: &str,
+    key: &str,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> Response {
     let mut stream = TcpStream::connect(address).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
     let payload = body.map(Value::to_string).unwrap_or_default();
     let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nAuthorization: Token {}\r\n",
-        crate::server::BOOTSTRAP_KEY
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nAuthorization: Token {key}\r\n"
     );
     if body.is_some() {
         head.push_str(&format!(

@@ -21,14 +21,25 @@ pub fn binary() -> Command {
 pub struct Server {
     child: Child,
     pub address: String,
-    /// Everything it wrote to stderr so far, line by line.
+    /// What it wrote to stderr before it listened.
+    pub startup: Vec<String>,
+    /// Everything it wrote to stderr after that, line by line.
     log: mpsc::Receiver<String>,
 }
 
 impl Server {
-    /// Starts the server on `database_url` and waits until it listens.
+    /// Starts the server on `database_url` with [`BOOTSTRAP_KEY`] and waits until it listens.
     pub fn start(database_url: &str) -> Server {
-        let mut child = binary()
+        Self::start_with(database_url, Some(BOOTSTRAP_KEY))
+    }
+
+    /// Starts the server with this bootstrap key, or none.
+    pub fn start_with(database_url: &str, bootstrap_key: Option<&str>) -> Server {
+        let mut command = binary();
+        if let Some(key) = bootstrap_key {
+            command.env("ORGBASE_BOOTSTRAP_KEY", key);
+        }
+        let mut child = command
             .args([
                 "serve",
                 "--bind",
@@ -37,7 +48,6 @@ impl Server {
                 database_url,
             ])
             .env("RUST_LOG", "info")
-            .env("ORGBASE_BOOTSTRAP_KEY", BOOTSTRAP_KEY)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -48,6 +58,7 @@ impl Server {
         let mut server = Server {
             child,
             address: String::new(),
+            startup: Vec::new(),
             log,
         };
         thread::spawn(move || {
@@ -66,6 +77,7 @@ impl Server {
                 Ok(line) => {
                     if let Some(address) = line.split("listening on http://").nth(1) {
                         server.address = address.trim().to_owned();
+                        server.startup = seen;
                         return server;
                     }
                     seen.push(line);

@@ -1,0 +1,339 @@
+//! Authentication and the authorization table, walked route by route and caller by caller.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::test::TestRequest;
+use orgbase_domain::Role;
+use orgbase_http::auth::{Access, RULES};
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+/// A user created through the API as the test admin, with a key.
+struct Principal {
+    id: String,
+    key: String,
+}
+
+async fn principal<S, B>(app: &S, name: &str, role: &str) -> Principal
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let user = send(app, post("/users", &json!({"data": {"type": "users", "attributes": {"name": name, "email": format!("{name}@test.example"), "role": role}}}))).await;
+    assert_eq!(user.status, StatusCode::CREATED, "{}", user.body);
+    let id = user.id();
+    let key = new_key(app, &id).await;
+    Principal { id, key: key.1 }
+}
+
+/// Issues a key for a user as the test admin: (key id, secret).
+async fn new_key<S, B>(app: &S, user_id: &str) -> (String, String)
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let body = json!({"data": {"type": "api_keys", "attributes": {"name": "test"},
+        "relationships": {"user": {"data": {"type": "users", "id": user_id}}}}});
+    let reply = send(app, post("/api_keys", &body)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    (
+        reply.id(),
+        reply.attributes()["secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Who {
+    Nobody,
+    BadKey,
+    RevokedKey,
+    Viewer,
+    Member,
+    Admin,
+}
+
+#[actix_web::test]
+async fn every_rule_answers_every_caller_as_the_table_says() {
+    let app = app().await;
+    let viewer = principal(&app, "viewer", "viewer").await;
+    let member = principal(&app, "member", "member").await;
+    let revoked = principal(&app, "revoked", "viewer").await;
+    let revoked_key_id = send(&app, get("/api_keys")).await.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["relationships"]["user"]["data"]["id"] == revoked.id.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        send(&app, delete(&format!("/api_keys/{revoked_key_id}")))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+
+    let mut counter = 0;
+    for (method, pattern, access) in RULES {
+        for who in [
+            Who::Nobody,
+            Who::BadKey,
+            Who::RevokedKey,
+            Who::Viewer,
+            Who::Member,
+            Who::Admin,
+        ] {
+            counter += 1;
+            // Fresh targets for every call, so destructive calls cannot disturb later ones.
+            let org = create(&app, json!({"name": format!("Target {counter}")}))
+                .await
+                .id();
+            let spare_user = principal(&app, &format!("spare{counter}"), "viewer").await;
+            let (viewers_spare_key, _) = new_key(&app, &viewer.id).await;
+            let user_target = if *method == "GET" {
+                viewer.id.clone()
+            } else {
+                spare_user.id.clone()
+            };
+            let path = pattern
+                .replace("/organizations/{id}", &format!("/organizations/{org}"))
+                .replace("/users/{id}", &format!("/users/{user_target}"))
+                .replace("/api_keys/{id}", &format!("/api_keys/{viewers_spare_key}"));
+            let body: Option<Value> = match (*method, *pattern) {
+                ("POST", "/organizations") => {
+                    Some(new_org(json!({"name": format!("New {counter}")})))
+                }
+                ("PATCH", "/organizations/{id}") => Some(
+                    json!({"data": {"type": "organizations", "id": org, "attributes": {"city": "Gent"}}}),
+                ),
+                ("POST", "/users") => Some(
+                    json!({"data": {"type": "users", "attributes": {"name": "N", "email": format!("new{counter}@test.example")}}}),
+                ),
+                ("PATCH", "/users/{id}") => Some(
+                    json!({"data": {"type": "users", "id": user_target, "attributes": {"name": "Renamed"}}}),
+                ),
+                ("POST", "/api_keys") => Some(
+                    json!({"data": {"type": "api_keys", "relationships": {"user": {"data": {"type": "users", "id": viewer.id}}}}}),
+                ),
+                ("PATCH", "/api_keys/{id}") => Some(
+                    json!({"data": {"type": "api_keys", "id": viewers_spare_key, "attributes": {"name": "x"}}}),
+                ),
+                _ => None,
+            };
+            let mut req = TestRequest::default()
+                .method(method.parse().unwrap())
+                .uri(&path);
+            if let Some(body) = body {
+                req = req
+                    .insert_header((header::CONTENT_TYPE, JSONAPI))
+                    .set_payload(body.to_string());
+            }
+            let key = match who {
+                Who::Nobody => None,
+                Who::BadKey => Some("ob_not_a_key_at_all".to_owned()),
+                Who::RevokedKey => Some(revoked.key.clone()),
+                Who::Viewer => Some(viewer.key.clone()),
+                Who::Member => Some(member.key.clone()),
+                Who::Admin => Some(ADMIN_KEY.to_owned()),
+            };
+            let reply = send_as(&app, req, key.as_deref()).await;
+            let role = match who {
+                Who::Viewer => Some(Role::Viewer),
+                Who::Member => Some(Role::Member),
+                Who::Admin => Some(Role::Admin),
+                _ => None,
+            };
+            let allowed = match (access, role) {
+                (Access::Open, _) => true,
+                (_, None) => false,
+                (Access::AtLeast(required), Some(role)) => role >= *required,
+                // "Self" is the viewer in every AdminOrSelf target above.
+                (Access::AdminOrSelf, Some(role)) => role == Role::Admin || who == Who::Viewer,
+            };
+            let expected = if !allowed {
+                if role.is_none() { 401 } else { 403 }
+            } else {
+                match *method {
+                    "POST" => 201,
+                    "DELETE" => 204,
+                    "PATCH" if *pattern == "/api_keys/{id}" => 403,
+                    _ => 200,
+                }
+            };
+            let context = format!("{method} {pattern} as {who:?}: {}", reply.body);
+            assert_eq!(reply.status.as_u16(), expected, "{context}");
+            match expected {
+                401 => {
+                    assert_eq!(reply.only_error(401).0, "unauthorized", "{context}");
+                    assert!(
+                        reply
+                            .header("www-authenticate")
+                            .unwrap()
+                            .starts_with("Token realm="),
+                        "{context}"
+                    );
+                }
+                403 if allowed => {
+                    assert_eq!(reply.only_error(403).0, "unsupported_update", "{context}")
+                }
+                403 => assert_eq!(reply.only_error(403).0, "forbidden", "{context}"),
+                _ => {}
+            }
+        }
+    }
+}
+
+#[actix_web::test]
+async fn each_path_allows_exactly_the_methods_the_table_lists() {
+    let app = app().await;
+    let mut patterns: Vec<&str> = RULES.iter().map(|(_, p, _)| *p).collect();
+    patterns.dedup();
+    for pattern in patterns {
+        let path = pattern.replace("{id}", "0190a0b0-0000-7000-8000-000000000000");
+        let reply = send(
+            &app,
+            TestRequest::default()
+                .method("PUT".parse().unwrap())
+                .uri(&path),
+        )
+        .await;
+        let mut allowed: Vec<&str> = reply
+            .header("allow")
+            .unwrap()
+            .split(", ")
+            .filter(|m| *m != "HEAD")
+            .collect();
+        let mut listed: Vec<&str> = RULES
+            .iter()
+            .filter(|(_, p, _)| *p == pattern)
+            .map(|(m, _, _)| *m)
+            .collect();
+        allowed.sort();
+        listed.sort();
+        assert_eq!(allowed, listed, "{pattern}");
+    }
+}
+
+#[actix_web::test]
+async fn keys_are_accepted_in_three_forms_and_revoked_at_once() {
+    let app = app().await;
+    for form in [
+        format!("Token {ADMIN_KEY}"),
+        format!("Bearer {ADMIN_KEY}"),
+        ADMIN_KEY.to_owned(),
+        format!("token {ADMIN_KEY}"),
+    ] {
+        let req = TestRequest::get()
+            .uri("/organizations")
+            .insert_header((header::AUTHORIZATION, form.clone()));
+        assert_eq!(
+            send_as(&app, req, None).await.status,
+            StatusCode::OK,
+            "{form}"
+        );
+    }
+    for form in [
+        format!("Basic {ADMIN_KEY}"),
+        "Token ".to_owned(),
+        "Token nope".to_owned(),
+    ] {
+        let req = TestRequest::get()
+            .uri("/organizations")
+            .insert_header((header::AUTHORIZATION, form.clone()));
+        assert_eq!(
+            send_as(&app, req, None).await.only_error(401).0,
+            "unauthorized",
+            "{form}"
+        );
+    }
+    let member = principal(&app, "member", "member").await;
+    assert_eq!(
+        send_as(&app, get("/organizations"), Some(&member.key))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let keys = send_as(&app, get("/api_keys"), Some(&member.key)).await;
+    let key_id = keys.body["data"][0]["id"].as_str().unwrap().to_owned();
+    assert_ne!(
+        keys.body["data"][0]["attributes"]["last_used_at"],
+        Value::Null,
+        "use is recorded"
+    );
+    assert_eq!(
+        send_as(
+            &app,
+            delete(&format!("/api_keys/{key_id}")),
+            Some(&member.key)
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        send_as(&app, get("/organizations"), Some(&member.key))
+            .await
+            .only_error(401)
+            .0,
+        "unauthorized"
+    );
+}
+
+#[actix_web::test]
+async fn health_and_readiness_need_no_key() {
+    let app = app().await;
+    for path in ["/healthz", "/readyz"] {
+        assert_eq!(
+            send_as(&app, get(path), None).await.status,
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+}
+
+/// PRODUCT.md §6, pinned: viewers read, members also create and update organizations, only
+/// admins delete them and manage users; everyone may list their own keys.
+#[test]
+fn the_table_says_what_the_product_says() {
+    let rule = |method: &str, pattern: &str| {
+        RULES
+            .iter()
+            .find(|(m, p, _)| *m == method && *p == pattern)
+            .map(|(_, _, a)| *a)
+            .unwrap_or_else(|| panic!("{method} {pattern} is not in the table"))
+    };
+    assert_eq!(rule("GET", "/organizations"), Access::AtLeast(Role::Viewer));
+    assert_eq!(
+        rule("GET", "/organizations/{id}"),
+        Access::AtLeast(Role::Viewer)
+    );
+    assert_eq!(
+        rule("POST", "/organizations"),
+        Access::AtLeast(Role::Member)
+    );
+    assert_eq!(
+        rule("PATCH", "/organizations/{id}"),
+        Access::AtLeast(Role::Member)
+    );
+    assert_eq!(
+        rule("DELETE", "/organizations/{id}"),
+        Access::AtLeast(Role::Admin)
+    );
+    assert_eq!(rule("POST", "/users"), Access::AtLeast(Role::Admin));
+    assert_eq!(rule("DELETE", "/users/{id}"), Access::AtLeast(Role::Admin));
+    assert_eq!(rule("POST", "/api_keys"), Access::AtLeast(Role::Admin));
+    assert_eq!(rule("GET", "/api_keys"), Access::AtLeast(Role::Viewer));
+    assert_eq!(rule("GET", "/users/{id}"), Access::AdminOrSelf);
+    assert_eq!(rule("DELETE", "/api_keys/{id}"), Access::AdminOrSelf);
+    assert_eq!(rule("GET", "/healthz"), Access::Open);
+}

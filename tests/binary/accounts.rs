@@ -1,0 +1,112 @@
+//! The first admin's key and the account subcommands, through the real binary.
+
+use serde_json::json;
+
+use crate::client::request_as;
+use crate::server::{Server, binary};
+
+#[test]
+fn a_first_start_prints_a_working_key_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("first.db").display());
+    let server = Server::start_with(&url, None);
+    let key = server
+        .startup
+        .iter()
+        .find_map(|line| {
+            line.trim()
+                .strip_prefix("ob_")
+                .map(|rest| format!("ob_{rest}"))
+        })
+        .unwrap_or_else(|| panic!("no key printed: {:#?}", server.startup));
+    assert_eq!(key.len(), 67);
+    assert_eq!(
+        request_as(&server.address, &key, "GET", "/users", None).status,
+        200
+    );
+    assert_eq!(
+        request_as(&server.address, "ob_wrong", "GET", "/users", None).status,
+        401
+    );
+    let (status, _) = server.terminate();
+    assert!(status.success());
+    let again = Server::start_with(&url, None);
+    assert!(
+        !again.startup.iter().any(|l| l.contains("ob_")),
+        "printed once: {:#?}",
+        again.startup
+    );
+    assert_eq!(
+        request_as(&again.address, &key, "GET", "/organizations", None).status,
+        200
+    );
+}
+
+#[test]
+fn users_and_keys_are_created_from_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let run = |args: &[&str]| {
+        let output = binary()
+            .args(args)
+            .args(["--database-url", &url])
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    };
+    let id = run(&[
+        "users",
+        "create",
+        "--name",
+        "Kim",
+        "--email",
+        "kim@crm.example",
+        "--role",
+        "member",
+    ]);
+    assert_eq!(id.len(), 36, "prints the id: {id}");
+    let secret = run(&[
+        "keys",
+        "create",
+        "--user",
+        "KIM@crm.example",
+        "--name",
+        "laptop",
+    ]);
+    assert!(secret.starts_with("ob_"), "{secret}");
+    let failed = binary()
+        .args([
+            "keys",
+            "create",
+            "--user",
+            "nobody@crm.example",
+            "--database-url",
+            &url,
+        ])
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("no user has the e-mail address"));
+
+    let server = Server::start(&url);
+    let a = &server.address;
+    let created = request_as(
+        a,
+        &secret,
+        "POST",
+        "/organizations",
+        Some(&json!({"data": {"type": "organizations", "attributes": {"name": "Kim's"}}})),
+    );
+    assert_eq!(created.status, 201, "a member creates");
+    let org = created.body["data"]["id"].as_str().unwrap().to_owned();
+    let refused = request_as(a, &secret, "DELETE", &format!("/organizations/{org}"), None);
+    assert_eq!(refused.status, 403, "only admins delete");
+    assert!(created.body["data"]["id"].is_string());
+}
