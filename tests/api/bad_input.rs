@@ -185,7 +185,7 @@ async fn attribute_rules_have_stable_codes() {
         ),
         (
             json!({"name": "A", "owner_id": "x"}),
-            "unknown_attribute",
+            "invalid_format",
             "/data/attributes/owner_id",
         ),
         (

@@ -278,7 +278,7 @@ impl Store for FailingStore {
         find_user_by_email(&str) -> Option<User>;
         list_users(PageRequest) -> Page<User>;
         update_user(UserId, &UserPatch) -> User;
-        delete_user(UserId) -> ();
+        delete_user(UserId, Option<UserId>) -> ();
         count_users() -> u64;
         insert_api_key(&ApiKey) -> ();
         get_api_key(ApiKeyId) -> ApiKey;

@@ -230,6 +230,13 @@ pub fn name(value: &Value) -> Parsed<String> {
     Ok(trimmed.to_owned())
 }
 
+/// A user id: a UUID.
+pub fn user_id(value: &Value) -> Parsed<UserId> {
+    string(value)?
+        .parse()
+        .map_err(|_| Problem::new("invalid_format", "must be a user id (a UUID)"))
+}
+
 pub fn slug(value: &Value) -> Parsed<Slug> {
     Slug::parse(string(value)?).map_err(|why| Problem::new("invalid_format", why))
 }
@@ -378,10 +385,12 @@ pub fn read_new_organization(
         id,
         name: name.unwrap_or_default(),
         slug,
+        owner_given: attributes.contains_key("owner_id"),
         details,
         created_from: created_from.unwrap_or_else(|| "api".to_owned()),
         created_at,
         updated_at,
+        actor: None,
     })
 }
 
@@ -405,6 +414,7 @@ fn read_details_for_create(r: &mut AttributeReader<'_>) -> Details {
         metadata: patch.metadata.flatten(),
         last_contact_at: patch.last_contact_at.flatten(),
         archived_at: patch.archived_at.flatten(),
+        owner_id: patch.owner_id.flatten(),
     }
 }
 
@@ -431,6 +441,8 @@ fn read_detail_changes(r: &mut AttributeReader<'_>) -> OrganizationPatch {
         metadata: r.nullable("metadata", metadata),
         last_contact_at: r.nullable("last_contact_at", datetime),
         archived_at: r.nullable("archived_at", datetime),
+        // `owner_id` is an alias of the `owner` relationship (as in the sales tool's API).
+        owner_id: r.nullable("owner_id", user_id),
         ..OrganizationPatch::default()
     }
 }

@@ -29,6 +29,8 @@ pub enum Constraint {
     /// The change would leave no admin (an invariant rather than an index, kept the same way:
     /// decided inside the writing transaction).
     LastAdmin,
+    /// The user still owns organizations (deleting them needs a user to reassign those to).
+    UserOwnsOrganizations,
 }
 
 /// What can go wrong in the domain and in storage.

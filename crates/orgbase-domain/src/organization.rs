@@ -7,7 +7,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{ValidationErrors, pointer_token};
-use crate::ids::OrganizationId;
+use crate::ids::{OrganizationId, UserId};
 use crate::name::name_key;
 use crate::slug::Slug;
 use crate::time::Timestamp;
@@ -44,6 +44,10 @@ pub struct Organization {
     pub created_from: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Who created it and who changed it last (server-set; `None` for imports without an
+    /// owner, or once their user is deleted).
+    pub creator_id: Option<UserId>,
+    pub updater_id: Option<UserId>,
     /// Everything else a client writes freely.
     pub details: Details,
 }
@@ -75,6 +79,8 @@ pub struct Details {
     pub metadata: Option<Map<String, Value>>,
     pub last_contact_at: Option<Timestamp>,
     pub archived_at: Option<Timestamp>,
+    /// The user responsible for the organization.
+    pub owner_id: Option<UserId>,
 }
 
 /// A validated create request.
@@ -92,6 +98,10 @@ pub struct NewOrganization {
     /// Back-filled history; `None` means now.
     pub created_at: Option<Timestamp>,
     pub updated_at: Option<Timestamp>,
+    /// Who is creating it: its creator and first updater, and its owner unless one is given.
+    pub actor: Option<UserId>,
+    /// Whether `details.owner_id` was given (possibly as null) rather than defaulted.
+    pub owner_given: bool,
 }
 
 impl NewOrganization {
@@ -104,6 +114,8 @@ impl NewOrganization {
             created_from: "api".to_owned(),
             created_at: None,
             updated_at: None,
+            actor: None,
+            owner_given: false,
         }
     }
 
@@ -117,7 +129,16 @@ impl NewOrganization {
             created_from: self.created_from.clone(),
             created_at,
             updated_at: self.updated_at.unwrap_or(now),
-            details: self.details.clone(),
+            creator_id: self.actor,
+            updater_id: self.actor,
+            details: Details {
+                owner_id: if self.owner_given {
+                    self.details.owner_id
+                } else {
+                    self.actor
+                },
+                ..self.details.clone()
+            },
         }
     }
 }
@@ -152,6 +173,9 @@ pub struct OrganizationPatch {
     pub metadata: Option<Option<Map<String, Value>>>,
     pub last_contact_at: Option<Option<Timestamp>>,
     pub archived_at: Option<Option<Timestamp>>,
+    pub owner_id: Option<Option<UserId>>,
+    /// Who is changing it: becomes the updater when anything changes.
+    pub actor: Option<UserId>,
     /// Read-only attributes the client echoed; each must equal the stored value.
     pub unchanged: Vec<ReadOnlyValue>,
 }
@@ -209,9 +233,11 @@ impl OrganizationPatch {
         set(&mut d.metadata, &self.metadata);
         set(&mut d.last_contact_at, &self.last_contact_at);
         set(&mut d.archived_at, &self.archived_at);
+        set(&mut d.owner_id, &self.owner_id);
         let changed = *org != before;
         if changed {
             org.updated_at = now;
+            org.updater_id = self.actor.or(org.updater_id);
         }
         Ok(changed)
     }

@@ -12,7 +12,8 @@
 
 use std::cmp::Ordering;
 
-use crate::ids::OrganizationId;
+use uuid::Uuid;
+
 use crate::organization::Organization;
 use crate::time::Timestamp;
 
@@ -41,12 +42,14 @@ pub enum Field {
     UpdatedAt,
     Lists,
     Domains,
+    /// The owner's user id.
+    Owner,
 }
 
 /// How a field's values compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
-    /// The id: equality only.
+    /// An id (the organization's, or its owner's): equality only.
     Id,
     /// Text; see the module docs for case folding.
     Text,
@@ -59,7 +62,7 @@ pub enum FieldKind {
 }
 
 impl Field {
-    pub const ALL: [Field; 22] = [
+    pub const ALL: [Field; 23] = [
         Field::Id,
         Field::Name,
         Field::Slug,
@@ -82,6 +85,7 @@ impl Field {
         Field::UpdatedAt,
         Field::Lists,
         Field::Domains,
+        Field::Owner,
     ];
 
     /// The attribute name clients use.
@@ -109,6 +113,7 @@ impl Field {
             Field::UpdatedAt => "updated_at",
             Field::Lists => "lists",
             Field::Domains => "domains",
+            Field::Owner => "owner",
         }
     }
 
@@ -118,7 +123,7 @@ impl Field {
 
     pub fn kind(self) -> FieldKind {
         match self {
-            Field::Id => FieldKind::Id,
+            Field::Id | Field::Owner => FieldKind::Id,
             Field::Status => FieldKind::Enum(&["active", "inactive"]),
             Field::CompanySize => FieldKind::Integer,
             Field::LastContactAt | Field::ArchivedAt | Field::CreatedAt | Field::UpdatedAt => {
@@ -146,12 +151,13 @@ impl Field {
                 | Field::CompanySize
                 | Field::LastContactAt
                 | Field::ArchivedAt
+                | Field::Owner
         )
     }
 
-    /// Sets cannot be sorted by.
+    /// Sets and owners cannot be sorted by.
     pub fn sortable(self) -> bool {
-        self.kind() != FieldKind::Set
+        self.kind() != FieldKind::Set && self != Field::Owner
     }
 
     /// The operators a filter on this field accepts.
@@ -163,7 +169,8 @@ impl Field {
         const NULLABLE_ORDERED: &[Operator] = &[Eq, Ne, In, Gt, Gte, Lt, Lte, Null];
         const ORDERED: &[Operator] = &[Eq, Ne, In, Gt, Gte, Lt, Lte];
         match (self.kind(), self.nullable()) {
-            (FieldKind::Id, _) => &[Eq, Ne, In],
+            (FieldKind::Id, true) => &[Eq, Ne, In, Null],
+            (FieldKind::Id, false) => &[Eq, Ne, In],
             (FieldKind::Enum(_), _) => &[Eq, Ne, In],
             (FieldKind::Set, _) => &[Eq, Ne, In],
             (FieldKind::Text, true) => NULLABLE_TEXT,
@@ -186,7 +193,8 @@ impl Field {
         let d = &org.details;
         let text = |v: &Option<String>| -> Option<String> { v.as_deref().map(|t| self.fold(t)) };
         match self {
-            Field::Id => FieldValue::Id(org.id),
+            Field::Id => FieldValue::Id(Some(org.id.as_uuid())),
+            Field::Owner => FieldValue::Id(d.owner_id.map(|u| u.as_uuid())),
             Field::Name => FieldValue::Text(Some(org.name_key())),
             Field::Slug => FieldValue::Text(Some(self.fold(&org.slug))),
             Field::CreatedFrom => FieldValue::Text(Some(self.fold(&org.created_from))),
@@ -215,7 +223,7 @@ impl Field {
 /// A field's value, folded for comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldValue {
-    Id(OrganizationId),
+    Id(Option<Uuid>),
     Text(Option<String>),
     Integer(Option<i64>),
     DateTime(Option<Timestamp>),
@@ -274,7 +282,7 @@ impl Operator {
 /// A filter operand, already checked against the field's type and folded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Operand {
-    Id(OrganizationId),
+    Id(Uuid),
     Text(String),
     Integer(i64),
     DateTime(Timestamp),
@@ -314,8 +322,7 @@ impl Field {
     /// folded the way the field compares. The error is a sentence for the client.
     pub fn parse_operand(self, raw: &str) -> Result<Operand, String> {
         match self.kind() {
-            FieldKind::Id => raw
-                .parse()
+            FieldKind::Id => Uuid::parse_str(raw)
                 .map(Operand::Id)
                 .map_err(|_| format!("{raw:?} is not a UUID")),
             FieldKind::Text | FieldKind::Set => Ok(Operand::Text(self.fold(raw))),
@@ -392,7 +399,7 @@ impl Filter {
 
 fn operand_cmp(value: &FieldValue, operand: &Operand) -> Option<Ordering> {
     match (value, operand) {
-        (FieldValue::Id(v), Operand::Id(o)) => Some(v.cmp(o)),
+        (FieldValue::Id(Some(v)), Operand::Id(o)) => Some(v.cmp(o)),
         (FieldValue::Text(Some(v)), Operand::Text(o)) => Some(v.as_str().cmp(o.as_str())),
         (FieldValue::Integer(Some(v)), Operand::Integer(o)) => Some(v.cmp(o)),
         (FieldValue::DateTime(Some(v)), Operand::DateTime(o)) => Some(v.cmp(o)),
@@ -403,7 +410,10 @@ fn operand_cmp(value: &FieldValue, operand: &Operand) -> Option<Ordering> {
 fn is_null(value: &FieldValue) -> bool {
     matches!(
         value,
-        FieldValue::Text(None) | FieldValue::Integer(None) | FieldValue::DateTime(None)
+        FieldValue::Id(None)
+            | FieldValue::Text(None)
+            | FieldValue::Integer(None)
+            | FieldValue::DateTime(None)
     )
 }
 

@@ -2,7 +2,7 @@
 //! (HTTP handlers, the importer).
 
 use crate::error::{Constraint, Error, Result};
-use crate::ids::OrganizationId;
+use crate::ids::{OrganizationId, UserId};
 use crate::name::NAME_MAX_CHARS;
 use crate::organization::{Details, NewOrganization, Organization};
 use crate::slug::Slug;
@@ -94,11 +94,13 @@ pub fn copy_name(name: &str, n: u32) -> String {
     format!("{}{suffix}", base.trim_end())
 }
 
-/// Copies an organization's attributes, lists, domains and metadata into a new, unarchived
-/// organization named `NAME (copy)`, or `NAME (copy 2)` … when that is taken.
+/// Copies an organization's attributes, lists, domains, metadata and owner into a new,
+/// unarchived organization named `NAME (copy)`, or `NAME (copy 2)` … when that is taken;
+/// `actor` becomes its creator.
 pub fn duplicate_organization(
     store: &dyn Store,
     id: OrganizationId,
+    actor: Option<UserId>,
     now: Timestamp,
 ) -> Result<Organization> {
     let source = store.get_organization(id)?;
@@ -109,6 +111,8 @@ pub fn duplicate_organization(
     for n in 1..=COPY_ATTEMPTS {
         let new = NewOrganization {
             details: details.clone(),
+            owner_given: true,
+            actor,
             ..NewOrganization::named(copy_name(&source.name, n))
         };
         match create_organization(store, &new, now) {

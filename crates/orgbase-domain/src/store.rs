@@ -65,8 +65,12 @@ pub trait Store: Send + Sync + Debug {
     /// concurrent demotions cannot both pass.
     fn update_user(&self, id: UserId, patch: &UserPatch) -> Result<User>;
 
-    /// Deletes a user and, with them, their API keys; the last admin cannot be deleted.
-    fn delete_user(&self, id: UserId) -> Result<()>;
+    /// Deletes a user and, with them, their API keys; the last admin cannot be deleted. A
+    /// user who owns organizations is
+    /// [`Constraint::UserOwnsOrganizations`](crate::Constraint::UserOwnsOrganizations) unless
+    /// `reassign_to` names the user who takes them over (in the same transaction).
+    /// Organizations they created or last updated forget them.
+    fn delete_user(&self, id: UserId, reassign_to: Option<UserId>) -> Result<()>;
 
     /// How many users exist (the first start creates an admin when none do).
     fn count_users(&self) -> Result<u64>;

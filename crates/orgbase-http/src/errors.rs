@@ -36,6 +36,7 @@ pub enum Kind {
     SlugTaken,
     EmailTaken,
     LastAdmin,
+    OwnsOrganizations,
     /// A field failed validation; the field error carries its own code.
     Invalid,
     StorageUnavailable,
@@ -99,6 +100,11 @@ impl Kind {
                 "E-mail address already taken",
             ),
             Kind::LastAdmin => (S::CONFLICT, "last_admin", "The last admin must stay"),
+            Kind::OwnsOrganizations => (
+                S::CONFLICT,
+                "owns_organizations",
+                "The user owns organizations",
+            ),
             Kind::Invalid => (S::UNPROCESSABLE_ENTITY, "invalid", "Invalid attribute"),
             Kind::StorageUnavailable => (
                 S::SERVICE_UNAVAILABLE,
@@ -249,6 +255,10 @@ impl From<Error> for ApiError {
             )
             .pointer("/data/attributes/email")
             .into(),
+            Error::Conflict(Constraint::UserOwnsOrganizations) => ApiError::new(
+                Kind::OwnsOrganizations,
+                "This user still owns organizations; send ?reassign_to=<user id> to hand them over.",
+            ),
             Error::Conflict(Constraint::LastAdmin) => ApiError::new(
                 Kind::LastAdmin,
                 "This would leave no admin; make another user an admin first.",

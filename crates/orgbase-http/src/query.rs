@@ -347,3 +347,30 @@ pub fn create_params(pairs: &QueryPairs) -> Result<ResourceParams, ApiError> {
         return_existing,
     })
 }
+
+/// `DELETE /users/{id}`: `reassign_to=<user id>` hands their organizations to another user.
+pub fn delete_user_params(pairs: &QueryPairs) -> Result<Option<orgbase_domain::UserId>, ApiError> {
+    let mut reassign_to = None;
+    let mut errors = Vec::new();
+    for (name, value) in &pairs.0 {
+        match name.as_str() {
+            "reassign_to" => match value.parse() {
+                Ok(id) if reassign_to.is_none() => reassign_to = Some(id),
+                Ok(_) => errors.push(invalid(name, "`reassign_to` is given more than once.")),
+                Err(_) => errors.push(invalid(
+                    name,
+                    format!("`reassign_to` must be a user id, not {value:?}."),
+                )),
+            },
+            _ => errors.push(unknown(
+                name,
+                format!("`{name}` is not a query parameter of this endpoint."),
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(reassign_to)
+    } else {
+        Err(ApiError::many(errors))
+    }
+}

@@ -230,14 +230,42 @@ pub fn update_user(conn: &mut AnyConnection, id: UserId, patch: &UserPatch) -> R
     Ok(user)
 }
 
-pub fn delete_user(conn: &mut AnyConnection, id: UserId) -> Result<()> {
+pub fn delete_user(
+    conn: &mut AnyConnection,
+    id: UserId,
+    reassign_to: Option<UserId>,
+) -> Result<()> {
+    use crate::schema::organizations;
     let id_text = id.to_string();
     conn.transaction::<_, TxError, _>(|conn| {
         let (user, admins) = lock_admins_and(conn, &id_text)?;
         if user.role == Role::Admin && admins <= 1 {
             return Err(TxError::Domain(Error::Conflict(Constraint::LastAdmin)));
         }
-        // Keys go with their user (ON DELETE CASCADE).
+        let owned: i64 = organizations::table
+            .filter(organizations::owner_id.eq(&id_text))
+            .count()
+            .get_result(conn)?;
+        if owned > 0 {
+            let Some(heir) = reassign_to.filter(|heir| *heir != id) else {
+                return Err(TxError::Domain(match reassign_to {
+                    None => Error::Conflict(Constraint::UserOwnsOrganizations),
+                    Some(heir) => Error::user_not_found(heir),
+                }));
+            };
+            let heir_text = heir.to_string();
+            let heirs: i64 = users::table
+                .filter(users::id.eq(&heir_text))
+                .count()
+                .get_result(conn)?;
+            if heirs == 0 {
+                return Err(TxError::Domain(Error::user_not_found(heir)));
+            }
+            diesel::update(organizations::table.filter(organizations::owner_id.eq(&id_text)))
+                .set(organizations::owner_id.eq(Some(heir_text)))
+                .execute(conn)?;
+        }
+        // Keys go with their user (ON DELETE CASCADE); creator and updater are set to null.
         diesel::delete(users::table.find(&id_text)).execute(conn)?;
         Ok(())
     })?;

@@ -60,7 +60,7 @@ fn datetime(operand: &Operand) -> Option<chrono::NaiveDateTime> {
 
 fn id(operand: &Operand) -> Option<String> {
     match operand {
-        Operand::Id(id) => Some(id.to_string()),
+        Operand::Id(id) => Some(id.hyphenated().to_string()),
         _ => None,
     }
 }
@@ -192,6 +192,9 @@ fn condition(filter: &Filter) -> Result<BoxedCondition, Error> {
         Field::UpdatedAt => {
             scalar_condition!(filter, o::updated_at.nullable(), o::updated_at.is_null(), datetime, like: false)
         }
+        Field::Owner => {
+            scalar_condition!(filter, o::owner_id, o::owner_id.is_null(), id, like: false)
+        }
         Field::Lists => set_condition!(filter, organization_lists, list_key),
         Field::Domains => set_condition!(filter, organization_domains, domain),
     })
@@ -300,8 +303,8 @@ fn order_terms(key: &SortKey) -> Vec<BoxedOrder> {
         Field::CompanySize => nulls_last!(o::company_size, o::company_size),
         Field::LastContactAt => nulls_last!(o::last_contact_at, o::last_contact_at),
         Field::ArchivedAt => nulls_last!(o::archived_at, o::archived_at),
-        // Sets are not sortable; the HTTP layer refuses them before they get here.
-        Field::Lists | Field::Domains => Vec::new(),
+        // Not sortable; the HTTP layer refuses them before they get here.
+        Field::Lists | Field::Domains | Field::Owner => Vec::new(),
     }
 }
 

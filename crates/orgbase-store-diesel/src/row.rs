@@ -35,11 +35,18 @@ pub struct OrganizationRow {
     pub archived_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub owner_id: Option<String>,
+    pub creator_id: Option<String>,
+    pub updater_id: Option<String>,
 }
 
 fn to_json(value: &impl serde::Serialize) -> String {
     // Serializing strings and JSON maps cannot fail.
     serde_json::to_string(value).unwrap_or_default()
+}
+
+fn user_id(text: &Option<String>) -> Result<Option<orgbase_domain::UserId>, ()> {
+    text.as_deref().map(|t| t.parse().map_err(drop)).transpose()
 }
 
 fn utc(at: NaiveDateTime) -> Timestamp {
@@ -73,6 +80,9 @@ impl From<&Organization> for OrganizationRow {
             archived_at: org.details.archived_at.map(|t| t.naive_utc()),
             created_at: org.created_at.naive_utc(),
             updated_at: org.updated_at.naive_utc(),
+            owner_id: org.details.owner_id.map(|u| u.to_string()),
+            creator_id: org.creator_id.map(|u| u.to_string()),
+            updater_id: org.updater_id.map(|u| u.to_string()),
         }
     }
 }
@@ -110,7 +120,10 @@ impl TryFrom<OrganizationRow> for Organization {
                 company_size: row.company_size,
                 last_contact_at: row.last_contact_at.map(utc),
                 archived_at: row.archived_at.map(utc),
+                owner_id: user_id(&row.owner_id).map_err(|_| corrupt("owner"))?,
             },
+            creator_id: user_id(&row.creator_id).map_err(|_| corrupt("creator"))?,
+            updater_id: user_id(&row.updater_id).map_err(|_| corrupt("updater"))?,
             name: row.name,
             slug: row.slug,
             created_from: row.created_from,

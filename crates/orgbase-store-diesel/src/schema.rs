@@ -27,6 +27,9 @@ diesel::table! {
         archived_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        owner_id -> Nullable<Text>,
+        creator_id -> Nullable<Text>,
+        updater_id -> Nullable<Text>,
     }
 }
 
@@ -83,3 +86,5 @@ diesel::table! {
 
 diesel::joinable!(api_keys -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(users, api_keys);
+
+diesel::allow_tables_to_appear_in_same_query!(organizations, users);

@@ -92,6 +92,18 @@ fn load(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<OrganizationRo
         .optional()
 }
 
+/// A foreign-key violation on an organization write can only be its owner (creator and
+/// updater are the caller, who exists).
+fn owner_or(error: diesel::result::Error, org: &Organization) -> Error {
+    use diesel::result::{DatabaseErrorKind, Error as DieselError};
+    match (&error, org.details.owner_id) {
+        (DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _), Some(owner)) => {
+            Error::user_not_found(owner)
+        }
+        _ => from_diesel(error),
+    }
+}
+
 fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
@@ -105,7 +117,7 @@ impl Store for DieselStore {
                 .execute(conn)?;
             memberships::insert(conn, organization)
         })
-        .map_err(from_diesel)
+        .map_err(|e| owner_or(e, organization))
     }
 
     fn get_organization(&self, id: OrganizationId) -> Result<Organization> {
@@ -136,31 +148,43 @@ impl Store for DieselStore {
     ) -> Result<Organization> {
         let mut conn = self.conn()?;
         let id_text = id.to_string();
-        let updated = conn.transaction::<_, TxError, _>(|conn| {
-            // Write first: the no-op UPDATE takes the row lock on PostgreSQL and the write lock on
-            // SQLite before anything is read, so concurrent read-modify-writes queue up instead
-            // of losing updates (or, on SQLite, failing to upgrade a read lock).
-            let touched = diesel::update(organizations::table.find(&id_text))
-                .set(organizations::id.eq(organizations::id))
-                .execute(conn)?;
-            if touched == 0 {
-                return Err(TxError::Domain(Error::organization_not_found(id)));
-            }
-            let row = load(conn, &id_text)?
-                .ok_or_else(|| TxError::Domain(Error::organization_not_found(id)))?;
-            let mut org = Organization::try_from(row).map_err(TxError::Domain)?;
-            let before = org.clone();
-            let changed = patch
-                .apply(&mut org, now)
-                .map_err(|errors| TxError::Domain(Error::Invalid(errors)))?;
-            if changed {
-                diesel::update(organizations::table.find(&id_text))
-                    .set(OrganizationRow::from(&org))
+        let updated = conn
+            .transaction::<_, TxError, _>(|conn| {
+                // Write first: the no-op UPDATE takes the row lock on PostgreSQL and the write lock on
+                // SQLite before anything is read, so concurrent read-modify-writes queue up instead
+                // of losing updates (or, on SQLite, failing to upgrade a read lock).
+                let touched = diesel::update(organizations::table.find(&id_text))
+                    .set(organizations::id.eq(organizations::id))
                     .execute(conn)?;
-                memberships::replace(conn, &before, &org)?;
-            }
-            Ok(org)
-        })?;
+                if touched == 0 {
+                    return Err(TxError::Domain(Error::organization_not_found(id)));
+                }
+                let row = load(conn, &id_text)?
+                    .ok_or_else(|| TxError::Domain(Error::organization_not_found(id)))?;
+                let mut org = Organization::try_from(row).map_err(TxError::Domain)?;
+                let before = org.clone();
+                let changed = patch
+                    .apply(&mut org, now)
+                    .map_err(|errors| TxError::Domain(Error::Invalid(errors)))?;
+                if changed {
+                    diesel::update(organizations::table.find(&id_text))
+                        .set(OrganizationRow::from(&org))
+                        .execute(conn)?;
+                    memberships::replace(conn, &before, &org)?;
+                }
+                Ok(org)
+            })
+            .map_err(|error| match (error, patch.owner_id) {
+                (
+                    TxError::Diesel(diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                        _,
+                    )),
+                    Some(Some(owner)),
+                ) => Error::user_not_found(owner),
+                (other, _) => Error::from(other),
+            })?;
+
         Ok(updated)
     }
 
@@ -252,8 +276,8 @@ impl Store for DieselStore {
         accounts::update_user(&mut *self.conn()?, id, patch)
     }
 
-    fn delete_user(&self, id: UserId) -> Result<()> {
-        accounts::delete_user(&mut *self.conn()?, id)
+    fn delete_user(&self, id: UserId, reassign_to: Option<UserId>) -> Result<()> {
+        accounts::delete_user(&mut *self.conn()?, id, reassign_to)
     }
 
     fn count_users(&self) -> Result<u64> {

@@ -66,6 +66,14 @@ impl Tables {
 }
 
 impl Tables {
+    /// The foreign key: an owner must be a user.
+    fn check_owner(&self, org: &Organization) -> Result<()> {
+        match org.details.owner_id {
+            Some(owner) if !self.users.contains_key(&owner) => Err(Error::user_not_found(owner)),
+            _ => Ok(()),
+        }
+    }
+
     fn admins(&self) -> usize {
         self.users
             .values()
@@ -111,6 +119,7 @@ impl MemoryStore {
 impl Store for MemoryStore {
     fn insert_organization(&self, organization: &Organization) -> Result<()> {
         let mut tables = self.write();
+        tables.check_owner(organization)?;
         if let Some(constraint) = tables.collision(organization, None) {
             return Err(Error::Conflict(constraint));
         }
@@ -153,6 +162,7 @@ impl Store for MemoryStore {
         if !patch.apply(&mut updated, now).map_err(Error::Invalid)? {
             return Ok(updated);
         }
+        tables.check_owner(&updated)?;
         if let Some(constraint) = tables.collision(&updated, Some(id)) {
             return Err(Error::Conflict(constraint));
         }
@@ -254,7 +264,7 @@ impl Store for MemoryStore {
         Ok(user)
     }
 
-    fn delete_user(&self, id: UserId) -> Result<()> {
+    fn delete_user(&self, id: UserId, reassign_to: Option<UserId>) -> Result<()> {
         let mut tables = self.write();
         let user = tables
             .users
@@ -263,6 +273,29 @@ impl Store for MemoryStore {
             .ok_or_else(|| Error::user_not_found(id))?;
         if user.role == Role::Admin && tables.admins() <= 1 {
             return Err(Error::Conflict(Constraint::LastAdmin));
+        }
+        let owns = tables
+            .organizations
+            .values()
+            .any(|o| o.details.owner_id == Some(id));
+        match reassign_to {
+            _ if !owns => {}
+            None => return Err(Error::Conflict(Constraint::UserOwnsOrganizations)),
+            Some(heir) if heir == id || !tables.users.contains_key(&heir) => {
+                return Err(Error::user_not_found(heir));
+            }
+            Some(_) => {}
+        }
+        for org in tables.organizations.values_mut() {
+            if org.details.owner_id == Some(id) {
+                org.details.owner_id = reassign_to;
+            }
+            if org.creator_id == Some(id) {
+                org.creator_id = None;
+            }
+            if org.updater_id == Some(id) {
+                org.updater_id = None;
+            }
         }
         tables.users.remove(&id);
         tables.emails.remove(&user.email_key());

@@ -125,6 +125,7 @@ macro_rules! conformance_suite {
             accounts::keys_are_found_by_prefix_with_their_user,
             accounts::deleting_a_user_revokes_their_keys,
             accounts::touching_a_key_records_its_last_use,
+            accounts::owners_must_exist_and_are_reassigned_before_deletion,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

@@ -7,6 +7,7 @@ use orgbase_domain::service::{self, Created};
 use orgbase_domain::{Error, Organization, OrganizationId, time};
 use serde_json::json;
 
+use crate::auth::caller;
 use crate::document::{Document, ORGANIZATIONS, OrganizationResource};
 use crate::errors::ApiError;
 use crate::links::BaseUrl;
@@ -107,6 +108,8 @@ pub async fn create(
         read_new_organization(&input.attributes, id),
         unknown_relationships(&input.relationships, ORGANIZATIONS),
     )?;
+    let mut new = new;
+    new.actor = Some(caller(&req)?.user.id);
     let now = time::now();
     let created = if params.return_existing {
         state
@@ -159,6 +162,8 @@ pub async fn update(
         read_organization_patch(&input.attributes),
         unknown_relationships(&input.relationships, ORGANIZATIONS),
     )?;
+    let mut patch = patch;
+    patch.actor = Some(caller(&req)?.user.id);
     let org = state
         .run(move |store| store.update_organization(id, &patch, time::now()))
         .await?;
@@ -191,9 +196,10 @@ pub async fn duplicate(
 ) -> Result<HttpResponse, ApiError> {
     let params = query::resource_params(&QueryPairs::parse(req.query_string()))?;
     let id = path_id(&req)?;
+    let actor = Some(caller(&req)?.user.id);
     let now = time::now();
     let copy = state
-        .run(move |store| service::duplicate_organization(store, id, now))
+        .run(move |store| service::duplicate_organization(store, id, actor, now))
         .await?;
     let base = state.base_url(&req);
     let self_link = OrganizationResource::self_link(&base, &copy);

@@ -106,8 +106,10 @@ pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    let reassign_to = query::delete_user_params(&QueryPairs::parse(req.query_string()))?;
     let id = path_id(&req)?;
-    state.run(move |store| store.delete_user(id)).await?;
+    state
+        .run(move |store| store.delete_user(id, reassign_to))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

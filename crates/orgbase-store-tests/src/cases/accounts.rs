@@ -132,7 +132,10 @@ pub fn the_last_admin_cannot_be_demoted_or_deleted(store: &Arc<dyn Store>) {
         conflict(store.update_user(ada.id, &demote)),
         Constraint::LastAdmin
     );
-    assert_eq!(conflict(store.delete_user(ada.id)), Constraint::LastAdmin);
+    assert_eq!(
+        conflict(store.delete_user(ada.id, None)),
+        Constraint::LastAdmin
+    );
     assert_eq!(store.get_user(ada.id).unwrap(), ada);
     // Renaming the last admin is fine; so is anything done to others.
     store
@@ -144,11 +147,14 @@ pub fn the_last_admin_cannot_be_demoted_or_deleted(store: &Arc<dyn Store>) {
             },
         )
         .unwrap();
-    store.delete_user(viewer.id).unwrap();
+    store.delete_user(viewer.id, None).unwrap();
     // With a second admin, the first may go.
     let grace = add_user(&**store, "Grace", Role::Admin, 2);
     store.update_user(ada.id, &demote).unwrap();
-    assert_eq!(conflict(store.delete_user(grace.id)), Constraint::LastAdmin);
+    assert_eq!(
+        conflict(store.delete_user(grace.id, None)),
+        Constraint::LastAdmin
+    );
 }
 
 pub fn two_admins_demoted_at_once_leave_one(store: &Arc<dyn Store>) {
@@ -258,7 +264,7 @@ pub fn deleting_a_user_revokes_their_keys(store: &Arc<dyn Store>) {
     add_user(&**store, "Admin", Role::Admin, 0);
     let bob = add_user(&**store, "Bob", Role::Member, 1);
     let (key, secret) = issue(&**store, &bob, "ci", 0);
-    store.delete_user(bob.id).unwrap();
+    store.delete_user(bob.id, None).unwrap();
     assert!(matches!(
         store.get_user(bob.id),
         Err(Error::NotFound { .. })
@@ -289,4 +295,101 @@ pub fn touching_a_key_records_its_last_use(store: &Arc<dyn Store>) {
         store.touch_api_key(orgbase_domain::ApiKeyId::generate(), time::now()),
         Err(Error::NotFound { .. })
     ));
+}
+
+pub fn owners_must_exist_and_are_reassigned_before_deletion(store: &Arc<dyn Store>) {
+    use orgbase_domain::{NewOrganization, OrganizationPatch, service};
+    let admin = add_user(&**store, "Admin", Role::Admin, 0);
+    let kim = add_user(&**store, "Kim", Role::Member, 1);
+    let lee = add_user(&**store, "Lee", Role::Member, 2);
+    // The creator owns by default, and is creator and updater.
+    let new = NewOrganization {
+        actor: Some(kim.id),
+        ..NewOrganization::named("Owned")
+    };
+    let org = service::create_organization(&**store, &new, time::now()).unwrap();
+    assert_eq!(
+        (org.details.owner_id, org.creator_id, org.updater_id),
+        (Some(kim.id), Some(kim.id), Some(kim.id))
+    );
+    // An owner that is no user is not found, on create and on update.
+    let ghost = UserId::generate();
+    let mut orphan = NewOrganization {
+        actor: Some(kim.id),
+        owner_given: true,
+        ..NewOrganization::named("Orphan")
+    };
+    orphan.details.owner_id = Some(ghost);
+    assert!(matches!(
+        service::create_organization(&**store, &orphan, time::now()),
+        Err(Error::NotFound {
+            resource: "user",
+            ..
+        })
+    ));
+    let to_ghost = OrganizationPatch {
+        owner_id: Some(Some(ghost)),
+        actor: Some(lee.id),
+        ..Default::default()
+    };
+    assert!(matches!(
+        store.update_organization(org.id, &to_ghost, time::now()),
+        Err(Error::NotFound {
+            resource: "user",
+            ..
+        })
+    ));
+    // A change records its updater.
+    let rename = OrganizationPatch {
+        name: Some("Renamed".into()),
+        actor: Some(lee.id),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .update_organization(org.id, &rename, time::now())
+            .unwrap()
+            .updater_id,
+        Some(lee.id)
+    );
+    // Kim owns it: refused without an heir, an unknown heir is not found, then handed to Admin.
+    assert_eq!(
+        conflict(store.delete_user(kim.id, None)),
+        Constraint::UserOwnsOrganizations
+    );
+    assert!(matches!(
+        store.delete_user(kim.id, Some(ghost)),
+        Err(Error::NotFound { .. })
+    ));
+    store.delete_user(kim.id, Some(admin.id)).unwrap();
+    let after = store.get_organization(org.id).unwrap();
+    assert_eq!(
+        (after.details.owner_id, after.creator_id, after.updater_id),
+        (Some(admin.id), None, Some(lee.id))
+    );
+    // Filter by owner, and by having none.
+    let by_owner = |raw: &str, op: &str| {
+        let filter = orgbase_domain::Filter::parse(
+            orgbase_domain::Field::Owner,
+            orgbase_domain::Operator::from_name(op).unwrap(),
+            raw,
+        )
+        .unwrap();
+        let query = orgbase_domain::ListQuery {
+            filters: vec![filter],
+            ..Default::default()
+        };
+        store
+            .list_organizations(&query)
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|o| o.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(by_owner(&admin.id.to_string(), "eq"), vec![org.id]);
+    assert_eq!(by_owner("true", "null"), Vec::new());
+    // Deleting Lee (no organizations owned) forgets them as updater.
+    store.delete_user(lee.id, None).unwrap();
+    assert_eq!(store.get_organization(org.id).unwrap().updater_id, None);
 }

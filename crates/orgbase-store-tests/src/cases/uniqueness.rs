@@ -105,8 +105,8 @@ pub fn duplicate_names_copies_in_turn(store: &Arc<dyn Store>) {
     let now = time::now();
     let source =
         service::create_organization(&**store, &crate::fixtures::full("Acme"), now).unwrap();
-    let first = service::duplicate_organization(&**store, source.id, now).unwrap();
-    let second = service::duplicate_organization(&**store, source.id, now).unwrap();
+    let first = service::duplicate_organization(&**store, source.id, None, now).unwrap();
+    let second = service::duplicate_organization(&**store, source.id, None, now).unwrap();
     assert_eq!(first.name, "Acme (copy)");
     assert_eq!(second.name, "Acme (copy 2)");
     assert_ne!(first.id, source.id);
