@@ -128,6 +128,9 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
                 ("PATCH", "/api_keys/{id}") => Some(
                     json!({"data": {"type": "api_keys", "id": viewers_spare_key, "attributes": {"name": "x"}}}),
                 ),
+                ("PATCH", p) if p.contains("/relationships/") => {
+                    Some(json!({"data": {"type": "users", "id": viewer.id}}))
+                }
                 _ => None,
             };
             let mut req = TestRequest::default()
@@ -167,6 +170,10 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
                     "POST" => 201,
                     "DELETE" => 204,
                     "PATCH" if *pattern == "/api_keys/{id}" => 403,
+                    "PATCH" if pattern.ends_with("/creator") || pattern.ends_with("/updater") => {
+                        403
+                    }
+                    "PATCH" if pattern.ends_with("/relationships/owner") => 204,
                     _ => 200,
                 }
             };

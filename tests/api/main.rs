@@ -9,5 +9,6 @@ mod auth;
 mod bad_input;
 mod organizations;
 mod query;
+mod relationships;
 mod support;
 mod wire;

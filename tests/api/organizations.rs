@@ -39,6 +39,14 @@ async fn create_answers_201_with_location_and_the_whole_document() {
     let id = reply.id();
     let self_link = format!("http://localhost:8080/organizations/{id}");
     assert_eq!(reply.header("location"), Some(self_link.as_str()));
+    // The caller (the test admin) owns, created and last updated it.
+    let admin = send(&app, get("/users")).await.body["data"][0]["id"].clone();
+    let relationship = |name: &str| {
+        json!({
+            "links": {"self": format!("{self_link}/relationships/{name}"), "related": format!("{self_link}/{name}")},
+            "data": {"type": "users", "id": admin},
+        })
+    };
     assert_eq!(
         reply.body,
         json!({
@@ -69,6 +77,11 @@ async fn create_answers_201_with_location_and_the_whole_document() {
                     "archived_at": null,
                     "created_at": "2015-08-15T14:48:46Z",
                     "updated_at": "2016-11-25T11:40:46Z",
+                },
+                "relationships": {
+                    "owner": relationship("owner"),
+                    "creator": relationship("creator"),
+                    "updater": relationship("updater"),
                 },
                 "links": {"self": self_link},
             },

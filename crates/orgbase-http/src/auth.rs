@@ -53,6 +53,52 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/organizations/{id}/duplicate",
         Access::AtLeast(Role::Member),
     ),
+    (
+        "GET",
+        "/organizations/{id}/relationships/owner",
+        Access::AtLeast(Role::Viewer),
+    ),
+    (
+        "PATCH",
+        "/organizations/{id}/relationships/owner",
+        Access::AtLeast(Role::Member),
+    ),
+    (
+        "GET",
+        "/organizations/{id}/relationships/creator",
+        Access::AtLeast(Role::Viewer),
+    ),
+    // Any reader may learn that creator and updater cannot be changed (403 unsupported_update).
+    (
+        "PATCH",
+        "/organizations/{id}/relationships/creator",
+        Access::AtLeast(Role::Viewer),
+    ),
+    (
+        "GET",
+        "/organizations/{id}/relationships/updater",
+        Access::AtLeast(Role::Viewer),
+    ),
+    (
+        "PATCH",
+        "/organizations/{id}/relationships/updater",
+        Access::AtLeast(Role::Viewer),
+    ),
+    (
+        "GET",
+        "/organizations/{id}/owner",
+        Access::AtLeast(Role::Viewer),
+    ),
+    (
+        "GET",
+        "/organizations/{id}/creator",
+        Access::AtLeast(Role::Viewer),
+    ),
+    (
+        "GET",
+        "/organizations/{id}/updater",
+        Access::AtLeast(Role::Viewer),
+    ),
     ("GET", "/users", Access::AtLeast(Role::Admin)),
     ("POST", "/users", Access::AtLeast(Role::Admin)),
     ("GET", "/users/{id}", Access::AdminOrSelf),

@@ -99,6 +99,35 @@ organization_attributes! {
     "updated_at" => |o| rfc3339(&o.updated_at),
 }
 
+/// The relationships of an organization, in response order.
+pub const ORGANIZATION_RELATIONSHIPS: &[&str] = &["owner", "creator", "updater"];
+
+/// The user id behind one of an organization's relationships.
+pub fn related_user(org: &Organization, relationship: &str) -> Option<orgbase_domain::UserId> {
+    match relationship {
+        "owner" => org.details.owner_id,
+        "creator" => org.creator_id,
+        "updater" => org.updater_id,
+        _ => None,
+    }
+}
+
+/// `{"type": "users", "id": …}` or null.
+pub fn user_linkage(user: Option<orgbase_domain::UserId>) -> Value {
+    user.map_or(
+        Value::Null,
+        |id| serde_json::json!({ "type": USERS, "id": id.to_string() }),
+    )
+}
+
+/// The `self` and `related` links of an organization's relationship.
+pub fn relationship_links(base: &BaseUrl, org: &Organization, relationship: &str) -> Value {
+    serde_json::json!({
+        "self": base.join(&format!("/{ORGANIZATIONS}/{}/relationships/{relationship}", org.id)),
+        "related": base.join(&format!("/{ORGANIZATIONS}/{}/{relationship}", org.id)),
+    })
+}
+
 struct Attributes<'a> {
     org: &'a Organization,
     fields: &'a FieldSet,
@@ -145,6 +174,20 @@ impl Serialize for OrganizationResource<'_> {
                     fields: self.fields,
                 },
             )?;
+        }
+        let relationships: serde_json::Map<String, Value> = ORGANIZATION_RELATIONSHIPS
+            .iter()
+            .filter(|name| self.fields.includes(name))
+            .map(|name| {
+                let relationship = serde_json::json!({
+                    "links": relationship_links(self.base, self.org, name),
+                    "data": user_linkage(related_user(self.org, name)),
+                });
+                ((*name).to_owned(), relationship)
+            })
+            .collect();
+        if !relationships.is_empty() {
+            map.serialize_entry("relationships", &relationships)?;
         }
         map.serialize_entry(
             "links",

@@ -9,7 +9,8 @@ use orgbase_domain::query::MAX_PAGE_SIZE;
 use orgbase_domain::{ArchivedFilter, Field, Filter, ListQuery, Operator, SortDirection, SortKey};
 
 use crate::document::{
-    API_KEY_FIELDS, API_KEYS, FieldSet, ORGANIZATION_ATTRIBUTES, ORGANIZATIONS, USER_FIELDS, USERS,
+    API_KEY_FIELDS, API_KEYS, FieldSet, ORGANIZATION_ATTRIBUTES, ORGANIZATION_RELATIONSHIPS,
+    ORGANIZATIONS, USER_FIELDS, USERS,
 };
 use crate::errors::{ApiError, ErrorObject, Kind};
 
@@ -131,8 +132,12 @@ impl Parser {
         let paged = collection || self.accepts == Accepts::PlainCollection;
         match name {
             "fields[organizations]" => {
-                self.list.render.fields =
-                    fieldset(name, value, ORGANIZATIONS, ORGANIZATION_ATTRIBUTES)?
+                let known: Vec<&str> = ORGANIZATION_ATTRIBUTES
+                    .iter()
+                    .chain(ORGANIZATION_RELATIONSHIPS)
+                    .copied()
+                    .collect();
+                self.list.render.fields = fieldset(name, value, ORGANIZATIONS, &known)?;
             }
             "fields[users]" => {
                 self.list.render.user_fields = fieldset(name, value, USERS, USER_FIELDS)?

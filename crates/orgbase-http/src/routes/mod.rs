@@ -65,6 +65,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             DELETE => organizations::delete,
         ))
         .service(endpoint!("/organizations/{id}/duplicate"; POST => organizations::duplicate))
+        .service(endpoint!("/organizations/{id}/relationships/owner";
+            GET => |r, s| organizations::relationship(r, s, "owner"),
+            PATCH => organizations::update_owner,
+        ))
+        .service(endpoint!("/organizations/{id}/relationships/creator";
+            GET => |r, s| organizations::relationship(r, s, "creator"),
+            PATCH => organizations::update_server_set,
+        ))
+        .service(endpoint!("/organizations/{id}/relationships/updater";
+            GET => |r, s| organizations::relationship(r, s, "updater"),
+            PATCH => organizations::update_server_set,
+        ))
+        .service(endpoint!("/organizations/{id}/owner"; GET => |r, s| organizations::related(r, s, "owner")))
+        .service(endpoint!("/organizations/{id}/creator"; GET => |r, s| organizations::related(r, s, "creator")))
+        .service(endpoint!("/organizations/{id}/updater"; GET => |r, s| organizations::related(r, s, "updater")))
         .service(endpoint!("/users"; GET => users::list, POST => users::create))
         .service(endpoint!("/users/{id}";
             GET => users::get,

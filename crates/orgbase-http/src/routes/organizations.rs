@@ -4,12 +4,15 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::{read_new_organization, read_organization_patch};
 use orgbase_domain::service::{self, Created};
-use orgbase_domain::{Error, Organization, OrganizationId, time};
-use serde_json::json;
+use orgbase_domain::{Error, Organization, OrganizationId, OrganizationPatch, UserId, time};
+use serde_json::{Map, Value, json};
 
 use crate::auth::caller;
-use crate::document::{Document, ORGANIZATIONS, OrganizationResource};
-use crate::errors::ApiError;
+use crate::document::{
+    Document, ORGANIZATIONS, OrganizationResource, USERS, related_user, relationship_links,
+    user_linkage, user_resource,
+};
+use crate::errors::{ApiError, ErrorObject, Kind};
 use crate::links::BaseUrl;
 use crate::pagination::collection_links_and_meta;
 use crate::query::{self, QueryPairs, RenderOptions};
@@ -104,12 +107,18 @@ pub async fn create(
         Intent::Create,
     )?;
     let id = client_id::<OrganizationId>(input.id.as_deref())?;
-    let new = combine(
+    let requested = requested_relationships(&input.relationships)?;
+    check_echoed(&requested.echoed, None)?;
+    let mut new = combine(
         read_new_organization(&input.attributes, id),
-        unknown_relationships(&input.relationships, ORGANIZATIONS),
+        requested.unknown,
     )?;
-    let mut new = new;
     new.actor = Some(caller(&req)?.user.id);
+    // The relationship and its `owner_id` alias set the same thing; the relationship wins.
+    if let Some(owner) = requested.owner {
+        new.details.owner_id = owner;
+        new.owner_given = true;
+    }
     let now = time::now();
     let created = if params.return_existing {
         state
@@ -158,12 +167,19 @@ pub async fn update(
         ORGANIZATIONS,
         Intent::Update { id: &raw_id },
     )?;
-    let patch = combine(
+    let requested = requested_relationships(&input.relationships)?;
+    if !requested.echoed.is_empty() {
+        let current = state.run(move |store| store.get_organization(id)).await?;
+        check_echoed(&requested.echoed, Some(&current))?;
+    }
+    let mut patch = combine(
         read_organization_patch(&input.attributes),
-        unknown_relationships(&input.relationships, ORGANIZATIONS),
+        requested.unknown,
     )?;
-    let mut patch = patch;
     patch.actor = Some(caller(&req)?.user.id);
+    if requested.owner.is_some() {
+        patch.owner_id = requested.owner;
+    }
     let org = state
         .run(move |store| store.update_organization(id, &patch, time::now()))
         .await?;
@@ -210,4 +226,164 @@ pub async fn duplicate(
         self_link,
         StatusCode::CREATED,
     ))
+}
+
+/// `{"data": {"type": "users", "id": "…"}}` or `{"data": null}` at `pointer`.
+fn user_linkage_input(value: &Value, pointer: &str) -> Result<Option<UserId>, ApiError> {
+    let data = value.get("data").ok_or_else(|| {
+        ApiError::from(
+            ErrorObject::new(
+                Kind::InvalidDocument,
+                "A relationship must carry `data`: a user identifier or null.",
+            )
+            .pointer(pointer),
+        )
+    })?;
+    if data.is_null() {
+        return Ok(None);
+    }
+    let kind = data.get("type").and_then(Value::as_str);
+    let id = data.get("id").and_then(Value::as_str);
+    match (kind, id) {
+        (Some(USERS), Some(id)) => id
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::from(Error::user_not_found(id))),
+        (Some(other), Some(_)) => Err(ErrorObject::new(
+            Kind::TypeMismatch,
+            format!("This relationship holds users, not {other:?}."),
+        )
+        .pointer(format!("{pointer}/data/type"))
+        .into()),
+        _ => Err(ErrorObject::new(
+            Kind::InvalidDocument,
+            "Linkage is {\"type\": \"users\", \"id\": \"…\"} or null.",
+        )
+        .pointer(format!("{pointer}/data"))
+        .into()),
+    }
+}
+
+/// What a request's `relationships` say: the `owner` it sets, if any; the `creator` and
+/// `updater` it sent back (the server's: accepted only unchanged, since clients round-trip
+/// whole objects; a change is 403, an update the API does not support); unknown names (422,
+/// returned with the attribute errors).
+struct RequestedRelationships {
+    owner: Option<Option<UserId>>,
+    echoed: Vec<(&'static str, Option<UserId>)>,
+    unknown: Vec<ErrorObject>,
+}
+
+fn requested_relationships(
+    relationships: &Map<String, Value>,
+) -> Result<RequestedRelationships, ApiError> {
+    let mut owner = None;
+    let mut echoed = Vec::new();
+    let mut unknown = Map::new();
+    for (name, value) in relationships {
+        let pointer = format!("/data/relationships/{name}");
+        match name.as_str() {
+            "owner" => owner = Some(user_linkage_input(value, &pointer)?),
+            "creator" => echoed.push(("creator", user_linkage_input(value, &pointer)?)),
+            "updater" => echoed.push(("updater", user_linkage_input(value, &pointer)?)),
+            _ => {
+                unknown.insert(name.clone(), value.clone());
+            }
+        }
+    }
+    Ok(RequestedRelationships {
+        owner,
+        echoed,
+        unknown: unknown_relationships(&unknown, ORGANIZATIONS),
+    })
+}
+
+/// 403 unless every echoed server-set relationship still holds its value.
+fn check_echoed(
+    echoed: &[(&'static str, Option<UserId>)],
+    current: Option<&Organization>,
+) -> Result<(), ApiError> {
+    for (name, value) in echoed {
+        if current.is_none_or(|org| related_user(org, name) != *value) {
+            return Err(server_set(name));
+        }
+    }
+    Ok(())
+}
+
+fn server_set(relationship: &str) -> ApiError {
+    ApiError::new(
+        Kind::UnsupportedUpdate,
+        format!("`{relationship}` is set by the server; it cannot be changed."),
+    )
+}
+
+/// `GET /organizations/{id}/relationships/{relationship}`: the linkage.
+pub async fn relationship(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    name: &'static str,
+) -> Result<HttpResponse, ApiError> {
+    query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    let id = path_id(&req)?;
+    let org = state.run(move |store| store.get_organization(id)).await?;
+    let base = state.base_url(&req);
+    Ok(Document::new(
+        user_linkage(related_user(&org, name)),
+        relationship_links(&base, &org, name),
+    )
+    .respond(StatusCode::OK))
+}
+
+/// `GET /organizations/{id}/{relationship}`: the related user, or null.
+pub async fn related(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    name: &'static str,
+) -> Result<HttpResponse, ApiError> {
+    let params = query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    let id = path_id(&req)?;
+    let org = state.run(move |store| store.get_organization(id)).await?;
+    let base = state.base_url(&req);
+    let user = match related_user(&org, name) {
+        Some(user_id) => Some(state.run(move |store| store.get_user(user_id)).await?),
+        None => None,
+    };
+    let data = user.map_or(Value::Null, |u| {
+        user_resource(&u, &base, &params.render.user_fields)
+    });
+    let links = json!({ "self": base.join(req.path()) });
+    Ok(Document::new(data, links).respond(StatusCode::OK))
+}
+
+/// `PATCH /organizations/{id}/relationships/owner`: 204.
+pub async fn update_owner(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    let id = path_id(&req)?;
+    let body = Value::Object(read_json_object(&req, payload).await?);
+    let owner = user_linkage_input(&body, "")?;
+    let patch = OrganizationPatch {
+        owner_id: Some(owner),
+        actor: Some(caller(&req)?.user.id),
+        ..OrganizationPatch::default()
+    };
+    state
+        .run(move |store| store.update_organization(id, &patch, time::now()))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `PATCH` of `creator` or `updater`: 403.
+pub async fn update_server_set(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let name = req
+        .path()
+        .rsplit('/')
+        .next()
+        .unwrap_or("relationship")
+        .to_owned();
+    Err(server_set(&name))
 }
