@@ -178,7 +178,7 @@ async fn every_bad_parameter_is_named() {
             "fields[organizations]",
         ),
         ("fields[people]=name", "invalid_parameter", "fields[people]"),
-        ("include=owner", "invalid_parameter", "include"),
+        ("include=nope", "invalid_parameter", "include"),
         (
             "filter[archived]=maybe",
             "invalid_parameter",

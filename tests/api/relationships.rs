@@ -250,3 +250,75 @@ async fn deleting_an_owner_needs_an_heir() {
         "a deleted creator is forgotten"
     );
 }
+
+#[actix_web::test]
+async fn include_adds_each_related_user_once() {
+    let app = app().await;
+    let (kim, kim_key) = user(&app, "kim", "member").await;
+    for name in ["One", "Two"] {
+        send_as(
+            &app,
+            post("/organizations", &new_org(json!({"name": name}))),
+            Some(&kim_key),
+        )
+        .await;
+    }
+    let reply = send(
+        &app,
+        get("/organizations?include=owner,creator&fields[users]=name"),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.body["included"],
+        json!([{"type": "users", "id": kim, "attributes": {"name": "kim"},
+                "links": {"self": format!("http://localhost:8080/users/{kim}")}}]),
+        "one user, once, with the users fieldset"
+    );
+    let one = reply.body["data"][0]["id"].as_str().unwrap().to_owned();
+    let admin = send(&app, get("/users")).await.body["data"][0]["id"].clone();
+    send(
+        &app,
+        patch(
+            &format!("/organizations/{one}"),
+            &json!({"data": {"type": "organizations", "id": one, "attributes": {"city": "Gent"}}}),
+        ),
+    )
+    .await;
+    let single = send(
+        &app,
+        get(&format!("/organizations/{one}?include=updater,owner")),
+    )
+    .await;
+    let ids: Vec<Value> = single.body["included"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].clone())
+        .collect();
+    assert_eq!(ids, vec![admin, json!(kim)], "in order of first mention");
+    for (query, parameter) in [
+        ("include=nope", "include"),
+        ("include=owner.api_keys", "include"),
+    ] {
+        let reply = send(&app, get(&format!("/organizations?{query}"))).await;
+        assert_eq!(
+            reply.only_error(400),
+            ("invalid_parameter".into(), parameter.into()),
+            "{query}"
+        );
+    }
+    assert_eq!(
+        send(&app, get("/users?include=owner"))
+            .await
+            .only_error(400)
+            .1,
+        "include"
+    );
+    let none = send(
+        &app,
+        get("/organizations?include=owner&filter[name]=nobody"),
+    )
+    .await;
+    assert_eq!(none.body["included"], json!([]));
+}

@@ -275,6 +275,7 @@ impl Store for FailingStore {
         check_health() -> ();
         insert_user(&User) -> ();
         get_user(UserId) -> User;
+        get_users(&[UserId]) -> Vec<User>;
         find_user_by_email(&str) -> Option<User>;
         list_users(PageRequest) -> Page<User>;
         update_user(UserId, &UserPatch) -> User;

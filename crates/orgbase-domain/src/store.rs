@@ -54,6 +54,10 @@ pub trait Store: Send + Sync + Debug {
     /// The user with this id, or [`Error::NotFound`](crate::Error::NotFound).
     fn get_user(&self, id: UserId) -> Result<User>;
 
+    /// The users with these ids that exist, in any order: one query for a whole page's
+    /// related users (`include`).
+    fn get_users(&self, ids: &[UserId]) -> Result<Vec<User>>;
+
     /// The user with this e-mail address, ignoring case.
     fn find_user_by_email(&self, email: &str) -> Result<Option<User>>;
 

@@ -223,10 +223,8 @@ impl<D: Serialize> Document<D> {
     }
 
     /// `included` is present (even empty) whenever the client sent `include`.
-    pub fn with_included(mut self, include_requested: bool) -> Self {
-        if include_requested {
-            self.included = Some(Vec::new());
-        }
+    pub fn with_included(mut self, included: Option<Vec<Value>>) -> Self {
+        self.included = included;
         self
     }
 

@@ -79,6 +79,8 @@ enum Accepts {
 /// Collects parameters and errors in one pass.
 struct Parser {
     accepts: Accepts,
+    /// The relationship paths `include` may name.
+    includable: &'static [&'static str],
     errors: Vec<ErrorObject>,
     list: ListParams,
     return_existing: bool,
@@ -104,9 +106,10 @@ fn boolean(name: &str, value: &str) -> Result<bool, ErrorObject> {
 }
 
 impl Parser {
-    fn new(accepts: Accepts) -> Self {
+    fn new(accepts: Accepts, includable: &'static [&'static str]) -> Self {
         Self {
             accepts,
+            includable,
             errors: Vec::new(),
             list: ListParams::default(),
             return_existing: false,
@@ -145,7 +148,7 @@ impl Parser {
             "fields[api_keys]" => {
                 self.list.render.api_key_fields = fieldset(name, value, API_KEYS, API_KEY_FIELDS)?
             }
-            "include" => self.list.render.include = Some(include(name, value)?),
+            "include" => self.list.render.include = Some(include(name, value, self.includable)?),
             "page[number]" if paged => self.list.query.page.number = page_number(name, value)?,
             "page[size]" if paged => self.list.query.page.size = page_size(name, value)?,
             "page[total]" if paged => self.list.query.with_total = boolean(name, value)?,
@@ -211,15 +214,27 @@ fn fieldset(
     Ok(FieldSet::Only(names))
 }
 
-fn include(name: &str, value: &str) -> Result<Vec<String>, ErrorObject> {
-    match value.split(',').find(|path| !path.is_empty()) {
-        // Relationships arrive with users; until then only the empty include is valid.
-        Some(path) => Err(invalid(
-            name,
-            format!("{path:?} is not a relationship of {ORGANIZATIONS}."),
-        )),
-        None => Ok(Vec::new()),
+/// `include=owner,creator`: relationship paths of the primary resources (no nested paths:
+/// users relate to nothing further). Empty is valid; each path is included once.
+fn include(name: &str, value: &str, includable: &[&str]) -> Result<Vec<String>, ErrorObject> {
+    let mut paths: Vec<String> = Vec::new();
+    for path in value.split(',').filter(|p| !p.is_empty()) {
+        if !includable.contains(&path) {
+            let allowed = if includable.is_empty() {
+                "nothing".to_owned()
+            } else {
+                includable.join(", ")
+            };
+            return Err(invalid(
+                name,
+                format!("{path:?} cannot be included here; include may name {allowed}."),
+            ));
+        }
+        if !paths.iter().any(|p| p == path) {
+            paths.push(path.to_owned());
+        }
     }
+    Ok(paths)
 }
 
 /// `filter[attr]=v` (equality, or membership for lists and domains) or `filter[attr][op]=v`.
@@ -323,20 +338,24 @@ fn archived(name: &str, value: &str) -> Result<ArchivedFilter, ErrorObject> {
 }
 
 pub fn list_params(pairs: &QueryPairs) -> Result<ListParams, ApiError> {
-    let mut parser = Parser::new(Accepts::Collection);
+    let mut parser = Parser::new(Accepts::Collection, ORGANIZATION_RELATIONSHIPS);
     parser.run(pairs);
     parser.finish(|list, _| list)
 }
 
 /// Parameters of `GET /users` and `GET /api_keys`: pages and fieldsets.
 pub fn plain_list_params(pairs: &QueryPairs) -> Result<ListParams, ApiError> {
-    let mut parser = Parser::new(Accepts::PlainCollection);
+    let mut parser = Parser::new(Accepts::PlainCollection, &[]);
     parser.run(pairs);
     parser.finish(|list, _| list)
 }
 
-pub fn resource_params(pairs: &QueryPairs) -> Result<ResourceParams, ApiError> {
-    let mut parser = Parser::new(Accepts::Resource);
+/// Parameters of a request about one resource whose relationships `include` may name.
+pub fn resource_params(
+    pairs: &QueryPairs,
+    includable: &'static [&'static str],
+) -> Result<ResourceParams, ApiError> {
+    let mut parser = Parser::new(Accepts::Resource, includable);
     parser.run(pairs);
     parser.finish(|list, _| ResourceParams {
         render: list.render,
@@ -345,7 +364,7 @@ pub fn resource_params(pairs: &QueryPairs) -> Result<ResourceParams, ApiError> {
 }
 
 pub fn create_params(pairs: &QueryPairs) -> Result<ResourceParams, ApiError> {
-    let mut parser = Parser::new(Accepts::Create);
+    let mut parser = Parser::new(Accepts::Create, ORGANIZATION_RELATIONSHIPS);
     parser.run(pairs);
     parser.finish(|list, return_existing| ResourceParams {
         render: list.render,

@@ -134,6 +134,16 @@ pub fn get_user(conn: &mut AnyConnection, id: UserId) -> Result<User> {
         .try_into()
 }
 
+pub fn get_users(conn: &mut AnyConnection, ids: &[UserId]) -> Result<Vec<User>> {
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows: Vec<UserRow> = users::table
+        .filter(users::id.eq_any(ids))
+        .select(UserRow::as_select())
+        .load(conn)
+        .map_err(from_diesel)?;
+    rows.into_iter().map(User::try_from).collect()
+}
+
 pub fn find_user_by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<User>> {
     users::table
         .filter(users::email_key.eq(email_key(email)))

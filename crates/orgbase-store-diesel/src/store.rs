@@ -264,6 +264,10 @@ impl Store for DieselStore {
         accounts::get_user(&mut *self.conn()?, id)
     }
 
+    fn get_users(&self, ids: &[UserId]) -> Result<Vec<User>> {
+        accounts::get_users(&mut *self.conn()?, ids)
+    }
+
     fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
         accounts::find_user_by_email(&mut *self.conn()?, email)
     }

@@ -219,6 +219,15 @@ impl Store for MemoryStore {
             .ok_or_else(|| Error::user_not_found(id))
     }
 
+    fn get_users(&self, ids: &[UserId]) -> Result<Vec<User>> {
+        let tables = self.read();
+        Ok(ids
+            .iter()
+            .filter_map(|id| tables.users.get(id))
+            .cloned()
+            .collect())
+    }
+
     fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
         let tables = self.read();
         Ok(tables

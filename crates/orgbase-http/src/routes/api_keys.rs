@@ -105,7 +105,7 @@ pub async fn create(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
     let input = resource_input(
         read_json_object(&req, payload).await?,
         API_KEYS,
@@ -144,7 +144,7 @@ pub async fn create(
 }
 
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let params = query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
     let id = path_id(&req)?;
     let key = state.run(move |store| store.get_api_key(id)).await?;
     caller(&req)?.may_act_for(key.user_id)?;
@@ -168,7 +168,7 @@ pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
     let id = path_id(&req)?;
     let key = state.run(move |store| store.get_api_key(id)).await?;
     caller(&req)?.may_act_for(key.user_id)?;

@@ -9,8 +9,8 @@ use serde_json::{Map, Value, json};
 
 use crate::auth::caller;
 use crate::document::{
-    Document, ORGANIZATIONS, OrganizationResource, USERS, related_user, relationship_links,
-    user_linkage, user_resource,
+    Document, ORGANIZATION_RELATIONSHIPS, ORGANIZATIONS, OrganizationResource, USERS, related_user,
+    relationship_links, user_linkage, user_resource,
 };
 use crate::errors::{ApiError, ErrorObject, Kind};
 use crate::links::BaseUrl;
@@ -28,39 +28,74 @@ fn path_id(req: &HttpRequest) -> Result<OrganizationId, ApiError> {
         .map_err(|_| ApiError::from(Error::organization_not_found(raw)))
 }
 
-fn single(
+/// The users that `include` names for these organizations, each once, in order of first
+/// mention: one query for all of them. `None` when the client did not ask.
+async fn included_users(
+    state: &AppState,
+    orgs: &[Organization],
+    base: &BaseUrl,
+    render: &RenderOptions,
+) -> Result<Option<Vec<Value>>, ApiError> {
+    let Some(paths) = &render.include else {
+        return Ok(None);
+    };
+    let mut ids: Vec<UserId> = Vec::new();
+    for org in orgs {
+        for path in paths {
+            if let Some(id) = related_user(org, path).filter(|id| !ids.contains(id)) {
+                ids.push(id);
+            }
+        }
+    }
+    if ids.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let wanted = ids.clone();
+    let users = state.run(move |store| store.get_users(&wanted)).await?;
+    Ok(Some(
+        ids.iter()
+            .filter_map(|id| users.iter().find(|u| u.id == *id))
+            .map(|u| user_resource(u, base, &render.user_fields))
+            .collect(),
+    ))
+}
+
+/// A single-organization document, with `included` users when asked.
+async fn single(
+    state: &AppState,
     org: &Organization,
     base: &BaseUrl,
     render: &RenderOptions,
     self_link: String,
     status: StatusCode,
-) -> HttpResponse {
+) -> Result<HttpResponse, ApiError> {
+    let included = included_users(state, std::slice::from_ref(org), base, render).await?;
     let resource = OrganizationResource {
         org,
         base,
         fields: &render.fields,
     };
     let mut response = Document::new(resource, json!({ "self": self_link }))
-        .with_included(render.include.is_some())
+        .with_included(included)
         .respond(status);
     let location = header::HeaderValue::from_str(&OrganizationResource::self_link(base, org));
     if let (StatusCode::CREATED, Ok(location)) = (status, location) {
         response.headers_mut().insert(header::LOCATION, location);
     }
-    response
+    Ok(response)
 }
 
 /// A single-resource document whose `links.self` is the resource's own URL.
-fn resource_response(
+async fn resource_response(
     req: &HttpRequest,
     state: &AppState,
     org: &Organization,
     render: &RenderOptions,
     status: StatusCode,
-) -> HttpResponse {
+) -> Result<HttpResponse, ApiError> {
     let base = state.base_url(req);
     let self_link = OrganizationResource::self_link(&base, org);
-    single(org, &base, render, self_link, status)
+    single(state, org, &base, render, self_link, status).await
 }
 
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -81,6 +116,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             fields: &params.render.fields,
         })
         .collect();
+    let included = included_users(&state, &page.items, &base, &params.render).await?;
     let (links, meta) = collection_links_and_meta(
         &base,
         req.path(),
@@ -90,7 +126,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         page.has_next,
     );
     Ok(Document::new(data, links)
-        .with_included(params.render.include.is_some())
+        .with_included(included)
         .with_meta(meta)
         .respond(StatusCode::OK))
 }
@@ -135,23 +171,25 @@ pub async fn create(
         Created::New(org) => (org, StatusCode::CREATED),
         Created::Existing(org) => (org, StatusCode::OK),
     };
-    Ok(resource_response(&req, &state, org, &params.render, status))
+    resource_response(&req, &state, org, &params.render, status).await
 }
 
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pairs = QueryPairs::parse(req.query_string());
-    let params = query::resource_params(&pairs)?;
+    let params = query::resource_params(&pairs, ORGANIZATION_RELATIONSHIPS)?;
     let id = path_id(&req)?;
     let org = state.run(move |store| store.get_organization(id)).await?;
     let base = state.base_url(&req);
     let self_link = base.join_with_query(req.path(), &pairs.0);
-    Ok(single(
+    single(
+        &state,
         &org,
         &base,
         &params.render,
         self_link,
         StatusCode::OK,
-    ))
+    )
+    .await
 }
 
 pub async fn update(
@@ -159,7 +197,10 @@ pub async fn update(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    let params = query::resource_params(
+        &QueryPairs::parse(req.query_string()),
+        ORGANIZATION_RELATIONSHIPS,
+    )?;
     let id = path_id(&req)?;
     let raw_id = id.to_string();
     let input = resource_input(
@@ -185,20 +226,25 @@ pub async fn update(
         .await?;
     let base = state.base_url(&req);
     let self_link = OrganizationResource::self_link(&base, &org);
-    Ok(single(
+    single(
+        &state,
         &org,
         &base,
         &params.render,
         self_link,
         StatusCode::OK,
-    ))
+    )
+    .await
 }
 
 pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    query::resource_params(
+        &QueryPairs::parse(req.query_string()),
+        ORGANIZATION_RELATIONSHIPS,
+    )?;
     let id = path_id(&req)?;
     state
         .run(move |store| store.delete_organization(id))
@@ -210,7 +256,10 @@ pub async fn duplicate(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    let params = query::resource_params(
+        &QueryPairs::parse(req.query_string()),
+        ORGANIZATION_RELATIONSHIPS,
+    )?;
     let id = path_id(&req)?;
     let actor = Some(caller(&req)?.user.id);
     let now = time::now();
@@ -219,13 +268,15 @@ pub async fn duplicate(
         .await?;
     let base = state.base_url(&req);
     let self_link = OrganizationResource::self_link(&base, &copy);
-    Ok(single(
+    single(
+        &state,
         &copy,
         &base,
         &params.render,
         self_link,
         StatusCode::CREATED,
-    ))
+    )
+    .await
 }
 
 /// `{"data": {"type": "users", "id": "…"}}` or `{"data": null}` at `pointer`.
@@ -324,7 +375,10 @@ pub async fn relationship(
     state: web::Data<AppState>,
     name: &'static str,
 ) -> Result<HttpResponse, ApiError> {
-    query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    query::resource_params(
+        &QueryPairs::parse(req.query_string()),
+        ORGANIZATION_RELATIONSHIPS,
+    )?;
     let id = path_id(&req)?;
     let org = state.run(move |store| store.get_organization(id)).await?;
     let base = state.base_url(&req);
@@ -341,7 +395,10 @@ pub async fn related(
     state: web::Data<AppState>,
     name: &'static str,
 ) -> Result<HttpResponse, ApiError> {
-    let params = query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    let params = query::resource_params(
+        &QueryPairs::parse(req.query_string()),
+        ORGANIZATION_RELATIONSHIPS,
+    )?;
     let id = path_id(&req)?;
     let org = state.run(move |store| store.get_organization(id)).await?;
     let base = state.base_url(&req);
@@ -362,7 +419,10 @@ pub async fn update_owner(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    query::resource_params(
+        &QueryPairs::parse(req.query_string()),
+        ORGANIZATION_RELATIONSHIPS,
+    )?;
     let id = path_id(&req)?;
     let body = Value::Object(read_json_object(&req, payload).await?);
     let owner = user_linkage_input(&body, "")?;

@@ -45,7 +45,7 @@ pub async fn create(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
     let input = resource_input(
         read_json_object(&req, payload).await?,
         USERS,
@@ -65,7 +65,7 @@ pub async fn create(
 }
 
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let params = query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
     let id = path_id(&req)?;
     caller(&req)?.may_act_for(id)?;
     let user = state.run(move |store| store.get_user(id)).await?;
@@ -80,7 +80,7 @@ pub async fn update(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = query::resource_params(&QueryPairs::parse(req.query_string()))?;
+    let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
     let id = path_id(&req)?;
     let raw_id = id.to_string();
     let input = resource_input(
