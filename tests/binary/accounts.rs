@@ -110,3 +110,31 @@ fn users_and_keys_are_created_from_the_shell() {
     assert_eq!(refused.status, 403, "only admins delete");
     assert!(created.body["data"]["id"].is_string());
 }
+
+#[test]
+fn the_http_client_example_works_against_a_server() {
+    let example = std::path::Path::new(env!("CARGO_BIN_EXE_orgbase"))
+        .parent()
+        .unwrap()
+        .join("examples/owner_and_include");
+    if !example.exists() {
+        // `cargo test --workspace` builds the examples; a narrower run may not have.
+        orgbase_store_tests::require_in_ci::<()>(
+            "the owner_and_include example is not built (run cargo test --workspace)",
+        );
+        return;
+    }
+    let server = Server::start("memory:");
+    let output = std::process::Command::new(example)
+        .env("ORGBASE_URL", format!("http://{}", server.address))
+        .env("ORGBASE_KEY", crate::server::BOOTSTRAP_KEY)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("is owned by Dana Owner <dana."), "{stdout}");
+}

@@ -126,6 +126,7 @@ macro_rules! conformance_suite {
             accounts::deleting_a_user_revokes_their_keys,
             accounts::touching_a_key_records_its_last_use,
             accounts::owners_must_exist_and_are_reassigned_before_deletion,
+            accounts::users_are_fetched_by_ids_in_one_call,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

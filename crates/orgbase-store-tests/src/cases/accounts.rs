@@ -393,3 +393,13 @@ pub fn owners_must_exist_and_are_reassigned_before_deletion(store: &Arc<dyn Stor
     store.delete_user(lee.id, None).unwrap();
     assert_eq!(store.get_organization(org.id).unwrap().updater_id, None);
 }
+
+pub fn users_are_fetched_by_ids_in_one_call(store: &Arc<dyn Store>) {
+    let a = add_user(&**store, "Ann", Role::Admin, 0);
+    let b = add_user(&**store, "Ben", Role::Viewer, 1);
+    add_user(&**store, "Cat", Role::Viewer, 2);
+    let mut got = store.get_users(&[b.id, UserId::generate(), a.id]).unwrap();
+    got.sort_by_key(|u| u.created_at);
+    assert_eq!(got, vec![a, b], "missing ids are skipped");
+    assert!(store.get_users(&[]).unwrap().is_empty());
+}
