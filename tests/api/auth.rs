@@ -9,48 +9,6 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-/// A user created through the API as the test admin, with a key.
-struct Principal {
-    id: String,
-    key: String,
-}
-
-async fn principal<S, B>(app: &S, name: &str, role: &str) -> Principal
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    let user = send(app, post("/users", &json!({"data": {"type": "users", "attributes": {"name": name, "email": format!("{name}@test.example"), "role": role}}}))).await;
-    assert_eq!(user.status, StatusCode::CREATED, "{}", user.body);
-    let id = user.id();
-    let key = new_key(app, &id).await;
-    Principal { id, key: key.1 }
-}
-
-/// Issues a key for a user as the test admin: (key id, secret).
-async fn new_key<S, B>(app: &S, user_id: &str) -> (String, String)
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    let body = json!({"data": {"type": "api_keys", "attributes": {"name": "test"},
-        "relationships": {"user": {"data": {"type": "users", "id": user_id}}}}});
-    let reply = send(app, post("/api_keys", &body)).await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-    (
-        reply.id(),
-        reply.attributes()["secret"].as_str().unwrap().to_owned(),
-    )
-}
-
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Who {
     Nobody,
@@ -99,7 +57,7 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
                 .await
                 .id();
             let spare_user = principal(&app, &format!("spare{counter}"), "viewer").await;
-            let (viewers_spare_key, _) = new_key(&app, &viewer.id).await;
+            let (viewers_spare_key, _) = issue_key(&app, &viewer.id).await;
             let user_target = if *method == "GET" {
                 viewer.id.clone()
             } else {

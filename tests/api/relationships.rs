@@ -5,25 +5,6 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-async fn user<S, B>(app: &S, name: &str, role: &str) -> (String, String)
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    let body = json!({"data": {"type": "users", "attributes": {"name": name, "email": format!("{name}@rel.example"), "role": role}}});
-    let id = send(app, post("/users", &body)).await.id();
-    let key = json!({"data": {"type": "api_keys", "relationships": {"user": {"data": {"type": "users", "id": id}}}}});
-    let secret = send(app, post("/api_keys", &key)).await.attributes()["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    (id, secret)
-}
-
 fn linkage(reply: &Reply, name: &str) -> Value {
     reply.body["data"]["relationships"][name]["data"].clone()
 }
@@ -31,7 +12,10 @@ fn linkage(reply: &Reply, name: &str) -> Value {
 #[actix_web::test]
 async fn the_caller_creates_owns_and_updates() {
     let app = app().await;
-    let (kim, kim_key) = user(&app, "kim", "member").await;
+    let Principal {
+        id: kim,
+        key: kim_key,
+    } = principal(&app, "kim", "member").await;
     let created = send_as(
         &app,
         post("/organizations", &new_org(json!({"name": "Kim's"}))),
@@ -70,7 +54,7 @@ async fn the_caller_creates_owns_and_updates() {
 #[actix_web::test]
 async fn the_owner_is_set_by_relationship_or_alias_and_must_exist() {
     let app = app().await;
-    let (lee, _) = user(&app, "lee", "viewer").await;
+    let Principal { id: lee, key: _ } = principal(&app, "lee", "viewer").await;
     let by_relationship = json!({"data": {"type": "organizations", "attributes": {"name": "A"},
         "relationships": {"owner": {"data": {"type": "users", "id": lee}}}}});
     assert_eq!(
@@ -125,7 +109,7 @@ async fn the_owner_is_set_by_relationship_or_alias_and_must_exist() {
 #[actix_web::test]
 async fn relationship_endpoints_read_and_change_the_owner() {
     let app = app().await;
-    let (lee, _) = user(&app, "lee", "viewer").await;
+    let Principal { id: lee, key: _ } = principal(&app, "lee", "viewer").await;
     let id = create(&app, json!({"name": "Target"})).await.id();
     let base = format!("http://localhost:8080/organizations/{id}");
     let reply = send(
@@ -188,7 +172,7 @@ async fn relationship_endpoints_read_and_change_the_owner() {
 #[actix_web::test]
 async fn server_set_relationships_round_trip_unchanged_only() {
     let app = app().await;
-    let (lee, _) = user(&app, "lee", "viewer").await;
+    let Principal { id: lee, key: _ } = principal(&app, "lee", "viewer").await;
     let created = create(&app, json!({"name": "Round"})).await;
     let id = created.id();
     let mut whole = created.body["data"].clone();
@@ -214,8 +198,11 @@ async fn server_set_relationships_round_trip_unchanged_only() {
 #[actix_web::test]
 async fn deleting_an_owner_needs_an_heir() {
     let app = app().await;
-    let (kim, kim_key) = user(&app, "kim", "member").await;
-    let (lee, _) = user(&app, "lee", "member").await;
+    let Principal {
+        id: kim,
+        key: kim_key,
+    } = principal(&app, "kim", "member").await;
+    let Principal { id: lee, key: _ } = principal(&app, "lee", "member").await;
     let org = send_as(
         &app,
         post("/organizations", &new_org(json!({"name": "Kim's"}))),
@@ -254,7 +241,10 @@ async fn deleting_an_owner_needs_an_heir() {
 #[actix_web::test]
 async fn include_adds_each_related_user_once() {
     let app = app().await;
-    let (kim, kim_key) = user(&app, "kim", "member").await;
+    let Principal {
+        id: kim,
+        key: kim_key,
+    } = principal(&app, "kim", "member").await;
     for name in ["One", "Two"] {
         send_as(
             &app,

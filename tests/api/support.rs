@@ -267,3 +267,45 @@ where
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     reply
 }
+
+/// A user created through the API as the test admin, with a key.
+pub struct Principal {
+    pub id: String,
+    pub key: String,
+}
+
+pub async fn principal<S, B>(app: &S, name: &str, role: &str) -> Principal
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let user = send(app, post("/users", &json!({"data": {"type": "users", "attributes": {"name": name, "email": format!("{name}@test.example"), "role": role}}}))).await;
+    assert_eq!(user.status, StatusCode::CREATED, "{}", user.body);
+    let id = user.id();
+    let key = issue_key(app, &id).await;
+    Principal { id, key: key.1 }
+}
+
+/// Issues a key for a user as the test admin: (key id, secret).
+pub async fn issue_key<S, B>(app: &S, user_id: &str) -> (String, String)
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let body = json!({"data": {"type": "api_keys", "attributes": {"name": "test"},
+        "relationships": {"user": {"data": {"type": "users", "id": user_id}}}}});
+    let reply = send(app, post("/api_keys", &body)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    (
+        reply.id(),
+        reply.attributes()["secret"].as_str().unwrap().to_owned(),
+    )
+}

@@ -1,10 +1,14 @@
 //! Links and meta of a paged collection, the same for every resource type.
 
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use orgbase_domain::Page;
 use orgbase_domain::query::PageRequest;
 use serde_json::{Value, json};
 
+use crate::document::Document;
 use crate::links::BaseUrl;
-use crate::query::QueryPairs;
+use crate::query::{ListParams, QueryPairs};
 
 /// `links` (self, first, last, prev, next; null where none, every other parameter kept) and
 /// `meta` (total and page). Without a total (`page[total]=false`) there is no `last`, and
@@ -38,4 +42,29 @@ pub fn collection_links_and_meta(
         _ => json!({ "page": { "number": page.number, "size": page.size } }),
     };
     (links, meta)
+}
+
+/// A page of users or keys as a collection document; `render` makes each resource object.
+/// Their stores always count (the tables are small), so `page[total]=false` only hides it.
+pub fn respond_page<T>(
+    req: &HttpRequest,
+    base: &BaseUrl,
+    pairs: &QueryPairs,
+    params: &ListParams,
+    page: &Page<T>,
+    render: impl Fn(&T) -> Value,
+) -> HttpResponse {
+    let data: Vec<Value> = page.items.iter().map(render).collect();
+    let total = params.query.with_total.then_some(page.total).flatten();
+    let (links, meta) = collection_links_and_meta(
+        base,
+        req.path(),
+        pairs,
+        params.query.page,
+        total,
+        page.has_next,
+    );
+    Document::new(data, links)
+        .with_meta(meta)
+        .respond(StatusCode::OK)
 }

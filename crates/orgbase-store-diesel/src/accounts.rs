@@ -11,7 +11,7 @@ use orgbase_domain::{
 };
 
 use crate::connection::AnyConnection;
-use crate::errors::from_diesel;
+use crate::errors::{TxError, from_diesel};
 use crate::schema::{api_keys, users};
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
@@ -171,27 +171,6 @@ pub fn list_users(conn: &mut AnyConnection, page: PageRequest) -> Result<Page<Us
         total,
         page,
     ))
-}
-
-/// A failure inside a user transaction: the database's, or a rule's.
-enum TxError {
-    Diesel(DieselError),
-    Domain(Error),
-}
-
-impl From<DieselError> for TxError {
-    fn from(error: DieselError) -> Self {
-        TxError::Diesel(error)
-    }
-}
-
-impl From<TxError> for Error {
-    fn from(error: TxError) -> Self {
-        match error {
-            TxError::Diesel(e) => from_diesel(e),
-            TxError::Domain(e) => e,
-        }
-    }
 }
 
 /// Locks the admins and the target before the last-admin check: a no-op UPDATE takes their

@@ -68,3 +68,26 @@ fn is_busy(message: &str) -> bool {
 pub fn from_pool(error: diesel::r2d2::PoolError) -> Error {
     Error::Unavailable(format!("no database connection available: {error}"))
 }
+
+/// A failure inside a transaction: the database's, or a domain rule's (a patch that broke a
+/// rule, the last admin). Both become the domain's error when the transaction ends.
+#[derive(Debug)]
+pub enum TxError {
+    Diesel(DieselError),
+    Domain(Error),
+}
+
+impl From<DieselError> for TxError {
+    fn from(error: DieselError) -> Self {
+        TxError::Diesel(error)
+    }
+}
+
+impl From<TxError> for Error {
+    fn from(error: TxError) -> Self {
+        match error {
+            TxError::Diesel(e) => from_diesel(e),
+            TxError::Domain(e) => e,
+        }
+    }
+}

@@ -11,7 +11,7 @@ use crate::accounts;
 use crate::connection::{
     self, AnyConnection, ConnectError, DatabaseTarget, Manager, Pool, PoolOptions, PooledConnection,
 };
-use crate::errors::{from_diesel, from_pool};
+use crate::errors::{TxError, from_diesel, from_pool};
 use crate::memberships;
 use crate::migrations;
 use crate::query;
@@ -23,27 +23,6 @@ use crate::schema::organizations;
 pub struct DieselStore {
     pool: Pool,
     target: DatabaseTarget,
-}
-
-/// A failure inside a transaction: the database's, or the domain's (a patch that broke a rule).
-enum TxError {
-    Diesel(diesel::result::Error),
-    Domain(Error),
-}
-
-impl From<diesel::result::Error> for TxError {
-    fn from(error: diesel::result::Error) -> Self {
-        TxError::Diesel(error)
-    }
-}
-
-impl From<TxError> for Error {
-    fn from(error: TxError) -> Self {
-        match error {
-            TxError::Diesel(e) => from_diesel(e),
-            TxError::Domain(e) => e,
-        }
-    }
 }
 
 impl DieselStore {

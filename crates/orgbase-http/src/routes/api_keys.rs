@@ -9,9 +9,9 @@ use orgbase_domain::{ApiKey, ApiKeyId, Error, Role, Secret, UserId, time};
 use serde_json::{Map, Value};
 
 use crate::auth::caller;
-use crate::document::{API_KEYS, Document, USERS, api_key_resource, respond_resource};
+use crate::document::{API_KEYS, USERS, api_key_resource, respond_resource};
 use crate::errors::{ApiError, ErrorObject, Kind};
-use crate::pagination::collection_links_and_meta;
+use crate::pagination::respond_page;
 use crate::query::{self, QueryPairs};
 use crate::request_body::{Intent, combine, read_json_object, resource_input};
 use crate::state::AppState;
@@ -87,17 +87,9 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         .run(move |store| store.list_api_keys(scope, requested))
         .await?;
     let base = state.base_url(&req);
-    let data: Vec<_> = page
-        .items
-        .iter()
-        .map(|k| api_key_resource(k, None, &base, &params.render.api_key_fields))
-        .collect();
-    let total = params.query.with_total.then_some(page.total).flatten();
-    let (links, meta) =
-        collection_links_and_meta(&base, req.path(), &pairs, requested, total, page.has_next);
-    Ok(Document::new(data, links)
-        .with_meta(meta)
-        .respond(StatusCode::OK))
+    Ok(respond_page(&req, &base, &pairs, &params, &page, |k| {
+        api_key_resource(k, None, &base, &params.render.api_key_fields)
+    }))
 }
 
 pub async fn create(

@@ -6,9 +6,9 @@ use orgbase_domain::attributes::{read_new_user, read_user_patch};
 use orgbase_domain::{Error, UserId, time};
 
 use crate::auth::caller;
-use crate::document::{Document, USERS, respond_resource, user_resource};
+use crate::document::{USERS, respond_resource, user_resource};
 use crate::errors::ApiError;
-use crate::pagination::collection_links_and_meta;
+use crate::pagination::respond_page;
 use crate::query::{self, QueryPairs};
 use crate::request_body::{
     Intent, client_id, combine, read_json_object, resource_input, unknown_relationships,
@@ -27,17 +27,9 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let requested = params.query.page;
     let page = state.run(move |store| store.list_users(requested)).await?;
     let base = state.base_url(&req);
-    let data: Vec<_> = page
-        .items
-        .iter()
-        .map(|u| user_resource(u, &base, &params.render.user_fields))
-        .collect();
-    let total = params.query.with_total.then_some(page.total).flatten();
-    let (links, meta) =
-        collection_links_and_meta(&base, req.path(), &pairs, requested, total, page.has_next);
-    Ok(Document::new(data, links)
-        .with_meta(meta)
-        .respond(StatusCode::OK))
+    Ok(respond_page(&req, &base, &pairs, &params, &page, |u| {
+        user_resource(u, &base, &params.render.user_fields)
+    }))
 }
 
 pub async fn create(
