@@ -17,6 +17,7 @@ DURATION=${DURATION:-8s}
 PORT=${PORT:-18181}
 PG_ADMIN=${ORGBASE_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 DATA=bench/.data
+KEY=ob_bench_key
 OUT=bench/results/query-scale.md
 
 for tool in wrk sqlite3 psql curl; do
@@ -89,14 +90,15 @@ prepare() { # backend rows → database URL, seeded
 for backend in $BACKENDS; do
   for rows in $ROWS; do
     url=$(prepare "$backend" "$rows")
-    RUST_LOG=warn "$BIN" serve --bind "127.0.0.1:$PORT" --database-url "$url" 2>"$DATA/server.log" &
+    # Seeded databases have no users: the first start makes an admin owning this key.
+    ORGBASE_BOOTSTRAP_KEY="$KEY" RUST_LOG=warn "$BIN" serve --bind "127.0.0.1:$PORT" --database-url "$url" 2>"$DATA/server.log" &
     server=$!
     trap 'kill $server 2>/dev/null || true' EXIT
     for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
     for scenario in "${SCENARIOS[@]}"; do
       name=${scenario%%|*} path=${scenario#*|}
-      curl -fs -o /dev/null "http://127.0.0.1:$PORT$path" || true # warm caches: p99 is about steady state
-      report=$(wrk -t1 -c1 -d"$DURATION" --latency "http://127.0.0.1:$PORT$path")
+      curl -fs -o /dev/null -H "Authorization: Token $KEY" "http://127.0.0.1:$PORT$path" || true # warm caches: p99 is about steady state
+      report=$(wrk -t1 -c1 -d"$DURATION" --latency -H "Authorization: Token $KEY" "http://127.0.0.1:$PORT$path")
       p50=$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$report")")
       p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$report")")
       rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$report")
