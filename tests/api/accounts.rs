@@ -198,3 +198,27 @@ async fn a_key_needs_an_existing_user() {
         ("client_id_unsupported".into(), "/data/id".into())
     );
 }
+
+#[actix_web::test]
+async fn an_empty_include_adds_an_empty_included_everywhere() {
+    let app = app().await;
+    let admin = send(&app, get("/users")).await.body["data"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for path in [
+        format!("/users/{admin}?include="),
+        "/users?include=".to_owned(),
+        "/api_keys?include=".to_owned(),
+    ] {
+        let reply = send(&app, get(&path)).await;
+        assert_eq!(reply.body["included"], json!([]), "{path}");
+    }
+    assert!(
+        send(&app, get("/users"))
+            .await
+            .body
+            .get("included")
+            .is_none()
+    );
+}

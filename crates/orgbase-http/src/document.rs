@@ -343,10 +343,17 @@ pub fn api_key_resource(
 
 /// A single-resource document whose `links.self` is the resource's own link, with
 /// `Location` on 201.
-pub fn respond_resource(resource: Value, status: StatusCode) -> HttpResponse {
+/// `included` is present, empty, when the client sent `include` (users and keys have nothing
+/// to include, but the document still says so).
+pub fn respond_resource(
+    resource: Value,
+    status: StatusCode,
+    include_requested: bool,
+) -> HttpResponse {
     let self_link = resource["links"]["self"].clone();
-    let mut response =
-        Document::new(resource, serde_json::json!({ "self": self_link })).respond(status);
+    let mut response = Document::new(resource, serde_json::json!({ "self": self_link }))
+        .with_included(include_requested.then(Vec::new))
+        .respond(status);
     let location = self_link
         .as_str()
         .and_then(|l| header::HeaderValue::from_str(l).ok());

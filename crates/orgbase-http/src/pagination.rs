@@ -66,5 +66,6 @@ pub fn respond_page<T>(
     );
     Document::new(data, links)
         .with_meta(meta)
+        .with_included(params.render.include.is_some().then(Vec::new))
         .respond(StatusCode::OK)
 }

@@ -132,7 +132,11 @@ pub async fn create(
         &state.base_url(&req),
         &params.render.api_key_fields,
     );
-    Ok(respond_resource(resource, StatusCode::CREATED))
+    Ok(respond_resource(
+        resource,
+        StatusCode::CREATED,
+        params.render.include.is_some(),
+    ))
 }
 
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -146,7 +150,11 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         &state.base_url(&req),
         &params.render.api_key_fields,
     );
-    Ok(respond_resource(resource, StatusCode::OK))
+    Ok(respond_resource(
+        resource,
+        StatusCode::OK,
+        params.render.include.is_some(),
+    ))
 }
 
 pub async fn update() -> Result<HttpResponse, ApiError> {

@@ -53,6 +53,7 @@ pub async fn create(
     Ok(respond_resource(
         user_resource(&user, &state.base_url(&req), &params.render.user_fields),
         StatusCode::CREATED,
+        params.render.include.is_some(),
     ))
 }
 
@@ -64,6 +65,7 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     Ok(respond_resource(
         user_resource(&user, &state.base_url(&req), &params.render.user_fields),
         StatusCode::OK,
+        params.render.include.is_some(),
     ))
 }
 
@@ -91,6 +93,7 @@ pub async fn update(
     Ok(respond_resource(
         user_resource(&user, &state.base_url(&req), &params.render.user_fields),
         StatusCode::OK,
+        params.render.include.is_some(),
     ))
 }
 
