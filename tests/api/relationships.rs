@@ -312,3 +312,81 @@ async fn include_adds_each_related_user_once() {
     .await;
     assert_eq!(none.body["included"], json!([]));
 }
+
+/// The same relationship behaviour through HTTP on the SQL backends, where owners are
+/// foreign keys and include is one SQL query.
+#[actix_web::test]
+async fn relationships_and_include_on_the_sql_backends() {
+    for sql in sql_stores() {
+        let app = app_on(sql.store.clone()).await;
+        let name = sql.name;
+        let Principal {
+            id: kim,
+            key: kim_key,
+        } = principal(&app, "kim", "member").await;
+        let lee = principal(&app, "lee", "member").await.id;
+        let org = send_as(
+            &app,
+            post("/organizations", &new_org(json!({"name": "Kim's"}))),
+            Some(&kim_key),
+        )
+        .await;
+        assert_eq!(linkage(&org, "owner")["id"], kim.as_str(), "{name}");
+        let id = org.id();
+        let ghost =
+            json!({"data": {"type": "users", "id": "0190a0b0-0000-7000-8000-000000000000"}});
+        let reply = send(
+            &app,
+            patch(&format!("/organizations/{id}/relationships/owner"), &ghost),
+        )
+        .await;
+        assert_eq!(
+            reply.only_error(404).0,
+            "not_found",
+            "{name}: a missing owner is the foreign key's 404"
+        );
+        let listed = send(
+            &app,
+            get(&format!(
+                "/organizations?include=owner,creator&filter[owner]={kim}"
+            )),
+        )
+        .await;
+        assert_eq!(listed.names(), ["Kim's"], "{name}");
+        let included: Vec<&Value> = listed.body["included"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| &u["id"])
+            .collect();
+        assert_eq!(
+            included,
+            [&json!(kim)],
+            "{name}: kim once, as owner and creator"
+        );
+        assert_eq!(
+            send(&app, delete(&format!("/users/{kim}")))
+                .await
+                .only_error(409)
+                .0,
+            "owns_organizations",
+            "{name}"
+        );
+        assert_eq!(
+            send(&app, delete(&format!("/users/{kim}?reassign_to={lee}")))
+                .await
+                .status,
+            StatusCode::NO_CONTENT,
+            "{name}"
+        );
+        let after = send(&app, get(&format!("/organizations/{id}"))).await;
+        assert_eq!(
+            (
+                linkage(&after, "owner")["id"].as_str(),
+                linkage(&after, "creator")
+            ),
+            (Some(lee.as_str()), Value::Null),
+            "{name}"
+        );
+    }
+}

@@ -309,3 +309,42 @@ where
         reply.attributes()["secret"].as_str().unwrap().to_owned(),
     )
 }
+
+/// A SQL store for HTTP tests, and what keeps it alive (its directory or database).
+pub struct SqlStore {
+    pub name: &'static str,
+    pub store: Arc<dyn Store>,
+    _keep: Box<dyn std::any::Any>,
+}
+
+/// SQLite always; PostgreSQL when `ORGBASE_TEST_POSTGRES_URL` is set (required in CI).
+pub fn sql_stores() -> Vec<SqlStore> {
+    use orgbase_store_diesel::{DatabaseTarget, DieselStore, PoolOptions};
+    let open = |target| {
+        let store = DieselStore::open(target, &PoolOptions::default()).unwrap();
+        store.run_migrations().unwrap();
+        Arc::new(store) as Arc<dyn Store>
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut stores = vec![SqlStore {
+        name: "SQLite",
+        store: open(DatabaseTarget::Sqlite(dir.path().join("http.db"))),
+        _keep: Box::new(dir),
+    }];
+    match std::env::var("ORGBASE_TEST_POSTGRES_URL") {
+        Ok(url) => {
+            let database = orgbase_store_diesel::testing::TestDatabase::create(&url).unwrap();
+            stores.push(SqlStore {
+                name: "PostgreSQL",
+                store: open(DatabaseTarget::Postgres(database.url().to_owned())),
+                _keep: Box::new(database),
+            });
+        }
+        Err(_) => {
+            orgbase_store_tests::require_in_ci::<()>(
+                "ORGBASE_TEST_POSTGRES_URL is not set; HTTP tests on SQLite only",
+            );
+        }
+    }
+    stores
+}
