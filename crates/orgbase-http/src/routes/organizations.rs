@@ -224,17 +224,7 @@ pub async fn update(
     let org = state
         .run(move |store| store.update_organization(id, &patch, time::now()))
         .await?;
-    let base = state.base_url(&req);
-    let self_link = OrganizationResource::self_link(&base, &org);
-    single(
-        &state,
-        &org,
-        &base,
-        &params.render,
-        self_link,
-        StatusCode::OK,
-    )
-    .await
+    resource_response(&req, &state, &org, &params.render, StatusCode::OK).await
 }
 
 pub async fn delete(
@@ -266,17 +256,7 @@ pub async fn duplicate(
     let copy = state
         .run(move |store| service::duplicate_organization(store, id, actor, now))
         .await?;
-    let base = state.base_url(&req);
-    let self_link = OrganizationResource::self_link(&base, &copy);
-    single(
-        &state,
-        &copy,
-        &base,
-        &params.render,
-        self_link,
-        StatusCode::CREATED,
-    )
-    .await
+    resource_response(&req, &state, &copy, &params.render, StatusCode::CREATED).await
 }
 
 /// `{"data": {"type": "users", "id": "…"}}` or `{"data": null}` at `pointer`.
