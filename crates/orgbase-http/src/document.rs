@@ -112,20 +112,74 @@ pub fn related_user(org: &Organization, relationship: &str) -> Option<orgbase_do
     }
 }
 
-/// `{"type": "users", "id": …}` or null.
-pub fn user_linkage(user: Option<orgbase_domain::UserId>) -> Value {
-    user.map_or(
-        Value::Null,
-        |id| serde_json::json!({ "type": USERS, "id": id.to_string() }),
-    )
+/// A user resource identifier: `{"type": "users", "id": …}`.
+#[derive(Debug, Serialize)]
+pub struct UserLinkage {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: String,
+}
+
+/// Linkage to a user, or `None` (serialized as null).
+pub fn user_linkage(user: Option<orgbase_domain::UserId>) -> Option<UserLinkage> {
+    user.map(|id| UserLinkage {
+        kind: USERS,
+        id: id.to_string(),
+    })
 }
 
 /// The `self` and `related` links of an organization's relationship.
-pub fn relationship_links(base: &BaseUrl, org: &Organization, relationship: &str) -> Value {
-    serde_json::json!({
-        "self": base.join(&format!("/{ORGANIZATIONS}/{}/relationships/{relationship}", org.id)),
-        "related": base.join(&format!("/{ORGANIZATIONS}/{}/{relationship}", org.id)),
-    })
+#[derive(Debug, Serialize)]
+pub struct RelationshipLinks {
+    #[serde(rename = "self")]
+    self_: String,
+    related: String,
+}
+
+pub fn relationship_links(
+    base: &BaseUrl,
+    org: &Organization,
+    relationship: &str,
+) -> RelationshipLinks {
+    RelationshipLinks {
+        self_: base.join(&format!(
+            "/{ORGANIZATIONS}/{}/relationships/{relationship}",
+            org.id
+        )),
+        related: base.join(&format!("/{ORGANIZATIONS}/{}/{relationship}", org.id)),
+    }
+}
+
+/// One relationship object of an organization: links and linkage.
+#[derive(Serialize)]
+struct Relationship {
+    links: RelationshipLinks,
+    data: Option<UserLinkage>,
+}
+
+/// The `relationships` member, limited to the fieldset; serialized straight from the record
+/// (resources are rendered by the hundred on every list page).
+struct Relationships<'a> {
+    org: &'a Organization,
+    base: &'a BaseUrl,
+    fields: &'a FieldSet,
+}
+
+impl Serialize for Relationships<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for name in ORGANIZATION_RELATIONSHIPS
+            .iter()
+            .filter(|n| self.fields.includes(n))
+        {
+            let relationship = Relationship {
+                links: relationship_links(self.base, self.org, name),
+                data: user_linkage(related_user(self.org, name)),
+            };
+            map.serialize_entry(name, &relationship)?;
+        }
+        map.end()
+    }
 }
 
 struct Attributes<'a> {
@@ -175,18 +229,15 @@ impl Serialize for OrganizationResource<'_> {
                 },
             )?;
         }
-        let relationships: serde_json::Map<String, Value> = ORGANIZATION_RELATIONSHIPS
+        if ORGANIZATION_RELATIONSHIPS
             .iter()
-            .filter(|name| self.fields.includes(name))
-            .map(|name| {
-                let relationship = serde_json::json!({
-                    "links": relationship_links(self.base, self.org, name),
-                    "data": user_linkage(related_user(self.org, name)),
-                });
-                ((*name).to_owned(), relationship)
-            })
-            .collect();
-        if !relationships.is_empty() {
+            .any(|name| self.fields.includes(name))
+        {
+            let relationships = Relationships {
+                org: self.org,
+                base: self.base,
+                fields: self.fields,
+            };
             map.serialize_entry("relationships", &relationships)?;
         }
         map.serialize_entry(

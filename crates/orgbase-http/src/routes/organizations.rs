@@ -362,11 +362,9 @@ pub async fn relationship(
     let id = path_id(&req)?;
     let org = state.run(move |store| store.get_organization(id)).await?;
     let base = state.base_url(&req);
-    Ok(Document::new(
-        user_linkage(related_user(&org, name)),
-        relationship_links(&base, &org, name),
-    )
-    .respond(StatusCode::OK))
+    let links =
+        serde_json::to_value(relationship_links(&base, &org, name)).map_err(ApiError::internal)?;
+    Ok(Document::new(user_linkage(related_user(&org, name)), links).respond(StatusCode::OK))
 }
 
 /// `GET /organizations/{id}/{relationship}`: the related user, or null.
