@@ -160,6 +160,17 @@ impl ErrorObject {
         }
     }
 
+    /// A 422 about one field, with the field rule's own code (`too_long`, `required` …).
+    pub fn invalid_field(
+        code: &'static str,
+        pointer: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
+        let mut error = Self::new(Kind::Invalid, detail).pointer(pointer);
+        error.code = code;
+        error
+    }
+
     pub fn at(mut self, source: Source) -> Self {
         self.source = Some(source);
         self
@@ -267,11 +278,7 @@ impl From<Error> for ApiError {
                 errors
                     .0
                     .into_iter()
-                    .map(|e| {
-                        let mut object = ErrorObject::new(Kind::Invalid, e.detail).pointer(format!("/data/attributes{}", e.pointer));
-                        object.code = e.code;
-                        object
-                    })
+                    .map(|e| ErrorObject::invalid_field(e.code, format!("/data/attributes{}", e.pointer), e.detail))
                     .collect(),
             ),
             Error::Unavailable(detail) => {

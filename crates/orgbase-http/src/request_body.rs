@@ -212,16 +212,14 @@ pub fn unknown_relationships(
         .keys()
         .filter(|name| !name.starts_with('@'))
         .map(|name| {
-            let mut error = ErrorObject::new(
-                Kind::Invalid,
+            ErrorObject::invalid_field(
+                "unknown_relationship",
+                format!(
+                    "/data/relationships/{}",
+                    orgbase_domain::error::pointer_token(name)
+                ),
                 format!("`{name}` is not a relationship of {resource}."),
             )
-            .pointer(format!(
-                "/data/relationships/{}",
-                orgbase_domain::error::pointer_token(name)
-            ));
-            error.code = "unknown_relationship";
-            error
         })
         .collect()
 }

@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::read_api_key_name;
-use orgbase_domain::error::pointer_token;
 use orgbase_domain::{ApiKey, ApiKeyId, Error, Role, Secret, UserId, time};
 use serde_json::{Map, Value};
 
@@ -13,41 +12,27 @@ use crate::document::{API_KEYS, USERS, api_key_resource, respond_resource};
 use crate::errors::{ApiError, ErrorObject, Kind};
 use crate::pagination::respond_page;
 use crate::query::{self, QueryPairs};
-use crate::request_body::{Intent, combine, read_json_object, resource_input};
+use crate::request_body::{
+    Intent, combine, read_json_object, resource_input, unknown_relationships,
+};
+use crate::routes::path_id;
 use crate::state::AppState;
-
-fn path_id(req: &HttpRequest) -> Result<ApiKeyId, ApiError> {
-    let raw = req.match_info().get("id").unwrap_or_default();
-    raw.parse()
-        .map_err(|_| ApiError::from(Error::api_key_not_found(raw)))
-}
-
-fn invalid(pointer: &str, code: &'static str, detail: &str) -> ErrorObject {
-    let mut error = ErrorObject::new(Kind::Invalid, detail).pointer(pointer);
-    error.code = code;
-    error
-}
 
 /// The `user` relationship a new key needs: `{"data": {"type": "users", "id": "…"}}`. Any
 /// other relationship is unknown. A user id that is not a UUID names no user (404).
 fn key_owner(
     relationships: &Map<String, Value>,
 ) -> (Option<Result<UserId, ApiError>>, Vec<ErrorObject>) {
-    let mut errors: Vec<ErrorObject> = relationships
-        .keys()
-        .filter(|name| *name != "user" && !name.starts_with('@'))
-        .map(|name| {
-            invalid(
-                &format!("/data/relationships/{}", pointer_token(name)),
-                "unknown_relationship",
-                &format!("`{name}` is not a relationship of {API_KEYS}."),
-            )
-        })
+    let others: Map<String, Value> = relationships
+        .iter()
+        .filter(|(name, _)| *name != "user")
+        .map(|(name, value)| (name.clone(), value.clone()))
         .collect();
+    let mut errors = unknown_relationships(&others, API_KEYS);
     let Some(user) = relationships.get("user") else {
-        errors.push(invalid(
-            "/data/relationships",
+        errors.push(ErrorObject::invalid_field(
             "required",
+            "/data/relationships",
             "`user` is required: the user the key acts for.",
         ));
         return (None, errors);
@@ -66,9 +51,9 @@ fn key_owner(
             errors,
         ),
         None => {
-            errors.push(invalid(
-                "/data/relationships/user",
+            errors.push(ErrorObject::invalid_field(
                 "invalid_type",
+                "/data/relationships/user",
                 "`user` must be {\"data\": {\"type\": \"users\", \"id\": \"<user id>\"}}.",
             ));
             (None, errors)
@@ -141,7 +126,7 @@ pub async fn create(
 
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
-    let id = path_id(&req)?;
+    let id = path_id::<ApiKeyId>(&req, "API key")?;
     let key = state.run(move |store| store.get_api_key(id)).await?;
     caller(&req)?.may_act_for(key.user_id)?;
     let resource = api_key_resource(
@@ -169,7 +154,7 @@ pub async fn delete(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
-    let id = path_id(&req)?;
+    let id = path_id::<ApiKeyId>(&req, "API key")?;
     let key = state.run(move |store| store.get_api_key(id)).await?;
     caller(&req)?.may_act_for(key.user_id)?;
     state.run(move |store| store.delete_api_key(id)).await?;

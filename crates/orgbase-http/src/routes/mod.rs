@@ -12,6 +12,21 @@ pub mod health;
 pub mod organizations;
 pub mod users;
 
+/// The `{id}` of the URL as a typed id. Text that is not a UUID names nothing: 404, as for an
+/// id that is not stored.
+pub fn path_id<T: std::str::FromStr>(
+    req: &actix_web::HttpRequest,
+    resource: &'static str,
+) -> Result<T, ApiError> {
+    let raw = req.match_info().get("id").unwrap_or_default();
+    raw.parse().map_err(|_| {
+        ApiError::from(orgbase_domain::Error::NotFound {
+            resource,
+            id: raw.to_owned(),
+        })
+    })
+}
+
 pub fn method_not_allowed(allow: &str) -> ApiError {
     ApiError::new(
         Kind::MethodNotAllowed,

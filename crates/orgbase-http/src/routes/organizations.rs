@@ -19,14 +19,8 @@ use crate::query::{self, QueryPairs, RenderOptions};
 use crate::request_body::{
     Intent, client_id, combine, read_json_object, resource_input, unknown_relationships,
 };
+use crate::routes::path_id;
 use crate::state::AppState;
-
-/// The `{id}` of the URL. Text that is not a UUID names no organization: 404.
-fn path_id(req: &HttpRequest) -> Result<OrganizationId, ApiError> {
-    let raw = req.match_info().get("id").unwrap_or_default();
-    raw.parse()
-        .map_err(|_| ApiError::from(Error::organization_not_found(raw)))
-}
 
 /// The users that `include` names for these organizations, each once, in order of first
 /// mention: one query for all of them. `None` when the client did not ask.
@@ -177,7 +171,7 @@ pub async fn create(
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pairs = QueryPairs::parse(req.query_string());
     let params = query::resource_params(&pairs, ORGANIZATION_RELATIONSHIPS)?;
-    let id = path_id(&req)?;
+    let id = path_id::<OrganizationId>(&req, "organization")?;
     let org = state.run(move |store| store.get_organization(id)).await?;
     let base = state.base_url(&req);
     let self_link = base.join_with_query(req.path(), &pairs.0);
@@ -201,7 +195,7 @@ pub async fn update(
         &QueryPairs::parse(req.query_string()),
         ORGANIZATION_RELATIONSHIPS,
     )?;
-    let id = path_id(&req)?;
+    let id = path_id::<OrganizationId>(&req, "organization")?;
     let raw_id = id.to_string();
     let input = resource_input(
         read_json_object(&req, payload).await?,
@@ -235,7 +229,7 @@ pub async fn delete(
         &QueryPairs::parse(req.query_string()),
         ORGANIZATION_RELATIONSHIPS,
     )?;
-    let id = path_id(&req)?;
+    let id = path_id::<OrganizationId>(&req, "organization")?;
     state
         .run(move |store| store.delete_organization(id))
         .await?;
@@ -250,7 +244,7 @@ pub async fn duplicate(
         &QueryPairs::parse(req.query_string()),
         ORGANIZATION_RELATIONSHIPS,
     )?;
-    let id = path_id(&req)?;
+    let id = path_id::<OrganizationId>(&req, "organization")?;
     let actor = Some(caller(&req)?.user.id);
     let now = time::now();
     let copy = state
@@ -359,7 +353,7 @@ pub async fn relationship(
         &QueryPairs::parse(req.query_string()),
         ORGANIZATION_RELATIONSHIPS,
     )?;
-    let id = path_id(&req)?;
+    let id = path_id::<OrganizationId>(&req, "organization")?;
     let org = state.run(move |store| store.get_organization(id)).await?;
     let base = state.base_url(&req);
     let links =
@@ -377,7 +371,7 @@ pub async fn related(
         &QueryPairs::parse(req.query_string()),
         ORGANIZATION_RELATIONSHIPS,
     )?;
-    let id = path_id(&req)?;
+    let id = path_id::<OrganizationId>(&req, "organization")?;
     let org = state.run(move |store| store.get_organization(id)).await?;
     let base = state.base_url(&req);
     let user = match related_user(&org, name) {
@@ -401,7 +395,7 @@ pub async fn update_owner(
         &QueryPairs::parse(req.query_string()),
         ORGANIZATION_RELATIONSHIPS,
     )?;
-    let id = path_id(&req)?;
+    let id = path_id::<OrganizationId>(&req, "organization")?;
     let body = Value::Object(read_json_object(&req, payload).await?);
     let owner = user_linkage_input(&body, "")?;
     let patch = OrganizationPatch {

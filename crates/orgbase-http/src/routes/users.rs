@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::{read_new_user, read_user_patch};
-use orgbase_domain::{Error, UserId, time};
+use orgbase_domain::{UserId, time};
 
 use crate::auth::caller;
 use crate::document::{USERS, respond_resource, user_resource};
@@ -13,13 +13,8 @@ use crate::query::{self, QueryPairs};
 use crate::request_body::{
     Intent, client_id, combine, read_json_object, resource_input, unknown_relationships,
 };
+use crate::routes::path_id;
 use crate::state::AppState;
-
-fn path_id(req: &HttpRequest) -> Result<UserId, ApiError> {
-    let raw = req.match_info().get("id").unwrap_or_default();
-    raw.parse()
-        .map_err(|_| ApiError::from(Error::user_not_found(raw)))
-}
 
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pairs = QueryPairs::parse(req.query_string());
@@ -59,7 +54,7 @@ pub async fn create(
 
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
-    let id = path_id(&req)?;
+    let id = path_id::<UserId>(&req, "user")?;
     caller(&req)?.may_act_for(id)?;
     let user = state.run(move |store| store.get_user(id)).await?;
     Ok(respond_resource(
@@ -75,7 +70,7 @@ pub async fn update(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
-    let id = path_id(&req)?;
+    let id = path_id::<UserId>(&req, "user")?;
     let raw_id = id.to_string();
     let input = resource_input(
         read_json_object(&req, payload).await?,
@@ -102,7 +97,7 @@ pub async fn delete(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let reassign_to = query::delete_user_params(&QueryPairs::parse(req.query_string()))?;
-    let id = path_id(&req)?;
+    let id = path_id::<UserId>(&req, "user")?;
     state
         .run(move |store| store.delete_user(id, reassign_to))
         .await?;
