@@ -58,6 +58,16 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
                 .id();
             let spare_user = principal(&app, &format!("spare{counter}"), "viewer").await;
             let (viewers_spare_key, _) = issue_key(&app, &viewer.id).await;
+            let field = send(
+                &app,
+                post(
+                    "/custom_fields",
+                    &json!({"data": {"type": "custom_fields", "attributes": {
+                        "identifier": format!("c_target_{counter}"), "name": "T", "format": "text"}}}),
+                ),
+            )
+            .await
+            .id();
             let user_target = if *method == "GET" {
                 viewer.id.clone()
             } else {
@@ -66,7 +76,8 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
             let path = pattern
                 .replace("/organizations/{id}", &format!("/organizations/{org}"))
                 .replace("/users/{id}", &format!("/users/{user_target}"))
-                .replace("/api_keys/{id}", &format!("/api_keys/{viewers_spare_key}"));
+                .replace("/api_keys/{id}", &format!("/api_keys/{viewers_spare_key}"))
+                .replace("/custom_fields/{id}", &format!("/custom_fields/{field}"));
             let body: Option<Value> = match (*method, *pattern) {
                 ("POST", "/organizations") => {
                     Some(new_org(json!({"name": format!("New {counter}")})))
@@ -85,6 +96,13 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
                 ),
                 ("PATCH", "/api_keys/{id}") => Some(
                     json!({"data": {"type": "api_keys", "id": viewers_spare_key, "attributes": {"name": "x"}}}),
+                ),
+                ("POST", "/custom_fields") => {
+                    Some(json!({"data": {"type": "custom_fields", "attributes": {
+                        "identifier": format!("c_new_{counter}"), "name": "N", "format": "number"}}}))
+                }
+                ("PATCH", "/custom_fields/{id}") => Some(
+                    json!({"data": {"type": "custom_fields", "id": field, "attributes": {"name": "Renamed"}}}),
                 ),
                 ("PATCH", p) if p.contains("/relationships/") => {
                     Some(json!({"data": {"type": "users", "id": viewer.id}}))

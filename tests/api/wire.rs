@@ -8,8 +8,8 @@ use actix_web::test::TestRequest;
 use orgbase_domain::query::PageRequest;
 use orgbase_domain::time::Timestamp;
 use orgbase_domain::{
-    ApiKey, ApiKeyId, Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page,
-    Result, Store, User, UserId, UserPatch,
+    ApiKey, ApiKeyId, CustomField, CustomFieldId, CustomFieldPatch, CustomFields, Error, ListQuery,
+    Organization, OrganizationId, OrganizationPatch, Page, Result, Store, User, UserId, UserPatch,
 };
 use orgbase_http::{AppState, BaseUrl};
 use serde_json::json;
@@ -287,6 +287,11 @@ impl Store for FailingStore {
         delete_api_key(ApiKeyId) -> ();
         find_api_keys_by_prefix(&str) -> Vec<(ApiKey, User)>;
         touch_api_key(ApiKeyId, Timestamp) -> ();
+        insert_custom_field(&CustomField) -> ();
+        get_custom_field(CustomFieldId) -> CustomField;
+        list_custom_fields() -> CustomFields;
+        update_custom_field(CustomFieldId, &CustomFieldPatch, Timestamp) -> CustomField;
+        delete_custom_field(CustomFieldId) -> ();
     }
 }
 

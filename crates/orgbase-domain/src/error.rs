@@ -26,6 +26,10 @@ pub enum Constraint {
     UserEmail,
     /// Another API key already has this id.
     ApiKeyId,
+    /// Another custom field already has this id.
+    CustomFieldId,
+    /// Another custom field already has this identifier.
+    CustomFieldIdentifier,
     /// The change would leave no admin (an invariant rather than an index, kept the same way:
     /// decided inside the writing transaction).
     LastAdmin,
@@ -64,6 +68,13 @@ impl Error {
     pub fn api_key_not_found(id: impl fmt::Display) -> Self {
         Error::NotFound {
             resource: "API key",
+            id: id.to_string(),
+        }
+    }
+
+    pub fn custom_field_not_found(id: impl fmt::Display) -> Self {
+        Error::NotFound {
+            resource: "custom field",
             id: id.to_string(),
         }
     }

@@ -54,3 +54,7 @@ typed_id!(
     /// An API key's id (not its secret).
     ApiKeyId
 );
+typed_id!(
+    /// A custom field's id.
+    CustomFieldId
+);

@@ -7,6 +7,7 @@
 //! - [`attributes`]: reading untrusted attribute objects (from JSON:API bodies, imports) into
 //!   those inputs, reporting every failing field at once.
 //! - [`query`]: the storage-agnostic list query (filters, sorts, page).
+//! - [`custom_field`]: fields admins define at run time and the values organizations hold.
 //! - [`user`] and [`api_key`]: the people behind requests, their roles and their keys.
 //! - [`store`]: the storage trait every backend implements.
 //! - [`error`]: the one error type the trait and the rules return.
@@ -14,6 +15,7 @@
 
 pub mod api_key;
 pub mod attributes;
+pub mod custom_field;
 pub mod error;
 pub mod ids;
 pub mod name;
@@ -26,8 +28,12 @@ pub mod time;
 pub mod user;
 
 pub use api_key::{ApiKey, Secret};
+pub use custom_field::{
+    CustomField, CustomFieldKey, CustomFieldPatch, CustomFields, CustomFormat, CustomValue,
+    CustomValues,
+};
 pub use error::{Constraint, Error, FieldError, Result, ValidationErrors};
-pub use ids::{ApiKeyId, OrganizationId, UserId};
+pub use ids::{ApiKeyId, CustomFieldId, OrganizationId, UserId};
 pub use organization::{NewOrganization, Organization, OrganizationPatch, Status};
 pub use query::{
     ArchivedFilter, Condition, Field, Filter, ListQuery, Operand, Operator, Page, PageRequest,

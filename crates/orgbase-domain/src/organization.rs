@@ -6,8 +6,11 @@
 
 use serde_json::{Map, Value};
 
+use std::collections::BTreeMap;
+
+use crate::custom_field::{CustomValue, CustomValues};
 use crate::error::{ValidationErrors, pointer_token};
-use crate::ids::{OrganizationId, UserId};
+use crate::ids::{CustomFieldId, OrganizationId, UserId};
 use crate::name::name_key;
 use crate::slug::Slug;
 use crate::time::Timestamp;
@@ -81,6 +84,8 @@ pub struct Details {
     pub archived_at: Option<Timestamp>,
     /// The user responsible for the organization.
     pub owner_id: Option<UserId>,
+    /// Values of custom fields; a field without a value has no entry.
+    pub custom: CustomValues,
 }
 
 /// A validated create request.
@@ -174,6 +179,8 @@ pub struct OrganizationPatch {
     pub last_contact_at: Option<Option<Timestamp>>,
     pub archived_at: Option<Option<Timestamp>>,
     pub owner_id: Option<Option<UserId>>,
+    /// Custom values to set (`Some`) or clear (`None`); fields not named keep their values.
+    pub custom: BTreeMap<CustomFieldId, Option<CustomValue>>,
     /// Who is changing it: becomes the updater when anything changes.
     pub actor: Option<UserId>,
     /// Read-only attributes the client echoed; each must equal the stored value.
@@ -234,6 +241,12 @@ impl OrganizationPatch {
         set(&mut d.last_contact_at, &self.last_contact_at);
         set(&mut d.archived_at, &self.archived_at);
         set(&mut d.owner_id, &self.owner_id);
+        for (field, value) in &self.custom {
+            match value {
+                Some(value) => d.custom.insert(*field, value.clone()),
+                None => d.custom.remove(field),
+            };
+        }
         let changed = *org != before;
         if changed {
             org.updated_at = now;

@@ -14,6 +14,7 @@ use std::cmp::Ordering;
 
 use uuid::Uuid;
 
+use crate::custom_field::{CustomFieldKey, CustomFormat, CustomValue};
 use crate::organization::Organization;
 use crate::time::Timestamp;
 
@@ -44,6 +45,8 @@ pub enum Field {
     Domains,
     /// The owner's user id.
     Owner,
+    /// A custom field, addressed by its identifier in query strings.
+    Custom(CustomFieldKey),
 }
 
 /// How a field's values compare.
@@ -56,12 +59,18 @@ pub enum FieldKind {
     /// One of a fixed set of lower-case words (`status`).
     Enum(&'static [&'static str]),
     Integer,
+    /// A custom number (a double).
+    Number,
+    Boolean,
     DateTime,
+    /// A custom select: one of the field's options, compared ignoring case.
+    Choice,
     /// A set of strings (`lists`, `domains`): filters test membership.
     Set,
 }
 
 impl Field {
+    /// The built-in fields (custom ones come from the custom field definitions).
     pub const ALL: [Field; 23] = [
         Field::Id,
         Field::Name,
@@ -88,7 +97,7 @@ impl Field {
         Field::Owner,
     ];
 
-    /// The attribute name clients use.
+    /// The attribute name clients use; custom fields are named by their definition.
     pub fn attribute(self) -> &'static str {
         match self {
             Field::Id => "id",
@@ -114,6 +123,7 @@ impl Field {
             Field::Lists => "lists",
             Field::Domains => "domains",
             Field::Owner => "owner",
+            Field::Custom(_) => "custom field",
         }
     }
 
@@ -130,6 +140,14 @@ impl Field {
                 FieldKind::DateTime
             }
             Field::Lists | Field::Domains => FieldKind::Set,
+            Field::Custom(key) => match key.format {
+                CustomFormat::Text | CustomFormat::Url | CustomFormat::Email => FieldKind::Text,
+                CustomFormat::Number => FieldKind::Number,
+                CustomFormat::Boolean => FieldKind::Boolean,
+                CustomFormat::Date | CustomFormat::DateTime => FieldKind::DateTime,
+                CustomFormat::Select => FieldKind::Choice,
+                CustomFormat::MultiSelect => FieldKind::Set,
+            },
             _ => FieldKind::Text,
         }
     }
@@ -152,6 +170,7 @@ impl Field {
                 | Field::LastContactAt
                 | Field::ArchivedAt
                 | Field::Owner
+                | Field::Custom(_)
         )
     }
 
@@ -173,6 +192,8 @@ impl Field {
             (FieldKind::Id, false) => &[Eq, Ne, In],
             (FieldKind::Enum(_), _) => &[Eq, Ne, In],
             (FieldKind::Set, _) => &[Eq, Ne, In],
+            (FieldKind::Choice, _) => &[Eq, Ne, In, Null],
+            (FieldKind::Boolean, _) => &[Eq, Ne, Null],
             (FieldKind::Text, true) => NULLABLE_TEXT,
             (FieldKind::Text, false) => TEXT,
             (_, true) => NULLABLE_ORDERED,
@@ -216,7 +237,30 @@ impl Field {
             Field::UpdatedAt => FieldValue::DateTime(Some(org.updated_at)),
             Field::Lists => FieldValue::Set(d.lists.iter().map(|l| self.fold(l)).collect()),
             Field::Domains => FieldValue::Set(d.domains.iter().map(|l| self.fold(l)).collect()),
+            Field::Custom(key) => custom_value_of(key, d.custom.get(&key.id)),
         }
+    }
+}
+
+/// A custom field's value as the query compares it: text folded, dates as their midnight.
+fn custom_value_of(key: CustomFieldKey, value: Option<&CustomValue>) -> FieldValue {
+    let fold = |t: &String| t.to_ascii_lowercase();
+    match (key.format, value) {
+        (CustomFormat::MultiSelect, Some(CustomValue::Choices(c))) => {
+            FieldValue::Set(c.iter().map(fold).collect())
+        }
+        (CustomFormat::MultiSelect, _) => FieldValue::Set(Vec::new()),
+        (_, Some(CustomValue::Text(t))) => FieldValue::Text(Some(fold(t))),
+        (_, Some(CustomValue::Number(n))) => FieldValue::Number(Some(*n)),
+        (_, Some(CustomValue::Boolean(b))) => FieldValue::Boolean(Some(*b)),
+        (_, Some(CustomValue::Date(date))) => {
+            FieldValue::DateTime(Some(CustomValue::date_instant(*date)))
+        }
+        (_, Some(CustomValue::DateTime(at))) => FieldValue::DateTime(Some(*at)),
+        (CustomFormat::Number, _) => FieldValue::Number(None),
+        (CustomFormat::Boolean, _) => FieldValue::Boolean(None),
+        (CustomFormat::Date | CustomFormat::DateTime, _) => FieldValue::DateTime(None),
+        (_, _) => FieldValue::Text(None),
     }
 }
 
@@ -226,6 +270,8 @@ pub enum FieldValue {
     Id(Option<Uuid>),
     Text(Option<String>),
     Integer(Option<i64>),
+    Number(Option<f64>),
+    Boolean(Option<bool>),
     DateTime(Option<Timestamp>),
     Set(Vec<String>),
 }
@@ -280,16 +326,19 @@ impl Operator {
 }
 
 /// A filter operand, already checked against the field's type and folded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Operand {
     Id(Uuid),
     Text(String),
     Integer(i64),
+    /// Finite.
+    Number(f64),
+    Boolean(bool),
     DateTime(Timestamp),
 }
 
 /// What a filter requires of a field.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
     /// Equal; for sets: has this element.
     Eq(Operand),
@@ -311,7 +360,7 @@ pub enum Condition {
 }
 
 /// One `filter[attr][op]=value`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Filter {
     pub field: Field,
     pub condition: Condition,
@@ -325,7 +374,18 @@ impl Field {
             FieldKind::Id => Uuid::parse_str(raw)
                 .map(Operand::Id)
                 .map_err(|_| format!("{raw:?} is not a UUID")),
-            FieldKind::Text | FieldKind::Set => Ok(Operand::Text(self.fold(raw))),
+            FieldKind::Text | FieldKind::Set | FieldKind::Choice => {
+                Ok(Operand::Text(self.fold(raw)))
+            }
+            FieldKind::Number => match raw.parse::<f64>() {
+                Ok(n) if n.is_finite() => Ok(Operand::Number(if n == 0.0 { 0.0 } else { n })),
+                _ => Err(format!("{raw:?} is not a number")),
+            },
+            FieldKind::Boolean => match raw {
+                "true" => Ok(Operand::Boolean(true)),
+                "false" => Ok(Operand::Boolean(false)),
+                _ => Err(format!("{raw:?} is not true or false")),
+            },
             FieldKind::Enum(words) => {
                 let word = raw.to_ascii_lowercase();
                 if words.contains(&word.as_str()) {
@@ -361,9 +421,8 @@ impl Filter {
         if !field.operators().contains(&operator) {
             let allowed: Vec<&str> = field.operators().iter().map(|o| o.name()).collect();
             return Err(format!(
-                "`{}` does not apply to `{}`; use one of: {}",
+                "`{}` does not apply to this attribute; use one of: {}",
                 operator.name(),
-                field.attribute(),
                 allowed.join(", ")
             ));
         }
@@ -402,6 +461,8 @@ fn operand_cmp(value: &FieldValue, operand: &Operand) -> Option<Ordering> {
         (FieldValue::Id(Some(v)), Operand::Id(o)) => Some(v.cmp(o)),
         (FieldValue::Text(Some(v)), Operand::Text(o)) => Some(v.as_str().cmp(o.as_str())),
         (FieldValue::Integer(Some(v)), Operand::Integer(o)) => Some(v.cmp(o)),
+        (FieldValue::Number(Some(v)), Operand::Number(o)) => v.partial_cmp(o),
+        (FieldValue::Boolean(Some(v)), Operand::Boolean(o)) => Some(v.cmp(o)),
         (FieldValue::DateTime(Some(v)), Operand::DateTime(o)) => Some(v.cmp(o)),
         _ => None,
     }
@@ -413,6 +474,8 @@ fn is_null(value: &FieldValue) -> bool {
         FieldValue::Id(None)
             | FieldValue::Text(None)
             | FieldValue::Integer(None)
+            | FieldValue::Number(None)
+            | FieldValue::Boolean(None)
             | FieldValue::DateTime(None)
     )
 }
@@ -513,6 +576,10 @@ impl SortKey {
             (FieldValue::Id(x), FieldValue::Id(y)) => x.cmp(y),
             (FieldValue::Text(x), FieldValue::Text(y)) => x.cmp(y),
             (FieldValue::Integer(x), FieldValue::Integer(y)) => x.cmp(y),
+            (FieldValue::Number(x), FieldValue::Number(y)) => {
+                x.partial_cmp(y).unwrap_or(Ordering::Equal)
+            }
+            (FieldValue::Boolean(x), FieldValue::Boolean(y)) => x.cmp(y),
             (FieldValue::DateTime(x), FieldValue::DateTime(y)) => x.cmp(y),
             _ => Ordering::Equal,
         };
@@ -571,7 +638,7 @@ impl PageRequest {
 }
 
 /// A list request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListQuery {
     /// All must match.
     pub filters: Vec<Filter>,

@@ -7,8 +7,9 @@
 use std::fmt::Debug;
 
 use crate::api_key::ApiKey;
+use crate::custom_field::{CustomField, CustomFieldPatch, CustomFields};
 use crate::error::Result;
-use crate::ids::{ApiKeyId, OrganizationId, UserId};
+use crate::ids::{ApiKeyId, CustomFieldId, OrganizationId, UserId};
 use crate::organization::{Organization, OrganizationPatch};
 use crate::query::{ListQuery, Page, PageRequest};
 use crate::time::Timestamp;
@@ -17,7 +18,8 @@ use crate::user::{User, UserPatch};
 pub trait Store: Send + Sync + Debug {
     /// Inserts a complete record. A taken id, name key or slug is
     /// [`Error::Conflict`](crate::Error::Conflict) naming that constraint, decided by the
-    /// storage itself (a unique index), never by a read before the write.
+    /// storage itself (a unique index), never by a read before the write. Custom values are
+    /// checked with [`CustomFields::check`] against the fields as they are inside the write.
     fn insert_organization(&self, organization: &Organization) -> Result<()>;
 
     /// The organization with this id, archived or not, or
@@ -100,4 +102,28 @@ pub trait Store: Send + Sync + Debug {
 
     /// Records a use of the key (callers throttle this; it is a write).
     fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> Result<()>;
+
+    // Custom fields.
+
+    /// Inserts a field; a taken id or identifier is a conflict naming it.
+    fn insert_custom_field(&self, field: &CustomField) -> Result<()>;
+
+    /// The field with this id, or [`Error::NotFound`](crate::Error::NotFound).
+    fn get_custom_field(&self, id: CustomFieldId) -> Result<CustomField>;
+
+    /// Every field, in creation order (a CRM defines tens, not thousands).
+    fn list_custom_fields(&self) -> Result<CustomFields>;
+
+    /// Applies `patch` in one transaction. Removing options that organizations hold is
+    /// [`options_in_use`](crate::custom_field::options_in_use), decided inside it, so no
+    /// concurrent write can store a value the change removes.
+    fn update_custom_field(
+        &self,
+        id: CustomFieldId,
+        patch: &CustomFieldPatch,
+        now: Timestamp,
+    ) -> Result<CustomField>;
+
+    /// Deletes the field and every value organizations hold for it.
+    fn delete_custom_field(&self, id: CustomFieldId) -> Result<()>;
 }

@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
-use orgbase_domain::Organization;
 use orgbase_domain::time;
+use orgbase_domain::{CustomField, CustomFields, Organization};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
@@ -185,12 +185,23 @@ impl Serialize for Relationships<'_> {
 struct Attributes<'a> {
     org: &'a Organization,
     fields: &'a FieldSet,
+    custom: &'a CustomFields,
 }
 
 impl Serialize for Attributes<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         serialize_attributes(&mut map, self.org, self.fields)?;
+        // Every defined field, after the built-in attributes: null (or []) without a value.
+        for field in self.custom.iter() {
+            if self.fields.includes(&field.identifier) {
+                let value = match self.org.details.custom.get(&field.id) {
+                    Some(value) => value.to_json(),
+                    None => field.format.empty_json(),
+                };
+                map.serialize_entry(&field.identifier, &value)?;
+            }
+        }
         map.end()
     }
 }
@@ -207,6 +218,8 @@ pub struct OrganizationResource<'a> {
     pub org: &'a Organization,
     pub base: &'a BaseUrl,
     pub fields: &'a FieldSet,
+    /// The custom fields defined now: each is an attribute.
+    pub custom: &'a CustomFields,
 }
 
 impl OrganizationResource<'_> {
@@ -226,6 +239,7 @@ impl Serialize for OrganizationResource<'_> {
                 &Attributes {
                     org: self.org,
                     fields: self.fields,
+                    custom: self.custom,
                 },
             )?;
         }
@@ -311,6 +325,17 @@ impl MetaDocument {
 
 pub const USERS: &str = "users";
 pub const API_KEYS: &str = "api_keys";
+pub const CUSTOM_FIELDS: &str = "custom_fields";
+
+/// The fields `fields[custom_fields]` accepts.
+pub const CUSTOM_FIELD_FIELDS: &[&str] = &[
+    "identifier",
+    "name",
+    "format",
+    "options",
+    "created_at",
+    "updated_at",
+];
 
 /// The fields `fields[users]` accepts.
 pub const USER_FIELDS: &[&str] = &["name", "email", "role", "created_at"];
@@ -346,6 +371,30 @@ pub fn user_resource(user: &orgbase_domain::User, base: &BaseUrl, fields: &Field
         "type": USERS,
         "id": user.id.to_string(),
         "links": { "self": base.join(&format!("/{USERS}/{}", user.id)) },
+    });
+    if !attributes.is_empty() {
+        resource["attributes"] = Value::Object(attributes);
+    }
+    resource
+}
+
+/// A custom field resource object.
+pub fn custom_field_resource(field: &CustomField, base: &BaseUrl, fields: &FieldSet) -> Value {
+    let attributes = sparse(
+        fields,
+        vec![
+            ("identifier", Value::from(field.identifier.clone())),
+            ("name", Value::from(field.name.clone())),
+            ("format", Value::from(field.format.as_str())),
+            ("options", Value::from(field.options.clone())),
+            ("created_at", Value::from(rfc3339(&field.created_at))),
+            ("updated_at", Value::from(rfc3339(&field.updated_at))),
+        ],
+    );
+    let mut resource = serde_json::json!({
+        "type": CUSTOM_FIELDS,
+        "id": field.id.to_string(),
+        "links": { "self": base.join(&format!("/{CUSTOM_FIELDS}/{}", field.id)) },
     });
     if !attributes.is_empty() {
         resource["attributes"] = Value::Object(attributes);

@@ -35,6 +35,7 @@ pub enum Kind {
     NameTaken,
     SlugTaken,
     EmailTaken,
+    IdentifierTaken,
     LastAdmin,
     OwnsOrganizations,
     /// A field failed validation; the field error carries its own code.
@@ -98,6 +99,11 @@ impl Kind {
                 S::UNPROCESSABLE_ENTITY,
                 "email_taken",
                 "E-mail address already taken",
+            ),
+            Kind::IdentifierTaken => (
+                S::UNPROCESSABLE_ENTITY,
+                "identifier_taken",
+                "Identifier already taken",
             ),
             Kind::LastAdmin => (S::CONFLICT, "last_admin", "The last admin must stay"),
             Kind::OwnsOrganizations => (
@@ -255,7 +261,12 @@ impl From<Error> for ApiError {
                     .pointer("/data/attributes/slug")
                     .into()
             }
-            Error::Conflict(Constraint::OrganizationId | Constraint::UserId | Constraint::ApiKeyId) => {
+            Error::Conflict(
+                Constraint::OrganizationId
+                | Constraint::UserId
+                | Constraint::ApiKeyId
+                | Constraint::CustomFieldId,
+            ) => {
                 ErrorObject::new(Kind::IdTaken, "A resource with this id already exists.")
                     .pointer("/data/id")
                     .into()
@@ -265,6 +276,12 @@ impl From<Error> for ApiError {
                 "Another user already has this e-mail address (compared ignoring case).",
             )
             .pointer("/data/attributes/email")
+            .into(),
+            Error::Conflict(Constraint::CustomFieldIdentifier) => ErrorObject::new(
+                Kind::IdentifierTaken,
+                "Another custom field already has this identifier.",
+            )
+            .pointer("/data/attributes/identifier")
             .into(),
             Error::Conflict(Constraint::UserOwnsOrganizations) => ApiError::new(
                 Kind::OwnsOrganizations,

@@ -6,11 +6,13 @@
 use std::collections::{BTreeSet, HashSet};
 
 use orgbase_domain::query::MAX_PAGE_SIZE;
-use orgbase_domain::{ArchivedFilter, Field, Filter, ListQuery, Operator, SortDirection, SortKey};
+use orgbase_domain::{
+    ArchivedFilter, CustomFields, Field, Filter, ListQuery, Operator, SortDirection, SortKey,
+};
 
 use crate::document::{
-    API_KEY_FIELDS, API_KEYS, FieldSet, ORGANIZATION_ATTRIBUTES, ORGANIZATION_RELATIONSHIPS,
-    ORGANIZATIONS, USER_FIELDS, USERS,
+    API_KEY_FIELDS, API_KEYS, CUSTOM_FIELD_FIELDS, CUSTOM_FIELDS, FieldSet,
+    ORGANIZATION_ATTRIBUTES, ORGANIZATION_RELATIONSHIPS, ORGANIZATIONS, USER_FIELDS, USERS,
 };
 use crate::errors::{ApiError, ErrorObject, Kind};
 
@@ -47,12 +49,14 @@ pub struct RenderOptions {
     pub user_fields: FieldSet,
     /// `fields[api_keys]`.
     pub api_key_fields: FieldSet,
+    /// `fields[custom_fields]`.
+    pub custom_field_fields: FieldSet,
     /// `Some` when `include` was given (even empty): the document then has `included`.
     pub include: Option<Vec<String>>,
 }
 
 /// `GET /organizations` parameters.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListParams {
     pub query: ListQuery,
     pub render: RenderOptions,
@@ -64,6 +68,9 @@ pub struct ResourceParams {
     pub render: RenderOptions,
     pub return_existing: bool,
 }
+
+/// For endpoints whose resources have no custom fields.
+static NO_CUSTOM_FIELDS: CustomFields = CustomFields::EMPTY;
 
 /// What an endpoint accepts beyond `fields` and `include`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,10 +84,12 @@ enum Accepts {
 }
 
 /// Collects parameters and errors in one pass.
-struct Parser {
+struct Parser<'a> {
     accepts: Accepts,
     /// The relationship paths `include` may name.
     includable: &'static [&'static str],
+    /// The custom fields organization attributes, filters and sorts may name.
+    custom: &'a CustomFields,
     errors: Vec<ErrorObject>,
     list: ListParams,
     return_existing: bool,
@@ -105,11 +114,16 @@ fn boolean(name: &str, value: &str) -> Result<bool, ErrorObject> {
     }
 }
 
-impl Parser {
-    fn new(accepts: Accepts, includable: &'static [&'static str]) -> Self {
+impl<'a> Parser<'a> {
+    fn new(
+        accepts: Accepts,
+        includable: &'static [&'static str],
+        custom: &'a CustomFields,
+    ) -> Self {
         Self {
             accepts,
             includable,
+            custom,
             errors: Vec::new(),
             list: ListParams::default(),
             return_existing: false,
@@ -139,6 +153,7 @@ impl Parser {
                     .iter()
                     .chain(ORGANIZATION_RELATIONSHIPS)
                     .copied()
+                    .chain(self.custom.identifiers())
                     .collect();
                 self.list.render.fields = fieldset(name, value, ORGANIZATIONS, &known)?;
             }
@@ -148,11 +163,15 @@ impl Parser {
             "fields[api_keys]" => {
                 self.list.render.api_key_fields = fieldset(name, value, API_KEYS, API_KEY_FIELDS)?
             }
+            "fields[custom_fields]" => {
+                self.list.render.custom_field_fields =
+                    fieldset(name, value, CUSTOM_FIELDS, CUSTOM_FIELD_FIELDS)?
+            }
             "include" => self.list.render.include = Some(include(name, value, self.includable)?),
             "page[number]" if paged => self.list.query.page.number = page_number(name, value)?,
             "page[size]" if paged => self.list.query.page.size = page_size(name, value)?,
             "page[total]" if paged => self.list.query.with_total = boolean(name, value)?,
-            "sort" if collection => self.list.query.sort = sort(name, value)?,
+            "sort" if collection => self.list.query.sort = sort(name, value, self.custom)?,
             "filter[archived]" if collection => self.list.query.archived = archived(name, value)?,
             // An empty search is no search (and keeps the constant-time total).
             "filter[q]" if collection => {
@@ -164,11 +183,16 @@ impl Parser {
             _ if name.starts_with("fields[") => {
                 return Err(invalid(
                     name,
-                    format!("Sparse fieldsets are available for: {ORGANIZATIONS}."),
+                    format!(
+                        "Sparse fieldsets are available for: {ORGANIZATIONS}, {USERS}, {API_KEYS}, {CUSTOM_FIELDS}."
+                    ),
                 ));
             }
             _ if name.starts_with("filter[") && collection => {
-                self.list.query.filters.push(filter(name, value)?)
+                self.list
+                    .query
+                    .filters
+                    .push(filter(name, value, self.custom)?)
             }
             _ if name.starts_with("page[") && paged => {
                 return Err(unknown(
@@ -238,7 +262,16 @@ fn include(name: &str, value: &str, includable: &[&str]) -> Result<Vec<String>, 
 }
 
 /// `filter[attr]=v` (equality, or membership for lists and domains) or `filter[attr][op]=v`.
-fn filter(name: &str, value: &str) -> Result<Filter, ErrorObject> {
+/// The built-in field or custom field an attribute names.
+fn resolve(attribute: &str, custom: &CustomFields) -> Option<Field> {
+    Field::from_attribute(attribute).or_else(|| {
+        custom
+            .by_identifier(attribute)
+            .map(|f| Field::Custom(f.key()))
+    })
+}
+
+fn filter(name: &str, value: &str, custom: &CustomFields) -> Result<Filter, ErrorObject> {
     let inner = name.strip_prefix("filter[").unwrap_or(name);
     let (attribute, operator) = match inner.split_once("][") {
         Some((attribute, rest)) => (attribute, rest.strip_suffix(']')),
@@ -250,8 +283,12 @@ fn filter(name: &str, value: &str) -> Result<Filter, ErrorObject> {
             "Filters are written filter[attribute]=value or filter[attribute][operator]=value.",
         ));
     };
-    let Some(field) = Field::from_attribute(attribute) else {
-        let filterable: Vec<&str> = Field::ALL.iter().map(|f| f.attribute()).collect();
+    let Some(field) = resolve(attribute, custom) else {
+        let filterable: Vec<&str> = Field::ALL
+            .iter()
+            .map(|f| f.attribute())
+            .chain(custom.identifiers())
+            .collect();
         return Err(unknown(
             name,
             format!(
@@ -293,18 +330,24 @@ fn page_size(name: &str, value: &str) -> Result<u64, ErrorObject> {
     }
 }
 
-fn sort(name: &str, value: &str) -> Result<Vec<SortKey>, ErrorObject> {
+fn sort(name: &str, value: &str, custom: &CustomFields) -> Result<Vec<SortKey>, ErrorObject> {
     let mut keys: Vec<SortKey> = Vec::new();
     for item in value.split(',') {
         let (field_name, direction) = match item.strip_prefix('-') {
             Some(rest) => (rest, SortDirection::Descending),
             None => (item, SortDirection::Ascending),
         };
-        let Some(field) = Field::from_attribute(field_name).filter(|f| f.sortable()) else {
+        let Some(field) = resolve(field_name, custom).filter(|f| f.sortable()) else {
             let sortable: Vec<&str> = Field::ALL
                 .iter()
                 .filter(|f| f.sortable())
                 .map(|f| f.attribute())
+                .chain(
+                    custom
+                        .iter()
+                        .filter(|f| Field::Custom(f.key()).sortable())
+                        .map(|f| f.identifier.as_str()),
+                )
                 .collect();
             return Err(invalid(
                 name,
@@ -337,15 +380,16 @@ fn archived(name: &str, value: &str) -> Result<ArchivedFilter, ErrorObject> {
     }
 }
 
-pub fn list_params(pairs: &QueryPairs) -> Result<ListParams, ApiError> {
-    let mut parser = Parser::new(Accepts::Collection, ORGANIZATION_RELATIONSHIPS);
+/// `GET /organizations`: `custom` are the fields defined now.
+pub fn list_params(pairs: &QueryPairs, custom: &CustomFields) -> Result<ListParams, ApiError> {
+    let mut parser = Parser::new(Accepts::Collection, ORGANIZATION_RELATIONSHIPS, custom);
     parser.run(pairs);
     parser.finish(|list, _| list)
 }
 
 /// Parameters of `GET /users` and `GET /api_keys`: pages and fieldsets.
 pub fn plain_list_params(pairs: &QueryPairs) -> Result<ListParams, ApiError> {
-    let mut parser = Parser::new(Accepts::PlainCollection, &[]);
+    let mut parser = Parser::new(Accepts::PlainCollection, &[], &NO_CUSTOM_FIELDS);
     parser.run(pairs);
     parser.finish(|list, _| list)
 }
@@ -355,7 +399,16 @@ pub fn resource_params(
     pairs: &QueryPairs,
     includable: &'static [&'static str],
 ) -> Result<ResourceParams, ApiError> {
-    let mut parser = Parser::new(Accepts::Resource, includable);
+    organization_params(pairs, includable, &NO_CUSTOM_FIELDS)
+}
+
+/// Parameters of a request about one organization, whose fieldset may name custom fields.
+pub fn organization_params(
+    pairs: &QueryPairs,
+    includable: &'static [&'static str],
+    custom: &CustomFields,
+) -> Result<ResourceParams, ApiError> {
+    let mut parser = Parser::new(Accepts::Resource, includable, custom);
     parser.run(pairs);
     parser.finish(|list, _| ResourceParams {
         render: list.render,
@@ -363,8 +416,11 @@ pub fn resource_params(
     })
 }
 
-pub fn create_params(pairs: &QueryPairs) -> Result<ResourceParams, ApiError> {
-    let mut parser = Parser::new(Accepts::Create, ORGANIZATION_RELATIONSHIPS);
+pub fn create_params(
+    pairs: &QueryPairs,
+    custom: &CustomFields,
+) -> Result<ResourceParams, ApiError> {
+    let mut parser = Parser::new(Accepts::Create, ORGANIZATION_RELATIONSHIPS, custom);
     parser.run(pairs);
     parser.finish(|list, return_existing| ResourceParams {
         render: list.render,

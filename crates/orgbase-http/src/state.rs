@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, web};
-use orgbase_domain::Store;
+use orgbase_domain::{CustomFields, Store};
 
 use crate::auth::UsageClock;
 use crate::errors::ApiError;
@@ -28,6 +28,12 @@ impl AppState {
 
     pub fn base_url(&self, req: &HttpRequest) -> BaseUrl {
         BaseUrl::from_request(req, self.public_url.as_ref())
+    }
+
+    /// The custom fields defined now, read on every request about organizations: the server
+    /// keeps no copy, so every instance behind a load balancer sees a change at once.
+    pub async fn custom_fields(&self) -> Result<CustomFields, ApiError> {
+        self.run(|store| store.list_custom_fields()).await
     }
 
     /// Runs a store call on actix's blocking pool, so slow storage never stalls the workers.

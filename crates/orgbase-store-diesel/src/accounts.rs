@@ -1,6 +1,6 @@
 //! Users and API keys in SQL.
 
-use chrono::{NaiveDateTime, TimeZone, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use orgbase_domain::query::PageRequest;
@@ -12,6 +12,7 @@ use orgbase_domain::{
 
 use crate::connection::AnyConnection;
 use crate::errors::{TxError, from_diesel};
+use crate::row::utc;
 use crate::schema::{api_keys, users};
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
@@ -35,10 +36,6 @@ pub struct ApiKeyRow {
     pub secret_hash: String,
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
-}
-
-fn utc(at: NaiveDateTime) -> Timestamp {
-    Utc.from_utc_datetime(&at)
 }
 
 impl From<&User> for UserRow {

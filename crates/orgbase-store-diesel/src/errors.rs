@@ -3,7 +3,7 @@ use orgbase_domain::{Constraint, Error};
 
 /// Each unique constraint as PostgreSQL names it and as SQLite reports it
 /// (`UNIQUE constraint failed: organizations.name_key`).
-const CONSTRAINTS: [(Constraint, &str, &str); 6] = [
+const CONSTRAINTS: [(Constraint, &str, &str); 8] = [
     (
         Constraint::OrganizationId,
         "organizations_pkey",
@@ -26,6 +26,16 @@ const CONSTRAINTS: [(Constraint, &str, &str); 6] = [
         "users.email_key",
     ),
     (Constraint::ApiKeyId, "api_keys_pkey", "api_keys.id"),
+    (
+        Constraint::CustomFieldId,
+        "custom_fields_pkey",
+        "custom_fields.id",
+    ),
+    (
+        Constraint::CustomFieldIdentifier,
+        "custom_fields_identifier_unique",
+        "custom_fields.identifier",
+    ),
 ];
 
 fn violated_constraint(info: &dyn DatabaseErrorInformation) -> Option<Constraint> {

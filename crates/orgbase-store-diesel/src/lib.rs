@@ -3,6 +3,7 @@
 //!
 //! - [`accounts`]: users and API keys.
 //! - [`connection`]: which database a URL names, connecting with actionable errors, the pool.
+//! - [`custom_fields`] and [`custom_values`]: field definitions, and the typed value rows.
 //! - [`memberships`]: the side tables that index list and domain membership.
 //! - [`migrations`]: per-backend migrations, embedded in the binary.
 //! - [`errors`]: diesel errors to domain errors, including which unique constraint failed.
@@ -13,6 +14,9 @@
 
 mod accounts;
 mod connection;
+mod custom_fields;
+mod custom_query;
+mod custom_values;
 mod errors;
 mod memberships;
 mod migrations;

@@ -10,23 +10,25 @@ use diesel::sql_types::{Bool, Nullable, Text};
 use orgbase_domain::{Condition, Error, Field, Filter, ListQuery, Operand, SortDirection, SortKey};
 
 use crate::connection::AnyConnection;
+use crate::custom_query;
+use crate::row::OrganizationRow;
 use crate::schema::{organization_domains, organization_lists, organizations};
 
-type Backend = <AnyConnection as Connection>::Backend;
+pub type Backend = <AnyConnection as Connection>::Backend;
 pub type BoxedOrganizations = organizations::BoxedQuery<'static, Backend>;
-type BoxedCondition =
+pub type BoxedCondition =
     Box<dyn BoxableExpression<organizations::table, Backend, SqlType = Nullable<Bool>>>;
-type BoxedOrder =
+pub type BoxedOrder =
     Box<dyn BoxableExpression<organizations::table, Backend, SqlType = NotSelectable>>;
 
 diesel::define_sql_function!(fn lower(x: Nullable<Text>) -> Nullable<Text>);
 
-fn mismatch(filter: &Filter) -> Error {
+pub fn mismatch(filter: &Filter) -> Error {
     Error::Backend(format!("operand does not fit the field in {filter:?}"))
 }
 
 /// `%`, `_` and `\` match themselves in a LIKE pattern escaped with `\`.
-fn like_escaped(text: &str) -> String {
+pub fn like_escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {
@@ -197,6 +199,7 @@ fn condition(filter: &Filter) -> Result<BoxedCondition, Error> {
         }
         Field::Lists => set_condition!(filter, organization_lists, list_key),
         Field::Domains => set_condition!(filter, organization_domains, domain),
+        Field::Custom(key) => custom_query::condition(filter, key)?,
     })
 }
 
@@ -226,22 +229,60 @@ fn search(text: &str) -> BoxedCondition {
     )
 }
 
-/// The rows a query selects, before ordering and paging.
-pub fn filtered(query: &ListQuery) -> Result<BoxedOrganizations, Error> {
+/// The conditions selecting a query's rows, except filters on `skip` (written elsewhere).
+fn conditions(query: &ListQuery, skip: Option<Field>) -> Result<Vec<BoxedCondition>, Error> {
     use orgbase_domain::ArchivedFilter;
-    let mut rows = organizations::table.into_boxed();
-    rows = match query.archived {
-        ArchivedFilter::Exclude => rows.filter(organizations::archived_at.is_null()),
-        ArchivedFilter::Only => rows.filter(organizations::archived_at.is_not_null()),
-        ArchivedFilter::Any => rows,
-    };
-    for filter in &query.filters {
-        rows = rows.filter(condition(filter)?);
+    let mut conditions: Vec<BoxedCondition> = Vec::new();
+    match query.archived {
+        ArchivedFilter::Exclude => {
+            conditions.push(Box::new(organizations::archived_at.is_null().nullable()))
+        }
+        ArchivedFilter::Only => conditions.push(Box::new(
+            organizations::archived_at.is_not_null().nullable(),
+        )),
+        ArchivedFilter::Any => {}
+    }
+    for filter in query.filters.iter().filter(|f| Some(f.field) != skip) {
+        conditions.push(condition(filter)?);
     }
     if let Some(text) = &query.search {
-        rows = rows.filter(search(text));
+        conditions.push(search(text));
+    }
+    Ok(conditions)
+}
+
+/// The rows a query selects, before ordering and paging.
+pub fn filtered(query: &ListQuery) -> Result<BoxedOrganizations, Error> {
+    let mut rows = organizations::table.into_boxed();
+    for condition in conditions(query, None)? {
+        rows = rows.filter(condition);
     }
     Ok(rows)
+}
+
+/// One page of the query's rows, in its order.
+pub fn page(
+    conn: &mut AnyConnection,
+    query: &ListQuery,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<OrganizationRow>, Error> {
+    let loaded = match custom_query::joined_sort_key(query) {
+        None => sorted(filtered(query)?, query)
+            .limit(limit)
+            .offset(offset)
+            .select(OrganizationRow::as_select())
+            .load(conn),
+        Some(key) => {
+            let conditions = conditions(query, Some(Field::Custom(key)))?;
+            custom_query::joined(query, key, conditions, order_terms)?
+                .limit(limit)
+                .offset(offset)
+                .select(OrganizationRow::as_select())
+                .load(conn)
+        }
+    };
+    loaded.map_err(crate::errors::from_diesel)
 }
 
 /// The total for a query without filters or search: the trigger-kept counts, summed.
@@ -303,8 +344,11 @@ fn order_terms(key: &SortKey) -> Vec<BoxedOrder> {
         Field::CompanySize => nulls_last!(o::company_size, o::company_size),
         Field::LastContactAt => nulls_last!(o::last_contact_at, o::last_contact_at),
         Field::ArchivedAt => nulls_last!(o::archived_at, o::archived_at),
+        Field::Custom(custom) if key.field.sortable() => {
+            custom_query::subquery_order(custom, key.direction)
+        }
         // Not sortable; the HTTP layer refuses them before they get here.
-        Field::Lists | Field::Domains | Field::Owner => Vec::new(),
+        Field::Lists | Field::Domains | Field::Owner | Field::Custom(_) => Vec::new(),
     }
 }
 

@@ -40,7 +40,7 @@ pub struct OrganizationRow {
     pub updater_id: Option<String>,
 }
 
-fn to_json(value: &impl serde::Serialize) -> String {
+pub(crate) fn to_json(value: &impl serde::Serialize) -> String {
     // Serializing strings and JSON maps cannot fail.
     serde_json::to_string(value).unwrap_or_default()
 }
@@ -49,7 +49,7 @@ fn user_id(text: &Option<String>) -> Result<Option<orgbase_domain::UserId>, ()> 
     text.as_deref().map(|t| t.parse().map_err(drop)).transpose()
 }
 
-fn utc(at: NaiveDateTime) -> Timestamp {
+pub(crate) fn utc(at: NaiveDateTime) -> Timestamp {
     Utc.from_utc_datetime(&at)
 }
 
@@ -121,6 +121,8 @@ impl TryFrom<OrganizationRow> for Organization {
                 last_contact_at: row.last_contact_at.map(utc),
                 archived_at: row.archived_at.map(utc),
                 owner_id: user_id(&row.owner_id).map_err(|_| corrupt("owner"))?,
+                // Read from their own table: see `custom_values::attach`.
+                custom: Default::default(),
             },
             creator_id: user_id(&row.creator_id).map_err(|_| corrupt("creator"))?,
             updater_id: user_id(&row.updater_id).map_err(|_| corrupt("updater"))?,

@@ -88,3 +88,35 @@ diesel::joinable!(api_keys -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(users, api_keys);
 
 diesel::allow_tables_to_appear_in_same_query!(organizations, users);
+
+diesel::table! {
+    custom_fields (id) {
+        id -> Text,
+        identifier -> Text,
+        name -> Text,
+        format -> Text,
+        options -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organization_custom_values (organization_id, field_id, position) {
+        organization_id -> Text,
+        field_id -> Text,
+        position -> Integer,
+        text_value -> Nullable<Text>,
+        text_key -> Nullable<Text>,
+        number_value -> Nullable<Double>,
+        datetime_value -> Nullable<Timestamp>,
+        boolean_value -> Nullable<Bool>,
+    }
+}
+
+diesel::joinable!(organization_custom_values -> custom_fields (field_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    organization_custom_values,
+    custom_fields
+);

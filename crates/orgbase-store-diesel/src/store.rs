@@ -3,14 +3,16 @@ use orgbase_domain::name::name_key;
 use orgbase_domain::query::PageRequest;
 use orgbase_domain::time::Timestamp;
 use orgbase_domain::{
-    ApiKey, ApiKeyId, Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page,
-    Result, Store, User, UserId, UserPatch,
+    ApiKey, ApiKeyId, CustomField, CustomFieldId, CustomFieldPatch, CustomFields, Error, ListQuery,
+    Organization, OrganizationId, OrganizationPatch, Page, Result, Store, User, UserId, UserPatch,
 };
 
 use crate::accounts;
 use crate::connection::{
     self, AnyConnection, ConnectError, DatabaseTarget, Manager, Pool, PoolOptions, PooledConnection,
 };
+use crate::custom_fields;
+use crate::custom_values;
 use crate::errors::{TxError, from_diesel, from_pool};
 use crate::memberships;
 use crate::migrations;
@@ -71,6 +73,22 @@ fn load(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<OrganizationRo
         .optional()
 }
 
+/// Records from rows, with their custom values.
+fn records(conn: &mut AnyConnection, rows: Vec<OrganizationRow>) -> Result<Vec<Organization>> {
+    let mut orgs: Vec<Organization> = rows
+        .into_iter()
+        .map(Organization::try_from)
+        .collect::<Result<_>>()?;
+    custom_values::attach(conn, &mut orgs)?;
+    Ok(orgs)
+}
+
+fn record(conn: &mut AnyConnection, row: OrganizationRow) -> Result<Organization> {
+    records(conn, vec![row])?
+        .pop()
+        .ok_or_else(|| Error::Backend("a loaded row vanished".to_owned()))
+}
+
 /// A foreign-key violation on an organization write can only be its owner (creator and
 /// updater are the caller, who exists).
 fn owner_or(error: diesel::result::Error, org: &Organization) -> Error {
@@ -90,21 +108,25 @@ fn to_i64(n: u64) -> i64 {
 impl Store for DieselStore {
     fn insert_organization(&self, organization: &Organization) -> Result<()> {
         let mut conn = self.conn()?;
-        conn.transaction(|conn| {
+        conn.transaction::<_, TxError, _>(|conn| {
             diesel::insert_into(organizations::table)
                 .values(OrganizationRow::from(organization))
                 .execute(conn)?;
-            memberships::insert(conn, organization)
+            memberships::insert(conn, organization)?;
+            custom_values::insert(conn, organization)
         })
-        .map_err(|e| owner_or(e, organization))
+        .map_err(|e| match e {
+            TxError::Diesel(e) => owner_or(e, organization),
+            TxError::Domain(e) => e,
+        })
     }
 
     fn get_organization(&self, id: OrganizationId) -> Result<Organization> {
         let mut conn = self.conn()?;
-        load(&mut conn, &id.to_string())
+        let row = load(&mut conn, &id.to_string())
             .map_err(from_diesel)?
-            .ok_or_else(|| Error::organization_not_found(id))?
-            .try_into()
+            .ok_or_else(|| Error::organization_not_found(id))?;
+        record(&mut conn, row)
     }
 
     fn find_organization_by_name(&self, name: &str) -> Result<Option<Organization>> {
@@ -115,7 +137,7 @@ impl Store for DieselStore {
             .first(&mut conn)
             .optional()
             .map_err(from_diesel)?
-            .map(Organization::try_from)
+            .map(|row| record(&mut conn, row))
             .transpose()
     }
 
@@ -140,7 +162,7 @@ impl Store for DieselStore {
                 }
                 let row = load(conn, &id_text)?
                     .ok_or_else(|| TxError::Domain(Error::organization_not_found(id)))?;
-                let mut org = Organization::try_from(row).map_err(TxError::Domain)?;
+                let mut org = record(conn, row).map_err(TxError::Domain)?;
                 let before = org.clone();
                 let changed = patch
                     .apply(&mut org, now)
@@ -150,6 +172,7 @@ impl Store for DieselStore {
                         .set(OrganizationRow::from(&org))
                         .execute(conn)?;
                     memberships::replace(conn, &before, &org)?;
+                    custom_values::replace(conn, &before, &org)?;
                 }
                 Ok(org)
             })
@@ -201,16 +224,8 @@ impl Store for DieselStore {
         } else {
             size.saturating_add(1)
         };
-        let rows: Vec<OrganizationRow> = query::sorted(query::filtered(query)?, query)
-            .limit(to_i64(fetch))
-            .offset(to_i64(query.page.offset()))
-            .select(OrganizationRow::as_select())
-            .load(&mut conn)
-            .map_err(from_diesel)?;
-        let mut items: Vec<Organization> = rows
-            .into_iter()
-            .map(Organization::try_from)
-            .collect::<Result<_>>()?;
+        let rows = query::page(&mut conn, query, to_i64(fetch), to_i64(query.page.offset()))?;
+        let mut items = records(&mut conn, rows)?;
         let total = total.map(|t| u64::try_from(t).unwrap_or(0));
         let has_next = match total {
             Some(total) => query.page.offset().saturating_add(items.len() as u64) < total,
@@ -289,5 +304,30 @@ impl Store for DieselStore {
 
     fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> Result<()> {
         accounts::touch_api_key(&mut *self.conn()?, id, at)
+    }
+
+    fn insert_custom_field(&self, field: &CustomField) -> Result<()> {
+        custom_fields::insert(&mut *self.conn()?, field)
+    }
+
+    fn get_custom_field(&self, id: CustomFieldId) -> Result<CustomField> {
+        custom_fields::get(&mut *self.conn()?, id)
+    }
+
+    fn list_custom_fields(&self) -> Result<CustomFields> {
+        custom_fields::list(&mut *self.conn()?)
+    }
+
+    fn update_custom_field(
+        &self,
+        id: CustomFieldId,
+        patch: &CustomFieldPatch,
+        now: Timestamp,
+    ) -> Result<CustomField> {
+        custom_fields::update(&mut *self.conn()?, id, patch, now)
+    }
+
+    fn delete_custom_field(&self, id: CustomFieldId) -> Result<()> {
+        custom_fields::delete(&mut *self.conn()?, id)
     }
 }

@@ -7,13 +7,15 @@
 use std::collections::HashMap;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use orgbase_domain::custom_field::options_in_use;
 use orgbase_domain::name::name_key;
 use orgbase_domain::query::PageRequest;
 use orgbase_domain::time::Timestamp;
 use orgbase_domain::user::email_key;
 use orgbase_domain::{
-    ApiKey, ApiKeyId, Constraint, Error, ListQuery, Organization, OrganizationId,
-    OrganizationPatch, Page, Result, Role, Store, User, UserId, UserPatch,
+    ApiKey, ApiKeyId, Constraint, CustomField, CustomFieldId, CustomFieldPatch, CustomFields,
+    CustomValue, Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page, Result,
+    Role, Store, User, UserId, UserPatch,
 };
 
 #[derive(Debug, Default)]
@@ -31,6 +33,7 @@ struct Tables {
     /// The unique index on e-mail keys.
     emails: HashMap<String, UserId>,
     api_keys: HashMap<ApiKeyId, ApiKey>,
+    custom_fields: HashMap<CustomFieldId, CustomField>,
 }
 
 impl Tables {
@@ -72,6 +75,13 @@ impl Tables {
             Some(owner) if !self.users.contains_key(&owner) => Err(Error::user_not_found(owner)),
             _ => Ok(()),
         }
+    }
+
+    /// The foreign key and the format check of custom values.
+    fn check_custom_values(&self, org: &Organization) -> Result<()> {
+        CustomFields::new(self.custom_fields.values().cloned().collect())
+            .check(&org.details.custom)
+            .map_err(Error::Invalid)
     }
 
     fn admins(&self) -> usize {
@@ -120,6 +130,7 @@ impl Store for MemoryStore {
     fn insert_organization(&self, organization: &Organization) -> Result<()> {
         let mut tables = self.write();
         tables.check_owner(organization)?;
+        tables.check_custom_values(organization)?;
         if let Some(constraint) = tables.collision(organization, None) {
             return Err(Error::Conflict(constraint));
         }
@@ -163,6 +174,7 @@ impl Store for MemoryStore {
             return Ok(updated);
         }
         tables.check_owner(&updated)?;
+        tables.check_custom_values(&updated)?;
         if let Some(constraint) = tables.collision(&updated, Some(id)) {
             return Err(Error::Conflict(constraint));
         }
@@ -371,6 +383,82 @@ impl Store for MemoryStore {
             .get_mut(&id)
             .ok_or_else(|| Error::api_key_not_found(id))?;
         key.last_used_at = Some(at);
+        Ok(())
+    }
+
+    fn insert_custom_field(&self, field: &CustomField) -> Result<()> {
+        let mut tables = self.write();
+        if tables.custom_fields.contains_key(&field.id) {
+            return Err(Error::Conflict(Constraint::CustomFieldId));
+        }
+        if tables
+            .custom_fields
+            .values()
+            .any(|f| f.identifier == field.identifier)
+        {
+            return Err(Error::Conflict(Constraint::CustomFieldIdentifier));
+        }
+        tables.custom_fields.insert(field.id, field.clone());
+        Ok(())
+    }
+
+    fn get_custom_field(&self, id: CustomFieldId) -> Result<CustomField> {
+        self.read()
+            .custom_fields
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::custom_field_not_found(id))
+    }
+
+    fn list_custom_fields(&self) -> Result<CustomFields> {
+        Ok(CustomFields::new(
+            self.read().custom_fields.values().cloned().collect(),
+        ))
+    }
+
+    fn update_custom_field(
+        &self,
+        id: CustomFieldId,
+        patch: &CustomFieldPatch,
+        now: Timestamp,
+    ) -> Result<CustomField> {
+        let mut tables = self.write();
+        let mut field = tables
+            .custom_fields
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::custom_field_not_found(id))?;
+        if let Some(options) = &patch.options {
+            let removed = field.removed_options(options);
+            let holds_removed = |value: &CustomValue| match value {
+                CustomValue::Text(choice) => removed.contains(choice),
+                CustomValue::Choices(choices) => choices.iter().any(|c| removed.contains(c)),
+                _ => false,
+            };
+            let holders = tables
+                .organizations
+                .values()
+                .filter(|org| org.details.custom.get(&id).is_some_and(holds_removed))
+                .count() as u64;
+            if holders > 0 {
+                return Err(options_in_use(&removed, holders));
+            }
+        }
+        if patch.apply(&mut field, now) {
+            tables.custom_fields.insert(id, field.clone());
+        }
+        Ok(field)
+    }
+
+    fn delete_custom_field(&self, id: CustomFieldId) -> Result<()> {
+        let mut tables = self.write();
+        tables
+            .custom_fields
+            .remove(&id)
+            .ok_or_else(|| Error::custom_field_not_found(id))?;
+        for org in tables.organizations.values_mut() {
+            org.details.custom.remove(&id);
+        }
         Ok(())
     }
 }

@@ -40,6 +40,7 @@ pub fn full(name: &str) -> NewOrganization {
             last_contact_at: Some(at(2024, 2, 29, 123_456)),
             archived_at: None,
             owner_id: None,
+            custom: Default::default(),
         },
         created_from: "extension".into(),
         created_at: Some(at(2015, 8, 15, 0)),

@@ -7,6 +7,7 @@ use actix_web::web;
 use crate::errors::{ApiError, Kind};
 
 pub mod api_keys;
+pub mod custom_fields;
 pub mod fallback;
 pub mod health;
 pub mod organizations;
@@ -95,6 +96,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(endpoint!("/organizations/{id}/owner"; GET => |r, s| organizations::related(r, s, "owner")))
         .service(endpoint!("/organizations/{id}/creator"; GET => |r, s| organizations::related(r, s, "creator")))
         .service(endpoint!("/organizations/{id}/updater"; GET => |r, s| organizations::related(r, s, "updater")))
+        .service(endpoint!("/custom_fields";
+            GET => custom_fields::list,
+            POST => custom_fields::create,
+        ))
+        .service(endpoint!("/custom_fields/{id}";
+            GET => custom_fields::get,
+            PATCH => custom_fields::update,
+            DELETE => custom_fields::delete,
+        ))
         .service(endpoint!("/users"; GET => users::list, POST => users::create))
         .service(endpoint!("/users/{id}";
             GET => users::get,

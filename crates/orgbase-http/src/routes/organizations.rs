@@ -4,7 +4,9 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::{read_new_organization, read_organization_patch};
 use orgbase_domain::service::{self, Created};
-use orgbase_domain::{Error, Organization, OrganizationId, OrganizationPatch, UserId, time};
+use orgbase_domain::{
+    CustomFields, Error, Organization, OrganizationId, OrganizationPatch, UserId, time,
+};
 use serde_json::{Map, Value, json};
 
 use crate::auth::caller;
@@ -54,20 +56,32 @@ async fn included_users(
     ))
 }
 
+/// What renders an organization: where links point, which fields, the custom fields.
+struct Rendering<'a> {
+    base: &'a BaseUrl,
+    render: &'a RenderOptions,
+    custom: &'a CustomFields,
+}
+
 /// A single-organization document, with `included` users when asked.
 async fn single(
     state: &AppState,
     org: &Organization,
-    base: &BaseUrl,
-    render: &RenderOptions,
+    rendering: Rendering<'_>,
     self_link: String,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
+    let Rendering {
+        base,
+        render,
+        custom,
+    } = rendering;
     let included = included_users(state, std::slice::from_ref(org), base, render).await?;
     let resource = OrganizationResource {
         org,
         base,
         fields: &render.fields,
+        custom,
     };
     let mut response = Document::new(resource, json!({ "self": self_link }))
         .with_included(included)
@@ -85,16 +99,23 @@ async fn resource_response(
     state: &AppState,
     org: &Organization,
     render: &RenderOptions,
+    custom: &CustomFields,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
     let base = state.base_url(req);
     let self_link = OrganizationResource::self_link(&base, org);
-    single(state, org, &base, render, self_link, status).await
+    let rendering = Rendering {
+        base: &base,
+        render,
+        custom,
+    };
+    single(state, org, rendering, self_link, status).await
 }
 
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pairs = QueryPairs::parse(req.query_string());
-    let params = query::list_params(&pairs)?;
+    let custom = state.custom_fields().await?;
+    let params = query::list_params(&pairs, &custom)?;
     let list_query = params.query.clone();
     let page = state
         .run(move |store| store.list_organizations(&list_query))
@@ -108,6 +129,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             org,
             base: &base,
             fields: &params.render.fields,
+            custom: &custom,
         })
         .collect();
     let included = included_users(&state, &page.items, &base, &params.render).await?;
@@ -130,7 +152,8 @@ pub async fn create(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = query::create_params(&QueryPairs::parse(req.query_string()))?;
+    let custom = state.custom_fields().await?;
+    let params = query::create_params(&QueryPairs::parse(req.query_string()), &custom)?;
     let input = resource_input(
         read_json_object(&req, payload).await?,
         ORGANIZATIONS,
@@ -140,7 +163,7 @@ pub async fn create(
     let requested = requested_relationships(&input.relationships)?;
     check_echoed(&requested.echoed, None)?;
     let mut new = combine(
-        read_new_organization(&input.attributes, id),
+        read_new_organization(&input.attributes, id, &custom),
         requested.unknown,
     )?;
     new.actor = Some(caller(&req)?.user.id);
@@ -165,25 +188,23 @@ pub async fn create(
         Created::New(org) => (org, StatusCode::CREATED),
         Created::Existing(org) => (org, StatusCode::OK),
     };
-    resource_response(&req, &state, org, &params.render, status).await
+    resource_response(&req, &state, org, &params.render, &custom, status).await
 }
 
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pairs = QueryPairs::parse(req.query_string());
-    let params = query::resource_params(&pairs, ORGANIZATION_RELATIONSHIPS)?;
+    let custom = state.custom_fields().await?;
+    let params = query::organization_params(&pairs, ORGANIZATION_RELATIONSHIPS, &custom)?;
     let id = path_id::<OrganizationId>(&req, "organization")?;
     let org = state.run(move |store| store.get_organization(id)).await?;
     let base = state.base_url(&req);
     let self_link = base.join_with_query(req.path(), &pairs.0);
-    single(
-        &state,
-        &org,
-        &base,
-        &params.render,
-        self_link,
-        StatusCode::OK,
-    )
-    .await
+    let rendering = Rendering {
+        base: &base,
+        render: &params.render,
+        custom: &custom,
+    };
+    single(&state, &org, rendering, self_link, StatusCode::OK).await
 }
 
 pub async fn update(
@@ -191,9 +212,11 @@ pub async fn update(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = query::resource_params(
+    let custom = state.custom_fields().await?;
+    let params = query::organization_params(
         &QueryPairs::parse(req.query_string()),
         ORGANIZATION_RELATIONSHIPS,
+        &custom,
     )?;
     let id = path_id::<OrganizationId>(&req, "organization")?;
     let raw_id = id.to_string();
@@ -208,7 +231,7 @@ pub async fn update(
         check_echoed(&requested.echoed, Some(&current))?;
     }
     let mut patch = combine(
-        read_organization_patch(&input.attributes),
+        read_organization_patch(&input.attributes, &custom),
         requested.unknown,
     )?;
     patch.actor = Some(caller(&req)?.user.id);
@@ -218,7 +241,7 @@ pub async fn update(
     let org = state
         .run(move |store| store.update_organization(id, &patch, time::now()))
         .await?;
-    resource_response(&req, &state, &org, &params.render, StatusCode::OK).await
+    resource_response(&req, &state, &org, &params.render, &custom, StatusCode::OK).await
 }
 
 pub async fn delete(
@@ -240,9 +263,11 @@ pub async fn duplicate(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = query::resource_params(
+    let custom = state.custom_fields().await?;
+    let params = query::organization_params(
         &QueryPairs::parse(req.query_string()),
         ORGANIZATION_RELATIONSHIPS,
+        &custom,
     )?;
     let id = path_id::<OrganizationId>(&req, "organization")?;
     let actor = Some(caller(&req)?.user.id);
@@ -250,7 +275,15 @@ pub async fn duplicate(
     let copy = state
         .run(move |store| service::duplicate_organization(store, id, actor, now))
         .await?;
-    resource_response(&req, &state, &copy, &params.render, StatusCode::CREATED).await
+    resource_response(
+        &req,
+        &state,
+        &copy,
+        &params.render,
+        &custom,
+        StatusCode::CREATED,
+    )
+    .await
 }
 
 /// `{"data": {"type": "users", "id": "…"}}` or `{"data": null}` at `pointer`.

@@ -1,0 +1,136 @@
+//! `/custom_fields`: everyone reads the definitions (they describe organization attributes);
+//! admins create, change and delete them.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use orgbase_domain::attributes::{read_custom_field_patch, read_new_custom_field};
+use orgbase_domain::{CustomField, CustomFieldId, ListQuery, Page, time};
+
+use crate::document::{CUSTOM_FIELDS, custom_field_resource, respond_resource};
+use crate::errors::ApiError;
+use crate::pagination::respond_page;
+use crate::query::{self, QueryPairs, RenderOptions};
+use crate::request_body::{
+    Intent, client_id, combine, read_json_object, resource_input, unknown_relationships,
+};
+use crate::routes::path_id;
+use crate::state::AppState;
+
+fn respond(
+    req: &HttpRequest,
+    state: &AppState,
+    field: &CustomField,
+    render: &RenderOptions,
+    status: StatusCode,
+) -> HttpResponse {
+    respond_resource(
+        custom_field_resource(field, &state.base_url(req), &render.custom_field_fields),
+        status,
+        render.include.is_some(),
+    )
+}
+
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let pairs = QueryPairs::parse(req.query_string());
+    let params = query::plain_list_params(&pairs)?;
+    let fields = state.custom_fields().await?;
+    // A CRM defines tens of fields: the whole set is read anyway for every organization
+    // request, and paged here.
+    let page = Page::cut(
+        fields.iter(),
+        &ListQuery {
+            page: params.query.page,
+            ..ListQuery::default()
+        },
+    );
+    let base = state.base_url(&req);
+    Ok(respond_page(&req, &base, &pairs, &params, &page, |f| {
+        custom_field_resource(f, &base, &params.render.custom_field_fields)
+    }))
+}
+
+pub async fn create(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
+    let input = resource_input(
+        read_json_object(&req, payload).await?,
+        CUSTOM_FIELDS,
+        Intent::Create,
+    )?;
+    let id = client_id::<CustomFieldId>(input.id.as_deref())?;
+    let field = combine(
+        read_new_custom_field(&input.attributes, id, time::now()),
+        unknown_relationships(&input.relationships, CUSTOM_FIELDS),
+    )?;
+    let stored = field.clone();
+    state
+        .run(move |store| store.insert_custom_field(&stored))
+        .await?;
+    Ok(respond(
+        &req,
+        &state,
+        &field,
+        &params.render,
+        StatusCode::CREATED,
+    ))
+}
+
+pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
+    let id = path_id::<CustomFieldId>(&req, "custom field")?;
+    let field = state.run(move |store| store.get_custom_field(id)).await?;
+    Ok(respond(
+        &req,
+        &state,
+        &field,
+        &params.render,
+        StatusCode::OK,
+    ))
+}
+
+pub async fn update(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
+    let id = path_id::<CustomFieldId>(&req, "custom field")?;
+    let raw_id = id.to_string();
+    let input = resource_input(
+        read_json_object(&req, payload).await?,
+        CUSTOM_FIELDS,
+        Intent::Update { id: &raw_id },
+    )?;
+    // The identifier and format the patch may echo are compared with this read; the options
+    // check that matters runs again inside the store's transaction.
+    let current = state.run(move |store| store.get_custom_field(id)).await?;
+    let patch = combine(
+        read_custom_field_patch(&input.attributes, &current),
+        unknown_relationships(&input.relationships, CUSTOM_FIELDS),
+    )?;
+    let field = state
+        .run(move |store| store.update_custom_field(id, &patch, time::now()))
+        .await?;
+    Ok(respond(
+        &req,
+        &state,
+        &field,
+        &params.render,
+        StatusCode::OK,
+    ))
+}
+
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
+    let id = path_id::<CustomFieldId>(&req, "custom field")?;
+    state
+        .run(move |store| store.delete_custom_field(id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,182 @@
+//! Custom field definitions in SQL.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use orgbase_domain::custom_field::options_in_use;
+use orgbase_domain::time::Timestamp;
+use orgbase_domain::{
+    CustomField, CustomFieldId, CustomFieldPatch, CustomFields, CustomFormat, Error, Result,
+};
+
+use crate::connection::AnyConnection;
+use crate::errors::{TxError, from_diesel};
+use crate::row::{to_json, utc};
+use crate::schema::{custom_fields, organization_custom_values, organizations};
+
+#[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = custom_fields)]
+pub struct CustomFieldRow {
+    pub id: String,
+    pub identifier: String,
+    pub name: String,
+    pub format: String,
+    pub options: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl From<&CustomField> for CustomFieldRow {
+    fn from(field: &CustomField) -> Self {
+        Self {
+            id: field.id.to_string(),
+            identifier: field.identifier.clone(),
+            name: field.name.clone(),
+            format: field.format.as_str().to_owned(),
+            options: to_json(&field.options),
+            created_at: field.created_at.naive_utc(),
+            updated_at: field.updated_at.naive_utc(),
+        }
+    }
+}
+
+impl TryFrom<CustomFieldRow> for CustomField {
+    type Error = Error;
+
+    fn try_from(row: CustomFieldRow) -> Result<Self> {
+        let corrupt = |what: &str| {
+            Error::Backend(format!("custom field {} has an unreadable {what}", row.id))
+        };
+        Ok(CustomField {
+            id: row.id.parse().map_err(|_| corrupt("id"))?,
+            format: CustomFormat::parse(&row.format).ok_or_else(|| corrupt("format"))?,
+            options: serde_json::from_str(&row.options).map_err(|_| corrupt("options"))?,
+            identifier: row.identifier,
+            name: row.name,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        })
+    }
+}
+
+fn fields(rows: Vec<CustomFieldRow>) -> Result<CustomFields> {
+    Ok(CustomFields::new(
+        rows.into_iter()
+            .map(CustomField::try_from)
+            .collect::<Result<_>>()?,
+    ))
+}
+
+pub fn insert(conn: &mut AnyConnection, field: &CustomField) -> Result<()> {
+    diesel::insert_into(custom_fields::table)
+        .values(CustomFieldRow::from(field))
+        .execute(conn)
+        .map_err(from_diesel)?;
+    Ok(())
+}
+
+fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<CustomFieldRow>> {
+    custom_fields::table
+        .find(id)
+        .select(CustomFieldRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn get(conn: &mut AnyConnection, id: CustomFieldId) -> Result<CustomField> {
+    find(conn, &id.to_string())
+        .map_err(from_diesel)?
+        .ok_or_else(|| Error::custom_field_not_found(id))?
+        .try_into()
+}
+
+pub fn list(conn: &mut AnyConnection) -> Result<CustomFields> {
+    let rows = custom_fields::table
+        .select(CustomFieldRow::as_select())
+        .load(conn)
+        .map_err(from_diesel)?;
+    fields(rows)
+}
+
+/// The fields with these ids, as they are inside the current transaction. On PostgreSQL the
+/// rows are share-locked until it ends, so an options change (which updates the row first)
+/// either waits for this write or is seen by it.
+pub fn locked(conn: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec<CustomFieldRow>> {
+    // A macro, not a closure: the selection's type depends on the backend.
+    macro_rules! query {
+        () => {
+            custom_fields::table
+                .filter(custom_fields::id.eq_any(ids))
+                .select(CustomFieldRow::as_select())
+        };
+    }
+    match conn {
+        AnyConnection::Postgresql(pg) => query!().for_share().load(pg),
+        // SQLite writers hold the database's one write lock already.
+        AnyConnection::Sqlite(sqlite) => query!().load(sqlite),
+    }
+}
+
+/// The checks of [`CustomFields::check`] against the fields as stored now.
+pub fn checked(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> std::result::Result<CustomFields, TxError> {
+    let rows = locked(conn, ids)?;
+    fields(rows).map_err(TxError::Domain)
+}
+
+pub fn update(
+    conn: &mut AnyConnection,
+    id: CustomFieldId,
+    patch: &CustomFieldPatch,
+    now: Timestamp,
+) -> Result<CustomField> {
+    let id_text = id.to_string();
+    let field = conn.transaction::<_, TxError, _>(|conn| {
+        // Write first: the row lock makes concurrent writers of this field's values wait (see
+        // `locked`), so the count below sees every value that will exist.
+        let touched = diesel::update(custom_fields::table.find(&id_text))
+            .set(custom_fields::id.eq(custom_fields::id))
+            .execute(conn)?;
+        let row = find(conn, &id_text)?;
+        let (Some(row), 1) = (row, touched) else {
+            return Err(TxError::Domain(Error::custom_field_not_found(id)));
+        };
+        let mut field = CustomField::try_from(row).map_err(TxError::Domain)?;
+        if let Some(options) = &patch.options {
+            let removed = field.removed_options(options);
+            if !removed.is_empty() {
+                let holding = organization_custom_values::table
+                    .filter(organization_custom_values::field_id.eq(&id_text))
+                    .filter(organization_custom_values::text_value.eq_any(&removed))
+                    .select(organization_custom_values::organization_id);
+                let holders: i64 = organizations::table
+                    .filter(organizations::id.eq_any(holding))
+                    .count()
+                    .get_result(conn)?;
+                if holders > 0 {
+                    let holders = u64::try_from(holders).unwrap_or(0);
+                    return Err(TxError::Domain(options_in_use(&removed, holders)));
+                }
+            }
+        }
+        if patch.apply(&mut field, now) {
+            diesel::update(custom_fields::table.find(&id_text))
+                .set(CustomFieldRow::from(&field))
+                .execute(conn)?;
+        }
+        Ok(field)
+    })?;
+    Ok(field)
+}
+
+/// Deletes the field; its values go with it (`ON DELETE CASCADE`).
+pub fn delete(conn: &mut AnyConnection, id: CustomFieldId) -> Result<()> {
+    let deleted = diesel::delete(custom_fields::table.find(id.to_string()))
+        .execute(conn)
+        .map_err(from_diesel)?;
+    if deleted == 0 {
+        return Err(Error::custom_field_not_found(id));
+    }
+    Ok(())
+}

@@ -1,0 +1,340 @@
+//! Custom fields in list queries.
+//!
+//! A filter on `c_x` asks for organizations holding a qualifying value of the field (`eq`,
+//! `gt`, …) or holding none (`ne`, `null=true`), answered from the value table's per-field
+//! indexes as `id IN (SELECT organization_id …)`, like list membership.
+//!
+//! A sort by `c_x` joins the field's values (`LEFT JOIN … AS sort_value`), so that when the
+//! query also filters on that field the databases walk the field's value index in order and
+//! stop after one page, instead of sorting every match. Filters on the joined field are then
+//! written on the join itself, which lets both planners turn it into an inner join. Further
+//! custom sort keys, rarer, order by a correlated subquery.
+
+use diesel::dsl::{AsExprOf, not, sql};
+use diesel::expression::expression_types::NotSelectable;
+use diesel::expression::{AppearsOnTable, SelectableExpression, ValidGrouping, is_aggregate};
+use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::query_source::{Alias, AliasedField};
+use diesel::sql_types::{Bool, Integer, Nullable, Text};
+use orgbase_domain::query::FieldKind;
+use orgbase_domain::{Condition, CustomFieldKey, Error, Field, Filter, Operand, SortDirection};
+
+use crate::query::{Backend, BoxedCondition, BoxedOrder, like_escaped, mismatch};
+use crate::schema::{organization_custom_values as values, organizations};
+
+diesel::alias!(values as sort_value: SortValue);
+
+type SortOn = diesel::dsl::And<
+    diesel::dsl::And<
+        diesel::dsl::Eq<AliasedField<SortValue, values::organization_id>, organizations::id>,
+        diesel::dsl::Eq<AliasedField<SortValue, values::field_id>, AsExprOf<String, Text>>,
+    >,
+    diesel::dsl::Eq<AliasedField<SortValue, values::position>, AsExprOf<i32, Integer>>,
+>;
+
+/// `organizations LEFT JOIN organization_custom_values AS sort_value ON …`.
+pub type SortJoin =
+    diesel::helper_types::LeftJoinQuerySource<organizations::table, Alias<SortValue>, SortOn>;
+
+pub type JoinedOrganizations = diesel::helper_types::IntoBoxed<
+    'static,
+    diesel::helper_types::LeftJoinOn<organizations::table, Alias<SortValue>, SortOn>,
+    Backend,
+>;
+
+type JoinedCondition = Box<dyn BoxableExpression<SortJoin, Backend, SqlType = Nullable<Bool>>>;
+type JoinedOrder = Box<dyn BoxableExpression<SortJoin, Backend, SqlType = NotSelectable>>;
+
+/// An expression about `organizations` alone, used in the join: the left side of a left join
+/// keeps every row and column, so whatever holds on the table holds there.
+pub struct Lifted<E>(pub E);
+
+impl<ST, E> Expression for Lifted<Box<E>>
+where
+    E: Expression<SqlType = ST> + ?Sized,
+    ST: diesel::expression::TypedExpressionType,
+{
+    type SqlType = ST;
+}
+
+impl<E: QueryFragment<Backend> + ?Sized> QueryFragment<Backend> for Lifted<Box<E>> {
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, Backend>) -> QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+}
+
+impl<E: ?Sized> QueryId for Lifted<Box<E>> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<E: ?Sized> ValidGrouping<()> for Lifted<Box<E>> {
+    type IsAggregate = is_aggregate::No;
+}
+
+impl<E> AppearsOnTable<SortJoin> for Lifted<Box<E>>
+where
+    E: AppearsOnTable<organizations::table> + ?Sized,
+    Self: Expression,
+{
+}
+
+impl<E> SelectableExpression<SortJoin> for Lifted<Box<E>>
+where
+    E: SelectableExpression<organizations::table> + ?Sized,
+    Self: AppearsOnTable<SortJoin>,
+{
+}
+
+/// The condition of `filter` on one set of value columns (the table's, or the joined
+/// alias's). A filter asks that an organization hold a value row matching a predicate, or
+/// hold none: `$holding!(predicate)` and `$lacking!(predicate)` build those for the query
+/// source, `$any_holding` and `$any_lacking` the same for "any row of the field". (Macros,
+/// because each predicate has its own type and a subselect cannot be boxed on a
+/// MultiConnection.)
+macro_rules! custom_filter {
+    ($filter:expr, $key:expr, holding: $holding:ident, lacking: $lacking:ident,
+     any_holding: $any_holding:expr, any_lacking: $any_lacking:expr,
+     text: $text:expr, number: $number:expr, datetime: $datetime:expr, boolean: $boolean:expr) => {{
+        let filter: &Filter = $filter;
+        let key: CustomFieldKey = $key;
+        macro_rules! compare {
+            ($column:expr, $convert:expr, like: $like:tt) => {{
+                let convert = |o: &Operand| $convert(o).ok_or_else(|| mismatch(filter));
+                match &filter.condition {
+                    Condition::Eq(o) => $holding!($column.eq(convert(o)?)),
+                    Condition::Ne(o) => $lacking!($column.eq(convert(o)?)),
+                    Condition::In(os) => $holding!($column.eq_any(
+                        os.iter().map(convert).collect::<Result<Vec<_>, _>>()?
+                    )),
+                    Condition::Gt(o) => $holding!($column.gt(convert(o)?)),
+                    Condition::Gte(o) => $holding!($column.ge(convert(o)?)),
+                    Condition::Lt(o) => $holding!($column.lt(convert(o)?)),
+                    Condition::Lte(o) => $holding!($column.le(convert(o)?)),
+                    Condition::Null(true) => $any_lacking,
+                    Condition::Null(false) => $any_holding,
+                    Condition::Contains(s) => {
+                        compare!(@like $like, $column, format!("%{}%", like_escaped(s)))
+                    }
+                    Condition::StartsWith(s) => {
+                        compare!(@like $like, $column, format!("{}%", like_escaped(s)))
+                    }
+                }
+            }};
+            (@like true, $column:expr, $pattern:expr) => {
+                $holding!($column.like($pattern).escape('\\'))
+            };
+            (@like false, $column:expr, $pattern:expr) => {{
+                let _ = $pattern;
+                return Err(mismatch(filter));
+            }};
+        }
+        match Field::Custom(key).kind() {
+            FieldKind::Text | FieldKind::Choice | FieldKind::Set => {
+                compare!($text, text, like: true)
+            }
+            FieldKind::Number => compare!($number, number, like: false),
+            FieldKind::DateTime => compare!($datetime, datetime, like: false),
+            FieldKind::Boolean => compare!($boolean, boolean, like: false),
+            _ => return Err(mismatch(filter)),
+        }
+    }};
+}
+
+fn text(operand: &Operand) -> Option<String> {
+    match operand {
+        Operand::Text(t) => Some(t.clone()),
+        _ => None,
+    }
+}
+
+fn number(operand: &Operand) -> Option<f64> {
+    match operand {
+        Operand::Number(n) => Some(*n),
+        _ => None,
+    }
+}
+
+fn datetime(operand: &Operand) -> Option<chrono::NaiveDateTime> {
+    match operand {
+        Operand::DateTime(t) => Some(t.naive_utc()),
+        _ => None,
+    }
+}
+
+fn boolean(operand: &Operand) -> Option<bool> {
+    match operand {
+        Operand::Boolean(b) => Some(*b),
+        _ => None,
+    }
+}
+
+/// A filter on a custom field, as `id [NOT] IN (SELECT organization_id …)`.
+pub fn condition(filter: &Filter, key: CustomFieldKey) -> Result<BoxedCondition, Error> {
+    let field_id = key.id.to_string();
+    let of_field = || values::table.filter(values::field_id.eq(field_id.clone()));
+    macro_rules! holding {
+        ($predicate:expr) => {
+            Box::new(
+                organizations::id
+                    .eq_any(
+                        of_field()
+                            .filter($predicate)
+                            .select(values::organization_id),
+                    )
+                    .nullable(),
+            ) as BoxedCondition
+        };
+    }
+    macro_rules! lacking {
+        ($predicate:expr) => {
+            Box::new(
+                not(organizations::id.eq_any(
+                    of_field()
+                        .filter($predicate)
+                        .select(values::organization_id),
+                ))
+                .nullable(),
+            ) as BoxedCondition
+        };
+    }
+    let any = || organizations::id.eq_any(of_field().select(values::organization_id));
+    Ok(
+        custom_filter!(filter, key, holding: holding, lacking: lacking,
+        any_holding: Box::new(any().nullable()),
+        any_lacking: Box::new(not(any()).nullable()),
+        text: values::text_key,
+        number: values::number_value,
+        datetime: values::datetime_value,
+        boolean: values::boolean_value),
+    )
+}
+
+/// A filter on the joined sort field, written on the join's columns.
+fn joined_condition(filter: &Filter, key: CustomFieldKey) -> Result<JoinedCondition, Error> {
+    let missing = || {
+        sort_value
+            .field(values::organization_id)
+            .nullable()
+            .is_null()
+    };
+    macro_rules! holding {
+        ($predicate:expr) => {
+            Box::new($predicate) as JoinedCondition
+        };
+    }
+    // With at most one value row per organization here (position 0), "no row matches" is
+    // "no row, or the row does not match".
+    macro_rules! lacking {
+        ($predicate:expr) => {
+            Box::new(missing().nullable().or(not($predicate))) as JoinedCondition
+        };
+    }
+    Ok(
+        custom_filter!(filter, key, holding: holding, lacking: lacking,
+        any_holding: Box::new(not(missing()).nullable()),
+        any_lacking: Box::new(missing().nullable()),
+        text: sort_value.field(values::text_key).nullable(),
+        number: sort_value.field(values::number_value).nullable(),
+        datetime: sort_value.field(values::datetime_value).nullable(),
+        boolean: sort_value.field(values::boolean_value).nullable()),
+    )
+}
+
+/// The value column a custom field sorts by.
+fn sort_column(key: CustomFieldKey) -> &'static str {
+    match Field::Custom(key).kind() {
+        FieldKind::Number => "number_value",
+        FieldKind::DateTime => "datetime_value",
+        FieldKind::Boolean => "boolean_value",
+        _ => "text_key",
+    }
+}
+
+/// ORDER BY terms for a custom key that is not the joined one: a correlated subquery, nulls
+/// (organizations without a value) last.
+pub fn subquery_order(key: CustomFieldKey, direction: SortDirection) -> Vec<BoxedOrder> {
+    let value = || {
+        sql::<Nullable<Text>>(&format!(
+            "(SELECT cv.{} FROM organization_custom_values cv \
+             WHERE cv.organization_id = organizations.id AND cv.position = 0 AND cv.field_id = ",
+            sort_column(key)
+        ))
+        .bind::<Text, _>(key.id.to_string())
+        .sql(")")
+    };
+    let missing = value().sql(" IS NULL");
+    let ordered: BoxedOrder = match direction {
+        SortDirection::Ascending => Box::new(value().asc()),
+        SortDirection::Descending => Box::new(value().desc()),
+    };
+    vec![Box::new(missing.asc()), ordered]
+}
+
+/// The first custom field the query sorts by: the one worth a join.
+pub fn joined_sort_key(query: &orgbase_domain::ListQuery) -> Option<CustomFieldKey> {
+    query.sort.iter().find_map(|k| match k.field {
+        Field::Custom(key) if Field::Custom(key).sortable() => Some(key),
+        _ => None,
+    })
+}
+
+/// The query's rows, sorted with `key`'s values joined. `conditions` and `orders` are built
+/// for the plain table by the caller, except those about `key`, which are written here.
+pub fn joined(
+    query: &orgbase_domain::ListQuery,
+    key: CustomFieldKey,
+    conditions: Vec<BoxedCondition>,
+    mut plain_order: impl FnMut(&orgbase_domain::SortKey) -> Vec<BoxedOrder>,
+) -> Result<JoinedOrganizations, Error> {
+    let on = sort_value
+        .field(values::organization_id)
+        .eq(organizations::id)
+        .and(sort_value.field(values::field_id).eq(key.id.to_string()))
+        .and(sort_value.field(values::position).eq(0));
+    let mut rows: JoinedOrganizations = organizations::table
+        .left_join(sort_value.on(on))
+        .into_boxed();
+    for condition in conditions {
+        rows = rows.filter(Lifted(condition));
+    }
+    let mut excludes_missing = false;
+    for filter in query
+        .filters
+        .iter()
+        .filter(|f| f.field == Field::Custom(key))
+    {
+        excludes_missing |= !matches!(filter.condition, Condition::Ne(_) | Condition::Null(true));
+        rows = rows.filter(joined_condition(filter, key)?);
+    }
+    for sort in &query.sort {
+        if sort.field != Field::Custom(key) {
+            for term in plain_order(sort) {
+                rows = rows.then_order_by(Lifted(term));
+            }
+            continue;
+        }
+        macro_rules! by {
+            ($column:expr) => {{
+                let column = sort_value.field($column).nullable();
+                // Every row has a value when a filter excludes those without: no need to
+                // order missing values last, and the value index alone gives the order.
+                if !excludes_missing {
+                    rows = rows.then_order_by(Box::new(column.is_null().asc()) as JoinedOrder);
+                }
+                rows = match sort.direction {
+                    SortDirection::Ascending => rows.then_order_by(column.asc()),
+                    SortDirection::Descending => rows.then_order_by(column.desc()),
+                };
+            }};
+        }
+        match sort_column(key) {
+            "number_value" => by!(values::number_value),
+            "datetime_value" => by!(values::datetime_value),
+            "boolean_value" => by!(values::boolean_value),
+            _ => by!(values::text_key),
+        }
+    }
+    Ok(rows.then_order_by(organizations::id.asc()))
+}

@@ -1,0 +1,189 @@
+//! The `organization_custom_values` rows: one per organization, field and position, the value
+//! in the column of its format. Always written in the transaction that writes the
+//! organization, after checking the fields inside it.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use orgbase_domain::{CustomFieldId, CustomFormat, CustomValue, Error, Organization, Result};
+
+use crate::connection::{AnyConnection, on_inner};
+use crate::custom_fields;
+use crate::errors::{TxError, from_diesel};
+use crate::row::utc;
+use crate::schema::{custom_fields as fields_table, organization_custom_values as values};
+
+#[derive(Debug, Default, Queryable, Selectable, Insertable)]
+#[diesel(table_name = values)]
+pub struct ValueRow {
+    pub organization_id: String,
+    pub field_id: String,
+    pub position: i32,
+    pub text_value: Option<String>,
+    pub text_key: Option<String>,
+    pub number_value: Option<f64>,
+    pub datetime_value: Option<NaiveDateTime>,
+    pub boolean_value: Option<bool>,
+}
+
+/// The rows holding one value.
+fn rows(organization_id: &str, field: CustomFieldId, value: &CustomValue) -> Vec<ValueRow> {
+    let row = |position: i32| ValueRow {
+        organization_id: organization_id.to_owned(),
+        field_id: field.to_string(),
+        position,
+        ..ValueRow::default()
+    };
+    let text = |position: i32, text: &str| ValueRow {
+        text_value: Some(text.to_owned()),
+        text_key: Some(text.to_ascii_lowercase()),
+        ..row(position)
+    };
+    match value {
+        CustomValue::Text(t) => vec![text(0, t)],
+        CustomValue::Number(n) => vec![ValueRow {
+            number_value: Some(*n),
+            ..row(0)
+        }],
+        CustomValue::Boolean(b) => vec![ValueRow {
+            boolean_value: Some(*b),
+            ..row(0)
+        }],
+        CustomValue::Date(date) => vec![ValueRow {
+            datetime_value: Some(CustomValue::date_instant(*date).naive_utc()),
+            ..row(0)
+        }],
+        CustomValue::DateTime(at) => vec![ValueRow {
+            datetime_value: Some(at.naive_utc()),
+            ..row(0)
+        }],
+        CustomValue::Choices(choices) => choices
+            .iter()
+            .zip(0..)
+            .map(|(choice, position)| text(position, choice))
+            .collect(),
+    }
+}
+
+/// Checks and writes `changes` (set or cleared values) of one organization.
+fn write<'a>(
+    conn: &mut AnyConnection,
+    org: &Organization,
+    changes: impl Iterator<Item = (&'a CustomFieldId, Option<&'a CustomValue>)> + Clone,
+) -> std::result::Result<(), TxError> {
+    let organization_id = org.id.to_string();
+    let changed: Vec<String> = changes.clone().map(|(id, _)| id.to_string()).collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let set: Vec<(&CustomFieldId, &CustomValue)> = changes
+        .clone()
+        .filter_map(|(id, value)| Some((id, value?)))
+        .collect();
+    let fields = custom_fields::checked(conn, &changed)?;
+    fields
+        .check(set.iter().copied())
+        .map_err(|errors| TxError::Domain(Error::Invalid(errors)))?;
+    diesel::delete(
+        values::table
+            .filter(values::organization_id.eq(&organization_id))
+            .filter(values::field_id.eq_any(&changed)),
+    )
+    .execute(conn)?;
+    let new_rows: Vec<ValueRow> = set
+        .into_iter()
+        .flat_map(|(id, value)| rows(&organization_id, *id, value))
+        .collect();
+    if !new_rows.is_empty() {
+        // One multi-row INSERT; diesel builds those only on the concrete connection.
+        on_inner!(conn, |c| diesel::insert_into(values::table)
+            .values(&new_rows)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Writes the values of a new organization.
+pub fn insert(conn: &mut AnyConnection, org: &Organization) -> std::result::Result<(), TxError> {
+    write(
+        conn,
+        org,
+        org.details.custom.iter().map(|(id, v)| (id, Some(v))),
+    )
+}
+
+/// Rewrites the values that differ between `before` and `after`.
+pub fn replace(
+    conn: &mut AnyConnection,
+    before: &Organization,
+    after: &Organization,
+) -> std::result::Result<(), TxError> {
+    let (old, new) = (&before.details.custom, &after.details.custom);
+    let changes: Vec<(&CustomFieldId, Option<&CustomValue>)> = old
+        .keys()
+        .chain(new.keys())
+        .filter(|id| old.get(id) != new.get(id))
+        .map(|id| (id, new.get(id)))
+        .collect::<std::collections::BTreeMap<_, _>>()
+        .into_iter()
+        .collect();
+    write(conn, after, changes.into_iter())
+}
+
+/// A stored value back in its domain type, by the field's format.
+fn value(format: CustomFormat, rows: &[ValueRow]) -> Option<CustomValue> {
+    let first = rows.first()?;
+    Some(match format {
+        CustomFormat::Text | CustomFormat::Url | CustomFormat::Email | CustomFormat::Select => {
+            CustomValue::Text(first.text_value.clone()?)
+        }
+        CustomFormat::Number => CustomValue::Number(first.number_value?),
+        CustomFormat::Boolean => CustomValue::Boolean(first.boolean_value?),
+        CustomFormat::Date => CustomValue::Date(first.datetime_value?.date()),
+        CustomFormat::DateTime => CustomValue::DateTime(utc(first.datetime_value?)),
+        CustomFormat::MultiSelect => CustomValue::Choices(
+            rows.iter()
+                .map(|r| r.text_value.clone())
+                .collect::<Option<_>>()?,
+        ),
+    })
+}
+
+/// Reads the custom values of `orgs` (one query for a whole page).
+pub fn attach(conn: &mut AnyConnection, orgs: &mut [Organization]) -> Result<()> {
+    if orgs.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = orgs.iter().map(|o| o.id.to_string()).collect();
+    let loaded: Vec<(ValueRow, String)> = values::table
+        .inner_join(fields_table::table)
+        .filter(values::organization_id.eq_any(&ids))
+        .order((values::organization_id, values::field_id, values::position))
+        .select((ValueRow::as_select(), fields_table::format))
+        .load(conn)
+        .map_err(from_diesel)?;
+    let mut grouped: HashMap<(String, String), (String, Vec<ValueRow>)> = HashMap::new();
+    for (row, format) in loaded {
+        grouped
+            .entry((row.organization_id.clone(), row.field_id.clone()))
+            .or_insert_with(|| (format, Vec::new()))
+            .1
+            .push(row);
+    }
+    let by_id: HashMap<String, usize> = ids.into_iter().zip(0..).collect();
+    for ((organization_id, field_id), (format, rows)) in grouped {
+        let corrupt = || {
+            Error::Backend(format!(
+                "organization {organization_id} has an unreadable value of custom field {field_id}"
+            ))
+        };
+        let format = CustomFormat::parse(&format).ok_or_else(corrupt)?;
+        let field: CustomFieldId = field_id.parse().map_err(|_| corrupt())?;
+        let value = value(format, &rows).ok_or_else(corrupt)?;
+        if let Some(org) = by_id.get(&organization_id).and_then(|i| orgs.get_mut(*i)) {
+            org.details.custom.insert(field, value);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,2 @@
+DROP TABLE organization_custom_values;
+DROP TABLE custom_fields;
