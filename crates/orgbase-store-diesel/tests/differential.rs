@@ -1,6 +1,7 @@
 //! Differential property test: random organizations and random list queries (filters,
 //! search, archive state, sorts, pages) must give exactly the same page and total on SQLite
-//! and PostgreSQL as on the in-memory reference store.
+//! and PostgreSQL as on the in-memory reference store. Organizations hold values of six
+//! custom fields (some missing), which filters and sorts use like built-in attributes.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,8 +12,8 @@ use orgbase_domain::organization::Details;
 use orgbase_domain::query::FieldKind;
 use orgbase_domain::slug::Slug;
 use orgbase_domain::{
-    ArchivedFilter, Field, Filter, ListQuery, NewOrganization, Operator, PageRequest,
-    SortDirection, SortKey, Status, Store, time,
+    ArchivedFilter, CustomField, CustomFieldId, CustomFormat, CustomValue, Field, Filter,
+    ListQuery, NewOrganization, Operator, PageRequest, SortDirection, SortKey, Status, Store, time,
 };
 use orgbase_store_diesel::testing::TestDatabase;
 use orgbase_store_diesel::{DatabaseTarget, DieselStore, PoolOptions};
@@ -30,6 +31,138 @@ const TEXT_VALUES: [&str; 12] = [
     "gent", "GENT", "liège", "LIÈGE", "e", "%", "_", "acme 1", "über", "a", "plain", "zzz",
 ];
 
+const NUMBERS: [f64; 5] = [-1.0, 0.0, 0.5, 1.0, 2.5];
+const TIERS: [&str; 3] = ["Gold", "Silver", "Bronze"];
+const TAGS: [&str; 3] = ["Red", "Blue", "Green"];
+
+/// The custom fields every store defines, with the same ids.
+struct Custom {
+    number: CustomField,
+    text: CustomField,
+    day: CustomField,
+    flag: CustomField,
+    tier: CustomField,
+    tags: CustomField,
+}
+
+impl Custom {
+    fn new() -> Self {
+        let field = |identifier: &str, format, options: &[&str]| CustomField {
+            id: CustomFieldId::generate(),
+            identifier: identifier.to_owned(),
+            name: identifier.to_owned(),
+            format,
+            options: options.iter().map(|o| (*o).to_owned()).collect(),
+            created_at: moment(0),
+            updated_at: moment(0),
+        };
+        Self {
+            number: field("c_number", CustomFormat::Number, &[]),
+            text: field("c_text", CustomFormat::Text, &[]),
+            day: field("c_day", CustomFormat::Date, &[]),
+            flag: field("c_flag", CustomFormat::Boolean, &[]),
+            tier: field("c_tier", CustomFormat::Select, &TIERS),
+            tags: field("c_tags", CustomFormat::MultiSelect, &TAGS),
+        }
+    }
+
+    fn all(&self) -> [&CustomField; 6] {
+        [
+            &self.number,
+            &self.text,
+            &self.day,
+            &self.flag,
+            &self.tier,
+            &self.tags,
+        ]
+    }
+
+    fn define(&self, store: &dyn Store) {
+        for field in self.all() {
+            store.insert_custom_field(field).unwrap();
+        }
+    }
+
+    fn values(&self, spec: &CustomSpec) -> orgbase_domain::CustomValues {
+        let mut values = orgbase_domain::CustomValues::new();
+        let mut put = |field: &CustomField, value: Option<CustomValue>| {
+            if let Some(value) = value {
+                values.insert(field.id, value);
+            }
+        };
+        put(
+            &self.number,
+            spec.number.map(|n| CustomValue::Number(NUMBERS[n])),
+        );
+        put(
+            &self.text,
+            spec.text
+                .map(|t| CustomValue::Text(TEXT_VALUES[t].to_owned())),
+        );
+        put(
+            &self.day,
+            spec.day.map(|d| CustomValue::Date(moment(d).date_naive())),
+        );
+        put(&self.flag, spec.flag.map(CustomValue::Boolean));
+        put(
+            &self.tier,
+            spec.tier.map(|t| CustomValue::Text(TIERS[t].to_owned())),
+        );
+        let tags = dedup(spec.tags.iter().map(|t| TAGS[*t]).collect());
+        put(
+            &self.tags,
+            (!tags.is_empty()).then_some(CustomValue::Choices(tags)),
+        );
+        values
+    }
+
+    fn filterable(&self) -> Vec<Field> {
+        let mut fields = FILTERABLE.to_vec();
+        fields.extend(self.all().iter().map(|f| Field::Custom(f.key())));
+        fields
+    }
+
+    fn sortable(&self) -> Vec<Field> {
+        let mut fields = SORTABLE.to_vec();
+        fields.extend(
+            self.all()
+                .iter()
+                .map(|f| Field::Custom(f.key()))
+                .filter(|f| f.sortable()),
+        );
+        fields
+    }
+}
+
+#[derive(Debug, Clone)]
+struct CustomSpec {
+    number: Option<usize>,
+    text: Option<usize>,
+    day: Option<u32>,
+    flag: Option<bool>,
+    tier: Option<usize>,
+    tags: Vec<usize>,
+}
+
+fn custom_spec() -> impl Strategy<Value = CustomSpec> {
+    (
+        proptest::option::of(0..NUMBERS.len()),
+        proptest::option::of(0..TEXT_VALUES.len()),
+        proptest::option::of(0u32..4),
+        proptest::option::of(any::<bool>()),
+        proptest::option::of(0..TIERS.len()),
+        proptest::collection::vec(0..TAGS.len(), 0..3),
+    )
+        .prop_map(|(number, text, day, flag, tier, tags)| CustomSpec {
+            number,
+            text,
+            day,
+            flag,
+            tier,
+            tags,
+        })
+}
+
 #[derive(Debug, Clone)]
 struct OrgSpec {
     word: usize,
@@ -42,6 +175,7 @@ struct OrgSpec {
     description: Option<usize>,
     last_contact: Option<u32>,
     archived: bool,
+    custom: CustomSpec,
 }
 
 fn org_spec() -> impl Strategy<Value = OrgSpec> {
@@ -60,14 +194,18 @@ fn org_spec() -> impl Strategy<Value = OrgSpec> {
             any::<bool>(),
             proptest::option::of(0..DESCRIPTIONS.len()),
         ),
-        (proptest::option::of(0u32..3), proptest::bool::weighted(0.2)),
+        (
+            proptest::option::of(0u32..3),
+            proptest::bool::weighted(0.2),
+            custom_spec(),
+        ),
     )
         .prop_map(
             |(
                 (word, city, size),
                 (lists, domains),
                 (created, inactive, description),
-                (last_contact, archived),
+                (last_contact, archived, custom),
             )| OrgSpec {
                 word,
                 city,
@@ -79,6 +217,7 @@ fn org_spec() -> impl Strategy<Value = OrgSpec> {
                 description,
                 last_contact,
                 archived,
+                custom,
             },
         )
 }
@@ -97,7 +236,7 @@ fn dedup(items: Vec<&str>) -> Vec<String> {
     out
 }
 
-fn new_organization(i: usize, spec: &OrgSpec) -> NewOrganization {
+fn new_organization(i: usize, spec: &OrgSpec, custom: &Custom) -> NewOrganization {
     NewOrganization {
         created_at: Some(moment(spec.created)),
         details: Details {
@@ -113,6 +252,7 @@ fn new_organization(i: usize, spec: &OrgSpec) -> NewOrganization {
             description: spec.description.map(|d| DESCRIPTIONS[d].to_owned()),
             last_contact_at: spec.last_contact.map(moment),
             archived_at: spec.archived.then(|| moment(9)),
+            custom: custom.values(&spec.custom),
             ..Details::default()
         },
         ..NewOrganization::named(format!("{} {i}", WORDS[spec.word]))
@@ -127,6 +267,12 @@ fn raw_value(field: Field, operator: Operator, pick: usize) -> String {
     let one = |p: usize| -> String {
         match field.kind() {
             FieldKind::Integer => (p % 5).to_string(),
+            FieldKind::Number => ["-1", "0", "0.5", "1", "2.5", "0.25"][p % 6].to_owned(),
+            FieldKind::Boolean => ["true", "false"][p % 2].to_owned(),
+            FieldKind::Choice => ["gold", "SILVER", "Bronze", "Platinum"][p % 4].to_owned(),
+            FieldKind::Set if matches!(field, Field::Custom(_)) => {
+                ["red", "Blue", "GREEN", "Pink"][p % 4].to_owned()
+            }
             FieldKind::DateTime if p.is_multiple_of(2) => time::format(&moment((p % 5) as u32)),
             FieldKind::DateTime => moment((p % 5) as u32).format("%Y-%m-%d").to_string(),
             FieldKind::Enum(words) => words[p % words.len()].to_owned(),
@@ -172,34 +318,36 @@ const SORTABLE: [Field; 8] = [
     Field::Slug,
 ];
 
-fn list_query() -> impl Strategy<Value = ListQuery> {
+fn list_query(custom: &Custom) -> impl Strategy<Value = ListQuery> + use<> {
+    let filterable = custom.filterable();
+    let sortable = custom.sortable();
     (
-        proptest::collection::vec((0..FILTERABLE.len(), 0usize..10, 0usize..100), 0..3),
+        proptest::collection::vec((0..filterable.len(), 0usize..10, 0usize..100), 0..3),
         proptest::option::of(0..TEXT_VALUES.len()),
         0usize..3,
-        proptest::collection::vec((0..SORTABLE.len(), any::<bool>()), 0..3),
+        proptest::collection::vec((0..sortable.len(), any::<bool>()), 0..3),
         (1u64..4, 1u64..8, proptest::bool::weighted(0.8)),
     )
         .prop_map(
-            |(filters, search, archived, sort, (number, size, with_total))| {
+            move |(filters, search, archived, sort, (number, size, with_total))| {
                 let filters = filters
                     .into_iter()
                     .map(|(f, o, v)| {
-                        let field = FILTERABLE[f];
+                        let field = filterable[f];
                         let operator = field.operators()[o % field.operators().len()];
                         Filter::parse(field, operator, &raw_value(field, operator, v)).unwrap()
                     })
                     .collect();
                 let mut keys: Vec<SortKey> = Vec::new();
                 for (f, descending) in sort {
-                    if !keys.iter().any(|k| k.field == SORTABLE[f]) {
+                    if !keys.iter().any(|k| k.field == sortable[f]) {
                         let direction = if descending {
                             SortDirection::Descending
                         } else {
                             SortDirection::Ascending
                         };
                         keys.push(SortKey {
-                            field: SORTABLE[f],
+                            field: sortable[f],
                             direction,
                         });
                     }
@@ -269,19 +417,24 @@ fn sql_backends_answer_exactly_like_the_reference() {
         failure_persistence: None,
         ..Config::default()
     });
+    let custom = Custom::new();
+    for (_, store) in &backends {
+        custom.define(&**store);
+    }
     let strategy = (
         proptest::collection::vec(org_spec(), 0..24),
-        proptest::collection::vec(list_query(), 1..6),
+        proptest::collection::vec(list_query(&custom), 1..6),
     );
     runner
         .run(&strategy, |(specs, queries)| {
             let reference = MemoryStore::new();
+            custom.define(&reference);
             let now = time::now();
             let records: Vec<_> = specs
                 .iter()
                 .enumerate()
                 .map(|(i, spec)| {
-                    let new = new_organization(i, spec);
+                    let new = new_organization(i, spec, &custom);
                     new.to_organization(&Slug::derive(&new.name), now)
                 })
                 .collect();

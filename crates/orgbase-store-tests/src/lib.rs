@@ -127,6 +127,14 @@ macro_rules! conformance_suite {
             accounts::touching_a_key_records_its_last_use,
             accounts::owners_must_exist_and_are_reassigned_before_deletion,
             accounts::users_are_fetched_by_ids_in_one_call,
+            custom_fields::definitions_round_trip_list_in_order_and_change,
+            custom_fields::every_format_round_trips_through_create_patch_get_and_list,
+            custom_fields::values_are_checked_inside_the_write,
+            custom_fields::removing_options_in_use_is_refused_with_the_number_of_holders,
+            custom_fields::deleting_a_field_deletes_its_values,
+            custom_fields::custom_filters_cover_each_format_with_missing_values,
+            custom_fields::custom_sorts_put_missing_last_both_ways_and_break_ties_by_id,
+            custom_fields::options_change_racing_value_writes_never_orphans_a_value,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {
