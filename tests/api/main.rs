@@ -7,6 +7,7 @@
 mod accounts;
 mod auth;
 mod bad_input;
+mod custom_fields;
 mod organizations;
 mod query;
 mod relationships;
