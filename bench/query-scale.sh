@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Times list queries through the real server at 10,000 and 1,000,000 organizations, on SQLite
-# and PostgreSQL: page 1 against page 5,000, filtered and sorted pages, search, and one GET.
+# and PostgreSQL: page 1 against page 5,000, filtered and sorted pages (built-in attributes and a
+# custom number field), search, and one GET.
 # One connection at a time (wrk -c1), so the figures are per-request latency, not throughput.
 #
-#   bench/query-scale.sh                       # everything (about 10 minutes)
+#   bench/query-scale.sh                       # everything (about 15 minutes)
 #   ROWS=10000 BACKENDS=sqlite bench/query-scale.sh
 #
 # Writes bench/results/query-scale.md. Needs the PostgreSQL server of ORGBASE_BENCH_POSTGRES_URL
@@ -38,6 +39,11 @@ SCENARIOS=(
   "sync: updated_at > date, sort updated_at|/organizations?$(q 'filter[updated_at][gt]=2015-01-08&sort=updated_at&page[size]=100')"
   "sync, page[total]=false|/organizations?$(q 'filter[updated_at][gt]=2015-01-08&sort=updated_at&page[size]=100&page[total]=false')"
   "filter[q] search|/organizations?$(q 'filter[q]=number 4242&page[size]=100')"
+  "custom number: filter c_arr >= 990000 (1%), sort -c_arr|/organizations?$(q 'filter[c_arr][gte]=990000&sort=-c_arr&page[size]=100')"
+  "custom number: range of 1%, sort c_arr|/organizations?$(q 'filter[c_arr][gte]=500000&filter[c_arr][lt]=510000&sort=c_arr&page[size]=100')"
+  "custom number: filter c_arr >= 999000 (0.1%), sort -c_arr|/organizations?$(q 'filter[c_arr][gte]=999000&sort=-c_arr&page[size]=100')"
+  "custom number: filter c_arr >= 100000 (81%), sort -c_arr, page[total]=false|/organizations?$(q 'filter[c_arr][gte]=100000&sort=-c_arr&page[size]=100&page[total]=false')"
+  "custom number: sort -c_arr, no filter|/organizations?$(q 'sort=-c_arr&page[size]=100')"
   "GET one|/organizations/00000000-0000-7000-8000-000000000fff"
 )
 

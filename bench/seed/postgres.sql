@@ -20,5 +20,13 @@ INSERT INTO organization_lists (list_key, organization_id)
 SELECT 'segment ' || (substr(name, 5)::bigint % 20), id FROM organizations;
 INSERT INTO organization_domains (domain, organization_id)
 SELECT 'org' || substr(name, 5) || '.example', id FROM organizations;
+-- A custom number field, c_arr, held by nine organizations in ten, values spread over 0..999,999.
+INSERT INTO custom_fields (id, identifier, name, format, options, created_at, updated_at)
+VALUES ('00000000-0000-7000-9000-000000000001', 'c_arr', 'ARR', 'number', '[]',
+        timestamp '2015-01-01', timestamp '2015-01-01');
+INSERT INTO organization_custom_values (organization_id, field_id, position, number_value)
+SELECT '00000000-0000-7000-8000-' || lpad(to_hex(i), 12, '0'), '00000000-0000-7000-9000-000000000001', 0,
+       (i * 104729) % 1000000
+FROM generate_series(1::bigint, :ROWS:) AS i WHERE i % 10 <> 0;
 COMMIT;
 VACUUM ANALYZE;

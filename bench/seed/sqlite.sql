@@ -25,5 +25,14 @@ INSERT INTO organization_lists (list_key, organization_id)
 SELECT 'segment ' || (CAST(substr(name, 5) AS INTEGER) % 20), id FROM organizations;
 INSERT INTO organization_domains (domain, organization_id)
 SELECT 'org' || substr(name, 5) || '.example', id FROM organizations;
+-- A custom number field, c_arr, held by nine organizations in ten, values spread over 0..999,999.
+INSERT INTO custom_fields (id, identifier, name, format, options, created_at, updated_at)
+VALUES ('00000000-0000-7000-9000-000000000001', 'c_arr', 'ARR', 'number', '[]',
+        '2015-01-01 00:00:00', '2015-01-01 00:00:00');
+WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < :ROWS:)
+INSERT INTO organization_custom_values (organization_id, field_id, position, number_value)
+SELECT printf('00000000-0000-7000-8000-%012x', i), '00000000-0000-7000-9000-000000000001', 0,
+       (i * 104729) % 1000000
+FROM seq WHERE i % 10 <> 0;
 COMMIT;
 ANALYZE;

@@ -4,11 +4,12 @@
 //! `gt`, …) or holding none (`ne`, `null=true`), answered from the value table's per-field
 //! indexes as `id IN (SELECT organization_id …)`, like list membership.
 //!
-//! A sort by `c_x` joins the field's values (`LEFT JOIN … AS sort_value`), so that when the
-//! query also filters on that field the databases walk the field's value index in order and
-//! stop after one page, instead of sorting every match. Filters on the joined field are then
-//! written on the join itself, which lets both planners turn it into an inner join. Further
-//! custom sort keys, rarer, order by a correlated subquery.
+//! A sort by `c_x`, or else a filter that needs a value of `c_x`, joins that field's values
+//! (`LEFT JOIN … AS joined_value`), and every filter on it is written on the join, which lets
+//! both planners turn it into an inner join driven by the field's value index: a sorted page
+//! stops after its rows instead of sorting every match, and two filters on one field (a range)
+//! read one index range instead of intersecting two subqueries. Further custom sort keys,
+//! rarer, order by a correlated subquery.
 
 use diesel::dsl::{AsExprOf, not, sql};
 use diesel::expression::expression_types::NotSelectable;
@@ -16,30 +17,27 @@ use diesel::expression::{AppearsOnTable, SelectableExpression, ValidGrouping, is
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::query_source::{Alias, AliasedField};
-use diesel::sql_types::{Bool, Integer, Nullable, Text};
+use diesel::sql_types::{Bool, Nullable, Text};
 use orgbase_domain::query::FieldKind;
 use orgbase_domain::{Condition, CustomFieldKey, Error, Field, Filter, Operand, SortDirection};
 
 use crate::query::{Backend, BoxedCondition, BoxedOrder, like_escaped, mismatch};
 use crate::schema::{organization_custom_values as values, organizations};
 
-diesel::alias!(values as sort_value: SortValue);
+diesel::alias!(values as joined_value: JoinedValue);
 
-type SortOn = diesel::dsl::And<
-    diesel::dsl::And<
-        diesel::dsl::Eq<AliasedField<SortValue, values::organization_id>, organizations::id>,
-        diesel::dsl::Eq<AliasedField<SortValue, values::field_id>, AsExprOf<String, Text>>,
-    >,
-    diesel::dsl::Eq<AliasedField<SortValue, values::position>, AsExprOf<i32, Integer>>,
+type JoinOn = diesel::dsl::And<
+    diesel::dsl::Eq<AliasedField<JoinedValue, values::organization_id>, organizations::id>,
+    diesel::dsl::Eq<AliasedField<JoinedValue, values::field_id>, AsExprOf<String, Text>>,
 >;
 
-/// `organizations LEFT JOIN organization_custom_values AS sort_value ON …`.
+/// `organizations LEFT JOIN organization_custom_values AS joined_value ON …`.
 pub type SortJoin =
-    diesel::helper_types::LeftJoinQuerySource<organizations::table, Alias<SortValue>, SortOn>;
+    diesel::helper_types::LeftJoinQuerySource<organizations::table, Alias<JoinedValue>, JoinOn>;
 
 pub type JoinedOrganizations = diesel::helper_types::IntoBoxed<
     'static,
-    diesel::helper_types::LeftJoinOn<organizations::table, Alias<SortValue>, SortOn>,
+    diesel::helper_types::LeftJoinOn<organizations::table, Alias<JoinedValue>, JoinOn>,
     Backend,
 >;
 
@@ -214,7 +212,7 @@ pub fn condition(filter: &Filter, key: CustomFieldKey) -> Result<BoxedCondition,
 /// A filter on the joined sort field, written on the join's columns.
 fn joined_condition(filter: &Filter, key: CustomFieldKey) -> Result<JoinedCondition, Error> {
     let missing = || {
-        sort_value
+        joined_value
             .field(values::organization_id)
             .nullable()
             .is_null()
@@ -235,10 +233,10 @@ fn joined_condition(filter: &Filter, key: CustomFieldKey) -> Result<JoinedCondit
         custom_filter!(filter, key, holding: holding, lacking: lacking,
         any_holding: Box::new(not(missing()).nullable()),
         any_lacking: Box::new(missing().nullable()),
-        text: sort_value.field(values::text_key).nullable(),
-        number: sort_value.field(values::number_value).nullable(),
-        datetime: sort_value.field(values::datetime_value).nullable(),
-        boolean: sort_value.field(values::boolean_value).nullable()),
+        text: joined_value.field(values::text_key).nullable(),
+        number: joined_value.field(values::number_value).nullable(),
+        datetime: joined_value.field(values::datetime_value).nullable(),
+        boolean: joined_value.field(values::boolean_value).nullable()),
     )
 }
 
@@ -272,29 +270,45 @@ pub fn subquery_order(key: CustomFieldKey, direction: SortDirection) -> Vec<Boxe
     vec![Box::new(missing.asc()), ordered]
 }
 
-/// The first custom field the query sorts by: the one worth a join.
-pub fn joined_sort_key(query: &orgbase_domain::ListQuery) -> Option<CustomFieldKey> {
-    query.sort.iter().find_map(|k| match k.field {
-        Field::Custom(key) if Field::Custom(key).sortable() => Some(key),
+/// Whether `filter` needs the organization to hold a value (so a join on its field can be an
+/// inner one).
+fn needs_value(filter: &Filter) -> bool {
+    !matches!(filter.condition, Condition::Ne(_) | Condition::Null(true))
+}
+
+/// The custom field worth a join: the first one sorted by, else the first one a filter needs
+/// a value of. Multi-selects hold several rows per organization and are never joined.
+pub fn joined_key(query: &orgbase_domain::ListQuery) -> Option<CustomFieldKey> {
+    let single = |key: CustomFieldKey| key.format != orgbase_domain::CustomFormat::MultiSelect;
+    let sorted = query.sort.iter().find_map(|k| match k.field {
+        Field::Custom(key) if single(key) => Some(key),
         _ => None,
+    });
+    sorted.or_else(|| {
+        query.filters.iter().find_map(|f| match f.field {
+            Field::Custom(key) if single(key) && needs_value(f) => Some(key),
+            _ => None,
+        })
     })
 }
 
-/// The query's rows, sorted with `key`'s values joined. `conditions` and `orders` are built
-/// for the plain table by the caller, except those about `key`, which are written here.
+/// The query's rows with `key`'s values joined, unordered, and whether every row has a
+/// value of `key` (a filter needs one). `conditions` are built for the plain table by the
+/// caller, except those about `key`, which are written here.
 pub fn joined(
     query: &orgbase_domain::ListQuery,
     key: CustomFieldKey,
     conditions: Vec<BoxedCondition>,
-    mut plain_order: impl FnMut(&orgbase_domain::SortKey) -> Vec<BoxedOrder>,
-) -> Result<JoinedOrganizations, Error> {
-    let on = sort_value
+) -> Result<(JoinedOrganizations, bool), Error> {
+    let on = joined_value
         .field(values::organization_id)
         .eq(organizations::id)
-        .and(sort_value.field(values::field_id).eq(key.id.to_string()))
-        .and(sort_value.field(values::position).eq(0));
+        // One row per organization: joined fields are never multi-selects, whose elements
+        // are the only rows past position 0 (and leaving position out keeps the value
+        // indexes covering).
+        .and(joined_value.field(values::field_id).eq(key.id.to_string()));
     let mut rows: JoinedOrganizations = organizations::table
-        .left_join(sort_value.on(on))
+        .left_join(joined_value.on(on))
         .into_boxed();
     for condition in conditions {
         rows = rows.filter(Lifted(condition));
@@ -305,9 +319,21 @@ pub fn joined(
         .iter()
         .filter(|f| f.field == Field::Custom(key))
     {
-        excludes_missing |= !matches!(filter.condition, Condition::Ne(_) | Condition::Null(true));
+        excludes_missing |= needs_value(filter);
         rows = rows.filter(joined_condition(filter, key)?);
     }
+    Ok((rows, excludes_missing))
+}
+
+/// Orders joined rows by the query's keys, then the id. `plain_order` gives the terms of keys
+/// other than `key`.
+pub fn sorted(
+    mut rows: JoinedOrganizations,
+    excludes_missing: bool,
+    query: &orgbase_domain::ListQuery,
+    key: CustomFieldKey,
+    mut plain_order: impl FnMut(&orgbase_domain::SortKey) -> Vec<BoxedOrder>,
+) -> JoinedOrganizations {
     for sort in &query.sort {
         if sort.field != Field::Custom(key) {
             for term in plain_order(sort) {
@@ -317,7 +343,7 @@ pub fn joined(
         }
         macro_rules! by {
             ($column:expr) => {{
-                let column = sort_value.field($column).nullable();
+                let column = joined_value.field($column).nullable();
                 // Every row has a value when a filter excludes those without: no need to
                 // order missing values last, and the value index alone gives the order.
                 if !excludes_missing {
@@ -336,5 +362,5 @@ pub fn joined(
             _ => by!(values::text_key),
         }
     }
-    Ok(rows.then_order_by(organizations::id.asc()))
+    rows.then_order_by(organizations::id.asc())
 }

@@ -267,7 +267,7 @@ pub fn page(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<OrganizationRow>, Error> {
-    let loaded = match custom_query::joined_sort_key(query) {
+    let loaded = match custom_query::joined_key(query) {
         None => sorted(filtered(query)?, query)
             .limit(limit)
             .offset(offset)
@@ -275,7 +275,8 @@ pub fn page(
             .load(conn),
         Some(key) => {
             let conditions = conditions(query, Some(Field::Custom(key)))?;
-            custom_query::joined(query, key, conditions, order_terms)?
+            let (rows, excludes_missing) = custom_query::joined(query, key, conditions)?;
+            custom_query::sorted(rows, excludes_missing, query, key, order_terms)
                 .limit(limit)
                 .offset(offset)
                 .select(OrganizationRow::as_select())
@@ -283,6 +284,19 @@ pub fn page(
         }
     };
     loaded.map_err(crate::errors::from_diesel)
+}
+
+/// How many rows the query selects, by the same plan as [`page`].
+pub fn count(conn: &mut AnyConnection, query: &ListQuery) -> Result<i64, Error> {
+    let counted = match custom_query::joined_key(query) {
+        None => filtered(query)?.count().get_result(conn),
+        Some(key) => {
+            let conditions = conditions(query, Some(Field::Custom(key)))?;
+            let (rows, _) = custom_query::joined(query, key, conditions)?;
+            rows.select(diesel::dsl::count_star()).get_result(conn)
+        }
+    };
+    counted.map_err(crate::errors::from_diesel)
 }
 
 /// The total for a query without filters or search: the trigger-kept counts, summed.

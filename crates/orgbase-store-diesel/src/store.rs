@@ -210,12 +210,7 @@ impl Store for DieselStore {
         ) {
             (false, _) => None,
             (true, true) => Some(query::counted(&mut conn, query.archived).map_err(from_diesel)?),
-            (true, false) => Some(
-                query::filtered(query)?
-                    .count()
-                    .get_result(&mut conn)
-                    .map_err(from_diesel)?,
-            ),
+            (true, false) => Some(query::count(&mut conn, query)?),
         };
         let size = query.page.size;
         // Without a total, one row more than the page tells whether another page follows.
