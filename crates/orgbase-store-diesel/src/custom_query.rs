@@ -2,14 +2,17 @@
 //!
 //! A filter on `c_x` asks for organizations holding a qualifying value of the field (`eq`,
 //! `gt`, …) or holding none (`ne`, `null=true`), answered from the value table's per-field
-//! indexes as `id IN (SELECT organization_id …)`, like list membership.
+//! indexes as `id IN (SELECT organization_id …)`, like list membership. Value rows copy their
+//! organization's archived state, and every read of them names the states the list admits:
+//! the indexes lead with (field, archived state), so a range of values is one index range.
 //!
 //! A sort by `c_x`, or else a filter that needs a value of `c_x`, joins that field's values
 //! (`LEFT JOIN … AS joined_value`), and every filter on it is written on the join, which lets
 //! both planners turn it into an inner join driven by the field's value index: a sorted page
 //! stops after its rows instead of sorting every match, and two filters on one field (a range)
 //! read one index range instead of intersecting two subqueries. Further custom sort keys,
-//! rarer, order by a correlated subquery.
+//! rarer, order by a correlated subquery. A count whose every filter is on the joined field
+//! counts value rows alone, without visiting organizations.
 
 use diesel::dsl::{AsExprOf, not, sql};
 use diesel::expression::expression_types::NotSelectable;
@@ -19,7 +22,10 @@ use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::query_source::{Alias, AliasedField};
 use diesel::sql_types::{Bool, Nullable, Text};
 use orgbase_domain::query::FieldKind;
-use orgbase_domain::{Condition, CustomFieldKey, Error, Field, Filter, Operand, SortDirection};
+use orgbase_domain::{
+    ArchivedFilter, Condition, CustomFieldKey, Error, Field, Filter, ListQuery, Operand,
+    SortDirection,
+};
 
 use crate::query::{Backend, BoxedCondition, BoxedOrder, like_escaped, mismatch};
 use crate::schema::{organization_custom_values as values, organizations};
@@ -27,8 +33,11 @@ use crate::schema::{organization_custom_values as values, organizations};
 diesel::alias!(values as joined_value: JoinedValue);
 
 type JoinOn = diesel::dsl::And<
-    diesel::dsl::Eq<AliasedField<JoinedValue, values::organization_id>, organizations::id>,
-    diesel::dsl::Eq<AliasedField<JoinedValue, values::field_id>, AsExprOf<String, Text>>,
+    diesel::dsl::And<
+        diesel::dsl::Eq<AliasedField<JoinedValue, values::organization_id>, organizations::id>,
+        diesel::dsl::Eq<AliasedField<JoinedValue, values::field_id>, AsExprOf<String, Text>>,
+    >,
+    diesel::dsl::Eq<AliasedField<JoinedValue, values::organization_archived>, AsExprOf<bool, Bool>>,
 >;
 
 /// `organizations LEFT JOIN organization_custom_values AS joined_value ON …`.
@@ -42,6 +51,8 @@ pub type JoinedOrganizations = diesel::helper_types::IntoBoxed<
 >;
 
 type JoinedCondition = Box<dyn BoxableExpression<SortJoin, Backend, SqlType = Nullable<Bool>>>;
+type ValueCondition = Box<dyn BoxableExpression<values::table, Backend, SqlType = Nullable<Bool>>>;
+pub type BoxedValues = values::BoxedQuery<'static, Backend>;
 type JoinedOrder = Box<dyn BoxableExpression<SortJoin, Backend, SqlType = NotSelectable>>;
 
 /// An expression about `organizations` alone, used in the join: the left side of a left join
@@ -168,10 +179,29 @@ fn boolean(operand: &Operand) -> Option<bool> {
     }
 }
 
-/// A filter on a custom field, as `id [NOT] IN (SELECT organization_id …)`.
-pub fn condition(filter: &Filter, key: CustomFieldKey) -> Result<BoxedCondition, Error> {
+/// The archived states of the organizations a list admits, as value rows copy them.
+fn archived_states(archived: ArchivedFilter) -> Vec<bool> {
+    match archived {
+        ArchivedFilter::Exclude => vec![false],
+        ArchivedFilter::Only => vec![true],
+        ArchivedFilter::Any => vec![false, true],
+    }
+}
+
+/// A filter on a custom field, as `id [NOT] IN (SELECT organization_id …)`, in a list
+/// admitting `archived`.
+pub fn condition(
+    filter: &Filter,
+    key: CustomFieldKey,
+    archived: ArchivedFilter,
+) -> Result<BoxedCondition, Error> {
     let field_id = key.id.to_string();
-    let of_field = || values::table.filter(values::field_id.eq(field_id.clone()));
+    let states = archived_states(archived);
+    let of_field = || {
+        values::table
+            .filter(values::field_id.eq(field_id.clone()))
+            .filter(values::organization_archived.eq_any(states.clone()))
+    };
     macro_rules! holding {
         ($predicate:expr) => {
             Box::new(
@@ -240,6 +270,31 @@ fn joined_condition(filter: &Filter, key: CustomFieldKey) -> Result<JoinedCondit
     )
 }
 
+/// A filter that needs a value, on the value table's own columns (for counting value rows).
+fn value_condition(filter: &Filter, key: CustomFieldKey) -> Result<ValueCondition, Error> {
+    macro_rules! holding {
+        ($predicate:expr) => {
+            Box::new($predicate) as ValueCondition
+        };
+    }
+    // Filters satisfied by a missing value cannot be answered from value rows.
+    macro_rules! lacking {
+        ($predicate:expr) => {{
+            let _ = $predicate;
+            return Err(mismatch(filter));
+        }};
+    }
+    Ok(
+        custom_filter!(filter, key, holding: holding, lacking: lacking,
+        any_holding: Box::new(values::organization_id.is_not_null().nullable()),
+        any_lacking: return Err(mismatch(filter)),
+        text: values::text_key,
+        number: values::number_value,
+        datetime: values::datetime_value,
+        boolean: values::boolean_value),
+    )
+}
+
 /// The value column a custom field sorts by.
 fn sort_column(key: CustomFieldKey) -> &'static str {
     match Field::Custom(key).kind() {
@@ -277,8 +332,13 @@ fn needs_value(filter: &Filter) -> bool {
 }
 
 /// The custom field worth a join: the first one sorted by, else the first one a filter needs
-/// a value of. Multi-selects hold several rows per organization and are never joined.
-pub fn joined_key(query: &orgbase_domain::ListQuery) -> Option<CustomFieldKey> {
+/// a value of. Multi-selects hold several rows per organization and are never joined, nor is
+/// anything in a list of both live and archived organizations (two states: no one index
+/// range).
+pub fn joined_key(query: &ListQuery) -> Option<CustomFieldKey> {
+    if query.archived == ArchivedFilter::Any {
+        return None;
+    }
     let single = |key: CustomFieldKey| key.format != orgbase_domain::CustomFormat::MultiSelect;
     let sorted = query.sort.iter().find_map(|k| match k.field {
         Field::Custom(key) if single(key) => Some(key),
@@ -296,7 +356,7 @@ pub fn joined_key(query: &orgbase_domain::ListQuery) -> Option<CustomFieldKey> {
 /// value of `key` (a filter needs one). `conditions` are built for the plain table by the
 /// caller, except those about `key`, which are written here.
 pub fn joined(
-    query: &orgbase_domain::ListQuery,
+    query: &ListQuery,
     key: CustomFieldKey,
     conditions: Vec<BoxedCondition>,
 ) -> Result<(JoinedOrganizations, bool), Error> {
@@ -306,7 +366,12 @@ pub fn joined(
         // One row per organization: joined fields are never multi-selects, whose elements
         // are the only rows past position 0 (and leaving position out keeps the value
         // indexes covering).
-        .and(joined_value.field(values::field_id).eq(key.id.to_string()));
+        .and(joined_value.field(values::field_id).eq(key.id.to_string()))
+        .and(
+            joined_value
+                .field(values::organization_archived)
+                .eq(query.archived == ArchivedFilter::Only),
+        );
     let mut rows: JoinedOrganizations = organizations::table
         .left_join(joined_value.on(on))
         .into_boxed();
@@ -330,7 +395,7 @@ pub fn joined(
 pub fn sorted(
     mut rows: JoinedOrganizations,
     excludes_missing: bool,
-    query: &orgbase_domain::ListQuery,
+    query: &ListQuery,
     key: CustomFieldKey,
     mut plain_order: impl FnMut(&orgbase_domain::SortKey) -> Vec<BoxedOrder>,
 ) -> JoinedOrganizations {
@@ -363,4 +428,26 @@ pub fn sorted(
         }
     }
     rows.then_order_by(organizations::id.asc())
+}
+
+/// The value rows standing for the query's organizations, when every filter is on `key` (the
+/// joined field) and needs a value: one row per organization, so counting them counts the
+/// organizations without visiting any.
+pub fn values_alone(query: &ListQuery, key: CustomFieldKey) -> Result<Option<BoxedValues>, Error> {
+    let answerable = query.search.is_none()
+        && query
+            .filters
+            .iter()
+            .all(|f| f.field == Field::Custom(key) && needs_value(f));
+    if !answerable || query.filters.is_empty() {
+        return Ok(None);
+    }
+    let mut rows = values::table
+        .filter(values::field_id.eq(key.id.to_string()))
+        .filter(values::organization_archived.eq(query.archived == ArchivedFilter::Only))
+        .into_boxed();
+    for filter in &query.filters {
+        rows = rows.filter(value_condition(filter, key)?);
+    }
+    Ok(Some(rows))
 }

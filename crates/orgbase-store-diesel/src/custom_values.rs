@@ -25,14 +25,18 @@ pub struct ValueRow {
     pub number_value: Option<f64>,
     pub datetime_value: Option<NaiveDateTime>,
     pub boolean_value: Option<bool>,
+    /// A copy of the organization's archived state, so value indexes alone answer lists: set
+    /// here when written, kept by a trigger when the organization is archived or restored.
+    pub organization_archived: bool,
 }
 
-/// The rows holding one value.
-fn rows(organization_id: &str, field: CustomFieldId, value: &CustomValue) -> Vec<ValueRow> {
+/// The rows holding one value of `org`.
+fn rows(org: &Organization, field: CustomFieldId, value: &CustomValue) -> Vec<ValueRow> {
     let row = |position: i32| ValueRow {
-        organization_id: organization_id.to_owned(),
+        organization_id: org.id.to_string(),
         field_id: field.to_string(),
         position,
+        organization_archived: org.details.archived_at.is_some(),
         ..ValueRow::default()
     };
     let text = |position: i32, text: &str| ValueRow {
@@ -93,7 +97,7 @@ fn write<'a>(
     .execute(conn)?;
     let new_rows: Vec<ValueRow> = set
         .into_iter()
-        .flat_map(|(id, value)| rows(&organization_id, *id, value))
+        .flat_map(|(id, value)| rows(org, *id, value))
         .collect();
     if !new_rows.is_empty() {
         // One multi-row INSERT; diesel builds those only on the concrete connection.
@@ -113,7 +117,8 @@ pub fn insert(conn: &mut AnyConnection, org: &Organization) -> std::result::Resu
     )
 }
 
-/// Rewrites the values that differ between `before` and `after`.
+/// Rewrites the values that differ between `before` and `after`. (Archiving or restoring
+/// updates the archived state the other rows copy by a trigger.)
 pub fn replace(
     conn: &mut AnyConnection,
     before: &Organization,

@@ -133,7 +133,10 @@ macro_rules! set_condition {
     }};
 }
 
-fn condition(filter: &Filter) -> Result<BoxedCondition, Error> {
+fn condition(
+    filter: &Filter,
+    archived: orgbase_domain::ArchivedFilter,
+) -> Result<BoxedCondition, Error> {
     use organizations::dsl as o;
     Ok(match filter.field {
         Field::Id => scalar_condition!(filter, o::id.nullable(), o::id.is_null(), id, like: false),
@@ -199,7 +202,7 @@ fn condition(filter: &Filter) -> Result<BoxedCondition, Error> {
         }
         Field::Lists => set_condition!(filter, organization_lists, list_key),
         Field::Domains => set_condition!(filter, organization_domains, domain),
-        Field::Custom(key) => custom_query::condition(filter, key)?,
+        Field::Custom(key) => custom_query::condition(filter, key, archived)?,
     })
 }
 
@@ -243,7 +246,7 @@ fn conditions(query: &ListQuery, skip: Option<Field>) -> Result<Vec<BoxedConditi
         ArchivedFilter::Any => {}
     }
     for filter in query.filters.iter().filter(|f| Some(f.field) != skip) {
-        conditions.push(condition(filter)?);
+        conditions.push(condition(filter, query.archived)?);
     }
     if let Some(text) = &query.search {
         conditions.push(search(text));
@@ -290,11 +293,14 @@ pub fn page(
 pub fn count(conn: &mut AnyConnection, query: &ListQuery) -> Result<i64, Error> {
     let counted = match custom_query::joined_key(query) {
         None => filtered(query)?.count().get_result(conn),
-        Some(key) => {
-            let conditions = conditions(query, Some(Field::Custom(key)))?;
-            let (rows, _) = custom_query::joined(query, key, conditions)?;
-            rows.select(diesel::dsl::count_star()).get_result(conn)
-        }
+        Some(key) => match custom_query::values_alone(query, key)? {
+            Some(values) => values.count().get_result(conn),
+            None => {
+                let conditions = conditions(query, Some(Field::Custom(key)))?;
+                let (rows, _) = custom_query::joined(query, key, conditions)?;
+                rows.select(diesel::dsl::count_star()).get_result(conn)
+            }
+        },
     };
     counted.map_err(crate::errors::from_diesel)
 }

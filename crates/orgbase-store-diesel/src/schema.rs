@@ -111,6 +111,7 @@ diesel::table! {
         number_value -> Nullable<Double>,
         datetime_value -> Nullable<Timestamp>,
         boolean_value -> Nullable<Bool>,
+        organization_archived -> Bool,
     }
 }
 

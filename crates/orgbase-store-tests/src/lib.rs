@@ -135,6 +135,7 @@ macro_rules! conformance_suite {
             custom_fields::custom_filters_cover_each_format_with_missing_values,
             custom_fields::custom_sorts_put_missing_last_both_ways_and_break_ties_by_id,
             custom_fields::options_change_racing_value_writes_never_orphans_a_value,
+            custom_fields::archiving_moves_custom_values_between_live_and_archived_lists,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

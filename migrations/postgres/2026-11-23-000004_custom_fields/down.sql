@@ -1,3 +1,2 @@
-DROP INDEX organizations_live_id;
 DROP TABLE organization_custom_values;
 DROP TABLE custom_fields;

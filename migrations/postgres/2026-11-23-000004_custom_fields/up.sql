@@ -39,8 +39,3 @@ CREATE INDEX organization_custom_values_datetime ON organization_custom_values
     (field_id, datetime_value, organization_id) WHERE datetime_value IS NOT NULL;
 CREATE INDEX organization_custom_values_boolean ON organization_custom_values
     (field_id, boolean_value, organization_id) WHERE boolean_value IS NOT NULL;
-
--- The ids of organizations that are not archived (what lists show by default): a filter that
--- finds organizations through a side table (custom values, lists, domains) checks each one
--- here, in a small index, instead of reading its row.
-CREATE INDEX organizations_live_id ON organizations (id) WHERE archived_at IS NULL;

@@ -10,9 +10,9 @@ use std::thread;
 use chrono::NaiveDate;
 use orgbase_domain::slug::Slug;
 use orgbase_domain::{
-    Constraint, CustomField, CustomFieldId, CustomFieldPatch, CustomFormat, CustomValue, Error,
-    Field, Filter, ListQuery, NewOrganization, Operator, Organization, OrganizationPatch,
-    PageRequest, SortKey, Store, time,
+    ArchivedFilter, Constraint, CustomField, CustomFieldId, CustomFieldPatch, CustomFormat,
+    CustomValue, Error, Field, Filter, ListQuery, NewOrganization, Operator, Organization,
+    OrganizationPatch, PageRequest, SortKey, Store, time,
 };
 
 use crate::fixtures::at;
@@ -720,4 +720,86 @@ pub fn options_change_racing_value_writes_never_orphans_a_value(store: &Arc<dyn 
             "{choice} is outside {options:?} (removed: {removed})"
         );
     }
+}
+
+/// Lists hide archived organizations by default; a filter or sort on a custom field, and the
+/// total it counts, must follow an organization archived at creation, archived later or
+/// restored (backends may keep a copy of the state next to the values).
+pub fn archiving_moves_custom_values_between_live_and_archived_lists(store: &Arc<dyn Store>) {
+    let store = &**store;
+    let score = define(store, "c_score", CustomFormat::Number, &[]);
+    let number = |n: f64| CustomValue::Number(n);
+    insert_with(store, "A", 1, &[(&score, number(5.0))]);
+    let b = insert_with(store, "B", 2, &[(&score, number(7.0))]);
+    let _d = insert_with(store, "D", 4, &[]);
+    let mut new_c = NewOrganization {
+        created_at: Some(at(2020, 1, 3, 0)),
+        ..NewOrganization::named("C")
+    };
+    new_c.details.archived_at = Some(at(2024, 1, 1, 0));
+    new_c.details.custom.insert(score.id, number(9.0));
+    let c = new_c.to_organization(&Slug::derive("C"), time::now());
+    store.insert_organization(&c).unwrap();
+
+    let listed = |archived: ArchivedFilter, filters: &[(Operator, &str)]| {
+        let query = ListQuery {
+            filters: filters
+                .iter()
+                .map(|(op, raw)| Filter::parse(Field::Custom(score.key()), *op, raw).unwrap())
+                .collect(),
+            sort: vec![SortKey::descending(Field::Custom(score.key()))],
+            archived,
+            ..ListQuery::default()
+        };
+        let page = store.list_organizations(&query).unwrap();
+        let names: Vec<String> = page.items.iter().map(|o| o.name.clone()).collect();
+        (names, page.total)
+    };
+    let expect = |archived, filters: &[(Operator, &str)], names: &[&str]| {
+        assert_eq!(
+            listed(archived, filters),
+            (
+                names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>(),
+                Some(names.len() as u64)
+            ),
+            "{archived:?} {filters:?}"
+        );
+    };
+    let some = [(Operator::Gte, "1")];
+    let range = [(Operator::Gte, "1"), (Operator::Lt, "100")];
+    let lacking = [(Operator::Ne, "5")];
+    use ArchivedFilter::{Any, Exclude, Only};
+    expect(Exclude, &some, &["B", "A"]);
+    expect(Exclude, &range, &["B", "A"]);
+    expect(Only, &some, &["C"]);
+    expect(Any, &some, &["C", "B", "A"]);
+    expect(Exclude, &[], &["B", "A", "D"]);
+    expect(Exclude, &lacking, &["B", "D"]);
+
+    let archive = |org: &Organization, when: Option<time::Timestamp>| {
+        let patch = OrganizationPatch {
+            archived_at: Some(when),
+            ..OrganizationPatch::default()
+        };
+        store
+            .update_organization(org.id, &patch, time::now())
+            .unwrap();
+    };
+    archive(&b, Some(at(2025, 1, 1, 0)));
+    expect(Exclude, &some, &["A"]);
+    expect(Only, &range, &["C", "B"]);
+    expect(Any, &some, &["C", "B", "A"]);
+    expect(Exclude, &[], &["A", "D"]);
+
+    archive(&c, None);
+    expect(Exclude, &some, &["C", "A"]);
+    expect(Exclude, &lacking, &["C", "D"]);
+    expect(Only, &some, &["B"]);
+
+    // A value written while archived is found among the archived.
+    store
+        .update_organization(b.id, &set(&score, Some(number(1.0))), time::now())
+        .unwrap();
+    expect(Only, &[(Operator::Lte, "1")], &["B"]);
+    expect(Exclude, &[(Operator::Lte, "1")], &[]);
 }
