@@ -5,9 +5,6 @@ use orgbase_domain::attributes::{read_api_key_name, read_new_user};
 use orgbase_domain::{ApiKey, Constraint, Error, Role, Secret, Store, User, UserId, time};
 use serde_json::{Map, Value, json};
 
-/// The environment variable that names the first admin's key.
-pub const BOOTSTRAP_KEY: &str = "ORGBASE_BOOTSTRAP_KEY";
-
 fn object(value: Value) -> Map<String, Value> {
     value.as_object().cloned().unwrap_or_default()
 }
@@ -58,7 +55,7 @@ pub fn ensure_first_admin(store: &dyn Store, chosen: Option<&str>) -> Result<(),
             secret.expose()
         );
     } else {
-        tracing::info!("created the first admin with the key from {BOOTSTRAP_KEY}");
+        tracing::info!("created the first admin with the bootstrap key from the settings");
     }
     Ok(())
 }

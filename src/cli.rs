@@ -1,5 +1,9 @@
 //! The command line. Every flag also reads its environment variable; flags win.
 
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -14,28 +18,39 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Storage: sqlite://PATH (an embedded file, created if missing), postgres://USER@HOST/DB, or memory: (lost on exit)
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://orgbase.db",
-        global = true,
-        hide_env_values = true
-    )]
-    pub database_url: String,
+    /// Storage: sqlite://PATH (an embedded file, created if missing), postgres://USER@HOST/DB, or memory: (lost on exit) [default: sqlite://orgbase.db]
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<DatabaseUrl>,
 
-    /// Address to listen on
-    #[arg(
-        long,
-        env = "ORGBASE_BIND",
-        default_value = "127.0.0.1:8080",
-        global = true
-    )]
-    pub bind: String,
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "ORGBASE_BIND", global = true)]
+    pub bind: Option<String>,
 
     /// Base URL for links in responses, e.g. https://crm.example.com/api (default: the request's scheme and Host)
     #[arg(long, env = "ORGBASE_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+
+    /// Configuration file (TOML) for what flags and environment variables leave unset [default: ./orgbase.toml, if present]
+    #[arg(long, env = "ORGBASE_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+/// A database URL, which may hold a password: `Debug` hides it.
+#[derive(Clone)]
+pub struct DatabaseUrl(pub String);
+
+impl FromStr for DatabaseUrl {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&orgbase_store_diesel::redact(&self.0))
+    }
 }
 
 #[derive(Debug, Subcommand)]

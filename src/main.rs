@@ -2,6 +2,7 @@
 
 mod accounts;
 mod cli;
+mod config;
 mod storage;
 
 use std::io::IsTerminal;
@@ -13,9 +14,10 @@ use orgbase_http::{AppState, BaseUrl};
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{Cli, Command, KeysCommand, UsersCommand};
+use crate::config::Settings;
 
-fn init_logging() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+fn init_logging(directives: &str) {
+    let filter = EnvFilter::try_new(directives).unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
@@ -35,10 +37,10 @@ fn public_url(raw: Option<&str>) -> Result<Option<BaseUrl>, String> {
     }
 }
 
-async fn serve(cli: &Cli) -> Result<(), String> {
-    let public_url = public_url(cli.public_url.as_deref())?;
-    let url = cli.database_url.clone();
-    let bootstrap_key = std::env::var(accounts::BOOTSTRAP_KEY).ok();
+async fn serve(settings: &Settings) -> Result<(), String> {
+    let public_url = public_url(settings.public_url.as_deref())?;
+    let url = settings.database_url.clone();
+    let bootstrap_key = settings.bootstrap_key.clone();
     let store = actix_web::rt::task::spawn_blocking(move || {
         let store = storage::open(&url)?;
         accounts::ensure_first_admin(&*store, bootstrap_key.as_deref())?;
@@ -52,8 +54,8 @@ async fn serve(cli: &Cli) -> Result<(), String> {
     };
     let server = HttpServer::new(move || orgbase_http::app(state.clone()))
         .shutdown_timeout(10)
-        .bind(&cli.bind)
-        .map_err(|e| format!("cannot listen on {}: {e}", cli.bind))?;
+        .bind(&settings.bind)
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
     for address in server.addrs() {
         tracing::info!("listening on http://{address}");
     }
@@ -61,17 +63,27 @@ async fn serve(cli: &Cli) -> Result<(), String> {
     server.run().await.map_err(|e| e.to_string())
 }
 
-fn migrate(cli: &Cli) -> Result<(), String> {
-    storage::open(&cli.database_url).map(drop)
+fn migrate(settings: &Settings) -> Result<(), String> {
+    storage::open(&settings.database_url).map(drop)
 }
 
 #[actix_web::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    let settings = match Settings::resolve(&cli, |name| std::env::var(name).ok()) {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("orgbase: error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_logging(&settings.log);
+    if let Some(file) = &settings.file {
+        tracing::info!(file = %file.display(), "configuration file read");
+    }
     let result = match cli.command {
-        None | Some(Command::Serve) => serve(&cli).await,
-        Some(Command::Migrate) => migrate(&cli),
+        None | Some(Command::Serve) => serve(&settings).await,
+        Some(Command::Migrate) => migrate(&settings),
         Some(Command::Users {
             action:
                 UsersCommand::Create {
@@ -79,11 +91,11 @@ async fn main() -> ExitCode {
                     ref email,
                     ref role,
                 },
-        }) => storage::open(&cli.database_url)
+        }) => storage::open(&settings.database_url)
             .and_then(|store| accounts::create_user(&*store, name, email, role)),
         Some(Command::Keys {
             action: KeysCommand::Create { ref user, ref name },
-        }) => storage::open(&cli.database_url)
+        }) => storage::open(&settings.database_url)
             .and_then(|store| accounts::create_key(&*store, user, name)),
     };
     match result {

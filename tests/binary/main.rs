@@ -5,6 +5,7 @@
 
 mod accounts;
 mod client;
+mod config;
 mod lifecycle;
 mod server;
 mod startup_errors;

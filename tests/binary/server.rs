@@ -13,7 +13,8 @@ pub fn binary() -> Command {
         .env_remove("DATABASE_URL")
         .env_remove("ORGBASE_BIND")
         .env_remove("ORGBASE_PUBLIC_URL")
-        .env_remove("ORGBASE_BOOTSTRAP_KEY");
+        .env_remove("ORGBASE_BOOTSTRAP_KEY")
+        .env_remove("ORGBASE_CONFIG");
     command
 }
 

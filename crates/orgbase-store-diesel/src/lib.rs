@@ -26,5 +26,5 @@ mod schema;
 mod store;
 pub mod testing;
 
-pub use connection::{ConnectError, DatabaseTarget, PoolOptions};
+pub use connection::{ConnectError, DatabaseTarget, PoolOptions, redact};
 pub use store::DieselStore;
