@@ -12,12 +12,14 @@
 //! - [`store`]: the storage trait every backend implements.
 //! - [`error`]: the one error type the trait and the rules return.
 //! - [`service`]: operations composed from store calls (slug and copy-name retries).
+//! - [`import`]: matching imported rows to stored organizations, so imports are idempotent.
 
 pub mod api_key;
 pub mod attributes;
 pub mod custom_field;
 pub mod error;
 pub mod ids;
+pub mod import;
 pub mod name;
 pub mod organization;
 pub mod query;

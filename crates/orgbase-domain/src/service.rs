@@ -16,8 +16,8 @@ const COPY_ATTEMPTS: u32 = 100;
 
 /// Creates an organization. A derived slug that is taken becomes `slug-2`, `slug-3`, …; the
 /// unique index decides, so concurrent creates cannot share a slug.
-pub fn create_organization(
-    store: &dyn Store,
+pub fn create_organization<S: Store + ?Sized>(
+    store: &S,
     new: &NewOrganization,
     now: Timestamp,
 ) -> Result<Organization> {

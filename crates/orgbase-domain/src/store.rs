@@ -10,6 +10,7 @@ use crate::api_key::ApiKey;
 use crate::custom_field::{CustomField, CustomFieldPatch, CustomFields};
 use crate::error::Result;
 use crate::ids::{ApiKeyId, CustomFieldId, OrganizationId, UserId};
+use crate::import::{ImportOutcome, ImportRow, import_rows};
 use crate::organization::{Organization, OrganizationPatch};
 use crate::query::{ListQuery, Page, PageRequest};
 use crate::time::Timestamp;
@@ -44,6 +45,13 @@ pub trait Store: Send + Sync + Debug {
 
     /// One page of the organizations `query` selects, in its order, with the total count.
     fn list_organizations(&self, query: &ListQuery) -> Result<Page<Organization>>;
+
+    /// Imports `rows` in order, each matched by id or name as [`import_row`](crate::import::import_row) does, and says
+    /// what happened to each. Backends override this to write a batch in one transaction;
+    /// the outcomes must be the ones row-by-row import would give.
+    fn import_organizations(&self, rows: &[ImportRow], now: Timestamp) -> Vec<ImportOutcome> {
+        import_rows(self, rows, now)
+    }
 
     /// `Ok` when the storage answers a trivial query now.
     fn check_health(&self) -> Result<()>;

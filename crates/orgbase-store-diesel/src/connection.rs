@@ -25,6 +25,10 @@ macro_rules! on_inner {
 }
 pub(crate) use on_inner;
 
+/// Rows per multi-row INSERT: well under SQLite's 32,766 bound parameters for the widest
+/// table (27 columns) and PostgreSQL's 65,535.
+pub const INSERT_CHUNK: usize = 1000;
+
 /// The database a `DATABASE_URL` names.
 #[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseTarget {

@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use orgbase_domain::{CustomFieldId, CustomFormat, CustomValue, Error, Organization, Result};
 
-use crate::connection::{AnyConnection, on_inner};
+use crate::connection::{AnyConnection, INSERT_CHUNK, on_inner};
 use crate::custom_fields;
 use crate::errors::{TxError, from_diesel};
 use crate::row::utc;
@@ -115,6 +115,38 @@ pub fn insert(conn: &mut AnyConnection, org: &Organization) -> std::result::Resu
         org,
         org.details.custom.iter().map(|(id, v)| (id, Some(v))),
     )
+}
+
+/// Writes the values of new organizations, checking every field they use once.
+pub fn insert_all(
+    conn: &mut AnyConnection,
+    orgs: &[Organization],
+) -> std::result::Result<(), TxError> {
+    let used: std::collections::BTreeSet<&CustomFieldId> =
+        orgs.iter().flat_map(|o| o.details.custom.keys()).collect();
+    if used.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = used.iter().map(|id| id.to_string()).collect();
+    let fields = custom_fields::checked(conn, &ids)?;
+    let mut new_rows = Vec::new();
+    for org in orgs {
+        fields
+            .check(org.details.custom.iter())
+            .map_err(|errors| TxError::Domain(Error::Invalid(errors)))?;
+        new_rows.extend(
+            org.details
+                .custom
+                .iter()
+                .flat_map(|(id, value)| rows(org, *id, value)),
+        );
+    }
+    for chunk in new_rows.chunks(INSERT_CHUNK) {
+        on_inner!(conn, |c| diesel::insert_into(values::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(())
 }
 
 /// Rewrites the values that differ between `before` and `after`. (Archiving or restoring

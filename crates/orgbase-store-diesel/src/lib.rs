@@ -4,6 +4,7 @@
 //! - [`accounts`]: users and API keys.
 //! - [`connection`]: which database a URL names, connecting with actionable errors, the pool.
 //! - [`custom_fields`] and [`custom_values`]: field definitions, and the typed value rows.
+//! - [`import`]: batched, idempotent import of many organizations per transaction.
 //! - [`memberships`]: the side tables that index list and domain membership.
 //! - [`migrations`]: per-backend migrations, embedded in the binary.
 //! - [`errors`]: diesel errors to domain errors, including which unique constraint failed.
@@ -18,6 +19,7 @@ mod custom_fields;
 mod custom_query;
 mod custom_values;
 mod errors;
+mod import;
 mod memberships;
 mod migrations;
 mod query;

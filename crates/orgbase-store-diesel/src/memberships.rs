@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use diesel::prelude::*;
 use orgbase_domain::{Field, Organization};
 
-use crate::connection::{AnyConnection, on_inner};
+use crate::connection::{AnyConnection, INSERT_CHUNK, on_inner};
 use crate::schema::{organization_domains, organization_lists};
 
 #[derive(Insertable)]
@@ -30,30 +30,41 @@ fn keys(field: Field, values: &[String]) -> BTreeSet<String> {
 
 /// Writes the membership rows of a new organization.
 pub fn insert(conn: &mut AnyConnection, org: &Organization) -> QueryResult<()> {
-    let id = org.id.to_string();
-    let lists: Vec<ListEntry> = keys(Field::Lists, &org.details.lists)
-        .into_iter()
-        .map(|list_key| ListEntry {
-            list_key,
-            organization_id: id.clone(),
-        })
-        .collect();
-    let domains: Vec<DomainEntry> = keys(Field::Domains, &org.details.domains)
-        .into_iter()
-        .map(|domain| DomainEntry {
-            domain,
-            organization_id: id.clone(),
-        })
-        .collect();
-    // One multi-row INSERT each; diesel builds those only on the concrete connection.
-    if !lists.is_empty() {
+    insert_all(conn, std::slice::from_ref(org))
+}
+
+/// Writes the membership rows of new organizations, in one INSERT per table and chunk.
+pub fn insert_all(conn: &mut AnyConnection, orgs: &[Organization]) -> QueryResult<()> {
+    let mut lists = Vec::new();
+    let mut domains = Vec::new();
+    for org in orgs {
+        let id = org.id.to_string();
+        lists.extend(
+            keys(Field::Lists, &org.details.lists)
+                .into_iter()
+                .map(|list_key| ListEntry {
+                    list_key,
+                    organization_id: id.clone(),
+                }),
+        );
+        domains.extend(
+            keys(Field::Domains, &org.details.domains)
+                .into_iter()
+                .map(|domain| DomainEntry {
+                    domain,
+                    organization_id: id.clone(),
+                }),
+        );
+    }
+    // Multi-row INSERTs; diesel builds those only on the concrete connection.
+    for chunk in lists.chunks(INSERT_CHUNK) {
         on_inner!(conn, |c| diesel::insert_into(organization_lists::table)
-            .values(&lists)
+            .values(chunk)
             .execute(c))?;
     }
-    if !domains.is_empty() {
+    for chunk in domains.chunks(INSERT_CHUNK) {
         on_inner!(conn, |c| diesel::insert_into(organization_domains::table)
-            .values(&domains)
+            .values(chunk)
             .execute(c))?;
     }
     Ok(())

@@ -1,4 +1,5 @@
 use diesel::prelude::*;
+use orgbase_domain::import::{ImportOutcome, ImportRow, import_row, import_rows};
 use orgbase_domain::name::name_key;
 use orgbase_domain::query::PageRequest;
 use orgbase_domain::time::Timestamp;
@@ -14,6 +15,7 @@ use crate::connection::{
 use crate::custom_fields;
 use crate::custom_values;
 use crate::errors::{TxError, from_diesel, from_pool};
+use crate::import;
 use crate::memberships;
 use crate::migrations;
 use crate::query;
@@ -74,7 +76,10 @@ fn load(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<OrganizationRo
 }
 
 /// Records from rows, with their custom values.
-fn records(conn: &mut AnyConnection, rows: Vec<OrganizationRow>) -> Result<Vec<Organization>> {
+pub(crate) fn records(
+    conn: &mut AnyConnection,
+    rows: Vec<OrganizationRow>,
+) -> Result<Vec<Organization>> {
     let mut orgs: Vec<Organization> = rows
         .into_iter()
         .map(Organization::try_from)
@@ -119,6 +124,25 @@ impl Store for DieselStore {
             TxError::Diesel(e) => owner_or(e, organization),
             TxError::Domain(e) => e,
         })
+    }
+
+    fn import_organizations(&self, rows: &[ImportRow], now: Timestamp) -> Vec<ImportOutcome> {
+        let batched = self.conn().and_then(|mut conn| {
+            conn.transaction::<_, TxError, _>(|conn| import::batch(conn, rows, now))
+                .map_err(Error::from)
+        });
+        // The connection is back in the pool here: the reference path takes its own.
+        match batched {
+            Ok(outcomes) => outcomes
+                .into_iter()
+                .zip(rows)
+                .map(|(done, row)| done.unwrap_or_else(|| import_row(self, row, now)))
+                .collect(),
+            Err(error) => {
+                tracing::debug!(%error, "an import batch failed as a whole; importing its rows one by one");
+                import_rows(self, rows, now)
+            }
+        }
     }
 
     fn get_organization(&self, id: OrganizationId) -> Result<Organization> {

@@ -136,6 +136,10 @@ macro_rules! conformance_suite {
             custom_fields::custom_sorts_put_missing_last_both_ways_and_break_ties_by_id,
             custom_fields::options_change_racing_value_writes_never_orphans_a_value,
             custom_fields::archiving_moves_custom_values_between_live_and_archived_lists,
+            import::importing_twice_creates_once_and_then_changes_nothing,
+            import::rows_match_by_id_else_by_name_and_update_in_place,
+            import::a_bad_row_fails_alone,
+            import::rows_colliding_in_one_batch_see_each_other,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

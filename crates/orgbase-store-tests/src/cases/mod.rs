@@ -5,5 +5,6 @@ pub mod concurrency;
 pub mod crud;
 pub mod custom_fields;
 pub mod filtering;
+pub mod import;
 pub mod listing;
 pub mod uniqueness;

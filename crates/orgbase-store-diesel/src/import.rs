@@ -1,0 +1,198 @@
+//! Batched import: a batch of rows costs a few queries and multi-row INSERTs in one
+//! transaction instead of several round trips per row, which is what makes tens of thousands
+//! of rows a second possible.
+//!
+//! The batch handles the common rows (a new organization whose slug is free, an existing one
+//! whose name and slug stay) and leaves the rest to the reference path,
+//! [`orgbase_domain::import::import_row`], after it commits: a row that collides with another
+//! row of the same batch, a derived slug that is taken, an update that renames. If the batch
+//! fails as a whole (a concurrent writer took a name, an owner does not exist), every row
+//! goes through the reference path, which reports each failing row by itself.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::prelude::*;
+use orgbase_domain::import::{ImportOutcome, ImportRow};
+use orgbase_domain::name::name_key;
+use orgbase_domain::slug::Slug;
+use orgbase_domain::time::Timestamp;
+use orgbase_domain::{Error, Organization, OrganizationId};
+
+use crate::connection::{AnyConnection, INSERT_CHUNK, on_inner};
+use crate::custom_values;
+use crate::errors::TxError;
+use crate::memberships;
+use crate::row::OrganizationRow;
+use crate::schema::organizations;
+use crate::store::records;
+
+/// The stored organizations the rows may be about, by id and by name key.
+struct Matches {
+    by_id: HashMap<OrganizationId, Organization>,
+    by_name: HashMap<String, OrganizationId>,
+    taken_slugs: HashSet<String>,
+}
+
+fn load_matches(conn: &mut AnyConnection, rows: &[ImportRow]) -> Result<Matches, TxError> {
+    let ids: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.new.id.map(|id| id.to_string()))
+        .collect();
+    let names: Vec<String> = rows.iter().map(|r| name_key(&r.new.name)).collect();
+    let slugs: Vec<String> = rows
+        .iter()
+        .map(|r| wanted_slug(r).as_str().to_owned())
+        .collect();
+    // Locked on PostgreSQL until the batch commits, so no concurrent update is lost between
+    // this read and the batch's write. On SQLite a concurrent writer makes the batch's first
+    // write fail instead, and the rows take the reference path.
+    macro_rules! query {
+        () => {
+            organizations::table
+                .filter(
+                    organizations::id
+                        .eq_any(&ids)
+                        .or(organizations::name_key.eq_any(&names)),
+                )
+                .select(OrganizationRow::as_select())
+        };
+    }
+    let found = match conn {
+        AnyConnection::Postgresql(pg) => query!().for_update().load(pg)?,
+        AnyConnection::Sqlite(sqlite) => query!().load(sqlite)?,
+    };
+    let taken_slugs = organizations::table
+        .filter(organizations::slug.eq_any(&slugs))
+        .select(organizations::slug)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    let mut by_id = HashMap::new();
+    let mut by_name = HashMap::new();
+    for org in records(conn, found).map_err(TxError::Domain)? {
+        by_name.insert(org.name_key(), org.id);
+        by_id.insert(org.id, org);
+    }
+    Ok(Matches {
+        by_id,
+        by_name,
+        taken_slugs,
+    })
+}
+
+/// The slug a new organization gets if it is free: its own, or the one derived from its name.
+fn wanted_slug(row: &ImportRow) -> Slug {
+    row.new
+        .slug
+        .clone()
+        .unwrap_or_else(|| Slug::derive(&row.new.name))
+}
+
+/// What the batch decided for one row.
+enum Plan {
+    Done(ImportOutcome),
+    /// Left to the reference path, after the batch commits.
+    Deferred,
+}
+
+/// Imports what it can of `rows` in the caller's transaction; `None` marks deferred rows.
+pub fn batch(
+    conn: &mut AnyConnection,
+    rows: &[ImportRow],
+    now: Timestamp,
+) -> Result<Vec<Option<ImportOutcome>>, TxError> {
+    let matches = load_matches(conn, rows)?;
+    // Every id, name key and slug the batch has used: a second row touching one is deferred,
+    // so it sees the first row's write.
+    let mut claimed: HashSet<String> = HashSet::new();
+    let mut claim = |keys: [String; 3]| {
+        if keys.iter().any(|k| claimed.contains(k)) {
+            return false;
+        }
+        claimed.extend(keys);
+        true
+    };
+    let mut created: Vec<Organization> = Vec::new();
+    let mut updated: Vec<(Organization, Organization)> = Vec::new();
+    let mut plans = Vec::with_capacity(rows.len());
+    for row in rows {
+        let existing = match row.new.id {
+            Some(id) => matches.by_id.get(&id),
+            None => matches
+                .by_name
+                .get(&name_key(&row.new.name))
+                .and_then(|id| matches.by_id.get(id)),
+        };
+        let plan = match existing {
+            Some(org) => {
+                let mut after = org.clone();
+                match row.patch.apply(&mut after, now) {
+                    Err(errors) => Plan::Done(ImportOutcome::Failed(Error::Invalid(errors))),
+                    Ok(_)
+                        if !claim([
+                            format!("id:{}", org.id),
+                            format!("name:{}", org.name_key()),
+                            format!("slug:{}", org.slug),
+                        ]) =>
+                    {
+                        Plan::Deferred
+                    }
+                    Ok(false) => Plan::Done(ImportOutcome::Unchanged(org.id)),
+                    // A new name or slug may collide: the reference path decides.
+                    Ok(true) if after.name_key() != org.name_key() || after.slug != org.slug => {
+                        Plan::Deferred
+                    }
+                    Ok(true) => {
+                        let id = org.id;
+                        updated.push((org.clone(), after));
+                        Plan::Done(ImportOutcome::Updated(id))
+                    }
+                }
+            }
+            None => {
+                let slug = wanted_slug(row);
+                let key = name_key(&row.new.name);
+                let free = !matches.taken_slugs.contains(slug.as_str())
+                    && !matches.by_name.contains_key(&key);
+                let mut new = row.new.clone();
+                let id = *new.id.get_or_insert_with(OrganizationId::generate);
+                if free
+                    && claim([
+                        format!("id:{id}"),
+                        format!("name:{key}"),
+                        format!("slug:{slug}"),
+                    ])
+                {
+                    created.push(new.to_organization(&slug, now));
+                    Plan::Done(ImportOutcome::Created(id))
+                } else {
+                    Plan::Deferred
+                }
+            }
+        };
+        plans.push(plan);
+    }
+
+    let new_rows: Vec<OrganizationRow> = created.iter().map(OrganizationRow::from).collect();
+    for chunk in new_rows.chunks(INSERT_CHUNK) {
+        on_inner!(conn, |c| diesel::insert_into(organizations::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    memberships::insert_all(conn, &created)?;
+    custom_values::insert_all(conn, &created)?;
+    for (before, after) in &updated {
+        diesel::update(organizations::table.find(after.id.to_string()))
+            .set(OrganizationRow::from(after))
+            .execute(conn)?;
+        memberships::replace(conn, before, after)?;
+        custom_values::replace(conn, before, after)?;
+    }
+    Ok(plans
+        .into_iter()
+        .map(|plan| match plan {
+            Plan::Done(outcome) => Some(outcome),
+            Plan::Deferred => None,
+        })
+        .collect())
+}
