@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use clap::{Parser, Subcommand};
 
+use crate::transfer::format::Format;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "orgbase",
@@ -60,6 +62,40 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit
     Migrate,
+    /// Import organizations from a CSV or NDJSON file, matching existing ones by id, else by
+    /// name, and updating them in place: re-running a file changes nothing. Bad rows are
+    /// reported with their line and skipped (exit code 1 if any failed)
+    Import {
+        /// The file: .csv (a header row of attribute names; lists, domains and multi-select
+        /// values separated by `;`) or .ndjson/.jsonl (one resource object or flat attribute
+        /// object per line)
+        file: PathBuf,
+        /// The file's format, when its extension does not say
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// E-mail of the user who becomes owner and creator of new organizations (by default
+        /// they have none; an `owner_id` column still wins for the owner)
+        #[arg(long, value_name = "EMAIL")]
+        owner: Option<String>,
+        /// Stop at the first failing row instead of skipping it (rows are then written one at
+        /// a time)
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Export organizations, custom fields included, archived ones too, in id order
+    Export {
+        /// Output format
+        #[arg(long, value_enum, default_value = "ndjson")]
+        format: Format,
+        /// Write to this file instead of standard output
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Only organizations matching these filters, in the API's query syntax, e.g.
+        /// 'filter[status]=active&filter[lists]=VIP' (add filter[archived]=false to leave
+        /// archived ones out)
+        #[arg(long, value_name = "QUERY")]
+        filter: Option<String>,
+    },
     /// Manage users
     Users {
         #[command(subcommand)]

@@ -4,6 +4,7 @@ mod accounts;
 mod cli;
 mod config;
 mod storage;
+mod transfer;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -84,6 +85,36 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         None | Some(Command::Serve) => serve(&settings).await,
         Some(Command::Migrate) => migrate(&settings),
+        Some(Command::Import {
+            ref file,
+            format,
+            ref owner,
+            strict,
+        }) => storage::open(&settings.database_url).and_then(|store| {
+            transfer::import::run(
+                &*store,
+                &transfer::import::ImportOptions {
+                    file: file.clone(),
+                    format,
+                    owner: owner.clone(),
+                    strict,
+                },
+            )
+        }),
+        Some(Command::Export {
+            format,
+            ref output,
+            ref filter,
+        }) => storage::open(&settings.database_url).and_then(|store| {
+            transfer::export::run(
+                &*store,
+                &transfer::export::ExportOptions {
+                    format,
+                    output: output.clone(),
+                    filter: filter.clone(),
+                },
+            )
+        }),
         Some(Command::Users {
             action:
                 UsersCommand::Create {

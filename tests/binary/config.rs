@@ -132,10 +132,26 @@ fn each_subcommand_has_complete_help() {
         "ORGBASE_CONFIG",
         "orgbase.toml",
     ];
-    let cases: [(&[&str], &[&str]); 7] = [
+    let cases: [(&[&str], &[&str]); 9] = [
         (
             &[],
-            &["serve", "migrate", "users", "keys", "127.0.0.1:8080"],
+            &[
+                "serve",
+                "migrate",
+                "import",
+                "export",
+                "users",
+                "keys",
+                "127.0.0.1:8080",
+            ],
+        ),
+        (
+            &["import"],
+            &["<FILE>", "--format", "ndjson", "--owner", "--strict"],
+        ),
+        (
+            &["export"],
+            &["--format", "--output", "--filter", "filter[archived]"],
         ),
         (&["serve"], &["ORGBASE_BOOTSTRAP_KEY"]),
         (&["migrate"], &[]),

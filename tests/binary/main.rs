@@ -9,3 +9,4 @@ mod config;
 mod lifecycle;
 mod server;
 mod startup_errors;
+mod transfer;

@@ -182,13 +182,16 @@ impl Serialize for Relationships<'_> {
     }
 }
 
-struct Attributes<'a> {
-    org: &'a Organization,
-    fields: &'a FieldSet,
-    custom: &'a CustomFields,
+/// An organization's attributes object, custom fields included: what responses show and what
+/// `orgbase export` writes.
+#[derive(Debug)]
+pub struct OrganizationAttributes<'a> {
+    pub org: &'a Organization,
+    pub fields: &'a FieldSet,
+    pub custom: &'a CustomFields,
 }
 
-impl Serialize for Attributes<'_> {
+impl Serialize for OrganizationAttributes<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         serialize_attributes(&mut map, self.org, self.fields)?;
@@ -236,7 +239,7 @@ impl Serialize for OrganizationResource<'_> {
         if !self.fields.is_empty() {
             map.serialize_entry(
                 "attributes",
-                &Attributes {
+                &OrganizationAttributes {
                     org: self.org,
                     fields: self.fields,
                     custom: self.custom,

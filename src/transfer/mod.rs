@@ -1,0 +1,13 @@
+//! `orgbase import` and `orgbase export`: moving organizations between orgbase and another
+//! system's files, straight through the store (no HTTP).
+//!
+//! - [`format`]: the two file formats and how CSV cells map to attribute values.
+//! - [`import`]: reading a file in batches, idempotently, reporting each bad row.
+//! - [`export`]: streaming every organization out, a page at a time.
+
+pub mod export;
+pub mod format;
+pub mod import;
+
+#[cfg(test)]
+mod round_trip;
