@@ -8,14 +8,14 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use orgbase_domain::{CustomFieldId, CustomFormat, CustomValue, Error, Organization, Result};
 
-use crate::connection::{AnyConnection, INSERT_CHUNK, on_inner};
+use crate::connection::{AnyConnection, insert_many, on_inner};
 use crate::custom_fields;
 use crate::errors::{TxError, from_diesel};
 use crate::row::utc;
 use crate::schema::{custom_fields as fields_table, organization_custom_values as values};
 
 #[derive(Debug, Default, Queryable, Selectable, Insertable)]
-#[diesel(table_name = values)]
+#[diesel(table_name = values, treat_none_as_default_value = false)]
 pub struct ValueRow {
     pub organization_id: String,
     pub field_id: String,
@@ -141,11 +141,7 @@ pub fn insert_all(
                 .flat_map(|(id, value)| rows(org, *id, value)),
         );
     }
-    for chunk in new_rows.chunks(INSERT_CHUNK) {
-        on_inner!(conn, |c| diesel::insert_into(values::table)
-            .values(chunk)
-            .execute(c))?;
-    }
+    insert_many!(&mut *conn, values::table, &new_rows)?;
     Ok(())
 }
 

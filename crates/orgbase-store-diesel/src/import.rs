@@ -18,7 +18,7 @@ use orgbase_domain::slug::Slug;
 use orgbase_domain::time::Timestamp;
 use orgbase_domain::{Error, Organization, OrganizationId};
 
-use crate::connection::{AnyConnection, INSERT_CHUNK, on_inner};
+use crate::connection::{AnyConnection, insert_many};
 use crate::custom_values;
 use crate::errors::TxError;
 use crate::memberships;
@@ -45,22 +45,29 @@ fn load_matches(conn: &mut AnyConnection, rows: &[ImportRow]) -> Result<Matches,
         .collect();
     // Locked on PostgreSQL until the batch commits, so no concurrent update is lost between
     // this read and the batch's write. On SQLite a concurrent writer makes the batch's first
-    // write fail instead, and the rows take the reference path.
-    macro_rules! query {
-        () => {
-            organizations::table
-                .filter(
-                    organizations::id
-                        .eq_any(&ids)
-                        .or(organizations::name_key.eq_any(&names)),
-                )
-                .select(OrganizationRow::as_select())
+    // write fail instead, and the rows take the reference path. Two queries, not one with OR:
+    // SQLite scans the whole table for `id IN () OR …`.
+    macro_rules! locked {
+        ($condition:expr) => {
+            match conn {
+                AnyConnection::Postgresql(pg) => organizations::table
+                    .filter($condition)
+                    .select(OrganizationRow::as_select())
+                    .for_update()
+                    .load(pg)?,
+                AnyConnection::Sqlite(sqlite) => organizations::table
+                    .filter($condition)
+                    .select(OrganizationRow::as_select())
+                    .load(sqlite)?,
+            }
         };
     }
-    let found = match conn {
-        AnyConnection::Postgresql(pg) => query!().for_update().load(pg)?,
-        AnyConnection::Sqlite(sqlite) => query!().load(sqlite)?,
-    };
+    let mut found: Vec<OrganizationRow> = locked!(organizations::name_key.eq_any(&names));
+    if !ids.is_empty() {
+        let by_name: HashSet<String> = found.iter().map(|row| row.id.clone()).collect();
+        let by_id: Vec<OrganizationRow> = locked!(organizations::id.eq_any(&ids));
+        found.extend(by_id.into_iter().filter(|row| !by_name.contains(&row.id)));
+    }
     let taken_slugs = organizations::table
         .filter(organizations::slug.eq_any(&slugs))
         .select(organizations::slug)
@@ -174,11 +181,7 @@ pub fn batch(
     }
 
     let new_rows: Vec<OrganizationRow> = created.iter().map(OrganizationRow::from).collect();
-    for chunk in new_rows.chunks(INSERT_CHUNK) {
-        on_inner!(conn, |c| diesel::insert_into(organizations::table)
-            .values(chunk)
-            .execute(c))?;
-    }
+    insert_many!(&mut *conn, organizations::table, &new_rows)?;
     memberships::insert_all(conn, &created)?;
     custom_values::insert_all(conn, &created)?;
     for (before, after) in &updated {

@@ -6,18 +6,18 @@ use std::collections::BTreeSet;
 use diesel::prelude::*;
 use orgbase_domain::{Field, Organization};
 
-use crate::connection::{AnyConnection, INSERT_CHUNK, on_inner};
+use crate::connection::{AnyConnection, insert_many};
 use crate::schema::{organization_domains, organization_lists};
 
 #[derive(Insertable)]
-#[diesel(table_name = organization_lists)]
+#[diesel(table_name = organization_lists, treat_none_as_default_value = false)]
 struct ListEntry {
     list_key: String,
     organization_id: String,
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = organization_domains)]
+#[diesel(table_name = organization_domains, treat_none_as_default_value = false)]
 struct DomainEntry {
     domain: String,
     organization_id: String,
@@ -56,17 +56,8 @@ pub fn insert_all(conn: &mut AnyConnection, orgs: &[Organization]) -> QueryResul
                 }),
         );
     }
-    // Multi-row INSERTs; diesel builds those only on the concrete connection.
-    for chunk in lists.chunks(INSERT_CHUNK) {
-        on_inner!(conn, |c| diesel::insert_into(organization_lists::table)
-            .values(chunk)
-            .execute(c))?;
-    }
-    for chunk in domains.chunks(INSERT_CHUNK) {
-        on_inner!(conn, |c| diesel::insert_into(organization_domains::table)
-            .values(chunk)
-            .execute(c))?;
-    }
+    insert_many!(&mut *conn, organization_lists::table, &lists)?;
+    insert_many!(&mut *conn, organization_domains::table, &domains)?;
     Ok(())
 }
 

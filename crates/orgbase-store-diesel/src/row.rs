@@ -9,7 +9,7 @@ use crate::schema::organizations;
 /// An `organizations` row. Both backends store the same types: UUID text, UTC timestamps,
 /// JSON text for lists, domains and metadata.
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
-#[diesel(table_name = organizations, treat_none_as_null = true)]
+#[diesel(table_name = organizations, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct OrganizationRow {
     pub id: String,
     pub name: String,
