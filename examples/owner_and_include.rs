@@ -8,50 +8,11 @@
 
 use std::process::ExitCode;
 
-use serde_json::{Value, json};
+#[path = "support/jsonapi_client.rs"]
+mod jsonapi_client;
 
-const JSONAPI: &str = "application/vnd.api+json";
-
-struct Client {
-    base: String,
-    key: String,
-}
-
-impl Client {
-    fn send(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
-        let url = format!("{}{path}", self.base);
-        let authorization = format!("Token {}", self.key);
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let request = ureq::http::Request::builder()
-            .method(method)
-            .uri(&url)
-            .header("Authorization", &authorization)
-            .header("Accept", JSONAPI)
-            .header("Content-Type", JSONAPI)
-            .body(body.map(|b| b.to_string()).unwrap_or_default())
-            .map_err(|e| e.to_string())?;
-        let mut response = agent
-            .run(request)
-            .map_err(|e| format!("{method} {url}: {e}"))?;
-        let status = response.status();
-        let text = response
-            .body_mut()
-            .read_to_string()
-            .map_err(|e| e.to_string())?;
-        let document: Value =
-            serde_json::from_str(&text).map_err(|e| format!("{method} {url}: {e}: {text}"))?;
-        if !status.is_success() {
-            return Err(format!(
-                "{method} {url} answered {status}: {}",
-                document["errors"]
-            ));
-        }
-        Ok(document)
-    }
-}
+use jsonapi_client::Client;
+use serde_json::json;
 
 fn run(client: &Client) -> Result<(), String> {
     let suffix = std::process::id();

@@ -1,0 +1,157 @@
+//! A storage backend of your own: a decorator that wraps any other [`Store`] and refuses every
+//! write, e.g. to serve a read replica. Plugging a backend in is implementing the trait and
+//! handing an `Arc<dyn Store>` to the HTTP layer; `orgbase_store_tests::conformance_suite!`
+//! then checks a real backend against the reference.
+//!
+//! ```sh
+//! cargo run --example read_only_store            # shows reads pass and writes are refused
+//! cargo run --example read_only_store -- serve    # and serves it on 127.0.0.1:8080 (its
+//!                                                  # primary has no users: /healthz only)
+//! ```
+
+use std::sync::Arc;
+
+use orgbase_domain::import::{ImportOutcome, ImportRow};
+use orgbase_domain::query::PageRequest;
+use orgbase_domain::service::create_organization;
+use orgbase_domain::time::{self, Timestamp};
+use orgbase_domain::{
+    ApiKey, ApiKeyId, CustomField, CustomFieldId, CustomFieldPatch, CustomFields, Error, ListQuery,
+    NewOrganization, Organization, OrganizationId, OrganizationPatch, Page, Result, Store, User,
+    UserId, UserPatch,
+};
+use orgbase_store_memory::MemoryStore;
+
+/// Reads go to `inner`; writes are refused with 503 `unavailable`, which clients may retry
+/// against the primary.
+#[derive(Debug)]
+struct ReadOnlyStore {
+    inner: Arc<dyn Store>,
+}
+
+fn refused<T>() -> Result<T> {
+    Err(Error::Unavailable(
+        "this orgbase is a read-only replica".to_owned(),
+    ))
+}
+
+impl Store for ReadOnlyStore {
+    fn insert_organization(&self, _: &Organization) -> Result<()> {
+        refused()
+    }
+    fn get_organization(&self, id: OrganizationId) -> Result<Organization> {
+        self.inner.get_organization(id)
+    }
+    fn find_organization_by_name(&self, name: &str) -> Result<Option<Organization>> {
+        self.inner.find_organization_by_name(name)
+    }
+    fn update_organization(
+        &self,
+        _: OrganizationId,
+        _: &OrganizationPatch,
+        _: Timestamp,
+    ) -> Result<Organization> {
+        refused()
+    }
+    fn delete_organization(&self, _: OrganizationId) -> Result<()> {
+        refused()
+    }
+    fn list_organizations(&self, query: &ListQuery) -> Result<Page<Organization>> {
+        self.inner.list_organizations(query)
+    }
+    fn import_organizations(&self, rows: &[ImportRow], _: Timestamp) -> Vec<ImportOutcome> {
+        rows.iter()
+            .map(|_| ImportOutcome::Failed(Error::Unavailable("read-only".to_owned())))
+            .collect()
+    }
+    fn check_health(&self) -> Result<()> {
+        self.inner.check_health()
+    }
+    fn insert_user(&self, _: &User) -> Result<()> {
+        refused()
+    }
+    fn get_user(&self, id: UserId) -> Result<User> {
+        self.inner.get_user(id)
+    }
+    fn get_users(&self, ids: &[UserId]) -> Result<Vec<User>> {
+        self.inner.get_users(ids)
+    }
+    fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
+        self.inner.find_user_by_email(email)
+    }
+    fn list_users(&self, page: PageRequest) -> Result<Page<User>> {
+        self.inner.list_users(page)
+    }
+    fn update_user(&self, _: UserId, _: &UserPatch) -> Result<User> {
+        refused()
+    }
+    fn delete_user(&self, _: UserId, _: Option<UserId>) -> Result<()> {
+        refused()
+    }
+    fn count_users(&self) -> Result<u64> {
+        self.inner.count_users()
+    }
+    fn insert_api_key(&self, _: &ApiKey) -> Result<()> {
+        refused()
+    }
+    fn get_api_key(&self, id: ApiKeyId) -> Result<ApiKey> {
+        self.inner.get_api_key(id)
+    }
+    fn list_api_keys(&self, user: Option<UserId>, page: PageRequest) -> Result<Page<ApiKey>> {
+        self.inner.list_api_keys(user, page)
+    }
+    fn delete_api_key(&self, _: ApiKeyId) -> Result<()> {
+        refused()
+    }
+    fn find_api_keys_by_prefix(&self, prefix: &str) -> Result<Vec<(ApiKey, User)>> {
+        self.inner.find_api_keys_by_prefix(prefix)
+    }
+    /// Recording a key's last use is bookkeeping, not data: a replica skips it.
+    fn touch_api_key(&self, _: ApiKeyId, _: Timestamp) -> Result<()> {
+        Ok(())
+    }
+    fn insert_custom_field(&self, _: &CustomField) -> Result<()> {
+        refused()
+    }
+    fn get_custom_field(&self, id: CustomFieldId) -> Result<CustomField> {
+        self.inner.get_custom_field(id)
+    }
+    fn list_custom_fields(&self) -> Result<CustomFields> {
+        self.inner.list_custom_fields()
+    }
+    fn update_custom_field(
+        &self,
+        _: CustomFieldId,
+        _: &CustomFieldPatch,
+        _: Timestamp,
+    ) -> Result<CustomField> {
+        refused()
+    }
+    fn delete_custom_field(&self, _: CustomFieldId) -> Result<()> {
+        refused()
+    }
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    let primary: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let acme = create_organization(&*primary, &NewOrganization::named("Acme"), time::now())
+        .map_err(std::io::Error::other)?;
+    let replica: Arc<dyn Store> = Arc::new(ReadOnlyStore { inner: primary });
+
+    let read = replica
+        .get_organization(acme.id)
+        .map_err(std::io::Error::other)?;
+    println!("read through the replica: {}", read.name);
+    let refused = create_organization(&*replica, &NewOrganization::named("Globex"), time::now());
+    println!("a write through the replica: {refused:?}");
+
+    if std::env::args().nth(1).as_deref() == Some("serve") {
+        let state = orgbase_http::AppState::new(replica);
+        actix_web::HttpServer::new(move || orgbase_http::app(state.clone()))
+            .bind("127.0.0.1:8080")?
+            .run()
+            .await?;
+    }
+    Ok(())
+}

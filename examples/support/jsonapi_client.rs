@@ -1,0 +1,48 @@
+//! The HTTP client the examples share (ureq, blocking).
+
+use serde_json::Value;
+
+const JSONAPI: &str = "application/vnd.api+json";
+
+/// A minimal JSON:API client: sends a document, returns the answer's document, or the
+/// server's errors as text.
+pub struct Client {
+    pub base: String,
+    pub key: String,
+}
+
+impl Client {
+    pub fn send(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
+        let url = format!("{}{path}", self.base);
+        let authorization = format!("Token {}", self.key);
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let request = ureq::http::Request::builder()
+            .method(method)
+            .uri(&url)
+            .header("Authorization", &authorization)
+            .header("Accept", JSONAPI)
+            .header("Content-Type", JSONAPI)
+            .body(body.map(|b| b.to_string()).unwrap_or_default())
+            .map_err(|e| e.to_string())?;
+        let mut response = agent
+            .run(request)
+            .map_err(|e| format!("{method} {url}: {e}"))?;
+        let status = response.status();
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| e.to_string())?;
+        let document: Value =
+            serde_json::from_str(&text).map_err(|e| format!("{method} {url}: {e}: {text}"))?;
+        if !status.is_success() {
+            return Err(format!(
+                "{method} {url} answered {status}: {}",
+                document["errors"]
+            ));
+        }
+        Ok(document)
+    }
+}
