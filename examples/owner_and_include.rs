@@ -58,10 +58,7 @@ fn run(client: &Client) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let client = Client {
-        base: std::env::var("ORGBASE_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into()),
-        key: std::env::var("ORGBASE_KEY").unwrap_or_default(),
-    };
+    let client = Client::from_env();
     match run(&client) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

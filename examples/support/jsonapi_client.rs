@@ -12,6 +12,14 @@ pub struct Client {
 }
 
 impl Client {
+    /// The server of `ORGBASE_URL` (default http://127.0.0.1:8080) with the key `ORGBASE_KEY`.
+    pub fn from_env() -> Self {
+        Self {
+            base: std::env::var("ORGBASE_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into()),
+            key: std::env::var("ORGBASE_KEY").unwrap_or_default(),
+        }
+    }
+
     pub fn send(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
         let url = format!("{}{path}", self.base);
         let authorization = format!("Token {}", self.key);
