@@ -16,7 +16,7 @@ mod jsonapi_client;
 
 use std::process::ExitCode;
 
-use jsonapi_client::Client;
+use jsonapi_client::{Client, run_example};
 use serde_json::{Value, json};
 
 /// Changes since `cursor` (an RFC 3339 time), following `links.next`; returns the organizations
@@ -87,12 +87,5 @@ fn run(client: &Client) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let client = Client::from_env();
-    match run(&client) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("crm_sync: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    run_example("crm_sync", run)
 }

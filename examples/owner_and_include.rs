@@ -11,7 +11,7 @@ use std::process::ExitCode;
 #[path = "support/jsonapi_client.rs"]
 mod jsonapi_client;
 
-use jsonapi_client::Client;
+use jsonapi_client::{Client, run_example};
 use serde_json::json;
 
 fn run(client: &Client) -> Result<(), String> {
@@ -58,12 +58,5 @@ fn run(client: &Client) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let client = Client::from_env();
-    match run(&client) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("owner_and_include: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    run_example("owner_and_include", run)
 }

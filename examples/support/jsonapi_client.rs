@@ -1,5 +1,7 @@
 //! The HTTP client the examples share (ureq, blocking).
 
+use std::process::ExitCode;
+
 use serde_json::Value;
 
 const JSONAPI: &str = "application/vnd.api+json";
@@ -52,5 +54,17 @@ impl Client {
             ));
         }
         Ok(document)
+    }
+}
+
+/// Runs an example against the server the environment names; its failure is one line on
+/// stderr and exit code 1.
+pub fn run_example(name: &str, run: fn(&Client) -> Result<(), String>) -> ExitCode {
+    match run(&Client::from_env()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{name}: {message}");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -5,15 +5,12 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use orgbase_domain::{
-    ArchivedFilter, CustomFormat, CustomValue, ListQuery, Organization, PageRequest, Role, Store,
-    User, UserId, time,
-};
+use orgbase_domain::{CustomFormat, CustomValue, Role, Store, User, UserId, time};
 use orgbase_store_diesel::testing::TestDatabase;
 use orgbase_store_diesel::{DatabaseTarget, DieselStore, PoolOptions};
 use orgbase_store_memory::MemoryStore;
 use orgbase_store_tests::cases::custom_fields::define;
-use orgbase_store_tests::fixtures::{at, full};
+use orgbase_store_tests::fixtures::{all_organizations, at, full};
 use orgbase_store_tests::require_in_ci;
 
 use super::export::{self, ExportOptions};
@@ -45,25 +42,6 @@ fn postgres() -> Option<(Arc<dyn Store>, Guard)> {
     .unwrap();
     store.run_migrations().unwrap();
     Some((Arc::new(store), Box::new(database)))
-}
-
-fn everything(store: &dyn Store) -> Vec<Organization> {
-    let mut all = Vec::new();
-    for number in 1.. {
-        let page = store
-            .list_organizations(&ListQuery {
-                archived: ArchivedFilter::Any,
-                page: PageRequest { number, size: 1000 },
-                ..ListQuery::default()
-            })
-            .unwrap();
-        all.extend(page.items);
-        if !page.has_next {
-            break;
-        }
-    }
-    all.sort_by_key(|o| o.id);
-    all
 }
 
 /// Fills `source` with organizations using every attribute, owners and custom values.
@@ -133,7 +111,7 @@ fn round_trip(source: &dyn Store, target: &dyn Store) {
         strict: false,
     };
     import::run(target, &options).unwrap();
-    let (before, after) = (everything(source), everything(target));
+    let (before, after) = (all_organizations(source), all_organizations(target));
     // More than one export page (1,000), and more than one import batch (500).
     assert_eq!(before.len(), 1500);
     assert_eq!(after, before);
@@ -153,7 +131,7 @@ fn round_trip(source: &dyn Store, target: &dyn Store) {
     );
     // Importing the same file again changes nothing.
     import::run(target, &options).unwrap();
-    assert_eq!(everything(target), before);
+    assert_eq!(all_organizations(target), before);
 }
 
 #[test]

@@ -2,7 +2,9 @@ use chrono::TimeZone;
 use orgbase_domain::organization::Details;
 use orgbase_domain::slug::Slug;
 use orgbase_domain::time::{self, Timestamp};
-use orgbase_domain::{NewOrganization, Organization, Status, Store};
+use orgbase_domain::{
+    ArchivedFilter, ListQuery, NewOrganization, Organization, PageRequest, Status, Store,
+};
 use serde_json::json;
 
 pub fn at(year: i32, month: u32, day: u32, micros: u32) -> Timestamp {
@@ -58,4 +60,24 @@ pub fn insert_named(store: &dyn Store, name: &str, created_at: Timestamp) -> Org
     let org = new.to_organization(&Slug::derive(name), time::now());
     store.insert_organization(&org).unwrap();
     org
+}
+
+/// Every organization, archived or not, read a page at a time, in id order.
+pub fn all_organizations(store: &dyn Store) -> Vec<Organization> {
+    let mut all = Vec::new();
+    for number in 1.. {
+        let page = store
+            .list_organizations(&ListQuery {
+                archived: ArchivedFilter::Any,
+                page: PageRequest { number, size: 1000 },
+                ..ListQuery::default()
+            })
+            .unwrap();
+        all.extend(page.items);
+        if !page.has_next {
+            break;
+        }
+    }
+    all.sort_by_key(|o| o.id);
+    all
 }

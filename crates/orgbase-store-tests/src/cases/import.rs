@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use orgbase_domain::import::{ImportOutcome, ImportRow};
 use orgbase_domain::{
-    ArchivedFilter, CustomFields, CustomFormat, CustomValue, Error, ListQuery, Organization,
-    OrganizationId, PageRequest, Store, UserId, time,
+    CustomFields, CustomFormat, CustomValue, Error, Organization, OrganizationId, Store, UserId,
+    time,
 };
 use serde_json::{Value, json};
 
 use crate::cases::custom_fields::define;
-use crate::fixtures::{at, insert_named};
+use crate::fixtures::{all_organizations, at, insert_named};
 
 fn row(fields: &CustomFields, attributes: Value) -> ImportRow {
     row_with_id(fields, None, attributes)
@@ -36,20 +36,6 @@ fn kinds(outcomes: &[ImportOutcome]) -> Vec<&'static str> {
             ImportOutcome::Failed(_) => "failed",
         })
         .collect()
-}
-
-fn everything(store: &dyn Store) -> Vec<Organization> {
-    store
-        .list_organizations(&ListQuery {
-            archived: ArchivedFilter::Any,
-            page: PageRequest {
-                number: 1,
-                size: 1000,
-            },
-            ..ListQuery::default()
-        })
-        .unwrap()
-        .items
 }
 
 pub fn importing_twice_creates_once_and_then_changes_nothing(store: &Arc<dyn Store>) {
@@ -77,7 +63,7 @@ pub fn importing_twice_creates_once_and_then_changes_nothing(store: &Arc<dyn Sto
         .collect();
     let first = store.import_organizations(&rows, time::now());
     assert_eq!(kinds(&first), vec!["created"; 30]);
-    let stored = everything(&**store);
+    let stored = all_organizations(&**store);
     assert_eq!(stored.len(), 30);
     let company_4 = stored.iter().find(|o| o.name == "Company 4").unwrap();
     assert_eq!(company_4.created_from, "import");
@@ -95,7 +81,7 @@ pub fn importing_twice_creates_once_and_then_changes_nothing(store: &Arc<dyn Sto
 
     let second = store.import_organizations(&rows, time::now());
     assert_eq!(kinds(&second), vec!["unchanged"; 30]);
-    assert_eq!(everything(&**store), stored);
+    assert_eq!(all_organizations(&**store), stored);
 }
 
 pub fn rows_match_by_id_else_by_name_and_update_in_place(store: &Arc<dyn Store>) {
@@ -147,7 +133,7 @@ pub fn rows_match_by_id_else_by_name_and_update_in_place(store: &Arc<dyn Store>)
     };
     assert_eq!(rows[2].new.id, Some(initech));
     assert_eq!(store.get_organization(initech).unwrap().name, "Initech");
-    assert_eq!(everything(&**store).len(), 3);
+    assert_eq!(all_organizations(&**store).len(), 3);
 }
 
 pub fn a_bad_row_fails_alone(store: &Arc<dyn Store>) {
@@ -186,7 +172,10 @@ pub fn a_bad_row_fails_alone(store: &Arc<dyn Store>) {
         "{:?}",
         outcomes[2]
     );
-    let mut names: Vec<String> = everything(&**store).into_iter().map(|o| o.name).collect();
+    let mut names: Vec<String> = all_organizations(&**store)
+        .into_iter()
+        .map(|o| o.name)
+        .collect();
     names.sort();
     assert_eq!(names, ["Good One", "Good Two", "Taken"]);
 }
@@ -207,7 +196,7 @@ pub fn rows_colliding_in_one_batch_see_each_other(store: &Arc<dyn Store>) {
         kinds(&outcomes),
         ["created", "updated", "created", "created"]
     );
-    let stored = everything(&**store);
+    let stored = all_organizations(&**store);
     let hooli: Vec<&Organization> = stored.iter().filter(|o| o.name_key() == "hooli").collect();
     assert_eq!(hooli.len(), 1);
     assert_eq!(hooli[0].details.city.as_deref(), Some("Mountain View"));
