@@ -43,6 +43,10 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
 
     let mut counter = 0;
     for (method, pattern, access) in RULES {
+        // Not JSON:API documents; openapi.rs checks they need no key.
+        if *pattern == "/openapi.json" || pattern.starts_with("/docs") {
+            continue;
+        }
         for who in [
             Who::Nobody,
             Who::BadKey,

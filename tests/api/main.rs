@@ -1,6 +1,7 @@
 //! In-process HTTP tests: the real app factory over the in-memory store (and SQLite where the
 //! database's own behaviour matters), one binary made of modules for fast links.
-//! Every response body is validated against the JSON:API 1.1 schema by `support::send`.
+//! Every response `support::send` gets is validated against the JSON:API 1.1 schema and against
+//! the API description (`described`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -8,6 +9,8 @@ mod accounts;
 mod auth;
 mod bad_input;
 mod custom_fields;
+mod described;
+mod openapi;
 mod organizations;
 mod query;
 mod relationships;

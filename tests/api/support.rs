@@ -189,7 +189,8 @@ where
 }
 
 /// Sends a request with this API key (or none); checks every body is a schema-valid JSON:API
-/// document in our media type, and that nothing answers 500.
+/// document in our media type, that nothing answers 500, and that the API description
+/// documents the answer.
 pub async fn send_as<S, B>(app: &S, req: TestRequest, key: Option<&str>) -> Reply
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
@@ -199,7 +200,9 @@ where
         Some(key) => req.insert_header((header::AUTHORIZATION, format!("Token {key}"))),
         None => req,
     };
-    let response = test::call_service(app, req.to_request()).await;
+    let req = req.to_request();
+    let (method, path) = (req.method().clone(), req.path().to_owned());
+    let response = test::call_service(app, req).await;
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = test::read_body(response).await;
@@ -218,6 +221,7 @@ where
         body
     };
     assert!(status.as_u16() != 500, "a 500: {body}");
+    crate::described::assert_described(&method, &path, status, &body);
     Reply {
         status,
         headers,

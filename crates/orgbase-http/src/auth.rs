@@ -35,6 +35,10 @@ pub enum Access {
 pub const RULES: &[(&str, &str, Access)] = &[
     ("GET", "/healthz", Access::Open),
     ("GET", "/readyz", Access::Open),
+    ("GET", "/openapi.json", Access::Open),
+    ("GET", "/docs", Access::Open),
+    ("GET", "/docs/", Access::Open),
+    ("GET", "/docs/{file}", Access::Open),
     ("GET", "/organizations", Access::AtLeast(Role::Viewer)),
     ("POST", "/organizations", Access::AtLeast(Role::Member)),
     ("GET", "/organizations/{id}", Access::AtLeast(Role::Viewer)),

@@ -15,6 +15,7 @@ pub mod document;
 pub mod errors;
 pub mod links;
 pub mod media_type;
+pub mod openapi;
 pub mod pagination;
 pub mod query;
 pub mod request_body;

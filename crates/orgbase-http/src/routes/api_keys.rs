@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::auth::caller;
 use crate::document::{API_KEYS, USERS, api_key_resource, respond_resource};
 use crate::errors::{ApiError, ErrorObject, Kind};
+use crate::openapi::params;
 use crate::pagination::respond_page;
 use crate::query::{self, QueryPairs};
 use crate::request_body::{
@@ -61,6 +62,17 @@ fn key_owner(
     }
 }
 
+/// List API keys
+#[utoipa::path(
+    get,
+    path = "/api_keys",
+    tag = "api_keys",
+    operation_id = "listApiKeys",
+    params(params::PageQuery),
+    responses(
+        (status = 200, description = "A page of keys (never their secrets): all keys for an admin, the caller's own otherwise.", body = ref("ApiKeyCollection")),
+    ),
+)]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pairs = QueryPairs::parse(req.query_string());
     let params = query::plain_list_params(&pairs)?;
@@ -77,6 +89,22 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     }))
 }
 
+/// Issue an API key
+///
+/// The `user` relationship is required. Only a hash of the secret is stored.
+#[utoipa::path(
+    post,
+    path = "/api_keys",
+    tag = "api_keys",
+    operation_id = "createApiKey",
+    params(params::ResourceQuery),
+    request_body = ref("NewApiKeyDocument"),
+    responses(
+        (status = 201, description = "Issued: `secret` is in this answer only.", body = ref("ApiKeyDocument")),
+        (status = 403, description = "A client-generated `id` was sent; keys take none."),
+        (status = 404, description = "The `user` names no user."),
+    ),
+)]
 pub async fn create(
     req: HttpRequest,
     payload: web::Payload,
@@ -124,6 +152,17 @@ pub async fn create(
     ))
 }
 
+/// Fetch an API key
+#[utoipa::path(
+    get,
+    path = "/api_keys/{id}",
+    tag = "api_keys",
+    operation_id = "getApiKey",
+    params(params::ResourceQuery, params::IdPath),
+    responses(
+        (status = 200, description = "The key, without its secret.", body = ref("ApiKeyDocument")),
+    ),
+)]
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
     let id = path_id::<ApiKeyId>(&req, "API key")?;
@@ -142,6 +181,17 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     ))
 }
 
+/// Keys cannot be changed
+#[utoipa::path(
+    patch,
+    path = "/api_keys/{id}",
+    tag = "api_keys",
+    operation_id = "updateApiKey",
+    params(params::IdPath),
+    responses(
+        (status = 403, description = "Always: keys cannot be changed; create a new key and revoke this one."),
+    ),
+)]
 pub async fn update() -> Result<HttpResponse, ApiError> {
     Err(ApiError::new(
         Kind::UnsupportedUpdate,
@@ -149,6 +199,17 @@ pub async fn update() -> Result<HttpResponse, ApiError> {
     ))
 }
 
+/// Revoke an API key
+#[utoipa::path(
+    delete,
+    path = "/api_keys/{id}",
+    tag = "api_keys",
+    operation_id = "revokeApiKey",
+    params(params::ResourceQuery, params::IdPath),
+    responses(
+        (status = 204, description = "Revoked: the key stops working at once."),
+    ),
+)]
 pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -8,6 +8,7 @@ use orgbase_domain::{CustomField, CustomFieldId, ListQuery, Page, time};
 
 use crate::document::{CUSTOM_FIELDS, custom_field_resource, respond_resource};
 use crate::errors::ApiError;
+use crate::openapi::params;
 use crate::pagination::respond_page;
 use crate::query::{self, QueryPairs, RenderOptions};
 use crate::request_body::{
@@ -30,6 +31,17 @@ fn respond(
     )
 }
 
+/// List custom fields
+#[utoipa::path(
+    get,
+    path = "/custom_fields",
+    tag = "custom_fields",
+    operation_id = "listCustomFields",
+    params(params::PageQuery),
+    responses(
+        (status = 200, description = "A page of definitions, oldest first.", body = ref("CustomFieldCollection")),
+    ),
+)]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pairs = QueryPairs::parse(req.query_string());
     let params = query::plain_list_params(&pairs)?;
@@ -49,6 +61,24 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     }))
 }
 
+/// Define a custom field
+///
+/// The identifier (`c_` and 1–60 of `[a-z0-9_]`, ending in a letter or digit) becomes an
+/// organization attribute that filters and sorts like a built-in one.
+#[utoipa::path(
+    post,
+    path = "/custom_fields",
+    tag = "custom_fields",
+    operation_id = "createCustomField",
+    params(params::ResourceQuery),
+    request_body = ref("NewCustomFieldDocument"),
+    responses(
+        (status = 201, description = "Defined: organizations now have the attribute.", body = ref("CustomFieldDocument")),
+        (status = 403, description = "The client-generated `id` is not a UUID."),
+        (status = 409, description = "The client-generated `id` is taken, or the body names another type."),
+        (status = 422, description = "Validation failed, or the identifier is taken."),
+    ),
+)]
 pub async fn create(
     req: HttpRequest,
     payload: web::Payload,
@@ -78,6 +108,17 @@ pub async fn create(
     ))
 }
 
+/// Fetch a custom field
+#[utoipa::path(
+    get,
+    path = "/custom_fields/{id}",
+    tag = "custom_fields",
+    operation_id = "getCustomField",
+    params(params::ResourceQuery, params::IdPath),
+    responses(
+        (status = 200, description = "The definition.", body = ref("CustomFieldDocument")),
+    ),
+)]
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
     let id = path_id::<CustomFieldId>(&req, "custom field")?;
@@ -91,6 +132,19 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     ))
 }
 
+/// Rename a custom field or change its options
+#[utoipa::path(
+    patch,
+    path = "/custom_fields/{id}",
+    tag = "custom_fields",
+    operation_id = "updateCustomField",
+    params(params::ResourceQuery, params::IdPath),
+    request_body = ref("CustomFieldPatchDocument"),
+    responses(
+        (status = 200, description = "The definition as changed.", body = ref("CustomFieldDocument")),
+        (status = 422, description = "Validation failed, `identifier` or `format` changed, or new options would orphan values (the detail says how many organizations hold them)."),
+    ),
+)]
 pub async fn update(
     req: HttpRequest,
     payload: web::Payload,
@@ -123,6 +177,17 @@ pub async fn update(
     ))
 }
 
+/// Delete a custom field
+#[utoipa::path(
+    delete,
+    path = "/custom_fields/{id}",
+    tag = "custom_fields",
+    operation_id = "deleteCustomField",
+    params(params::ResourceQuery, params::IdPath),
+    responses(
+        (status = 204, description = "Deleted, with every value organizations held."),
+    ),
+)]
 pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,

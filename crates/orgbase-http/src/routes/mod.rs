@@ -6,6 +6,7 @@ use actix_web::web;
 
 use crate::errors::{ApiError, Kind};
 
+pub mod api_description;
 pub mod api_keys;
 pub mod custom_fields;
 pub mod fallback;
@@ -40,7 +41,8 @@ pub fn method_not_allowed(allow: &str) -> ApiError {
 }
 
 macro_rules! endpoint {
-    ($path:expr; $($method:ident => $handler:expr),+ $(,)?) => {{
+    ($seen:ident, $path:expr; $($method:ident => $handler:expr),+ $(,)?) => {{
+        $( $seen.push((stringify!($method), $path)); )+
         let mut allow: Vec<&str> = Vec::new();
         let resource = web::resource($path);
         $( let resource = endpoint!(@route resource, allow, $method, $handler); )+
@@ -69,50 +71,66 @@ macro_rules! endpoint {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(endpoint!("/healthz"; GET => health::healthz))
-        .service(endpoint!("/readyz"; GET => health::readyz))
-        .service(endpoint!("/organizations";
+    register(cfg, &mut Vec::new());
+}
+
+/// Every `(method, path pattern)` the app answers (`HEAD` aside), read from the same
+/// registration `configure` does, so the API description can be checked against it.
+pub fn registered() -> Vec<(&'static str, &'static str)> {
+    let mut seen = Vec::new();
+    let _ = actix_web::App::new().configure(|cfg| register(cfg, &mut seen));
+    seen
+}
+
+fn register(cfg: &mut web::ServiceConfig, seen: &mut Vec<(&'static str, &'static str)>) {
+    cfg.service(endpoint!(seen, "/healthz"; GET => health::healthz))
+        .service(endpoint!(seen, "/readyz"; GET => health::readyz))
+        .service(endpoint!(seen, "/organizations";
             GET => organizations::list,
             POST => organizations::create,
         ))
-        .service(endpoint!("/organizations/{id}";
+        .service(endpoint!(seen, "/organizations/{id}";
             GET => organizations::get,
             PATCH => organizations::update,
             DELETE => organizations::delete,
         ))
-        .service(endpoint!("/organizations/{id}/duplicate"; POST => organizations::duplicate))
-        .service(endpoint!("/organizations/{id}/relationships/owner";
-            GET => |r, s| organizations::relationship(r, s, "owner"),
+        .service(endpoint!(seen, "/organizations/{id}/duplicate"; POST => organizations::duplicate))
+        .service(endpoint!(seen, "/organizations/{id}/relationships/owner";
+            GET => organizations::owner_relationship,
             PATCH => organizations::update_owner,
         ))
-        .service(endpoint!("/organizations/{id}/relationships/creator";
-            GET => |r, s| organizations::relationship(r, s, "creator"),
-            PATCH => organizations::update_server_set,
+        .service(endpoint!(seen, "/organizations/{id}/relationships/creator";
+            GET => organizations::creator_relationship,
+            PATCH => organizations::update_creator,
         ))
-        .service(endpoint!("/organizations/{id}/relationships/updater";
-            GET => |r, s| organizations::relationship(r, s, "updater"),
-            PATCH => organizations::update_server_set,
+        .service(endpoint!(seen, "/organizations/{id}/relationships/updater";
+            GET => organizations::updater_relationship,
+            PATCH => organizations::update_updater,
         ))
-        .service(endpoint!("/organizations/{id}/owner"; GET => |r, s| organizations::related(r, s, "owner")))
-        .service(endpoint!("/organizations/{id}/creator"; GET => |r, s| organizations::related(r, s, "creator")))
-        .service(endpoint!("/organizations/{id}/updater"; GET => |r, s| organizations::related(r, s, "updater")))
-        .service(endpoint!("/custom_fields";
+        .service(endpoint!(seen, "/organizations/{id}/owner"; GET => organizations::owner))
+        .service(endpoint!(seen, "/organizations/{id}/creator"; GET => organizations::creator))
+        .service(endpoint!(seen, "/organizations/{id}/updater"; GET => organizations::updater))
+        .service(endpoint!(seen, "/custom_fields";
             GET => custom_fields::list,
             POST => custom_fields::create,
         ))
-        .service(endpoint!("/custom_fields/{id}";
+        .service(endpoint!(seen, "/custom_fields/{id}";
             GET => custom_fields::get,
             PATCH => custom_fields::update,
             DELETE => custom_fields::delete,
         ))
-        .service(endpoint!("/users"; GET => users::list, POST => users::create))
-        .service(endpoint!("/users/{id}";
+        .service(endpoint!(seen, "/users"; GET => users::list, POST => users::create))
+        .service(endpoint!(seen, "/users/{id}";
             GET => users::get,
             PATCH => users::update,
             DELETE => users::delete,
         ))
-        .service(endpoint!("/api_keys"; GET => api_keys::list, POST => api_keys::create))
-        .service(endpoint!("/api_keys/{id}";
+        .service(endpoint!(seen, "/api_keys"; GET => api_keys::list, POST => api_keys::create))
+        .service(endpoint!(seen, "/openapi.json"; GET => api_description::openapi_json))
+        .service(endpoint!(seen, "/docs"; GET => api_description::docs))
+        .service(endpoint!(seen, "/docs/"; GET => api_description::docs_index))
+        .service(endpoint!(seen, "/docs/{file}"; GET => api_description::docs_file))
+        .service(endpoint!(seen, "/api_keys/{id}";
             GET => api_keys::get,
             PATCH => api_keys::update,
             DELETE => api_keys::delete,

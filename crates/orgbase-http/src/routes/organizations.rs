@@ -16,6 +16,7 @@ use crate::document::{
 };
 use crate::errors::{ApiError, ErrorObject, Kind};
 use crate::links::BaseUrl;
+use crate::openapi::params;
 use crate::pagination::collection_links_and_meta;
 use crate::query::{self, QueryPairs, RenderOptions};
 use crate::request_body::{
@@ -112,6 +113,21 @@ async fn resource_response(
     single(state, org, rendering, self_link, status).await
 }
 
+/// List organizations
+///
+/// Filtered, sorted and paged in the storage backend. Archived organizations are left out
+/// unless `filter[archived]` asks for them. `links` lead to the first, last, previous and
+/// next pages keeping every other parameter; `meta` has the total and the page.
+#[utoipa::path(
+    get,
+    path = "/organizations",
+    tag = "organizations",
+    operation_id = "listOrganizations",
+    params(params::OrganizationListQuery),
+    responses(
+        (status = 200, description = "A page of organizations.", body = ref("OrganizationCollection")),
+    ),
+)]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pairs = QueryPairs::parse(req.query_string());
     let custom = state.custom_fields().await?;
@@ -147,6 +163,27 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         .respond(StatusCode::OK))
 }
 
+/// Create an organization
+///
+/// The owner defaults to the caller; `owner_id` in attributes is an alias of the `owner`
+/// relationship. Names are unique ignoring case and surrounding space, under concurrency too:
+/// simultaneous creates of one name make one organization.
+#[utoipa::path(
+    post,
+    path = "/organizations",
+    tag = "organizations",
+    operation_id = "createOrganization",
+    params(params::CreateOrganizationQuery),
+    request_body = ref("NewOrganizationDocument"),
+    responses(
+        (status = 200, description = "With `return_existing=true` and a taken name: the existing organization, unchanged.", body = ref("OrganizationDocument")),
+        (status = 201, description = "Created.", body = ref("OrganizationDocument")),
+        (status = 403, description = "The client-generated `id` is not a UUID."),
+        (status = 404, description = "The `owner` names no user."),
+        (status = 409, description = "The client-generated `id` is taken, or the body names another type."),
+        (status = 422, description = "Validation failed, or the name is taken (`name_taken`, pointing at `/data/attributes/name`)."),
+    ),
+)]
 pub async fn create(
     req: HttpRequest,
     payload: web::Payload,
@@ -191,6 +228,17 @@ pub async fn create(
     resource_response(&req, &state, org, &params.render, &custom, status).await
 }
 
+/// Fetch an organization
+#[utoipa::path(
+    get,
+    path = "/organizations/{id}",
+    tag = "organizations",
+    operation_id = "getOrganization",
+    params(params::OrganizationQuery, params::IdPath),
+    responses(
+        (status = 200, description = "The organization (archived ones too).", body = ref("OrganizationDocument")),
+    ),
+)]
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pairs = QueryPairs::parse(req.query_string());
     let custom = state.custom_fields().await?;
@@ -207,6 +255,23 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     single(&state, &org, rendering, self_link, StatusCode::OK).await
 }
 
+/// Update an organization
+///
+/// Changes only the members given; `null` clears a nullable attribute. A read-only attribute
+/// sent with its current value is accepted. Sets `updated_at` and `updater`.
+#[utoipa::path(
+    patch,
+    path = "/organizations/{id}",
+    tag = "organizations",
+    operation_id = "updateOrganization",
+    params(params::OrganizationQuery, params::IdPath),
+    request_body = ref("OrganizationPatchDocument"),
+    responses(
+        (status = 200, description = "The organization as changed.", body = ref("OrganizationDocument")),
+        (status = 403, description = "The body changes `creator` or `updater`, which the server sets."),
+        (status = 404, description = "No organization has this id, or the `owner` names no user."),
+    ),
+)]
 pub async fn update(
     req: HttpRequest,
     payload: web::Payload,
@@ -244,6 +309,17 @@ pub async fn update(
     resource_response(&req, &state, &org, &params.render, &custom, StatusCode::OK).await
 }
 
+/// Delete an organization
+#[utoipa::path(
+    delete,
+    path = "/organizations/{id}",
+    tag = "organizations",
+    operation_id = "deleteOrganization",
+    params(params::OrganizationQuery, params::IdPath),
+    responses(
+        (status = 204, description = "Deleted, with its custom values."),
+    ),
+)]
 pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -259,6 +335,20 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Duplicate an organization
+///
+/// Copies attributes, lists, domains, custom values and owner into a new organization named
+/// "NAME (copy)", then "NAME (copy 2)", and so on.
+#[utoipa::path(
+    post,
+    path = "/organizations/{id}/duplicate",
+    tag = "organizations",
+    operation_id = "duplicateOrganization",
+    params(params::OrganizationQuery, params::IdPath),
+    responses(
+        (status = 201, description = "The copy.", body = ref("OrganizationDocument")),
+    ),
+)]
 pub async fn duplicate(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -377,7 +467,7 @@ fn server_set(relationship: &str) -> ApiError {
 }
 
 /// `GET /organizations/{id}/relationships/{relationship}`: the linkage.
-pub async fn relationship(
+async fn relationship(
     req: HttpRequest,
     state: web::Data<AppState>,
     name: &'static str,
@@ -395,7 +485,7 @@ pub async fn relationship(
 }
 
 /// `GET /organizations/{id}/{relationship}`: the related user, or null.
-pub async fn related(
+async fn related(
     req: HttpRequest,
     state: web::Data<AppState>,
     name: &'static str,
@@ -418,7 +508,21 @@ pub async fn related(
     Ok(Document::new(data, links).respond(StatusCode::OK))
 }
 
-/// `PATCH /organizations/{id}/relationships/owner`: 204.
+/// Change the owner
+///
+/// `{"data": {"type": "users", "id": …}}`, or `{"data": null}` for none.
+#[utoipa::path(
+    patch,
+    path = "/organizations/{id}/relationships/owner",
+    tag = "organizations",
+    operation_id = "updateOrganizationOwner",
+    params(params::OrganizationQuery, params::IdPath),
+    request_body = ref("UserLinkageDocument"),
+    responses(
+        (status = 204, description = "Changed."),
+        (status = 404, description = "No organization has this id, or no user the one named."),
+    ),
+)]
 pub async fn update_owner(
     req: HttpRequest,
     payload: web::Payload,
@@ -442,13 +546,151 @@ pub async fn update_owner(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `PATCH` of `creator` or `updater`: 403.
-pub async fn update_server_set(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let name = req
-        .path()
-        .rsplit('/')
-        .next()
-        .unwrap_or("relationship")
-        .to_owned();
-    Err(server_set(&name))
+// One documented handler per relationship: each is its own operation in the API description.
+
+/// The `owner` linkage
+///
+/// The owner (who answers for the organization; the client sets it) as a resource identifier, or null.
+#[utoipa::path(
+    get,
+    path = "/organizations/{id}/relationships/owner",
+    tag = "organizations",
+    operation_id = "getOrganizationOwnerRelationship",
+    params(params::OrganizationQuery, params::IdPath),
+    responses(
+        (status = 200, description = "The linkage.", body = ref("RelationshipDocument")),
+    ),
+)]
+pub async fn owner_relationship(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    relationship(req, state, "owner").await
+}
+
+/// The owner
+///
+/// The user resource of the owner (who answers for the organization; the client sets it), or null.
+#[utoipa::path(
+    get,
+    path = "/organizations/{id}/owner",
+    tag = "organizations",
+    operation_id = "getOrganizationOwner",
+    params(params::OrganizationQuery, params::IdPath),
+    responses(
+        (status = 200, description = "The related user, or null.", body = ref("RelatedUserDocument")),
+    ),
+)]
+pub async fn owner(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    related(req, state, "owner").await
+}
+
+/// The `creator` linkage
+///
+/// The creator (who created the organization; set by the server) as a resource identifier, or null.
+#[utoipa::path(
+    get,
+    path = "/organizations/{id}/relationships/creator",
+    tag = "organizations",
+    operation_id = "getOrganizationCreatorRelationship",
+    params(params::OrganizationQuery, params::IdPath),
+    responses(
+        (status = 200, description = "The linkage.", body = ref("RelationshipDocument")),
+    ),
+)]
+pub async fn creator_relationship(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    relationship(req, state, "creator").await
+}
+
+/// The creator
+///
+/// The user resource of the creator (who created the organization; set by the server), or null.
+#[utoipa::path(
+    get,
+    path = "/organizations/{id}/creator",
+    tag = "organizations",
+    operation_id = "getOrganizationCreator",
+    params(params::OrganizationQuery, params::IdPath),
+    responses(
+        (status = 200, description = "The related user, or null.", body = ref("RelatedUserDocument")),
+    ),
+)]
+pub async fn creator(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    related(req, state, "creator").await
+}
+
+/// The `updater` linkage
+///
+/// The updater (who changed the organization last; set by the server) as a resource identifier, or null.
+#[utoipa::path(
+    get,
+    path = "/organizations/{id}/relationships/updater",
+    tag = "organizations",
+    operation_id = "getOrganizationUpdaterRelationship",
+    params(params::OrganizationQuery, params::IdPath),
+    responses(
+        (status = 200, description = "The linkage.", body = ref("RelationshipDocument")),
+    ),
+)]
+pub async fn updater_relationship(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    relationship(req, state, "updater").await
+}
+
+/// The updater
+///
+/// The user resource of the updater (who changed the organization last; set by the server), or null.
+#[utoipa::path(
+    get,
+    path = "/organizations/{id}/updater",
+    tag = "organizations",
+    operation_id = "getOrganizationUpdater",
+    params(params::OrganizationQuery, params::IdPath),
+    responses(
+        (status = 200, description = "The related user, or null.", body = ref("RelatedUserDocument")),
+    ),
+)]
+pub async fn updater(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    related(req, state, "updater").await
+}
+
+/// `creator` cannot be changed
+#[utoipa::path(
+    patch,
+    path = "/organizations/{id}/relationships/creator",
+    tag = "organizations",
+    operation_id = "updateOrganizationCreator",
+    params(params::IdPath),
+    responses(
+        (status = 403, description = "Always: `creator` is set by the server."),
+    ),
+)]
+pub async fn update_creator() -> Result<HttpResponse, ApiError> {
+    Err(server_set("creator"))
+}
+
+/// `updater` cannot be changed
+#[utoipa::path(
+    patch,
+    path = "/organizations/{id}/relationships/updater",
+    tag = "organizations",
+    operation_id = "updateOrganizationUpdater",
+    params(params::IdPath),
+    responses(
+        (status = 403, description = "Always: `updater` is set by the server."),
+    ),
+)]
+pub async fn update_updater() -> Result<HttpResponse, ApiError> {
+    Err(server_set("updater"))
 }

@@ -8,6 +8,7 @@ use orgbase_domain::{UserId, time};
 use crate::auth::caller;
 use crate::document::{USERS, respond_resource, user_resource};
 use crate::errors::ApiError;
+use crate::openapi::params;
 use crate::pagination::respond_page;
 use crate::query::{self, QueryPairs};
 use crate::request_body::{
@@ -16,6 +17,17 @@ use crate::request_body::{
 use crate::routes::path_id;
 use crate::state::AppState;
 
+/// List users
+#[utoipa::path(
+    get,
+    path = "/users",
+    tag = "users",
+    operation_id = "listUsers",
+    params(params::PageQuery),
+    responses(
+        (status = 200, description = "A page of users.", body = ref("UserCollection")),
+    ),
+)]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pairs = QueryPairs::parse(req.query_string());
     let params = query::plain_list_params(&pairs)?;
@@ -27,6 +39,23 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     }))
 }
 
+/// Create a user
+///
+/// The role defaults to `viewer`.
+#[utoipa::path(
+    post,
+    path = "/users",
+    tag = "users",
+    operation_id = "createUser",
+    params(params::ResourceQuery),
+    request_body = ref("NewUserDocument"),
+    responses(
+        (status = 201, description = "Created (with no key: create one at /api_keys).", body = ref("UserDocument")),
+        (status = 403, description = "The client-generated `id` is not a UUID."),
+        (status = 409, description = "The client-generated `id` is taken, or the body names another type."),
+        (status = 422, description = "Validation failed, or the email is taken."),
+    ),
+)]
 pub async fn create(
     req: HttpRequest,
     payload: web::Payload,
@@ -52,6 +81,17 @@ pub async fn create(
     ))
 }
 
+/// Fetch a user
+#[utoipa::path(
+    get,
+    path = "/users/{id}",
+    tag = "users",
+    operation_id = "getUser",
+    params(params::ResourceQuery, params::IdPath),
+    responses(
+        (status = 200, description = "The user.", body = ref("UserDocument")),
+    ),
+)]
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
     let id = path_id::<UserId>(&req, "user")?;
@@ -64,6 +104,19 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     ))
 }
 
+/// Update a user
+#[utoipa::path(
+    patch,
+    path = "/users/{id}",
+    tag = "users",
+    operation_id = "updateUser",
+    params(params::ResourceQuery, params::IdPath),
+    request_body = ref("UserPatchDocument"),
+    responses(
+        (status = 200, description = "The user as changed.", body = ref("UserDocument")),
+        (status = 409, description = "The change would leave no admin, or the body names another type or id."),
+    ),
+)]
 pub async fn update(
     req: HttpRequest,
     payload: web::Payload,
@@ -92,6 +145,20 @@ pub async fn update(
     ))
 }
 
+/// Delete a user
+///
+/// Their API keys stop working at once.
+#[utoipa::path(
+    delete,
+    path = "/users/{id}",
+    tag = "users",
+    operation_id = "deleteUser",
+    params(params::DeleteUserQuery, params::IdPath),
+    responses(
+        (status = 204, description = "Deleted, with their keys."),
+        (status = 409, description = "The user is the last admin, or owns organizations and `reassign_to` was not given."),
+    ),
+)]
 pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -1,0 +1,229 @@
+//! What holds for every operation, applied once to the generated document instead of being
+//! repeated on every handler: who may call it (from the authorization table the middleware
+//! enforces), the answers middleware and extractors give before a handler runs, the JSON:API
+//! media type, and the query parameter families' schemas.
+
+use actix_web::http::Method;
+use serde_json::{Value, json};
+
+use super::schemas::{query_parameter, reference};
+use crate::auth::{Access, access_for};
+use crate::document::JSONAPI_MEDIA_TYPE;
+
+/// The security scheme's name in `components.securitySchemes`.
+pub const API_KEY_SCHEME: &str = "apiKey";
+
+/// Tags whose operations are not JSON:API resource endpoints: no query parameters parsed.
+const PLAIN_TAGS: &[&str] = &["health", "api description"];
+
+pub fn apply(doc: &mut Value) {
+    doc["components"]["securitySchemes"] = json!({
+        API_KEY_SCHEME: {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "An API key, sent as `Authorization: Token <key>`, `Bearer <key>` or the bare key. A missing or unknown key is a 401 (with `WWW-Authenticate`); a key whose user lacks the role is a 403.",
+        },
+    });
+    doc["security"] = json!([{ API_KEY_SCHEME: [] }]);
+    expand_references(&mut doc["paths"]);
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, operation) in item.iter_mut() {
+            let Ok(method) = method.to_ascii_uppercase().parse::<Method>() else {
+                continue;
+            };
+            operation_rules(&method, path, operation);
+        }
+    }
+}
+
+fn operation_rules(method: &Method, path: &str, operation: &mut Value) {
+    let plain = operation["tags"].as_array().is_some_and(|tags| {
+        tags.iter()
+            .any(|t| PLAIN_TAGS.contains(&t.as_str().unwrap_or("")))
+    });
+    let access = access_for(method, Some(path));
+    let has_body = operation.get("requestBody").is_some();
+
+    let mut common: Vec<(u16, &str)> = vec![(
+        406,
+        "`Accept` lists the JSON:API media type only with parameters orgbase cannot honour.",
+    )];
+    if !plain {
+        common.push((400, "A query parameter is unknown or invalid (`source.parameter` names it), or the body is not a valid JSON:API document."));
+        common.push((
+            503,
+            "Storage is unavailable; retry after `Retry-After` seconds.",
+        ));
+    }
+    if path.contains("{id}") {
+        common.push((404, "No resource has this id."));
+    }
+    if has_body {
+        common.push((
+            409,
+            "The body's `type` (or `id`) does not match the endpoint.",
+        ));
+        common.push((413, "The body is larger than 1 MiB."));
+        common.push((415, "The body's `Content-Type` is not the JSON:API media type (or `application/json`), or carries an extension."));
+        common.push((
+            422,
+            "Validation failed: every failing member is reported, each with its `source.pointer`.",
+        ));
+    }
+    match access {
+        Access::Open => operation["security"] = json!([]),
+        Access::AtLeast(role) => {
+            require(
+                operation,
+                &format!("the `{}` role or higher", role.as_str()),
+            );
+            common.push((401, "No API key, or an unknown or revoked one."));
+            common.push((403, "The key's user lacks the role this needs."));
+        }
+        Access::AdminOrSelf => {
+            require(operation, "an admin, or the user the resource belongs to");
+            common.push((401, "No API key, or an unknown or revoked one."));
+            common.push((
+                403,
+                "The caller is neither an admin nor the user it belongs to.",
+            ));
+        }
+    }
+
+    let responses = operation["responses"]
+        .as_object_mut()
+        .map(std::mem::take)
+        .unwrap_or_default();
+    let mut responses = responses;
+    for (status, description) in common {
+        responses
+            .entry(status.to_string())
+            .or_insert_with(|| json!({ "description": description }));
+    }
+    for (status, response) in responses.iter_mut() {
+        response_rules(status, response, plain);
+    }
+    // Statuses in numeric order, as a reader scans them.
+    let mut sorted: Vec<(String, Value)> = responses.into_iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    operation["responses"] = Value::Object(sorted.into_iter().collect());
+
+    if let Some(body) = operation.get_mut("requestBody") {
+        request_body_rules(body);
+    }
+    if let Some(parameters) = operation
+        .get_mut("parameters")
+        .and_then(Value::as_array_mut)
+    {
+        for parameter in parameters {
+            parameter_rules(parameter);
+        }
+    }
+}
+
+fn require(operation: &mut Value, who: &str) {
+    let description = operation["description"].as_str().unwrap_or("").to_owned();
+    let separator = if description.is_empty() { "" } else { "\n\n" };
+    operation["description"] = json!(format!("{description}{separator}Requires {who}."));
+}
+
+/// Error statuses answer an error document unless the handler documented another body;
+/// every JSON body is in the JSON:API media type; headers the status always carries.
+fn response_rules(status: &str, response: &mut Value, plain: bool) {
+    let is_error = status.starts_with('4') || status.starts_with('5');
+    if is_error && response.get("content").is_none() {
+        response["content"] =
+            json!({ "application/json": { "schema": reference("ErrorDocument") } });
+    }
+    if !plain || is_error {
+        rename_json_content(response, JSONAPI_MEDIA_TYPE);
+    }
+    let header =
+        |description: &str, schema: Value| json!({ "description": description, "schema": schema });
+    let headers = match status {
+        "201" => Some((
+            "Location",
+            header(
+                "The new resource's URL.",
+                json!({ "type": "string", "format": "uri" }),
+            ),
+        )),
+        "401" => Some((
+            "WWW-Authenticate",
+            header("The schemes orgbase accepts.", json!({ "type": "string" })),
+        )),
+        "503" => Some((
+            "Retry-After",
+            header(
+                "Seconds to wait before retrying.",
+                json!({ "type": "integer" }),
+            ),
+        )),
+        _ => None,
+    };
+    if let Some((name, value)) = headers {
+        response["headers"][name] = value;
+    }
+}
+
+/// Request bodies are accepted in the JSON:API media type and as plain JSON.
+fn request_body_rules(body: &mut Value) {
+    let Some(schema) = body["content"]
+        .as_object()
+        .and_then(|content| content.values().next())
+        .map(|media| media["schema"].clone())
+    else {
+        return;
+    };
+    body["content"] = json!({
+        JSONAPI_MEDIA_TYPE: { "schema": schema },
+        "application/json": { "schema": schema },
+    });
+    body["required"] = json!(true);
+}
+
+fn rename_json_content(response: &mut Value, media_type: &str) {
+    if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut)
+        && let Some(media) = content.remove("application/json")
+    {
+        content.insert(media_type.to_owned(), media);
+    }
+}
+
+/// A query parameter family's schema and description, from the one table of them.
+fn parameter_rules(parameter: &mut Value) {
+    let Some(name) = parameter["name"].as_str() else {
+        return;
+    };
+    if let Some((schema, description)) = query_parameter(name) {
+        parameter["schema"] = schema;
+        parameter["description"] = json!(description);
+    }
+    // Path parameters are required; no query parameter is (utoipa cannot tell, as the
+    // parameter structs only name them).
+    parameter["required"] = json!(parameter["in"] == "path");
+}
+
+/// Handlers name bodies by component (`body = ref("OrganizationDocument")`); the document
+/// needs the full JSON pointer.
+fn expand_references(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get_mut("$ref")
+                && !target.starts_with('#')
+            {
+                *target = format!("#/components/schemas/{target}");
+            }
+            map.values_mut().for_each(expand_references);
+        }
+        Value::Array(items) => items.iter_mut().for_each(expand_references),
+        _ => {}
+    }
+}

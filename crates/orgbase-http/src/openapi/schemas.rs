@@ -1,0 +1,778 @@
+//! The JSON Schemas (2020-12, which OpenAPI 3.1 uses) of orgbase's documents and query
+//! parameters, built from the constants the serializers and parsers use. Written as JSON
+//! rather than derived: the wire shapes are hand-serialized for speed, and JSON:API needs
+//! `const` types, `patternProperties` for custom fields and nullable unions that derives
+//! cannot say. The API tests validate every response they receive against these schemas, so
+//! one that drifts from the wire fails the suite.
+
+use orgbase_domain::query::{Field, Operator};
+use orgbase_domain::{CustomFormat, Role, Status};
+use serde_json::{Map, Value, json};
+
+use crate::document::{API_KEYS, CUSTOM_FIELDS, ORGANIZATIONS, USERS};
+
+/// A custom field's identifier as an attribute name (see `orgbase_domain::custom_field`).
+pub const CUSTOM_ATTRIBUTE_PATTERN: &str = "^c_[a-z0-9_]{0,59}[a-z0-9]$";
+
+pub fn reference(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn or_null(schema: Value) -> Value {
+    json!({ "anyOf": [schema, { "type": "null" }] })
+}
+
+fn words<I: IntoIterator<Item = &'static str>>(items: I) -> Vec<&'static str> {
+    items.into_iter().collect()
+}
+
+/// Each organization attribute, in response order; a test holds the names to
+/// `ORGANIZATION_ATTRIBUTES`.
+pub fn organization_attributes() -> Vec<(&'static str, Value)> {
+    let text = |max: u32| json!({ "type": ["string", "null"], "maxLength": max });
+    let datetime = json!({ "type": ["string", "null"], "format": "date-time" });
+    let stamp = json!({
+        "type": "string",
+        "format": "date-time",
+        "description": "Set by the server; a client may set it on create only, to back-fill history.",
+    });
+    vec![
+        (
+            "name",
+            json!({
+                "type": "string", "minLength": 1, "maxLength": 255,
+                "description": "Required on create; trimmed; unique ignoring case and surrounding space.",
+            }),
+        ),
+        ("organization_type", text(100)),
+        (
+            "status",
+            json!({ "enum": words(Status::ALL.map(Status::as_str)), "default": "active" }),
+        ),
+        ("description", text(10_000)),
+        (
+            "website",
+            json!({
+                "type": ["string", "null"], "format": "uri", "maxLength": 500,
+                "description": "An absolute http(s) URL.",
+            }),
+        ),
+        (
+            "email",
+            json!({ "type": ["string", "null"], "description": "An email address." }),
+        ),
+        ("phone", text(50)),
+        ("address", text(500)),
+        ("city", text(100)),
+        ("state", text(100)),
+        ("country", text(100)),
+        ("industry", text(100)),
+        (
+            "company_size",
+            json!({ "type": ["integer", "null"], "minimum": 0 }),
+        ),
+        (
+            "domains",
+            json!({
+                "type": "array", "items": { "type": "string" }, "uniqueItems": true,
+                "description": "Hostnames, stored lower-case; the first is the primary domain.",
+            }),
+        ),
+        (
+            "lists",
+            json!({
+                "type": "array",
+                "items": { "type": "string", "minLength": 1, "maxLength": 100 },
+                "uniqueItems": true,
+                "description": "List (tag) names.",
+            }),
+        ),
+        (
+            "metadata",
+            json!({ "type": ["object", "null"], "description": "Any JSON object up to 16 KiB serialized." }),
+        ),
+        (
+            "slug",
+            json!({
+                "type": "string", "pattern": "^[a-z0-9-]+$",
+                "description": "Unique; derived from the name when not given.",
+            }),
+        ),
+        (
+            "created_from",
+            json!({
+                "type": "string",
+                "description": "Where the record came from: `api` by default, `import` for `orgbase import`; set on create only.",
+            }),
+        ),
+        ("last_contact_at", datetime.clone()),
+        (
+            "archived_at",
+            json!({
+                "type": ["string", "null"], "format": "date-time",
+                "description": "A timestamp archives the organization (hidden from lists unless asked for); null restores it.",
+            }),
+        ),
+        ("created_at", stamp.clone()),
+        ("updated_at", stamp),
+    ]
+}
+
+/// The value of a custom field attribute: its type follows the field's `format`.
+fn custom_value() -> Value {
+    json!({
+        "description": "A custom field's value, typed by the field's format: text, url, email, date (YYYY-MM-DD), datetime and select are strings, number a number, boolean a boolean, multi_select an array of strings; null (or [] for multi_select) when unset.",
+        "type": ["string", "number", "boolean", "array", "null"],
+        "items": { "type": "string" },
+    })
+}
+
+/// An attributes object: these properties, custom fields by pattern, nothing else.
+/// `@`-members are allowed in requests, which JSON:API 1.1 says to ignore.
+fn attributes_object(properties: Map<String, Value>, required: &[&str], request: bool) -> Value {
+    let mut patterns = Map::new();
+    patterns.insert(CUSTOM_ATTRIBUTE_PATTERN.to_owned(), custom_value());
+    if request {
+        patterns.insert("^@".to_owned(), json!({}));
+    }
+    json!({
+        "type": "object",
+        "properties": properties,
+        "patternProperties": patterns,
+        "required": required,
+        "additionalProperties": false,
+    })
+}
+
+fn organization_properties(request: bool) -> Map<String, Value> {
+    let mut properties: Map<String, Value> = organization_attributes()
+        .into_iter()
+        .map(|(name, schema)| (name.to_owned(), schema))
+        .collect();
+    if request {
+        properties.insert(
+            "owner_id".into(),
+            json!({
+                "type": ["string", "null"], "format": "uuid",
+                "description": "An alias of the `owner` relationship; never in responses.",
+            }),
+        );
+    }
+    properties
+}
+
+fn user_identifier() -> Value {
+    json!({
+        "type": "object",
+        "required": ["type", "id"],
+        "properties": { "type": { "const": USERS }, "id": { "type": "string", "format": "uuid" } },
+        "additionalProperties": false,
+    })
+}
+
+fn self_link() -> Value {
+    json!({
+        "type": "object",
+        "required": ["self"],
+        "properties": { "self": { "type": "string", "format": "uri" } },
+        "additionalProperties": false,
+    })
+}
+
+/// A resource object of `kind` with these attributes (and relationships, if any).
+fn resource(kind: &str, attributes: Value, relationships: Option<Value>) -> Value {
+    let mut properties = json!({
+        "type": { "const": kind },
+        "id": { "type": "string", "format": "uuid" },
+        "attributes": attributes,
+        "links": self_link(),
+    });
+    if let Some(relationships) = relationships {
+        properties["relationships"] = relationships;
+    }
+    json!({
+        "type": "object",
+        "required": ["type", "id", "links"],
+        "properties": properties,
+        "additionalProperties": false,
+    })
+}
+
+/// A plain attributes object (users, keys, custom fields): no custom attributes.
+fn plain_attributes(properties: Value, required: &[&str], request: bool) -> Value {
+    let mut schema = json!({
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    });
+    if request {
+        schema["patternProperties"] = json!({ "^@": {} });
+    }
+    schema
+}
+
+fn user_attributes() -> Value {
+    json!({
+        "name": { "type": "string", "minLength": 1 },
+        "email": { "type": "string", "description": "Unique." },
+        "role": { "enum": words(Role::ALL.map(Role::as_str)) },
+        "created_at": { "type": "string", "format": "date-time", "readOnly": true },
+    })
+}
+
+fn custom_field_attributes() -> Value {
+    json!({
+        "identifier": {
+            "type": "string",
+            "pattern": CUSTOM_ATTRIBUTE_PATTERN,
+            "description": "The organization attribute this field becomes; immutable.",
+        },
+        "name": { "type": "string", "minLength": 1 },
+        "format": { "enum": words(CustomFormat::ALL.map(CustomFormat::as_str)) },
+        "options": {
+            "type": ["array", "null"],
+            "items": { "type": "string" },
+            "description": "The allowed values of select and multi_select (required for them, forbidden otherwise).",
+        },
+        "created_at": { "type": "string", "format": "date-time", "readOnly": true },
+        "updated_at": { "type": "string", "format": "date-time", "readOnly": true },
+    })
+}
+
+fn api_key_attributes() -> Value {
+    json!({
+        "name": { "type": "string", "maxLength": 100, "default": "API key" },
+        "prefix": { "type": "string", "readOnly": true, "description": "The key's first characters, to tell keys apart." },
+        "secret": { "type": "string", "readOnly": true, "description": "The key itself: only in the 201 answer that creates it." },
+        "created_at": { "type": "string", "format": "date-time", "readOnly": true },
+        "last_used_at": { "type": ["string", "null"], "format": "date-time", "readOnly": true },
+    })
+}
+
+/// A request document creating (`id` optional) or updating (`id` required) a resource.
+fn request_document(kind: &str, attributes: Value, relationships: Value, update: bool) -> Value {
+    let required: &[&str] = if update { &["type", "id"] } else { &["type"] };
+    json!({
+        "type": "object",
+        "required": ["data"],
+        "properties": {
+            "data": {
+                "type": "object",
+                "required": required,
+                "properties": {
+                    "type": { "const": kind },
+                    "id": {
+                        "type": "string",
+                        "description": if update { "Must equal the id in the URL." } else { "A client-generated UUID (optional; a taken id is 409)." },
+                    },
+                    "attributes": attributes,
+                    "relationships": relationships,
+                },
+                "patternProperties": { "^@": {} },
+                "additionalProperties": false,
+            },
+        },
+        "patternProperties": { "^@": {} },
+        "additionalProperties": false,
+    })
+}
+
+/// Relationships a request may set: each a to-one linkage to a user.
+fn user_relationships_input(names: &[&str], required: &[&str]) -> Value {
+    let linkage = json!({
+        "type": "object",
+        "required": ["data"],
+        "properties": { "data": or_null(reference("UserIdentifier")) },
+    });
+    let properties: Map<String, Value> = names
+        .iter()
+        .map(|name| ((*name).to_owned(), linkage.clone()))
+        .collect();
+    json!({
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    })
+}
+
+fn page_links() -> Value {
+    let link = json!({ "type": ["string", "null"], "format": "uri" });
+    json!({
+        "type": "object",
+        "required": ["self", "first", "last", "prev", "next"],
+        "properties": {
+            "self": { "type": "string", "format": "uri" },
+            "first": link, "last": link, "prev": link, "next": link,
+        },
+        "additionalProperties": false,
+        "description": "`last` is null when the total was not counted (`page[total]=false`).",
+    })
+}
+
+fn page_meta() -> Value {
+    json!({
+        "type": "object",
+        "required": ["page"],
+        "properties": {
+            "total": { "type": "integer", "minimum": 0 },
+            "page": {
+                "type": "object",
+                "required": ["number", "size"],
+                "properties": {
+                    "number": { "type": "integer", "minimum": 1 },
+                    "size": { "type": "integer", "minimum": 1, "maximum": 1000 },
+                    "pages": { "type": "integer", "minimum": 1 },
+                },
+                "additionalProperties": false,
+            },
+        },
+        "additionalProperties": false,
+    })
+}
+
+/// `{Name}Document` (one resource) and `{Name}Collection` (a page) for a resource schema.
+fn documents(schemas: &mut Map<String, Value>, name: &str) {
+    let included = json!({
+        "type": "array",
+        "items": reference("User"),
+        "description": "Present, possibly empty, whenever the request had `include`.",
+    });
+    schemas.insert(
+        format!("{name}Document"),
+        json!({
+            "type": "object",
+            "required": ["jsonapi", "data", "links"],
+            "properties": {
+                "jsonapi": reference("JsonApi"),
+                "data": reference(name),
+                "included": included,
+                "links": self_link(),
+            },
+            "additionalProperties": false,
+        }),
+    );
+    schemas.insert(
+        format!("{name}Collection"),
+        json!({
+            "type": "object",
+            "required": ["jsonapi", "data", "links", "meta"],
+            "properties": {
+                "jsonapi": reference("JsonApi"),
+                "data": { "type": "array", "items": reference(name) },
+                "included": included,
+                "links": reference("PageLinks"),
+                "meta": reference("PageMeta"),
+            },
+            "additionalProperties": false,
+        }),
+    );
+}
+
+/// Every document schema, by component name.
+pub fn components() -> Map<String, Value> {
+    let mut schemas = Map::new();
+    let mut add = |name: &str, schema: Value| {
+        schemas.insert(name.to_owned(), schema);
+    };
+    add(
+        "JsonApi",
+        json!({
+            "type": "object",
+            "required": ["version"],
+            "properties": { "version": { "const": "1.1" } },
+            "additionalProperties": false,
+        }),
+    );
+    add("UserIdentifier", user_identifier());
+    add("PageLinks", page_links());
+    add("PageMeta", page_meta());
+    add(
+        "ToOneUser",
+        json!({
+            "type": "object",
+            "required": ["links", "data"],
+            "properties": {
+                "links": {
+                    "type": "object",
+                    "required": ["self", "related"],
+                    "properties": {
+                        "self": { "type": "string", "format": "uri" },
+                        "related": { "type": "string", "format": "uri" },
+                    },
+                    "additionalProperties": false,
+                },
+                "data": or_null(reference("UserIdentifier")),
+            },
+            "additionalProperties": false,
+        }),
+    );
+    add(
+        "OrganizationAttributes",
+        attributes_object(organization_properties(false), &[], false),
+    );
+    add(
+        "Organization",
+        resource(
+            ORGANIZATIONS,
+            reference("OrganizationAttributes"),
+            Some(json!({
+                "type": "object",
+                "properties": {
+                    "owner": reference("ToOneUser"),
+                    "creator": reference("ToOneUser"),
+                    "updater": reference("ToOneUser"),
+                },
+                "additionalProperties": false,
+            })),
+        ),
+    );
+    add(
+        "User",
+        resource(USERS, plain_attributes(user_attributes(), &[], false), None),
+    );
+    add(
+        "CustomField",
+        resource(
+            CUSTOM_FIELDS,
+            plain_attributes(custom_field_attributes(), &[], false),
+            None,
+        ),
+    );
+    add(
+        "ApiKey",
+        resource(
+            API_KEYS,
+            plain_attributes(api_key_attributes(), &[], false),
+            Some(json!({
+                "type": "object",
+                "properties": {
+                    "user": {
+                        "type": "object",
+                        "required": ["data"],
+                        "properties": { "data": reference("UserIdentifier") },
+                        "additionalProperties": false,
+                    },
+                },
+                "additionalProperties": false,
+            })),
+        ),
+    );
+    for name in ["Organization", "User", "CustomField", "ApiKey"] {
+        documents(&mut schemas, name);
+    }
+    let mut add = |name: &str, schema: Value| {
+        schemas.insert(name.to_owned(), schema);
+    };
+
+    let owner_input = user_relationships_input(&["owner"], &[]);
+    add(
+        "NewOrganizationDocument",
+        request_document(
+            ORGANIZATIONS,
+            attributes_object(organization_properties(true), &["name"], true),
+            owner_input.clone(),
+            false,
+        ),
+    );
+    add(
+        "OrganizationPatchDocument",
+        request_document(
+            ORGANIZATIONS,
+            attributes_object(organization_properties(true), &[], true),
+            owner_input,
+            true,
+        ),
+    );
+    add(
+        "NewCustomFieldDocument",
+        request_document(
+            CUSTOM_FIELDS,
+            plain_attributes(
+                custom_field_attributes(),
+                &["identifier", "name", "format"],
+                true,
+            ),
+            json!({ "type": "object", "additionalProperties": false }),
+            false,
+        ),
+    );
+    add(
+        "CustomFieldPatchDocument",
+        request_document(
+            CUSTOM_FIELDS,
+            plain_attributes(custom_field_attributes(), &[], true),
+            json!({ "type": "object", "additionalProperties": false }),
+            true,
+        ),
+    );
+    add(
+        "NewUserDocument",
+        request_document(
+            USERS,
+            plain_attributes(user_attributes(), &["name", "email"], true),
+            json!({ "type": "object", "additionalProperties": false }),
+            false,
+        ),
+    );
+    add(
+        "UserPatchDocument",
+        request_document(
+            USERS,
+            plain_attributes(user_attributes(), &[], true),
+            json!({ "type": "object", "additionalProperties": false }),
+            true,
+        ),
+    );
+    add(
+        "NewApiKeyDocument",
+        request_document(
+            API_KEYS,
+            plain_attributes(api_key_attributes(), &[], true),
+            user_relationships_input(&["user"], &["user"]),
+            false,
+        ),
+    );
+    add(
+        "UserLinkageDocument",
+        json!({
+            "type": "object",
+            "required": ["data"],
+            "properties": { "data": or_null(reference("UserIdentifier")) },
+            "patternProperties": { "^@": {} },
+            "additionalProperties": false,
+        }),
+    );
+    add(
+        "RelationshipDocument",
+        json!({
+            "type": "object",
+            "required": ["jsonapi", "data", "links"],
+            "properties": {
+                "jsonapi": reference("JsonApi"),
+                "data": or_null(reference("UserIdentifier")),
+                "included": { "type": "array", "items": reference("User") },
+                "links": {
+                    "type": "object",
+                    "required": ["self", "related"],
+                    "properties": {
+                        "self": { "type": "string", "format": "uri" },
+                        "related": { "type": "string", "format": "uri" },
+                    },
+                    "additionalProperties": false,
+                },
+            },
+            "additionalProperties": false,
+        }),
+    );
+    add(
+        "RelatedUserDocument",
+        json!({
+            "type": "object",
+            "required": ["jsonapi", "data", "links"],
+            "properties": {
+                "jsonapi": reference("JsonApi"),
+                "data": or_null(reference("User")),
+                "included": { "type": "array", "items": reference("User") },
+                "links": self_link(),
+            },
+            "additionalProperties": false,
+        }),
+    );
+    add(
+        "StatusDocument",
+        json!({
+            "type": "object",
+            "required": ["jsonapi", "meta"],
+            "properties": {
+                "jsonapi": reference("JsonApi"),
+                "meta": {
+                    "type": "object",
+                    "required": ["status"],
+                    "properties": { "status": { "enum": ["ok", "ready"] } },
+                    "additionalProperties": false,
+                },
+            },
+            "additionalProperties": false,
+        }),
+    );
+    add(
+        "Error",
+        json!({
+            "type": "object",
+            "required": ["status", "code", "title", "detail"],
+            "properties": {
+                "status": { "type": "string", "pattern": "^[45][0-9]{2}$" },
+                "code": { "type": "string", "description": "Stable and machine-readable: `name_taken`, `required`, `invalid_parameter` …" },
+                "title": { "type": "string" },
+                "detail": { "type": "string" },
+                "source": {
+                    "type": "object",
+                    "minProperties": 1,
+                    "maxProperties": 1,
+                    "properties": {
+                        "pointer": { "type": "string", "description": "A JSON pointer into the request body." },
+                        "parameter": { "type": "string", "description": "The query parameter, as sent." },
+                        "header": { "type": "string" },
+                    },
+                    "additionalProperties": false,
+                },
+            },
+            "additionalProperties": false,
+        }),
+    );
+    add(
+        "ErrorDocument",
+        json!({
+            "type": "object",
+            "required": ["jsonapi", "errors"],
+            "properties": {
+                "jsonapi": reference("JsonApi"),
+                "errors": { "type": "array", "minItems": 1, "items": reference("Error") },
+            },
+            "additionalProperties": false,
+        }),
+    );
+    add(
+        "FilterCondition",
+        json!({
+            "description": "`filter[attr]=v` (equality), or `filter[attr][op]=v`.",
+            "anyOf": [
+                { "type": "string" },
+                {
+                    "type": "object",
+                    "propertyNames": { "enum": operators() },
+                    "additionalProperties": { "type": "string" },
+                },
+            ],
+        }),
+    );
+    add(
+        "ApiDescription",
+        json!({ "type": "object", "description": "This OpenAPI 3.1 document." }),
+    );
+    schemas
+}
+
+fn operators() -> Vec<&'static str> {
+    Operator::ALL.iter().map(|o| o.name()).collect()
+}
+
+/// The schema and description of a query parameter family, by name. `None` for names the
+/// table does not know, which the tests refuse.
+pub fn query_parameter(name: &str) -> Option<(Value, String)> {
+    let filterable: Vec<&str> = Field::ALL.iter().map(|f| f.attribute()).collect();
+    let described = match name {
+        "filter" => {
+            let condition = reference("FilterCondition");
+            let mut properties: Map<String, Value> = filterable
+                .iter()
+                .map(|name| ((*name).to_owned(), condition.clone()))
+                .collect();
+            properties.insert("q".into(), json!({ "type": "string" }));
+            properties.insert(
+                "archived".into(),
+                json!({ "enum": ["false", "true", "any"], "default": "false" }),
+            );
+            (
+                json!({
+                    "type": "object",
+                    "properties": properties,
+                    "patternProperties": { CUSTOM_ATTRIBUTE_PATTERN: condition },
+                    "additionalProperties": false,
+                }),
+                format!(
+                    "`filter[attr]=v` is equality; `filter[attr][op]=v` with op one of {}. \
+                     `in` takes a comma-separated list, `null` takes true or false. Strings \
+                     compare ignoring case. `filter[lists]=X` and `filter[domains]=X` match \
+                     organizations having that element; `filter[owner]` takes a user id; \
+                     `filter[q]` searches name, website, email, domains and description; \
+                     `filter[archived]` is `false` (default), `true` or `any`. Custom fields \
+                     filter by their identifier. An unknown attribute or operator is a 400 \
+                     naming the parameter.",
+                    operators().join(", ")
+                ),
+            )
+        }
+        "sort" => (
+            json!({ "type": "string", "pattern": "^-?[a-z0-9_]+(,-?[a-z0-9_]+)*$", "example": "-created_at,name" }),
+            format!(
+                "Comma-separated attributes, `-` for descending; ties are broken by id so pages \
+                 are stable. Sortable: {} and every custom field.",
+                Field::ALL
+                    .iter()
+                    .filter(|f| f.sortable())
+                    .map(|f| f.attribute())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
+        "page" => (
+            json!({
+                "type": "object",
+                "properties": {
+                    "number": { "type": "integer", "minimum": 1, "default": 1 },
+                    "size": { "type": "integer", "minimum": 1, "maximum": 1000, "default": 100 },
+                    "total": { "type": "boolean", "default": true },
+                },
+                "additionalProperties": false,
+            }),
+            "`page[number]` (from 1) and `page[size]` (1–1000, default 100); \
+             `page[total]=false` skips counting (no `meta.total`, `links.last` null)."
+                .to_owned(),
+        ),
+        "fields" => (
+            json!({
+                "type": "object",
+                "properties": {
+                    ORGANIZATIONS: { "type": "string" },
+                    USERS: { "type": "string" },
+                    API_KEYS: { "type": "string" },
+                    CUSTOM_FIELDS: { "type": "string" },
+                },
+                "additionalProperties": false,
+            }),
+            "Sparse fieldsets: `fields[type]=a,b` renders only those attributes and \
+             relationships of that type; an empty value renders none."
+                .to_owned(),
+        ),
+        "include" => (
+            json!({ "type": "string", "pattern": "^((owner|creator|updater)(,(owner|creator|updater))*)?$" }),
+            "Related users to add as `included` (each once): a comma-separated subset of \
+             owner, creator, updater. With `include` present, `included` is present even \
+             when empty."
+                .to_owned(),
+        ),
+        "return_existing" => (
+            json!({ "type": "boolean", "default": false }),
+            "When the name is taken, answer 200 with the existing organization, unchanged, \
+             instead of a 422 `name_taken`; safe under concurrent creates."
+                .to_owned(),
+        ),
+        "reassign_to" => (
+            json!({ "type": "string", "format": "uuid" }),
+            "A user to hand the deleted user's organizations to; without it, deleting a \
+             user who owns organizations is a 409."
+                .to_owned(),
+        ),
+        "id" => (
+            json!({ "type": "string", "format": "uuid" }),
+            "The resource's id; text that is not a UUID names nothing (404).".to_owned(),
+        ),
+        _ => return None,
+    };
+    Some(described)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::ORGANIZATION_ATTRIBUTES;
+
+    #[test]
+    fn organization_attributes_follow_the_serializer() {
+        let described: Vec<&str> = organization_attributes().iter().map(|(n, _)| *n).collect();
+        assert_eq!(described, ORGANIZATION_ATTRIBUTES);
+    }
+}
