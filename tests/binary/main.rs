@@ -6,6 +6,7 @@
 mod accounts;
 mod client;
 mod config;
+mod docs_page;
 mod lifecycle;
 mod server;
 mod startup_errors;

@@ -90,7 +90,9 @@ fn swagger_config() -> Arc<Config<'static>> {
             Arc::new(
                 Config::from("../openapi.json")
                     .try_it_out_enabled(true)
-                    .persist_authorization(true),
+                    .persist_authorization(true)
+                    // Swagger UI would otherwise send the description to validator.swagger.io.
+                    .validator_url("none"),
             )
         })
         .clone()
