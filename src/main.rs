@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use actix_web::HttpServer;
 use clap::Parser;
 use orgbase_http::{AppState, BaseUrl};
+use storage::Workload;
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{Cli, Command, KeysCommand, UsersCommand};
@@ -38,12 +39,16 @@ fn public_url(raw: Option<&str>) -> Result<Option<BaseUrl>, String> {
     }
 }
 
+/// With actix's default of one worker per core (two here), as many threads as the pool has
+/// connections (16).
+const BLOCKING_THREADS_PER_WORKER: usize = 8;
+
 async fn serve(settings: &Settings) -> Result<(), String> {
     let public_url = public_url(settings.public_url.as_deref())?;
     let url = settings.database_url.clone();
     let bootstrap_key = settings.bootstrap_key.clone();
     let store = actix_web::rt::task::spawn_blocking(move || {
-        let store = storage::open(&url)?;
+        let store = storage::open(&url, Workload::Requests)?;
         accounts::ensure_first_admin(&*store, bootstrap_key.as_deref())?;
         Ok::<_, String>(store)
     })
@@ -54,6 +59,10 @@ async fn serve(settings: &Settings) -> Result<(), String> {
         ..AppState::new(store)
     };
     let server = HttpServer::new(move || orgbase_http::app(state.clone()))
+        // Storage calls run on each worker's blocking pool. actix allows 512 threads per
+        // worker; more threads than pooled connections only wait for one, and each thread
+        // that ever ran keeps its own malloc arena (RSS) and adds context switches.
+        .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER)
         .shutdown_timeout(10)
         .bind(&settings.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
@@ -65,7 +74,7 @@ async fn serve(settings: &Settings) -> Result<(), String> {
 }
 
 fn migrate(settings: &Settings) -> Result<(), String> {
-    storage::open(&settings.database_url).map(drop)
+    storage::open(&settings.database_url, Workload::Requests).map(drop)
 }
 
 #[actix_web::main]
@@ -90,7 +99,7 @@ async fn main() -> ExitCode {
             format,
             ref owner,
             strict,
-        }) => storage::open(&settings.database_url).and_then(|store| {
+        }) => storage::open(&settings.database_url, Workload::Bulk).and_then(|store| {
             transfer::import::run(
                 &*store,
                 &transfer::import::ImportOptions {
@@ -105,7 +114,7 @@ async fn main() -> ExitCode {
             format,
             ref output,
             ref filter,
-        }) => storage::open(&settings.database_url).and_then(|store| {
+        }) => storage::open(&settings.database_url, Workload::Requests).and_then(|store| {
             transfer::export::run(
                 &*store,
                 &transfer::export::ExportOptions {
@@ -122,11 +131,11 @@ async fn main() -> ExitCode {
                     ref email,
                     ref role,
                 },
-        }) => storage::open(&settings.database_url)
+        }) => storage::open(&settings.database_url, Workload::Requests)
             .and_then(|store| accounts::create_user(&*store, name, email, role)),
         Some(Command::Keys {
             action: KeysCommand::Create { ref user, ref name },
-        }) => storage::open(&settings.database_url)
+        }) => storage::open(&settings.database_url, Workload::Requests)
             .and_then(|store| accounts::create_key(&*store, user, name)),
     };
     match result {

@@ -6,8 +6,17 @@ use orgbase_domain::Store;
 use orgbase_store_diesel::{DatabaseTarget, DieselStore, PoolOptions};
 use orgbase_store_memory::MemoryStore;
 
+/// What the store is opened for, which sizes SQLite's per-connection page cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workload {
+    /// Many short requests on a pool of connections.
+    Requests,
+    /// One long stream of writes (`orgbase import`).
+    Bulk,
+}
+
 /// Opens the store and applies pending migrations (a no-op for memory:).
-pub fn open(url: &str) -> Result<Arc<dyn Store>, String> {
+pub fn open(url: &str, workload: Workload) -> Result<Arc<dyn Store>, String> {
     if url == "memory:" || url == "memory://" {
         tracing::warn!("using the in-memory store: nothing is kept after exit");
         return Ok(Arc::new(MemoryStore::new()));
@@ -15,9 +24,13 @@ pub fn open(url: &str) -> Result<Arc<dyn Store>, String> {
     if url.starts_with("mysql://") || url.starts_with("mariadb://") {
         return Err("MySQL/MariaDB storage is not available yet; use sqlite://PATH, postgres://… or memory:".into());
     }
+    let options = match workload {
+        Workload::Requests => PoolOptions::default(),
+        Workload::Bulk => PoolOptions::bulk(),
+    };
     let target = DatabaseTarget::from_url(url)
         .map_err(|e| format!("{e}, or memory: for the in-memory store"))?;
-    let store = DieselStore::open(target, &PoolOptions::default()).map_err(|e| e.to_string())?;
+    let store = DieselStore::open(target, &options).map_err(|e| e.to_string())?;
     let applied = store.run_migrations().map_err(|e| e.to_string())?;
     tracing::info!(
         backend = store.target().backend(),

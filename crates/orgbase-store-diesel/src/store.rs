@@ -1,3 +1,5 @@
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
 use diesel::prelude::*;
 use orgbase_domain::import::{ImportOutcome, ImportRow, import_row, import_rows};
 use orgbase_domain::name::name_key;
@@ -27,6 +29,33 @@ use crate::schema::organizations;
 pub struct DieselStore {
     pool: Pool,
     target: DatabaseTarget,
+    /// SQLite takes one writer at a time, and a writer that finds the database locked waits
+    /// in SQLite's busy handler, which sleeps in steps of up to 100 ms: under concurrent
+    /// writes that put a p99 of half a second on creates. So this process queues its own
+    /// SQLite writers here, and each starts the moment the previous one commits. (Other
+    /// processes on the same file still meet the busy timeout.) PostgreSQL locks rows.
+    sqlite_writers: Option<Mutex<()>>,
+}
+
+/// A connection to write with, holding this process's SQLite writer turn (if any) until it
+/// is dropped. The turn is taken before the connection, so no thread ever holds a pooled
+/// connection while it waits for the turn.
+struct Writer<'a> {
+    conn: PooledConnection,
+    _turn: Option<MutexGuard<'a, ()>>,
+}
+
+impl std::ops::Deref for Writer<'_> {
+    type Target = PooledConnection;
+    fn deref(&self) -> &PooledConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Writer<'_> {
+    fn deref_mut(&mut self) -> &mut PooledConnection {
+        &mut self.conn
+    }
 }
 
 impl DieselStore {
@@ -40,11 +69,14 @@ impl DieselStore {
         let manager = Manager {
             target: target.clone(),
             sqlite_busy_timeout: options.sqlite_busy_timeout,
+            sqlite_cache_kib: options.sqlite_cache_kib,
         };
         drop(manager.open()?);
+        let sqlite_writers = matches!(target, DatabaseTarget::Sqlite(_)).then(Mutex::default);
         Ok(Self {
             pool: connection::pool(manager, options),
             target,
+            sqlite_writers,
         })
     }
 
@@ -64,6 +96,18 @@ impl DieselStore {
 
     fn conn(&self) -> Result<PooledConnection> {
         self.pool.get().map_err(from_pool)
+    }
+
+    fn writer(&self) -> Result<Writer<'_>> {
+        // A writer that panicked rolled back; the turn itself holds no data.
+        let turn = self
+            .sqlite_writers
+            .as_ref()
+            .map(|m| m.lock().unwrap_or_else(PoisonError::into_inner));
+        Ok(Writer {
+            conn: self.conn()?,
+            _turn: turn,
+        })
     }
 }
 
@@ -112,7 +156,7 @@ fn to_i64(n: u64) -> i64 {
 
 impl Store for DieselStore {
     fn insert_organization(&self, organization: &Organization) -> Result<()> {
-        let mut conn = self.conn()?;
+        let mut conn = self.writer()?;
         conn.transaction::<_, TxError, _>(|conn| {
             diesel::insert_into(organizations::table)
                 .values(OrganizationRow::from(organization))
@@ -127,7 +171,7 @@ impl Store for DieselStore {
     }
 
     fn import_organizations(&self, rows: &[ImportRow], now: Timestamp) -> Vec<ImportOutcome> {
-        let batched = self.conn().and_then(|mut conn| {
+        let batched = self.writer().and_then(|mut conn| {
             conn.transaction::<_, TxError, _>(|conn| import::batch(conn, rows, now))
                 .map_err(Error::from)
         });
@@ -171,7 +215,7 @@ impl Store for DieselStore {
         patch: &OrganizationPatch,
         now: Timestamp,
     ) -> Result<Organization> {
-        let mut conn = self.conn()?;
+        let mut conn = self.writer()?;
         let id_text = id.to_string();
         let updated = conn
             .transaction::<_, TxError, _>(|conn| {
@@ -215,9 +259,9 @@ impl Store for DieselStore {
     }
 
     fn delete_organization(&self, id: OrganizationId) -> Result<()> {
-        let mut conn = self.conn()?;
+        let mut conn = self.writer()?;
         let deleted = diesel::delete(organizations::table.find(id.to_string()))
-            .execute(&mut conn)
+            .execute(&mut *conn)
             .map_err(from_diesel)?;
         if deleted == 0 {
             return Err(Error::organization_not_found(id));
@@ -270,7 +314,7 @@ impl Store for DieselStore {
     }
 
     fn insert_user(&self, user: &User) -> Result<()> {
-        accounts::insert_user(&mut *self.conn()?, user)
+        accounts::insert_user(&mut *self.writer()?, user)
     }
 
     fn get_user(&self, id: UserId) -> Result<User> {
@@ -290,11 +334,11 @@ impl Store for DieselStore {
     }
 
     fn update_user(&self, id: UserId, patch: &UserPatch) -> Result<User> {
-        accounts::update_user(&mut *self.conn()?, id, patch)
+        accounts::update_user(&mut *self.writer()?, id, patch)
     }
 
     fn delete_user(&self, id: UserId, reassign_to: Option<UserId>) -> Result<()> {
-        accounts::delete_user(&mut *self.conn()?, id, reassign_to)
+        accounts::delete_user(&mut *self.writer()?, id, reassign_to)
     }
 
     fn count_users(&self) -> Result<u64> {
@@ -302,7 +346,7 @@ impl Store for DieselStore {
     }
 
     fn insert_api_key(&self, key: &ApiKey) -> Result<()> {
-        accounts::insert_api_key(&mut *self.conn()?, key)
+        accounts::insert_api_key(&mut *self.writer()?, key)
     }
 
     fn get_api_key(&self, id: ApiKeyId) -> Result<ApiKey> {
@@ -314,7 +358,7 @@ impl Store for DieselStore {
     }
 
     fn delete_api_key(&self, id: ApiKeyId) -> Result<()> {
-        accounts::delete_api_key(&mut *self.conn()?, id)
+        accounts::delete_api_key(&mut *self.writer()?, id)
     }
 
     fn find_api_keys_by_prefix(&self, prefix: &str) -> Result<Vec<(ApiKey, User)>> {
@@ -322,11 +366,11 @@ impl Store for DieselStore {
     }
 
     fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> Result<()> {
-        accounts::touch_api_key(&mut *self.conn()?, id, at)
+        accounts::touch_api_key(&mut *self.writer()?, id, at)
     }
 
     fn insert_custom_field(&self, field: &CustomField) -> Result<()> {
-        custom_fields::insert(&mut *self.conn()?, field)
+        custom_fields::insert(&mut *self.writer()?, field)
     }
 
     fn get_custom_field(&self, id: CustomFieldId) -> Result<CustomField> {
@@ -343,10 +387,10 @@ impl Store for DieselStore {
         patch: &CustomFieldPatch,
         now: Timestamp,
     ) -> Result<CustomField> {
-        custom_fields::update(&mut *self.conn()?, id, patch, now)
+        custom_fields::update(&mut *self.writer()?, id, patch, now)
     }
 
     fn delete_custom_field(&self, id: CustomFieldId) -> Result<()> {
-        custom_fields::delete(&mut *self.conn()?, id)
+        custom_fields::delete(&mut *self.writer()?, id)
     }
 }
