@@ -324,3 +324,28 @@ fn the_table_says_what_the_product_says() {
     assert_eq!(rule("DELETE", "/api_keys/{id}"), Access::AdminOrSelf);
     assert_eq!(rule("GET", "/healthz"), Access::Open);
 }
+
+/// The caller behind a key is cached; a change of role through this server applies to the
+/// very next request.
+#[actix_web::test]
+async fn a_role_change_applies_to_the_next_request() {
+    let app = app().await;
+    let member = principal(&app, "demoted", "member").await;
+    let create = || post("/organizations", &new_org(json!({"name": "Demoted's"})));
+    let created = send_as(&app, create(), Some(&member.key)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+
+    let demote =
+        json!({"data": {"type": "users", "id": member.id, "attributes": {"role": "viewer"}}});
+    let demoted = send(&app, patch(&format!("/users/{}", member.id), &demote)).await;
+    assert_eq!(demoted.status, StatusCode::OK, "{}", demoted.body);
+
+    let refused = send_as(&app, create(), Some(&member.key)).await;
+    assert_eq!(refused.only_error(403).0, "forbidden");
+    assert_eq!(
+        send_as(&app, get("/organizations"), Some(&member.key))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}

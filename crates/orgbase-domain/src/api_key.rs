@@ -75,7 +75,8 @@ pub fn prefix_of(text: &str) -> String {
     text.chars().take(SCHEME.len() + PREFIX_DIGITS).collect()
 }
 
-fn hash_of(text: &str) -> String {
+/// The hash a key is stored under: what the presented text must hash to.
+pub fn hash_of(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 

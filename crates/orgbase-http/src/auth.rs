@@ -13,7 +13,7 @@ use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, ResponseError, web};
-use orgbase_domain::api_key::prefix_of;
+use orgbase_domain::api_key::{hash_of, prefix_of};
 use orgbase_domain::{ApiKeyId, Role, User, UserId, time};
 
 use crate::errors::{ApiError, Kind};
@@ -222,12 +222,21 @@ async fn authenticate(req: &ServiceRequest) -> Result<Caller, ApiError> {
     let Some(state) = req.app_data::<web::Data<AppState>>() else {
         return Err(ApiError::internal("no application state"));
     };
-    let prefix = prefix_of(&key);
-    let candidates = state
-        .run(move |store| store.find_api_keys_by_prefix(&prefix))
-        .await?;
-    let Some((api_key, user)) = candidates.into_iter().find(|(k, _)| k.verifies(&key)) else {
-        return Err(unauthorized("This API key is unknown or has been revoked."));
+    let hash = hash_of(&key);
+    let (api_key, user) = match state.callers.get(&hash) {
+        Some(caller) => caller,
+        None => {
+            let generation = state.callers.generation();
+            let prefix = prefix_of(&key);
+            let candidates = state
+                .run(move |store| store.find_api_keys_by_prefix(&prefix))
+                .await?;
+            let Some(found) = candidates.into_iter().find(|(k, _)| k.verifies(&key)) else {
+                return Err(unauthorized("This API key is unknown or has been revoked."));
+            };
+            state.callers.insert(generation, hash, found.clone());
+            found
+        }
     };
     if state.usage.due(api_key.id) {
         let id = api_key.id;

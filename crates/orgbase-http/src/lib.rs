@@ -11,6 +11,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, web};
 
 pub mod auth;
+pub mod cache;
 pub mod document;
 pub mod errors;
 pub mod links;

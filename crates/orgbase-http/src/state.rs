@@ -1,9 +1,10 @@
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, web};
-use orgbase_domain::{CustomFields, Store};
+use orgbase_domain::{ApiKey, CustomFields, Store, User};
 
 use crate::auth::UsageClock;
+use crate::cache::Expiring;
 use crate::errors::ApiError;
 use crate::links::BaseUrl;
 
@@ -15,6 +16,10 @@ pub struct AppState {
     pub public_url: Option<BaseUrl>,
     /// When each API key's use was last recorded.
     pub usage: Arc<UsageClock>,
+    /// Verified callers by the hash of the key they presented.
+    pub callers: Arc<Expiring<String, (ApiKey, User)>>,
+    /// The custom field definitions.
+    pub fields: Arc<Expiring<(), CustomFields>>,
 }
 
 impl AppState {
@@ -23,6 +28,8 @@ impl AppState {
             store,
             public_url: None,
             usage: Arc::default(),
+            callers: Arc::default(),
+            fields: Arc::default(),
         }
     }
 
@@ -30,10 +37,16 @@ impl AppState {
         BaseUrl::from_request(req, self.public_url.as_ref())
     }
 
-    /// The custom fields defined now, read on every request about organizations: the server
-    /// keeps no copy, so every instance behind a load balancer sees a change at once.
+    /// The custom fields defined now, which every request about organizations needs: from
+    /// the cache (see [`crate::cache`] for how stale it can be), else from storage.
     pub async fn custom_fields(&self) -> Result<CustomFields, ApiError> {
-        self.run(|store| store.list_custom_fields()).await
+        if let Some(fields) = self.fields.get(&()) {
+            return Ok(fields);
+        }
+        let generation = self.fields.generation();
+        let fields = self.run(|store| store.list_custom_fields()).await?;
+        self.fields.insert(generation, (), fields.clone());
+        Ok(fields)
     }
 
     /// Runs a store call on actix's blocking pool, so slow storage never stalls the workers.

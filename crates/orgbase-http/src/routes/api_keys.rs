@@ -219,5 +219,6 @@ pub async fn delete(
     let key = state.run(move |store| store.get_api_key(id)).await?;
     caller(&req)?.may_act_for(key.user_id)?;
     state.run(move |store| store.delete_api_key(id)).await?;
+    state.callers.clear();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -99,6 +99,7 @@ pub async fn create(
     state
         .run(move |store| store.insert_custom_field(&stored))
         .await?;
+    state.fields.clear();
     Ok(respond(
         &req,
         &state,
@@ -168,6 +169,7 @@ pub async fn update(
     let field = state
         .run(move |store| store.update_custom_field(id, &patch, time::now()))
         .await?;
+    state.fields.clear();
     Ok(respond(
         &req,
         &state,
@@ -197,5 +199,6 @@ pub async fn delete(
     state
         .run(move |store| store.delete_custom_field(id))
         .await?;
+    state.fields.clear();
     Ok(HttpResponse::NoContent().finish())
 }

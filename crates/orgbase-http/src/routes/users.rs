@@ -138,6 +138,7 @@ pub async fn update(
     let user = state
         .run(move |store| store.update_user(id, &patch))
         .await?;
+    state.callers.clear();
     Ok(respond_resource(
         user_resource(&user, &state.base_url(&req), &params.render.user_fields),
         StatusCode::OK,
@@ -168,5 +169,6 @@ pub async fn delete(
     state
         .run(move |store| store.delete_user(id, reassign_to))
         .await?;
+    state.callers.clear();
     Ok(HttpResponse::NoContent().finish())
 }
