@@ -7,6 +7,12 @@ use actix_web::HttpRequest;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseUrl(String);
 
+impl std::fmt::Display for BaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 impl BaseUrl {
     pub fn new(url: &str) -> Self {
         Self(url.trim_end_matches('/').to_owned())

@@ -189,13 +189,23 @@ pub fn attach(conn: &mut AnyConnection, orgs: &mut [Organization]) -> Result<()>
         return Ok(());
     }
     let ids: Vec<String> = orgs.iter().map(|o| o.id.to_string()).collect();
-    let loaded: Vec<(ValueRow, String)> = values::table
-        .inner_join(fields_table::table)
-        .filter(values::organization_id.eq_any(&ids))
-        .order((values::organization_id, values::field_id, values::position))
-        .select((ValueRow::as_select(), fields_table::format))
-        .load(conn)
-        .map_err(from_diesel)?;
+    macro_rules! value_rows {
+        ($condition:expr) => {
+            values::table
+                .inner_join(fields_table::table)
+                .filter($condition)
+                .order((values::organization_id, values::field_id, values::position))
+                .select((ValueRow::as_select(), fields_table::format))
+                .load(conn)
+        };
+    }
+    // One organization (every get, create and update) gets a query diesel keeps prepared;
+    // an `IN` list of varying length is parsed afresh every time.
+    let loaded: Vec<(ValueRow, String)> = match ids.as_slice() {
+        [one] => value_rows!(values::organization_id.eq(one)),
+        _ => value_rows!(values::organization_id.eq_any(&ids)),
+    }
+    .map_err(from_diesel)?;
     let mut grouped: HashMap<(String, String), (String, Vec<ValueRow>)> = HashMap::new();
     for (row, format) in loaded {
         grouped
