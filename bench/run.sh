@@ -90,9 +90,9 @@ drive() { # NAME SCRIPT PORT
     /Requests\/sec:/ { rps = $2 }
     /^ +50%/ { p50 = ms($2) }
     /^ +99%/ { p99 = ms($2) }
-    /Non-2xx or 3xx responses:/ { bad = $5 }
-    /Socket errors:/ { gsub(",", ""); bad += $4 + $6 + $8 + $10 }
-    END { printf "%.0f %.2f %.2f %d\n", rps, p50, p99, bad }' "$raw"
+    /Non-2xx or 3xx responses:/ { non2xx = $5 }
+    /Socket errors:/ { gsub(",", ""); failed = $4 + $6 + $8 + $10 }
+    END { printf "%.0f %.2f %.2f %d\n", rps, p50, p99, non2xx + failed }' "$raw"
 }
 
 rows_md=()
@@ -133,6 +133,9 @@ for backend in $BACKENDS; do
     for scenario in $SCENARIOS; do
       reset_peak_rss "$SERVER_PID"
       read -r rps p50 p99 bad < <(drive "$label-$scenario" "$scenario" "$PORT")
+      # Requests wrk gave up on still run in the server: let them finish before the next
+      # scenario, or its first requests would queue behind them.
+      [ "$bad" -gt 0 ] && sleep 20
       ratio=$(awk -v a="$rps" -v b="$c_rps" 'BEGIN { printf "%.2f", a / b }')
       row "$backend | $size | $scenario | $rps | $ratio | $p50 | $p99 | $bad | $(peak_rss "$SERVER_PID")"
     done
@@ -168,7 +171,8 @@ start, end = "<!-- run.sh results: start -->", "<!-- run.sh results: end -->"
 if start in text and end in text:
     head, rest = text.split(start, 1)
     _, tail = rest.split(end, 1)
-    results = pathlib.Path(sys.argv[1]).read_text().split("\n", 2)[2]
+    title, results = pathlib.Path(sys.argv[1]).read_text().split("\n", 1)
+    results = "Run of " + title.rsplit(", ", 1)[-1] + ". " + results.strip()
     readme.write_text(head + start + "\n" + results.strip() + "\n" + end + tail)
 PY
 echo "wrote $OUT"

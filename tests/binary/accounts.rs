@@ -138,3 +138,40 @@ fn the_http_client_example_works_against_a_server() {
     );
     assert!(stdout.contains("is owned by Dana Owner <dana."), "{stdout}");
 }
+
+/// Short commands on PostgreSQL exit cleanly. They used to crash with SIGSEGV after their
+/// work about one run in ten: the pool opened an idle connection on its own thread while the
+/// process exited and OpenSSL's exit handlers tore down what libpq was using.
+#[test]
+fn short_commands_on_postgres_exit_cleanly() {
+    let Ok(admin_url) = std::env::var("ORGBASE_TEST_POSTGRES_URL") else {
+        orgbase_store_tests::require_in_ci::<()>("ORGBASE_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let database = orgbase_store_diesel::testing::TestDatabase::create(&admin_url).unwrap();
+    let run = |args: &[&str]| {
+        let output = binary()
+            .args(args)
+            .args(["--database-url", database.url()])
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {:?} {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    run(&[
+        "users",
+        "create",
+        "--name",
+        "Kim",
+        "--email",
+        "kim@crm.example",
+    ]);
+    for _ in 0..30 {
+        run(&["keys", "create", "--user", "kim@crm.example"]);
+    }
+}

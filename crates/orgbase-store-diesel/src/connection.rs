@@ -272,7 +272,11 @@ pub fn pool(manager: Manager, options: &PoolOptions) -> Pool {
     };
     r2d2::Pool::builder()
         .max_size(size.max(1))
-        .min_idle(Some(1))
+        // No idle connections kept ready: r2d2 opens those on its own threads at any time,
+        // and one still opening when the process exits races libpq's TLS teardown (OpenSSL's
+        // exit handlers): `orgbase keys create` on PostgreSQL crashed with SIGSEGV after its
+        // work about one run in ten. Connections are now opened only when asked for.
+        .min_idle(Some(0))
         .connection_timeout(options.acquire_timeout)
         .build_unchecked(manager)
 }
