@@ -109,7 +109,7 @@ for backend in $BACKENDS; do
     seeding=$("$BIN" import "$file" --owner bench@bench.example --database-url "$url" 2>/dev/null | tail -n 1)
     echo "$label: $seeding"
 
-    "$BIN" serve --database-url "$url" --bind "127.0.0.1:$PORT" 2>"$RAW/$label-server.log" &
+    "$BIN" serve --database-url "$url" --bind "127.0.0.1:$PORT" 2>"$DATA/server-$label.log" &
     SERVER_PID=$!
     wait_listening "$PORT"
     ids="$DATA/ids-$label.txt"
