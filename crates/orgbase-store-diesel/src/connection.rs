@@ -277,6 +277,11 @@ pub fn pool(manager: Manager, options: &PoolOptions) -> Pool {
         // exit handlers): `orgbase keys create` on PostgreSQL crashed with SIGSEGV after its
         // work about one run in ten. Connections are now opened only when asked for.
         .min_idle(Some(0))
+        // No `SELECT 1` before every checkout: on PostgreSQL that was a third network round
+        // trip for a GET of one organization, and SQLite parsed it afresh every time. A
+        // connection that died (the server restarted) fails its next query instead, which is
+        // a 503 with Retry-After, and `has_broken` then drops it from the pool.
+        .test_on_check_out(false)
         .connection_timeout(options.acquire_timeout)
         .build_unchecked(manager)
 }
