@@ -18,8 +18,8 @@ pub struct AppState {
     pub usage: Arc<UsageClock>,
     /// Verified callers by the hash of the key they presented.
     pub callers: Arc<Expiring<String, (ApiKey, User)>>,
-    /// The custom field definitions.
-    pub fields: Arc<Expiring<(), CustomFields>>,
+    /// The custom field definitions, shared rather than copied into each request.
+    pub fields: Arc<Expiring<(), Arc<CustomFields>>>,
 }
 
 impl AppState {
@@ -39,13 +39,13 @@ impl AppState {
 
     /// The custom fields defined now, which every request about organizations needs: from
     /// the cache (see [`crate::cache`] for how stale it can be), else from storage.
-    pub async fn custom_fields(&self) -> Result<CustomFields, ApiError> {
+    pub async fn custom_fields(&self) -> Result<Arc<CustomFields>, ApiError> {
         if let Some(fields) = self.fields.get(&()) {
             return Ok(fields);
         }
         let generation = self.fields.generation();
-        let fields = self.run(|store| store.list_custom_fields()).await?;
-        self.fields.insert(generation, (), fields.clone());
+        let fields = Arc::new(self.run(|store| store.list_custom_fields()).await?);
+        self.fields.insert(generation, (), Arc::clone(&fields));
         Ok(fields)
     }
 
