@@ -284,6 +284,11 @@ fn request_document(kind: &str, attributes: Value, relationships: Value, update:
     })
 }
 
+/// The `relationships` member of a type that has none.
+fn no_relationships() -> Value {
+    json!({ "type": "object", "additionalProperties": false })
+}
+
 /// Relationships a request may set: each a to-one linkage to a user.
 fn user_relationships_input(names: &[&str], required: &[&str]) -> Value {
     let linkage = json!({
@@ -395,20 +400,24 @@ pub fn components() -> Map<String, Value> {
     add("PageLinks", page_links());
     add("PageMeta", page_meta());
     add(
+        "RelationshipLinks",
+        json!({
+            "type": "object",
+            "required": ["self", "related"],
+            "properties": {
+                "self": { "type": "string", "format": "uri" },
+                "related": { "type": "string", "format": "uri" },
+            },
+            "additionalProperties": false,
+        }),
+    );
+    add(
         "ToOneUser",
         json!({
             "type": "object",
             "required": ["links", "data"],
             "properties": {
-                "links": {
-                    "type": "object",
-                    "required": ["self", "related"],
-                    "properties": {
-                        "self": { "type": "string", "format": "uri" },
-                        "related": { "type": "string", "format": "uri" },
-                    },
-                    "additionalProperties": false,
-                },
+                "links": reference("RelationshipLinks"),
                 "data": or_null(reference("UserIdentifier")),
             },
             "additionalProperties": false,
@@ -500,7 +509,7 @@ pub fn components() -> Map<String, Value> {
                 &["identifier", "name", "format"],
                 true,
             ),
-            json!({ "type": "object", "additionalProperties": false }),
+            no_relationships(),
             false,
         ),
     );
@@ -509,7 +518,7 @@ pub fn components() -> Map<String, Value> {
         request_document(
             CUSTOM_FIELDS,
             plain_attributes(custom_field_attributes(), &[], true),
-            json!({ "type": "object", "additionalProperties": false }),
+            no_relationships(),
             true,
         ),
     );
@@ -518,7 +527,7 @@ pub fn components() -> Map<String, Value> {
         request_document(
             USERS,
             plain_attributes(user_attributes(), &["name", "email"], true),
-            json!({ "type": "object", "additionalProperties": false }),
+            no_relationships(),
             false,
         ),
     );
@@ -527,7 +536,7 @@ pub fn components() -> Map<String, Value> {
         request_document(
             USERS,
             plain_attributes(user_attributes(), &[], true),
-            json!({ "type": "object", "additionalProperties": false }),
+            no_relationships(),
             true,
         ),
     );
@@ -559,15 +568,7 @@ pub fn components() -> Map<String, Value> {
                 "jsonapi": reference("JsonApi"),
                 "data": or_null(reference("UserIdentifier")),
                 "included": { "type": "array", "items": reference("User") },
-                "links": {
-                    "type": "object",
-                    "required": ["self", "related"],
-                    "properties": {
-                        "self": { "type": "string", "format": "uri" },
-                        "related": { "type": "string", "format": "uri" },
-                    },
-                    "additionalProperties": false,
-                },
+                "links": reference("RelationshipLinks"),
             },
             "additionalProperties": false,
         }),
