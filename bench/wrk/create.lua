@@ -1,8 +1,7 @@
 -- POST a new organization; names are unique per run, thread and request.
 package.path = "bench/wrk/?.lua;" .. package.path
 local ids = require("ids")
-local threads = 0
-function setup(thread) threads = threads + 1; thread:set("number", threads) end
+ids.per_thread()
 local counter = 0
 local run = os.time()
 wrk.headers["Authorization"] = ids.key

@@ -13,8 +13,12 @@ function M.random_id()
   return M.ids[math.random(#M.ids)]
 end
 
-function M.seed(thread_number)
-  math.randomseed(os.time() * 1000 + thread_number)
+-- Numbers wrk's threads (the global `number` in each) and gives each its own random
+-- sequence. wrk looks for `setup` and `init` as globals of the scenario's script.
+function M.per_thread()
+  local threads = 0
+  setup = function(thread) threads = threads + 1; thread:set("number", threads) end
+  init = function() math.randomseed(os.time() * 1000 + number) end
 end
 
 return M

@@ -1,9 +1,7 @@
 -- 90% GET one organization, 10% PATCH one, at random.
 package.path = "bench/wrk/?.lua;" .. package.path
 local ids = require("ids")
-local threads = 0
-function setup(thread) threads = threads + 1; thread:set("number", threads) end
-function init() ids.seed(number) end
+ids.per_thread()
 wrk.headers["Authorization"] = ids.key
 function request()
   local id = ids.random_id()

@@ -5,6 +5,23 @@ use serde_json::json;
 use crate::client::request_as;
 use crate::server::{Server, binary};
 
+/// Runs `orgbase ARGS --database-url URL`, which must succeed; returns its trimmed stdout.
+fn run_command(url: &str, args: &[&str]) -> String {
+    let output = binary()
+        .args(args)
+        .args(["--database-url", url])
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{args:?}: {:?} {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
 #[test]
 fn a_first_start_prints_a_working_key_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -46,20 +63,7 @@ fn a_first_start_prints_a_working_key_once() {
 fn users_and_keys_are_created_from_the_shell() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("cli.db").display());
-    let run = |args: &[&str]| {
-        let output = binary()
-            .args(args)
-            .args(["--database-url", &url])
-            .env("RUST_LOG", "off")
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap().trim().to_owned()
-    };
+    let run = |args: &[&str]| run_command(&url, args);
     let id = run(&[
         "users",
         "create",
@@ -149,20 +153,7 @@ fn short_commands_on_postgres_exit_cleanly() {
         return;
     };
     let database = orgbase_store_diesel::testing::TestDatabase::create(&admin_url).unwrap();
-    let run = |args: &[&str]| {
-        let output = binary()
-            .args(args)
-            .args(["--database-url", database.url()])
-            .env("RUST_LOG", "off")
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{args:?}: {:?} {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-    };
+    let run = |args: &[&str]| run_command(database.url(), args);
     run(&[
         "users",
         "create",
