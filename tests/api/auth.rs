@@ -180,6 +180,45 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
     }
 }
 
+/// The router decodes percent-escapes of ordinary characters before matching, so the rules
+/// must apply to the decoded path too: `DELETE /%6Frganizations/{id}` once reached the delete
+/// handler as a viewer.
+#[actix_web::test]
+async fn escaped_paths_get_the_rule_of_the_route_they_reach() {
+    let app = app().await;
+    let viewer = principal(&app, "viewer", "viewer").await;
+    let org = create(&app, json!({"name": "Kept"})).await.id();
+    let mut checked = 0;
+    for (method, pattern, access) in RULES {
+        let Access::AtLeast(required) = access else {
+            continue;
+        };
+        if *required <= Role::Viewer {
+            continue;
+        }
+        // The first letter escaped: `/organizations/…` becomes `/%6Frganizations/…`.
+        let plain = pattern.replace("{id}", &org);
+        let path = format!("/%{:02X}{}", plain.as_bytes()[1], &plain[2..]);
+        let req = TestRequest::default()
+            .method(method.parse().unwrap())
+            .uri(&path)
+            .insert_header((header::CONTENT_TYPE, JSONAPI))
+            .set_payload("{}");
+        let reply = send_as(&app, req, Some(&viewer.key)).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::FORBIDDEN,
+            "{method} {path}: {}",
+            reply.body
+        );
+        assert_eq!(reply.only_error(403).0, "forbidden", "{method} {path}");
+        checked += 1;
+    }
+    assert_eq!(checked, 13);
+    let kept = send(&app, get(&format!("/organizations/{org}"))).await;
+    assert_eq!(kept.status, StatusCode::OK);
+}
+
 #[actix_web::test]
 async fn each_path_allows_exactly_the_methods_the_table_lists() {
     let app = app().await;

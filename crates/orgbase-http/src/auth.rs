@@ -125,16 +125,36 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("DELETE", "/api_keys/{id}", Access::AdminOrSelf),
 ];
 
-/// The access rule for a request.
-pub fn access_for(method: &Method, pattern: Option<&str>) -> Access {
+/// The access rule for a request to `path`: the path as the router matches it, with
+/// percent-escapes of ordinary characters decoded (`req.match_info().path()`). Matching the raw
+/// path instead let `DELETE /org%61nizations/{id}` reach the delete handler under the default
+/// rule. Route patterns are literal segments and `{name}` segments (one non-empty segment
+/// each), so a segment walk matches them as actix does, without running the router's regexes a
+/// second time per request.
+pub fn access_for(method: &Method, path: &str) -> Access {
     let method = if method == Method::HEAD {
         "GET"
     } else {
         method.as_str()
     };
-    pattern
-        .and_then(|p| RULES.iter().find(|(m, rp, _)| *m == method && *rp == p))
+    RULES
+        .iter()
+        .find(|(m, pattern, _)| *m == method && fits(pattern, path))
         .map_or(Access::AtLeast(Role::Viewer), |(_, _, access)| *access)
+}
+
+/// Whether `path` fits a route `pattern`.
+fn fits(pattern: &str, path: &str) -> bool {
+    let mut wanted = pattern.split('/');
+    let mut given = path.split('/');
+    loop {
+        match (wanted.next(), given.next()) {
+            (None, None) => return true,
+            (Some(w), Some(g)) if w.starts_with('{') && !g.is_empty() => {}
+            (Some(w), Some(g)) if w == g => {}
+            _ => return false,
+        }
+    }
 }
 
 /// The authenticated caller, in the request's extensions.
@@ -259,7 +279,7 @@ pub async fn guard<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
-    let access = access_for(req.method(), req.match_pattern().as_deref());
+    let access = access_for(req.method(), req.match_info().path());
     if access != Access::Open {
         let caller = match authenticate(&req).await {
             Ok(caller) => caller,

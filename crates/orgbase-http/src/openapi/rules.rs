@@ -48,7 +48,7 @@ fn operation_rules(method: &Method, path: &str, operation: &mut Value) {
         tags.iter()
             .any(|t| PLAIN_TAGS.contains(&t.as_str().unwrap_or("")))
     });
-    let access = access_for(method, Some(path));
+    let access = access_for(method, path);
     let has_body = operation.get("requestBody").is_some();
 
     let mut common: Vec<(u16, &str)> = vec![(
