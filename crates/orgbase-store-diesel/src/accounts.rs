@@ -124,7 +124,7 @@ pub fn get_user(conn: &mut AnyConnection, id: UserId) -> Result<User> {
     users::table
         .find(id.to_string())
         .select(UserRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
         .map_err(from_diesel)?
         .ok_or_else(|| Error::user_not_found(id))?
@@ -145,7 +145,7 @@ pub fn find_user_by_email(conn: &mut AnyConnection, email: &str) -> Result<Optio
     users::table
         .filter(users::email_key.eq(email_key(email)))
         .select(UserRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
         .map_err(from_diesel)?
         .map(User::try_from)
@@ -183,7 +183,7 @@ fn lock_admins_and(
     let row = users::table
         .find(id)
         .select(UserRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or_else(|| {
             TxError::Domain(Error::NotFound {
@@ -281,7 +281,7 @@ pub fn get_api_key(conn: &mut AnyConnection, id: ApiKeyId) -> Result<ApiKey> {
     api_keys::table
         .find(id.to_string())
         .select(ApiKeyRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
         .map_err(from_diesel)?
         .ok_or_else(|| Error::api_key_not_found(id))?

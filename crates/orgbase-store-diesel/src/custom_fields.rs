@@ -78,7 +78,7 @@ fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<CustomFieldRow
     custom_fields::table
         .find(id)
         .select(CustomFieldRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -190,20 +190,27 @@ pub fn attach(conn: &mut AnyConnection, orgs: &mut [Organization]) -> Result<()>
     }
     let ids: Vec<String> = orgs.iter().map(|o| o.id.to_string()).collect();
     macro_rules! value_rows {
-        ($condition:expr) => {
+        ($conn:expr, $condition:expr) => {
             values::table
                 .inner_join(fields_table::table)
                 .filter($condition)
                 .order((values::organization_id, values::field_id, values::position))
                 .select((ValueRow::as_select(), fields_table::format))
-                .load(conn)
+                .load($conn)
         };
     }
-    // One organization (every get, create and update) gets a query diesel keeps prepared;
+    // One organization (every get, create and update) gets a query diesel keeps prepared, on
+    // the inner connection so that its SQL is not written out again (see `store::load`);
     // an `IN` list of varying length is parsed afresh every time.
     let loaded: Vec<(ValueRow, String)> = match ids.as_slice() {
-        [one] => value_rows!(values::organization_id.eq(one)),
-        _ => value_rows!(values::organization_id.eq_any(&ids)),
+        [one] => on_inner!(&mut *conn, |c| value_rows!(
+            c,
+            values::organization_id.eq(one)
+        )),
+        _ => on_inner!(&mut *conn, |c| value_rows!(
+            c,
+            values::organization_id.eq_any(&ids)
+        )),
     }
     .map_err(from_diesel)?;
     let mut grouped: HashMap<(String, String), (String, Vec<ValueRow>)> = HashMap::new();
