@@ -126,7 +126,7 @@ pub const RULES: &[(&str, &str, Access)] = &[
 ];
 
 /// The access rule for a request to `path`: the path as the router matches it, with
-/// percent-escapes of ordinary characters decoded (`req.match_info().path()`). Matching the raw
+/// percent-escapes of ordinary characters decoded (`req.match_info().as_str()`). Matching the raw
 /// path instead let `DELETE /org%61nizations/{id}` reach the delete handler under the default
 /// rule. Route patterns are literal segments and `{name}` segments (one non-empty segment
 /// each), so a segment walk matches them as actix does, without running the router's regexes a
@@ -279,7 +279,7 @@ pub async fn guard<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
-    let access = access_for(req.method(), req.match_info().path());
+    let access = access_for(req.method(), req.match_info().as_str());
     if access != Access::Open {
         let caller = match authenticate(&req).await {
             Ok(caller) => caller,
