@@ -25,7 +25,7 @@ CEILING_PORT=18081
 DATA=bench/.data
 RAW=bench/results/raw
 OUT=bench/results/run.md
-SCENARIOS=${SCENARIOS:-"get_one list include create patch mixed"}
+SCENARIOS=${SCENARIOS:-"healthz get_one list include create patch mixed"}
 
 need() { # COMMAND PACKAGE
   command -v "$1" >/dev/null && return 0
