@@ -19,8 +19,12 @@ use serde_json::{Map, Value};
 use super::format::{Column, Format, OWNER_ID};
 
 /// Rows per transaction: large enough that a commit is a small part of a batch's cost, small
-/// enough that a failed batch redone row by row stays quick.
-const BATCH_ROWS: usize = 500;
+/// enough that a failed batch redone row by row stays quick. Each commit writes every index
+/// page the batch touched, and a filter index over 500 cities touches about 500 pages per
+/// batch whatever its size: with the filter indexes, 500-row batches imported 15,600 rows/s
+/// into SQLite and 2,000-row batches 24,600. A server writing beside an import waits up to
+/// one batch (about 80 ms on SQLite) for its turn.
+const BATCH_ROWS: usize = 2000;
 
 #[derive(Debug)]
 pub struct ImportOptions {

@@ -54,7 +54,7 @@ fn populate(source: &dyn Store, owner: &User) {
         &["a", "b;c", "d"],
     );
     let renewal = define(source, "c_renewal", CustomFormat::Date, &[]);
-    for n in 0..1500 {
+    for n in 0..2500 {
         let mut new = full(&format!("Company {n}"));
         new.details.owner_id = (n % 3 == 0).then_some(owner.id);
         new.owner_given = true;
@@ -112,8 +112,8 @@ fn round_trip(source: &dyn Store, target: &dyn Store) {
     };
     import::run(target, &options).unwrap();
     let (before, after) = (all_organizations(source), all_organizations(target));
-    // More than one export page (1,000), and more than one import batch (500).
-    assert_eq!(before.len(), 1500);
+    // More than one export page (1,000), and more than one import batch (2,000).
+    assert_eq!(before.len(), 2500);
     assert_eq!(after, before);
     assert_eq!(
         target
