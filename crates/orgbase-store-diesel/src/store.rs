@@ -113,8 +113,9 @@ impl DieselStore {
 }
 
 // Lookups by a unique key use `get_result`, not `first`: `first` adds `LIMIT ?`, and SQLite
-// (the bundled 3.53) re-prepares a statement whose LIMIT is a bound parameter at every run,
-// which cost GET one about 40 % of its CPU. The query runs on the inner connection, where
+// re-prepares a statement whose LIMIT is a bound parameter at every run unless it is built
+// with SQLITE_ENABLE_QPSG (.cargo/config.toml does; a crate depending on this one may not).
+// It cost GET one about 40 % of its CPU. The query runs on the inner connection, where
 // diesel keeps its SQL with the prepared statement; through `AnyConnection` it writes the SQL
 // out again on every call (another 15 %).
 fn load(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<OrganizationRow>> {
