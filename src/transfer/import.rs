@@ -16,6 +16,7 @@ use orgbase_domain::{
 };
 use serde_json::{Map, Value};
 
+use super::csv_lines::{LineCounting, line_of};
 use super::format::{Column, Format, OWNER_ID};
 
 /// Rows per transaction: large enough that a commit is a small part of a batch's cost, small
@@ -328,6 +329,7 @@ fn csv_rows<'a>(
     reader: impl Read + Send + 'a,
     fields: &CustomFields,
 ) -> Result<Box<dyn Iterator<Item = (u64, SourceRow)> + Send + 'a>, String> {
+    let (reader, lines) = LineCounting::new(reader);
     let mut csv = csv::ReaderBuilder::new().from_reader(reader);
     let header = csv
         .headers()
@@ -347,11 +349,11 @@ fn csv_rows<'a>(
         let record = match record {
             Ok(record) => record,
             Err(error) => {
-                let line = error.position().map_or(0, |p| p.line());
+                let line = line_of(&lines, error.position());
                 return (line, Err(error.to_string()));
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
+        let line = line_of(&lines, record.position());
         let mut id = None;
         let mut attributes = Map::new();
         for ((name, column), cell) in columns.iter().zip(record.iter()) {

@@ -3,8 +3,10 @@
 //!
 //! - [`format`]: the two file formats and how CSV cells map to attribute values.
 //! - [`import`]: reading a file in batches, idempotently, reporting each bad row.
+//! - [`csv_lines`]: the physical line each CSV record starts on, for those reports.
 //! - [`export`]: streaming every organization out, a page at a time.
 
+mod csv_lines;
 pub mod export;
 pub mod format;
 pub mod import;

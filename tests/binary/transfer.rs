@@ -104,6 +104,32 @@ fn csv_import_reports_bad_rows_by_line_and_is_idempotent() {
 }
 
 #[test]
+fn bad_rows_are_reported_on_their_physical_line_with_lf_crlf_and_multiline_cells() {
+    // Line 1 the header; Acme's quoted description spans lines 2 and 3; Globex (bad) is on
+    // line 4; line 5 is blank; the nameless row (bad) is on line 7.
+    let lf = "name,description,company_size\nAcme,\"Two\nlines\",1\nGlobex,,many\n\nInitech,,2\n,Nowhere,\n";
+    for (endings, text) in [("\\n", lf.to_owned()), ("\\r\\n", lf.replace('\n', "\r\n"))] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("orgs.csv"), text).unwrap();
+        let output = run(dir.path(), &["import", "orgs.csv"]);
+        assert_eq!(
+            problems(&output),
+            [
+                "orgs.csv:4: `company_size` must be an integer, not a string",
+                "orgs.csv:7: `name` must not be null",
+                "orgbase: error: 2 of 4 rows failed (listed above)",
+            ],
+            "{endings} line endings"
+        );
+        assert_eq!(
+            summary(&output),
+            "4 rows: 2 created, 0 updated, 0 unchanged, 2 failed",
+            "{endings} line endings"
+        );
+    }
+}
+
+#[test]
 fn strict_stops_at_the_first_bad_row() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("orgs.csv"), CSV).unwrap();
