@@ -64,9 +64,16 @@ fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
-/// Asserts the response is one the description documents. Paths no template matches (the
-/// 404 fallback) and methods a path does not list (405) are the app's, not an operation's.
-pub fn assert_described(method: &Method, path: &str, status: StatusCode, body: &Value) {
+/// Asserts the response is one the description documents: its status, its media type and
+/// its body. Paths no template matches (the 404 fallback) and methods a path does not list
+/// (405) are the app's, not an operation's.
+pub fn assert_described(
+    method: &Method,
+    path: &str,
+    status: StatusCode,
+    content_type: Option<&str>,
+    body: &Value,
+) {
     let Some(template) = template_for(path) else {
         return;
     };
@@ -96,6 +103,12 @@ pub fn assert_described(method: &Method, path: &str, status: StatusCode, body: &
     else {
         panic!("{method} {template} {code} has a body but documents none: {body}");
     };
+    assert_eq!(
+        content_type,
+        Some(media.as_str()),
+        "{} {template} ({code}) answered a media type its description does not give",
+        method.to_uppercase()
+    );
     let pointer = format!(
         "/paths/{}/{method}/responses/{code}/content/{}/schema",
         escape(template),
@@ -109,5 +122,30 @@ pub fn assert_described(method: &Method, path: &str, status: StatusCode, body: &
         errors.is_empty(),
         "{} {path} ({code}) does not match its documented schema: {errors:#?}\n{body:#}",
         method.to_uppercase()
+    );
+}
+
+/// Asserts a GET's media type (parameters such as `charset` aside) is the one the description
+/// documents for its status, for answers read outside [`crate::support::send`] (the API
+/// description and the docs page, which are not JSON:API documents).
+pub fn assert_media_type_described(path: &str, status: StatusCode, content_type: &str) {
+    let Some(template) = template_for(path) else {
+        return;
+    };
+    let response = &description()["paths"][template]["get"]["responses"][status.as_str()];
+    assert!(
+        response.is_object(),
+        "GET {template} answered {status}, which the description does not list"
+    );
+    let Some(media) = response["content"]
+        .as_object()
+        .and_then(|c| c.keys().next())
+    else {
+        return;
+    };
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    assert_eq!(
+        essence, media,
+        "GET {path} ({status}) answered a media type its description does not give"
     );
 }

@@ -8,7 +8,7 @@ use actix_web::http::header;
 use actix_web::test::{self, TestRequest};
 use serde_json::{Value, json};
 
-use crate::described::template_for;
+use crate::described::{assert_media_type_described, template_for};
 use crate::support::app;
 
 /// A raw GET without a key: status, content type, body bytes.
@@ -24,6 +24,7 @@ async fn fetch(uri: &str) -> (StatusCode, String, Vec<u8>, Option<String>) {
             .map(str::to_owned)
     };
     let content_type = header_text(header::CONTENT_TYPE).unwrap_or_default();
+    assert_media_type_described(uri, status, &content_type);
     let location = header_text(header::LOCATION);
     let body = test::read_body(response).await.to_vec();
     (status, content_type, body, location)

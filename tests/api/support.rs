@@ -221,7 +221,10 @@ where
         body
     };
     assert!(status.as_u16() != 500, "a 500: {body}");
-    crate::described::assert_described(&method, &path, status, &body);
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    crate::described::assert_described(&method, &path, status, content_type, &body);
     Reply {
         status,
         headers,

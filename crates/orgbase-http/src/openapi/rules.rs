@@ -16,6 +16,17 @@ pub const API_KEY_SCHEME: &str = "apiKey";
 /// Tags whose operations are not JSON:API resource endpoints: no query parameters parsed.
 const PLAIN_TAGS: &[&str] = &["health", "api description"];
 
+/// Tags whose successful answers are not JSON:API documents (the OpenAPI document, the docs
+/// page and its files), so they keep the media type their handler documents. The health
+/// probes answer JSON:API meta documents, and are described so.
+const NON_JSONAPI_TAGS: &[&str] = &["api description"];
+
+fn tagged(operation: &Value, tags: &[&str]) -> bool {
+    operation["tags"]
+        .as_array()
+        .is_some_and(|own| own.iter().any(|t| tags.contains(&t.as_str().unwrap_or(""))))
+}
+
 pub fn apply(doc: &mut Value) {
     doc["components"]["securitySchemes"] = json!({
         API_KEY_SCHEME: {
@@ -44,10 +55,8 @@ pub fn apply(doc: &mut Value) {
 }
 
 fn operation_rules(method: &Method, path: &str, operation: &mut Value) {
-    let plain = operation["tags"].as_array().is_some_and(|tags| {
-        tags.iter()
-            .any(|t| PLAIN_TAGS.contains(&t.as_str().unwrap_or("")))
-    });
+    let plain = tagged(operation, PLAIN_TAGS);
+    let jsonapi_bodies = !tagged(operation, NON_JSONAPI_TAGS);
     let access = access_for(method, path);
     let has_body = operation.get("requestBody").is_some();
 
@@ -108,7 +117,7 @@ fn operation_rules(method: &Method, path: &str, operation: &mut Value) {
             .or_insert_with(|| json!({ "description": description }));
     }
     for (status, response) in responses.iter_mut() {
-        response_rules(status, response, plain);
+        response_rules(status, response, jsonapi_bodies);
     }
     // Statuses in numeric order, as a reader scans them.
     let mut sorted: Vec<(String, Value)> = responses.into_iter().collect();
@@ -136,13 +145,13 @@ fn require(operation: &mut Value, who: &str) {
 
 /// Error statuses answer an error document unless the handler documented another body;
 /// every JSON body is in the JSON:API media type; headers the status always carries.
-fn response_rules(status: &str, response: &mut Value, plain: bool) {
+fn response_rules(status: &str, response: &mut Value, jsonapi_bodies: bool) {
     let is_error = status.starts_with('4') || status.starts_with('5');
     if is_error && response.get("content").is_none() {
         response["content"] =
             json!({ "application/json": { "schema": reference("ErrorDocument") } });
     }
-    if !plain || is_error {
+    if jsonapi_bodies || is_error {
         rename_json_content(response, JSONAPI_MEDIA_TYPE);
     }
     let header =
