@@ -158,6 +158,162 @@ async fn unknown_paths_are_404_documents() {
     );
 }
 
+/// `body` with members JSON:API does not define beside the top-level `data` and inside its
+/// resource object (or resource identifier): a server must ignore them.
+fn with_unknown_members(mut body: serde_json::Value) -> serde_json::Value {
+    body["unknownTopLevel"] = json!({});
+    body["included"] = json!([]);
+    body["jsonapi"] = json!({"version": "1.1"});
+    if body["data"].is_object() {
+        body["data"]["unknownMember"] = json!(1);
+        body["data"]["meta"] = json!({"from": "crm"});
+    }
+    body
+}
+
+#[actix_web::test]
+async fn members_the_spec_does_not_define_are_ignored_on_every_write() {
+    let app = app().await;
+    let unknown = |body| with_unknown_members(body);
+
+    let org = send(
+        &app,
+        post(
+            "/organizations",
+            &unknown(json!({"data": {"type": "organizations", "attributes": {"name": "X"}}})),
+        ),
+    )
+    .await;
+    assert_eq!(org.status, StatusCode::CREATED, "{}", org.body);
+    assert_eq!(org.attributes()["name"], "X");
+    let org_id = org.id();
+    let patched = send(&app, patch(&format!("/organizations/{org_id}"), &unknown(json!({"data": {"type": "organizations", "id": org_id, "attributes": {"city": "Oslo"}}})))).await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.body);
+    assert_eq!(patched.attributes()["city"], "Oslo");
+
+    let field = send(&app, post("/custom_fields", &unknown(json!({"data": {"type": "custom_fields", "attributes": {"identifier": "c_tier", "name": "Tier", "format": "text"}}})))).await;
+    assert_eq!(field.status, StatusCode::CREATED, "{}", field.body);
+    let field_id = field.id();
+    let renamed = send(&app, patch(&format!("/custom_fields/{field_id}"), &unknown(json!({"data": {"type": "custom_fields", "id": field_id, "attributes": {"name": "Level"}}})))).await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    assert_eq!(renamed.attributes()["name"], "Level");
+
+    let user = send(&app, post("/users", &unknown(json!({"data": {"type": "users", "attributes": {"name": "Ida", "email": "ida@test.example", "role": "member"}}})))).await;
+    assert_eq!(user.status, StatusCode::CREATED, "{}", user.body);
+    let user_id = user.id();
+    let promoted = send(
+        &app,
+        patch(
+            &format!("/users/{user_id}"),
+            &unknown(
+                json!({"data": {"type": "users", "id": user_id, "attributes": {"role": "viewer"}}}),
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(promoted.status, StatusCode::OK, "{}", promoted.body);
+    assert_eq!(promoted.attributes()["role"], "viewer");
+
+    let key = send(&app, post("/api_keys", &unknown(json!({"data": {"type": "api_keys", "attributes": {"name": "sync"},
+        "relationships": {"user": {"data": {"type": "users", "id": user_id, "unknownMember": 1}, "meta": {}}}}})))).await;
+    assert_eq!(key.status, StatusCode::CREATED, "{}", key.body);
+
+    let owner = send(
+        &app,
+        patch(
+            &format!("/organizations/{org_id}/relationships/owner"),
+            &unknown(json!({"data": {"type": "users", "id": user_id}})),
+        ),
+    )
+    .await;
+    assert_eq!(owner.status, StatusCode::NO_CONTENT, "{}", owner.body);
+    let owner_now = send(
+        &app,
+        get(&format!("/organizations/{org_id}/relationships/owner")),
+    )
+    .await;
+    assert_eq!(owner_now.body["data"]["id"], user_id.as_str());
+    let cleared = send(
+        &app,
+        patch(
+            &format!("/organizations/{org_id}/relationships/owner"),
+            &unknown(json!({"data": null})),
+        ),
+    )
+    .await;
+    assert_eq!(cleared.status, StatusCode::NO_CONTENT, "{}", cleared.body);
+}
+
+#[actix_web::test]
+async fn what_stays_an_error_beside_ignored_members() {
+    let app = app().await;
+    // `data` and `errors` together is no document.
+    let both =
+        json!({"data": {"type": "organizations", "attributes": {"name": "X"}}, "errors": []});
+    assert_eq!(
+        send(&app, post("/organizations", &both))
+            .await
+            .only_error(400),
+        ("invalid_document".into(), "/errors".into())
+    );
+    let org_id = create(&app, json!({"name": "Owned"})).await.id();
+    let both = json!({"data": null, "errors": []});
+    assert_eq!(
+        send(
+            &app,
+            patch(
+                &format!("/organizations/{org_id}/relationships/owner"),
+                &both
+            )
+        )
+        .await
+        .only_error(400),
+        ("invalid_document".into(), "/errors".into())
+    );
+    // Without `data` there is nothing to write, whatever else the document holds.
+    assert_eq!(
+        send(
+            &app,
+            patch(
+                &format!("/organizations/{org_id}/relationships/owner"),
+                &json!({"meta": {}})
+            )
+        )
+        .await
+        .only_error(400),
+        ("invalid_document".into(), "".into())
+    );
+    // Unknown attributes and relationships are fields of the resource: 422 with a pointer.
+    let typo = with_unknown_members(
+        json!({"data": {"type": "organizations", "attributes": {"name": "Y", "citty": "Oslo"},
+        "relationships": {"ownr": {"data": null}}}}),
+    );
+    let reply = send(&app, post("/organizations", &typo)).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    let mut errors = reply.errors();
+    errors.sort();
+    assert_eq!(
+        errors,
+        vec![
+            (
+                "422".into(),
+                "unknown_attribute".into(),
+                "/data/attributes/citty".into()
+            ),
+            (
+                "422".into(),
+                "unknown_relationship".into(),
+                "/data/relationships/ownr".into()
+            ),
+        ]
+    );
+}
+
 #[actix_web::test]
 async fn at_members_are_ignored_everywhere() {
     let app = app().await;

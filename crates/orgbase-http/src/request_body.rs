@@ -89,34 +89,34 @@ pub enum Intent<'a> {
     Update { id: &'a str },
 }
 
-fn is_at_member(name: &str) -> bool {
-    name.starts_with('@')
+/// The document's primary data: the one top-level member a request needs. JSON:API 1.1 says
+/// servers MUST ignore members they do not recognize, so that newer clients and extensions
+/// work with older servers: every other top-level member (`meta`, `jsonapi`, `links`,
+/// `included`, @-members, and any the spec does not define) is ignored. `data` together
+/// with `errors` is no document at all, and stays a 400.
+pub fn primary_data(mut document: Map<String, Value>) -> Result<Value, ApiError> {
+    if document.contains_key("errors") && document.contains_key("data") {
+        return Err(invalid_document(
+            "/errors",
+            "A document may not carry both `data` and `errors`.",
+        ));
+    }
+    document
+        .remove("data")
+        .ok_or_else(|| invalid_document("", "The document has no `data` member."))
 }
 
 /// Checks the document's structure and returns its resource object's parts.
-/// Structural faults are 400s; a wrong `type` or a URL/body id mismatch is a 409.
+/// Structural faults are 400s; a wrong `type` or a URL/body id mismatch is a 409. Members of
+/// the resource object other than `type`, `id`, `lid`, `attributes` and `relationships` are
+/// ignored (see [`primary_data`]); unknown attributes and relationships are not members but
+/// fields of the resource, and the attribute readers answer them with a 422.
 pub fn resource_input(
     document: Map<String, Value>,
     expected_type: &str,
     intent: Intent<'_>,
 ) -> Result<ResourceInput, ApiError> {
-    let mut data = None;
-    for (name, value) in document {
-        match name.as_str() {
-            "data" => data = Some(value),
-            "meta" | "jsonapi" | "links" => {}
-            _ if is_at_member(&name) => {}
-            _ => {
-                return Err(invalid_document(
-                    &format!("/{name}"),
-                    format!("`{name}` is not a member of a request document."),
-                ));
-            }
-        }
-    }
-    let Some(data) = data else {
-        return Err(invalid_document("", "The document has no `data` member."));
-    };
+    let data = primary_data(document)?;
     let Value::Object(data) = data else {
         return Err(invalid_document(
             "/data",
@@ -144,16 +144,7 @@ pub fn resource_input(
                     format!("`{name}` must be an object."),
                 ));
             }
-            ("meta" | "links", _) => {}
-            (other, _) if is_at_member(other) => {}
-            (other, _) => {
-                return Err(invalid_document(
-                    &format!("/data/{other}"),
-                    format!(
-                        "`{other}` is not a member of a resource object; attributes go in `attributes`."
-                    ),
-                ));
-            }
+            _ => {}
         }
     }
     match resource_type {

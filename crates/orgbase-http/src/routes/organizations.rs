@@ -20,7 +20,8 @@ use crate::openapi::params;
 use crate::pagination::collection_links_and_meta;
 use crate::query::{self, QueryPairs, RenderOptions};
 use crate::request_body::{
-    Intent, client_id, combine, read_json_object, resource_input, unknown_relationships,
+    Intent, client_id, combine, primary_data, read_json_object, resource_input,
+    unknown_relationships,
 };
 use crate::routes::path_id;
 use crate::state::AppState;
@@ -389,6 +390,13 @@ fn user_linkage_input(value: &Value, pointer: &str) -> Result<Option<UserId>, Ap
             .pointer(pointer),
         )
     })?;
+    user_identifier(data, pointer)
+}
+
+/// A user's resource identifier, or null, as the `data` of the relationship at `pointer`.
+/// Members of the identifier other than `type` and `id` (`meta`, `lid`, any the spec does not
+/// define) are ignored.
+fn user_identifier(data: &Value, pointer: &str) -> Result<Option<UserId>, ApiError> {
     if data.is_null() {
         return Ok(None);
     }
@@ -535,8 +543,8 @@ pub async fn update_owner(
         ORGANIZATION_RELATIONSHIPS,
     )?;
     let id = path_id::<OrganizationId>(&req, "organization")?;
-    let body = Value::Object(read_json_object(&req, payload).await?);
-    let owner = user_linkage_input(&body, "")?;
+    let data = primary_data(read_json_object(&req, payload).await?)?;
+    let owner = user_identifier(&data, "")?;
     let patch = OrganizationPatch {
         owner_id: Some(owner),
         actor: Some(caller(&req)?.user.id),
