@@ -28,7 +28,7 @@ CEILING_PORT=18081
 DATA=bench/.data
 RAW=bench/results/raw
 OUT=bench/results/run.md
-SCENARIOS=${SCENARIOS:-"healthz get_one list include create patch mixed"}
+SCENARIOS=${SCENARIOS:-"healthz get_one list oldest_first newest_first include create patch mixed"}
 
 need() { # COMMAND PACKAGE
   command -v "$1" >/dev/null && return 0

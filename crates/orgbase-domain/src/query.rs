@@ -645,8 +645,8 @@ pub struct ListQuery {
     /// `filter[q]`: free-text search over [`SEARCHED_FIELDS`].
     pub search: Option<String>,
     pub archived: ArchivedFilter,
-    /// Sort keys in priority order. Backends always end with the id, ascending, as a
-    /// tie-breaker so pages neither overlap nor skip rows.
+    /// Sort keys in priority order. Backends always end with the id, in the direction of
+    /// [`ListQuery::tie_break`], so pages neither overlap nor skip rows.
     pub sort: Vec<SortKey>,
     pub page: PageRequest,
     /// Whether to count every match for [`Page::total`]. Unfiltered counts are cheap in every
@@ -680,13 +680,27 @@ impl ListQuery {
                 .is_none_or(|q| search_matches(q, org))
     }
 
-    /// The reference total ordering: the sort keys, then the id.
+    /// The direction of the id that breaks ties: the last sort key's. `-created_at` then means
+    /// `created_at DESC, id DESC`, which one `(created_at, id)` index serves read backwards; an
+    /// ascending id under a descending key would make the database sort every run of equal
+    /// values (an import batch shares one timestamp) instead of walking the index.
+    pub fn tie_break(&self) -> SortDirection {
+        self.sort
+            .last()
+            .map_or(SortDirection::Ascending, |key| key.direction)
+    }
+
+    /// The reference total ordering: the sort keys, then the id in [`Self::tie_break`]'s
+    /// direction.
     pub fn compare(&self, a: &Organization, b: &Organization) -> Ordering {
         self.sort
             .iter()
             .map(|key| key.compare(a, b))
             .find(|o| o.is_ne())
-            .unwrap_or_else(|| a.id.cmp(&b.id))
+            .unwrap_or_else(|| match self.tie_break() {
+                SortDirection::Ascending => a.id.cmp(&b.id),
+                SortDirection::Descending => b.id.cmp(&a.id),
+            })
     }
 }
 

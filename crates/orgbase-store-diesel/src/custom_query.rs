@@ -427,7 +427,7 @@ pub fn sorted(
             _ => by!(values::text_key),
         }
     }
-    rows.then_order_by(organizations::id.asc())
+    rows.then_order_by(Lifted(crate::query::tie_break(query)))
 }
 
 /// The value rows standing for the query's organizations, when every filter is on `key` (the

@@ -379,5 +379,13 @@ pub fn sorted(mut rows: BoxedOrganizations, query: &ListQuery) -> BoxedOrganizat
             rows = rows.then_order_by(term);
         }
     }
-    rows.then_order_by(organizations::id.asc())
+    rows.then_order_by(tie_break(query))
+}
+
+/// The id term that ends every order, in the direction [`ListQuery::tie_break`] gives.
+pub fn tie_break(query: &ListQuery) -> BoxedOrder {
+    match query.tie_break() {
+        SortDirection::Ascending => Box::new(organizations::id.asc()),
+        SortDirection::Descending => Box::new(organizations::id.desc()),
+    }
 }

@@ -447,7 +447,24 @@ fn sql_backends_answer_exactly_like_the_reference() {
                     store.insert_organization(record).unwrap();
                 }
             }
-            for query in &queries {
+            // Every case also pages through a descending order with many ties (two statuses,
+            // four creation days), where the id must follow the last key's direction.
+            let ties = ListQuery {
+                sort: vec![
+                    SortKey {
+                        field: Field::Status,
+                        direction: SortDirection::Ascending,
+                    },
+                    SortKey {
+                        field: Field::CreatedAt,
+                        direction: SortDirection::Descending,
+                    },
+                ],
+                archived: ArchivedFilter::Any,
+                page: PageRequest { number: 2, size: 3 },
+                ..ListQuery::default()
+            };
+            for query in queries.iter().chain([&ties]) {
                 let expected = reference.list_organizations(query).unwrap();
                 for (name, store) in &backends {
                     let got = store.list_organizations(query).unwrap();

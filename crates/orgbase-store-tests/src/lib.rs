@@ -106,6 +106,7 @@ macro_rules! conformance_suite {
             listing::pages_cover_every_row_once,
             listing::page_past_the_end_is_empty_with_the_total,
             listing::default_order_is_created_at_then_id,
+            listing::ties_follow_the_last_keys_direction_across_pages,
             listing::sorts_by_name_ignoring_case_both_ways,
             listing::archived_are_hidden_unless_asked_for,
             listing::unfiltered_totals_follow_archive_restore_and_delete,

@@ -705,8 +705,8 @@ pub fn query_parameter(name: &str) -> Option<(Value, String)> {
         "sort" => (
             json!({ "type": "string", "pattern": "^-?[a-z0-9_]+(,-?[a-z0-9_]+)*$", "example": "-created_at,name" }),
             format!(
-                "Comma-separated attributes, `-` for descending; ties are broken by id so pages \
-                 are stable. Sortable: {} and every custom field.",
+                "Comma-separated attributes, `-` for descending; ties are broken by id, in the \
+                 direction of the last key, so pages are stable. Sortable: {} and every custom field.",
                 Field::ALL
                     .iter()
                     .filter(|f| f.sortable())

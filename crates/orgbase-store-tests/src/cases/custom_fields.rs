@@ -565,13 +565,14 @@ pub fn custom_sorts_put_missing_last_both_ways_and_break_ties_by_id(store: &Arc<
         c.names(store, &by(vec![asc(&c.number)], vec![])),
         ["Five", "Two", "One", "Six", "Four", "Three"]
     );
+    // One and Six tie on the number: the later id first, as the key descends.
     assert_eq!(
         c.names(store, &by(vec![desc(&c.number)], vec![])),
-        ["Four", "One", "Six", "Two", "Five", "Three"]
+        ["Four", "Six", "One", "Two", "Five", "Three"]
     );
     assert_eq!(
         c.names(store, &by(vec![desc(&c.label)], vec![])),
-        ["Two", "One", "Four", "Three", "Five", "Six"]
+        ["Two", "One", "Four", "Six", "Five", "Three"]
     );
     assert_eq!(
         c.names(store, &by(vec![asc(&c.day)], vec![])),
@@ -579,17 +580,17 @@ pub fn custom_sorts_put_missing_last_both_ways_and_break_ties_by_id(store: &Arc<
     );
     assert_eq!(
         c.names(store, &by(vec![desc(&c.flag)], vec![])),
-        ["One", "Six", "Two", "Three", "Four", "Five"]
+        ["Six", "One", "Two", "Five", "Four", "Three"]
     );
     assert_eq!(
         c.names(store, &by(vec![desc(&c.tier)], vec![])),
-        ["Four", "One", "Two", "Three", "Five", "Six"]
+        ["Four", "One", "Six", "Five", "Three", "Two"]
     );
     // Filtered on the sorted field (values all present), then with "lacking" filters.
     let gte = Filter::parse(number, Operator::Gte, "9.5").unwrap();
     assert_eq!(
         c.names(store, &by(vec![desc(&c.number)], vec![gte.clone()])),
-        ["Four", "One", "Six", "Two"]
+        ["Four", "Six", "One", "Two"]
     );
     let ne = Filter::parse(number, Operator::Ne, "10").unwrap();
     assert_eq!(
@@ -604,7 +605,7 @@ pub fn custom_sorts_put_missing_last_both_ways_and_break_ties_by_id(store: &Arc<
     // Two custom keys, and a built-in key before a custom one.
     assert_eq!(
         c.names(store, &by(vec![desc(&c.flag), desc(&c.number)], vec![])),
-        ["One", "Six", "Two", "Four", "Five", "Three"]
+        ["Six", "One", "Two", "Four", "Five", "Three"]
     );
     assert_eq!(
         c.names(
@@ -627,7 +628,7 @@ pub fn custom_sorts_put_missing_last_both_ways_and_break_ties_by_id(store: &Arc<
         assert_eq!(page.total, Some(6));
         paged.extend(page.items.iter().map(|o| c.name(o)));
     }
-    assert_eq!(paged, ["Four", "One", "Six", "Two", "Five", "Three"]);
+    assert_eq!(paged, ["Four", "Six", "One", "Two", "Five", "Three"]);
     let query = ListQuery {
         page: PageRequest { number: 2, size: 2 },
         with_total: false,

@@ -56,13 +56,47 @@ pub fn default_order_is_created_at_then_id(store: &Arc<dyn Store>) {
     ties.sort();
     let (ids, _) = page(&**store, &ListQuery::default());
     assert_eq!(ids, vec![early.id, ties[0], ties[1], late.id]);
-    // Descending keys still break ties by ascending id.
+    // A descending key breaks its ties by descending id, so one index serves both directions.
     let query = ListQuery {
         sort: vec![SortKey::descending(Field::CreatedAt)],
         ..ListQuery::default()
     };
     let (ids, _) = page(&**store, &query);
-    assert_eq!(ids, vec![late.id, ties[0], ties[1], early.id]);
+    assert_eq!(ids, vec![late.id, ties[1], ties[0], early.id]);
+}
+
+/// The id follows the last key's direction, whatever the earlier keys' directions, and
+/// pages cut from such an order neither overlap nor skip (many rows share each value).
+pub fn ties_follow_the_last_keys_direction_across_pages(store: &Arc<dyn Store>) {
+    let mut rows: Vec<(OrganizationId, i64, time::Timestamp)> = (0..30)
+        .map(|i| {
+            let org = insert_named(&**store, &format!("Org {i:02}"), at(2020, 1, 1 + i % 3, 0));
+            let size = i64::from(i % 2);
+            let patch = OrganizationPatch {
+                company_size: Some(Some(size)),
+                ..OrganizationPatch::default()
+            };
+            store
+                .update_organization(org.id, &patch, time::now())
+                .unwrap();
+            (org.id, size, org.created_at)
+        })
+        .collect();
+    let query = |number| ListQuery {
+        sort: vec![
+            SortKey::ascending(Field::CompanySize),
+            SortKey::descending(Field::CreatedAt),
+        ],
+        page: PageRequest { number, size: 7 },
+        ..ListQuery::default()
+    };
+    let mut seen = Vec::new();
+    for number in 1..=5 {
+        seen.extend(page(&**store, &query(number)).0);
+    }
+    rows.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)).then(b.0.cmp(&a.0)));
+    let expected: Vec<OrganizationId> = rows.iter().map(|r| r.0).collect();
+    assert_eq!(seen, expected);
 }
 
 pub fn sorts_by_name_ignoring_case_both_ways(store: &Arc<dyn Store>) {
