@@ -124,9 +124,16 @@ async fn sort_orders_and_ties() {
         send(&app, get("/organizations?sort=-name")).await.names(),
         ["cherry", "banana", "Apple"]
     );
-    // All share created_at: ties fall back to the id, which follows creation order.
+    // All share created_at: ties fall back to the id (which follows creation order), in the
+    // direction of the last sort key.
     assert_eq!(
         send(&app, get("/organizations?sort=-created_at"))
+            .await
+            .names(),
+        ["cherry", "Apple", "banana"]
+    );
+    assert_eq!(
+        send(&app, get("/organizations?sort=created_at"))
             .await
             .names(),
         ["banana", "Apple", "cherry"]
