@@ -11,7 +11,7 @@ use actix_web::{HttpResponse, ResponseError};
 use orgbase_domain::{Constraint, Error};
 use serde::Serialize;
 
-use crate::document::{JSONAPI_MEDIA_TYPE, JsonApiVersion};
+use crate::jsonapi::{JSONAPI_MEDIA_TYPE, JsonApiVersion};
 
 /// Every kind of error orgbase answers with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

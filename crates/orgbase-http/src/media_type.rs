@@ -9,8 +9,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 
-use crate::document::JSONAPI_MEDIA_TYPE;
 use crate::errors::{ApiError, ErrorObject, Kind, Source};
+use crate::jsonapi::JSONAPI_MEDIA_TYPE;
 
 /// One media range: `type/subtype` (lower-cased) and its parameters.
 #[derive(Debug, PartialEq, Eq)]

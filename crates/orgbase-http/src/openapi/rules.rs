@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::schemas::{query_parameter, reference};
 use crate::auth::{Access, access_for};
-use crate::document::JSONAPI_MEDIA_TYPE;
+use crate::jsonapi::JSONAPI_MEDIA_TYPE;
 
 /// The security scheme's name in `components.securitySchemes`.
 pub const API_KEY_SCHEME: &str = "apiKey";

@@ -1,0 +1,17 @@
+//! The JSON:API names every other module shares: the media type and the top-level `jsonapi`
+//! member. A leaf: it imports nothing of this crate, so documents, errors and content
+//! negotiation can all use it without importing each other.
+
+use serde::Serialize;
+
+pub const JSONAPI_MEDIA_TYPE: &str = "application/vnd.api+json";
+
+/// The top-level `jsonapi` member.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct JsonApiVersion {
+    version: &'static str,
+}
+
+impl JsonApiVersion {
+    pub const V1_1: Self = Self { version: "1.1" };
+}
