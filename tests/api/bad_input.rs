@@ -281,3 +281,36 @@ async fn patch_bodies_are_checked_like_creates() {
         ]
     );
 }
+
+/// The query is read before the URL's id and the body, whatever finishes first: on a fresh
+/// app the custom field definitions are not cached yet, so the query waits on storage while
+/// the bad body is already there.
+#[actix_web::test]
+async fn faults_are_answered_in_order_query_then_id_then_body() {
+    let app = app().await;
+    let bad_query_and_body = TestRequest::post()
+        .uri("/organizations?bogus=1")
+        .insert_header((header::CONTENT_TYPE, JSONAPI))
+        .set_payload("{\"data\": ");
+    assert_eq!(
+        send(&app, bad_query_and_body).await.only_error(400),
+        ("unknown_parameter".into(), "bogus".into())
+    );
+    let app = crate::support::app().await;
+    let bad_query_and_id = TestRequest::patch()
+        .uri("/organizations/not-an-id?fields[organizations]=nope")
+        .insert_header((header::CONTENT_TYPE, JSONAPI))
+        .set_payload("[]");
+    assert_eq!(
+        send(&app, bad_query_and_id).await.only_error(400),
+        ("invalid_parameter".into(), "fields[organizations]".into())
+    );
+    let bad_id_and_body = TestRequest::patch()
+        .uri("/organizations/not-an-id")
+        .insert_header((header::CONTENT_TYPE, JSONAPI))
+        .set_payload("[]");
+    assert_eq!(
+        send(&app, bad_id_and_body).await.only_error(404),
+        ("not_found".into(), "-".into())
+    );
+}

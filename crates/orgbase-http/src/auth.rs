@@ -1,11 +1,10 @@
 //! Who is calling, and may they? One middleware authenticates every request except the open
-//! paths (health, readiness, API description); the authorization table in [`RULES`] says
-//! which role each route needs, so no handler checks roles by hand. Handlers that serve "an
-//! admin, or the user themself" check that second half with [`Caller::may_act_for`].
+//! paths (health, readiness, API description); the authorization table ([`rules`], read from
+//! the routing table) says which role each route needs, so no handler checks roles by hand.
+//! Handlers that serve "an admin, or the user themself" check that second half with
+//! [`Caller::may_act_for`].
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -30,100 +29,18 @@ pub enum Access {
     AdminOrSelf,
 }
 
-/// The authorization table: (method, route pattern, access). `HEAD` follows `GET`. A route
-/// missing here needs a valid key and nothing more (it can only answer 404 or 405).
-pub const RULES: &[(&str, &str, Access)] = &[
-    ("GET", "/healthz", Access::Open),
-    ("GET", "/readyz", Access::Open),
-    ("GET", "/openapi.json", Access::Open),
-    ("GET", "/docs", Access::Open),
-    ("GET", "/docs/", Access::Open),
-    ("GET", "/docs/{file}", Access::Open),
-    ("GET", "/organizations", Access::AtLeast(Role::Viewer)),
-    ("POST", "/organizations", Access::AtLeast(Role::Member)),
-    ("GET", "/organizations/{id}", Access::AtLeast(Role::Viewer)),
-    (
-        "PATCH",
-        "/organizations/{id}",
-        Access::AtLeast(Role::Member),
-    ),
-    (
-        "DELETE",
-        "/organizations/{id}",
-        Access::AtLeast(Role::Admin),
-    ),
-    (
-        "POST",
-        "/organizations/{id}/duplicate",
-        Access::AtLeast(Role::Member),
-    ),
-    (
-        "GET",
-        "/organizations/{id}/relationships/owner",
-        Access::AtLeast(Role::Viewer),
-    ),
-    (
-        "PATCH",
-        "/organizations/{id}/relationships/owner",
-        Access::AtLeast(Role::Member),
-    ),
-    (
-        "GET",
-        "/organizations/{id}/relationships/creator",
-        Access::AtLeast(Role::Viewer),
-    ),
-    // Any reader may learn that creator and updater cannot be changed (403 unsupported_update).
-    (
-        "PATCH",
-        "/organizations/{id}/relationships/creator",
-        Access::AtLeast(Role::Viewer),
-    ),
-    (
-        "GET",
-        "/organizations/{id}/relationships/updater",
-        Access::AtLeast(Role::Viewer),
-    ),
-    (
-        "PATCH",
-        "/organizations/{id}/relationships/updater",
-        Access::AtLeast(Role::Viewer),
-    ),
-    (
-        "GET",
-        "/organizations/{id}/owner",
-        Access::AtLeast(Role::Viewer),
-    ),
-    (
-        "GET",
-        "/organizations/{id}/creator",
-        Access::AtLeast(Role::Viewer),
-    ),
-    (
-        "GET",
-        "/organizations/{id}/updater",
-        Access::AtLeast(Role::Viewer),
-    ),
-    ("GET", "/custom_fields", Access::AtLeast(Role::Viewer)),
-    ("POST", "/custom_fields", Access::AtLeast(Role::Admin)),
-    ("GET", "/custom_fields/{id}", Access::AtLeast(Role::Viewer)),
-    ("PATCH", "/custom_fields/{id}", Access::AtLeast(Role::Admin)),
-    (
-        "DELETE",
-        "/custom_fields/{id}",
-        Access::AtLeast(Role::Admin),
-    ),
-    ("GET", "/users", Access::AtLeast(Role::Admin)),
-    ("POST", "/users", Access::AtLeast(Role::Admin)),
-    ("GET", "/users/{id}", Access::AdminOrSelf),
-    ("PATCH", "/users/{id}", Access::AtLeast(Role::Admin)),
-    ("DELETE", "/users/{id}", Access::AtLeast(Role::Admin)),
-    // Everyone lists keys: a non-admin sees only their own.
-    ("GET", "/api_keys", Access::AtLeast(Role::Viewer)),
-    ("POST", "/api_keys", Access::AtLeast(Role::Admin)),
-    ("GET", "/api_keys/{id}", Access::AdminOrSelf),
-    ("PATCH", "/api_keys/{id}", Access::AtLeast(Role::Viewer)),
-    ("DELETE", "/api_keys/{id}", Access::AdminOrSelf),
-];
+/// The authorization table: `(method, route pattern, access)` of every endpoint, read from
+/// the routing table ([`crate::routes::endpoints`]), where each endpoint is declared with its
+/// rule. `HEAD` follows `GET`.
+pub fn rules() -> &'static [(&'static str, &'static str, Access)] {
+    static RULES: OnceLock<Vec<(&'static str, &'static str, Access)>> = OnceLock::new();
+    RULES.get_or_init(|| {
+        crate::routes::endpoints()
+            .iter()
+            .map(|e| (e.method.as_str(), e.path.as_str(), e.access))
+            .collect()
+    })
+}
 
 /// The access rule for a request to `path`: the path as the router matches it, with
 /// percent-escapes of ordinary characters decoded (`req.match_info().as_str()`). Matching the raw
@@ -137,7 +54,9 @@ pub fn access_for(method: &Method, path: &str) -> Access {
     } else {
         method.as_str()
     };
-    RULES
+    // Every route has its rule; only a path no route answers (a 404 or 405 to come) falls to
+    // the default, a valid key, so that unknown paths tell nothing to callers without one.
+    rules()
         .iter()
         .find(|(m, pattern, _)| *m == method && fits(pattern, path))
         .map_or(Access::AtLeast(Role::Viewer), |(_, _, access)| *access)
@@ -174,27 +93,6 @@ impl Caller {
                 Kind::Forbidden,
                 "Only an admin, or the user it belongs to, may do this.",
             ))
-        }
-    }
-}
-
-/// Remembers when each key's use was last written, so `last_used_at` costs a write at most
-/// once a minute per key instead of one per request.
-#[derive(Debug, Default)]
-pub struct UsageClock(Mutex<HashMap<ApiKeyId, Instant>>);
-
-const USE_RECORDING_INTERVAL: Duration = Duration::from_secs(60);
-
-impl UsageClock {
-    fn due(&self, key: ApiKeyId) -> bool {
-        let mut seen = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        match seen.get(&key) {
-            Some(last) if now.duration_since(*last) < USE_RECORDING_INTERVAL => false,
-            _ => {
-                seen.insert(key, now);
-                true
-            }
         }
     }
 }
@@ -274,7 +172,7 @@ async fn authenticate(req: &ServiceRequest) -> Result<Caller, ApiError> {
     })
 }
 
-/// Middleware: authenticates, applies [`RULES`], and leaves the [`Caller`] for handlers.
+/// Middleware: authenticates, applies [`rules`], and leaves the [`Caller`] for handlers.
 pub async fn guard<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
@@ -299,12 +197,4 @@ pub async fn guard<B: MessageBody>(
         req.extensions_mut().insert(caller);
     }
     Ok(next.call(req).await?.map_into_left_body())
-}
-
-/// The caller a guarded handler runs for.
-pub fn caller(req: &actix_web::HttpRequest) -> Result<Caller, ApiError> {
-    req.extensions()
-        .get::<Caller>()
-        .cloned()
-        .ok_or_else(|| ApiError::internal("a guarded route ran without a caller"))
 }

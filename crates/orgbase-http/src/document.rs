@@ -15,20 +15,10 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
 
+use crate::jsonapi::{JSONAPI_MEDIA_TYPE, JsonApiVersion};
 use crate::links::BaseUrl;
 
-pub const JSONAPI_MEDIA_TYPE: &str = "application/vnd.api+json";
 pub const ORGANIZATIONS: &str = "organizations";
-
-/// The top-level `jsonapi` member.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct JsonApiVersion {
-    version: &'static str,
-}
-
-impl JsonApiVersion {
-    pub const V1_1: Self = Self { version: "1.1" };
-}
 
 /// Which attributes of a type to render: all, or the named ones (`fields[type]=a,b`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -14,6 +14,8 @@ pub mod auth;
 pub mod cache;
 pub mod document;
 pub mod errors;
+pub mod extract;
+pub mod jsonapi;
 pub mod links;
 pub mod media_type;
 pub mod openapi;
@@ -21,6 +23,7 @@ pub mod pagination;
 pub mod query;
 pub mod request_body;
 pub mod request_log;
+pub mod resources;
 pub mod routes;
 pub mod state;
 

@@ -2,9 +2,9 @@
 //! resource document. Attribute values are checked later, by the domain's attribute reader.
 
 use actix_web::HttpRequest;
+use actix_web::body::{BodyStream, to_bytes_limited};
+use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::web;
-use futures_util::StreamExt;
 use serde_json::{Map, Value};
 
 use crate::errors::{ApiError, ErrorObject, Kind};
@@ -29,7 +29,7 @@ fn invalid_document(pointer: &str, detail: impl Into<String>) -> ApiError {
 /// Reads the body as a JSON object, enforcing the media type and the size limit.
 pub async fn read_json_object(
     req: &HttpRequest,
-    mut payload: web::Payload,
+    payload: Payload,
 ) -> Result<Map<String, Value>, ApiError> {
     check_content_type(req.headers().get(header::CONTENT_TYPE))?;
     let declared = req
@@ -40,19 +40,15 @@ pub async fn read_json_object(
     if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
         return Err(too_large());
     }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
+    let body = to_bytes_limited(BodyStream::new(payload), BODY_LIMIT)
+        .await
+        .map_err(|_| too_large())?
+        .map_err(|e| {
             ApiError::new(
                 Kind::InvalidDocument,
                 format!("The request body could not be read: {e}"),
             )
         })?;
-        if body.len() + chunk.len() > BODY_LIMIT {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
     if body.is_empty() {
         return Err(invalid_document(
             "",
@@ -228,20 +224,5 @@ pub fn combine<T>(
             all.extend(others);
             Err(ApiError::many(all))
         }
-    }
-}
-
-/// A client-generated id: a UUID, or the spec's 403 for an id the server cannot take.
-pub fn client_id<T: std::str::FromStr>(id: Option<&str>) -> Result<Option<T>, ApiError> {
-    match id {
-        None => Ok(None),
-        Some(raw) => raw.parse::<T>().map(Some).map_err(|_| {
-            ErrorObject::new(
-                Kind::ClientIdUnsupported,
-                "A client-generated id must be a UUID.",
-            )
-            .pointer("/data/id")
-            .into()
-        }),
     }
 }

@@ -1,10 +1,12 @@
+//! The state every handler shares: the store, the settings that shape responses, and the
+//! caches in front of storage (see [`crate::cache`]).
+
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, web};
 use orgbase_domain::{ApiKey, CustomFields, Store, User};
 
-use crate::auth::UsageClock;
-use crate::cache::Expiring;
+use crate::cache::{Expiring, UsageClock};
 use crate::errors::ApiError;
 use crate::links::BaseUrl;
 
@@ -31,6 +33,17 @@ impl AppState {
             callers: Arc::default(),
             fields: Arc::default(),
         }
+    }
+
+    /// This instance changed custom field definitions: forget the cached ones.
+    pub fn custom_fields_changed(&self) {
+        self.fields.clear();
+    }
+
+    /// This instance changed a user or revoked a key: forget the cached callers, so a
+    /// demoted, deleted or revoked caller is refused from the next request on.
+    pub fn accounts_changed(&self) {
+        self.callers.clear();
     }
 
     pub fn base_url(&self, req: &HttpRequest) -> BaseUrl {

@@ -4,19 +4,17 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::read_api_key_name;
-use orgbase_domain::{ApiKey, ApiKeyId, Error, Role, Secret, UserId, time};
+use orgbase_domain::{ApiKey, Error, Role, Secret, UserId, time};
 use serde_json::{Map, Value};
 
-use crate::auth::caller;
+use crate::auth::Caller;
 use crate::document::{API_KEYS, USERS, api_key_resource, respond_resource};
 use crate::errors::{ApiError, ErrorObject, Kind};
+use crate::extract::{OneResource, PageOnly, PathId, Query, ResourceBody};
 use crate::openapi::params;
 use crate::pagination::respond_page;
-use crate::query::{self, QueryPairs};
-use crate::request_body::{
-    Intent, combine, read_json_object, resource_input, unknown_relationships,
-};
-use crate::routes::path_id;
+use crate::request_body::{combine, unknown_relationships};
+use crate::resources::ApiKeys;
 use crate::state::AppState;
 
 /// The `user` relationship a new key needs: `{"data": {"type": "users", "id": "…"}}`. Any
@@ -73,12 +71,15 @@ fn key_owner(
         (status = 200, description = "A page of keys (never their secrets): all keys for an admin, the caller's own otherwise.", body = ref("ApiKeyCollection")),
     ),
 )]
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let pairs = QueryPairs::parse(req.query_string());
-    let params = query::plain_list_params(&pairs)?;
-    let me = caller(&req)?;
+pub async fn list(
+    query: Query<PageOnly>,
+    caller: Caller,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let Query { params, pairs, .. } = query;
     // Admins see every key; everyone else, their own.
-    let scope = (me.user.role != Role::Admin).then_some(me.user.id);
+    let scope = (caller.user.role != Role::Admin).then_some(caller.user.id);
     let requested = params.query.page;
     let page = state
         .run(move |store| store.list_api_keys(scope, requested))
@@ -106,27 +107,13 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     ),
 )]
 pub async fn create(
+    query: Query<OneResource>,
+    body: ResourceBody<ApiKeys>,
     req: HttpRequest,
-    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
-    let input = resource_input(
-        read_json_object(&req, payload).await?,
-        API_KEYS,
-        Intent::Create,
-    )?;
-    // Keys get server-made ids only: nothing needs to choose one, so the spec's 403 applies.
-    if input.id.is_some() {
-        return Err(ErrorObject::new(
-            Kind::ClientIdUnsupported,
-            "API keys take no client-generated id.",
-        )
-        .pointer("/data/id")
-        .into());
-    }
-    let (owner, relationship_errors) = key_owner(&input.relationships);
-    let name = combine(read_api_key_name(&input.attributes), relationship_errors)?;
+    let (owner, relationship_errors) = key_owner(&body.relationships);
+    let name = combine(read_api_key_name(&body.attributes), relationship_errors)?;
     let Some(owner) = owner else {
         return Err(ApiError::internal(
             "a key without an owner passed validation",
@@ -143,12 +130,12 @@ pub async fn create(
         &key,
         Some(secret.expose()),
         &state.base_url(&req),
-        &params.render.api_key_fields,
+        &query.params.render.api_key_fields,
     );
     Ok(respond_resource(
         resource,
         StatusCode::CREATED,
-        params.render.include.is_some(),
+        query.params.render.include.is_some(),
     ))
 }
 
@@ -163,21 +150,25 @@ pub async fn create(
         (status = 200, description = "The key, without its secret.", body = ref("ApiKeyDocument")),
     ),
 )]
-pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
-    let id = path_id::<ApiKeyId>(&req, "API key")?;
+pub async fn get(
+    query: Query<OneResource>,
+    PathId(id): PathId<ApiKeys>,
+    caller: Caller,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let key = state.run(move |store| store.get_api_key(id)).await?;
-    caller(&req)?.may_act_for(key.user_id)?;
+    caller.may_act_for(key.user_id)?;
     let resource = api_key_resource(
         &key,
         None,
         &state.base_url(&req),
-        &params.render.api_key_fields,
+        &query.params.render.api_key_fields,
     );
     Ok(respond_resource(
         resource,
         StatusCode::OK,
-        params.render.include.is_some(),
+        query.params.render.include.is_some(),
     ))
 }
 
@@ -211,14 +202,14 @@ pub async fn update() -> Result<HttpResponse, ApiError> {
     ),
 )]
 pub async fn delete(
-    req: HttpRequest,
+    _: Query<OneResource>,
+    PathId(id): PathId<ApiKeys>,
+    caller: Caller,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
-    let id = path_id::<ApiKeyId>(&req, "API key")?;
     let key = state.run(move |store| store.get_api_key(id)).await?;
-    caller(&req)?.may_act_for(key.user_id)?;
+    caller.may_act_for(key.user_id)?;
     state.run(move |store| store.delete_api_key(id)).await?;
-    state.callers.clear();
+    state.accounts_changed();
     Ok(HttpResponse::NoContent().finish())
 }

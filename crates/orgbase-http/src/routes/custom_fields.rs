@@ -4,17 +4,16 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::{read_custom_field_patch, read_new_custom_field};
-use orgbase_domain::{CustomField, CustomFieldId, ListQuery, Page, time};
+use orgbase_domain::{CustomField, ListQuery, Page, time};
 
 use crate::document::{CUSTOM_FIELDS, custom_field_resource, respond_resource};
 use crate::errors::ApiError;
+use crate::extract::{OneResource, PageOnly, PathId, Query, ResourceBody};
 use crate::openapi::params;
 use crate::pagination::respond_page;
-use crate::query::{self, QueryPairs, RenderOptions};
-use crate::request_body::{
-    Intent, client_id, combine, read_json_object, resource_input, unknown_relationships,
-};
-use crate::routes::path_id;
+use crate::query::RenderOptions;
+use crate::request_body::{combine, unknown_relationships};
+use crate::resources::CustomFields;
 use crate::state::AppState;
 
 fn respond(
@@ -42,9 +41,12 @@ fn respond(
         (status = 200, description = "A page of definitions, oldest first.", body = ref("CustomFieldCollection")),
     ),
 )]
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let pairs = QueryPairs::parse(req.query_string());
-    let params = query::plain_list_params(&pairs)?;
+pub async fn list(
+    query: Query<PageOnly>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let Query { params, pairs, .. } = query;
     let fields = state.custom_fields().await?;
     // A CRM defines tens of fields: the whole set is read anyway for every organization
     // request, and paged here.
@@ -80,31 +82,25 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     ),
 )]
 pub async fn create(
+    query: Query<OneResource>,
+    body: ResourceBody<CustomFields>,
     req: HttpRequest,
-    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
-    let input = resource_input(
-        read_json_object(&req, payload).await?,
-        CUSTOM_FIELDS,
-        Intent::Create,
-    )?;
-    let id = client_id::<CustomFieldId>(input.id.as_deref())?;
     let field = combine(
-        read_new_custom_field(&input.attributes, id, time::now()),
-        unknown_relationships(&input.relationships, CUSTOM_FIELDS),
+        read_new_custom_field(&body.attributes, body.id, time::now()),
+        unknown_relationships(&body.relationships, CUSTOM_FIELDS),
     )?;
     let stored = field.clone();
     state
         .run(move |store| store.insert_custom_field(&stored))
         .await?;
-    state.fields.clear();
+    state.custom_fields_changed();
     Ok(respond(
         &req,
         &state,
         &field,
-        &params.render,
+        &query.params.render,
         StatusCode::CREATED,
     ))
 }
@@ -120,15 +116,18 @@ pub async fn create(
         (status = 200, description = "The definition.", body = ref("CustomFieldDocument")),
     ),
 )]
-pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
-    let id = path_id::<CustomFieldId>(&req, "custom field")?;
+pub async fn get(
+    query: Query<OneResource>,
+    PathId(id): PathId<CustomFields>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let field = state.run(move |store| store.get_custom_field(id)).await?;
     Ok(respond(
         &req,
         &state,
         &field,
-        &params.render,
+        &query.params.render,
         StatusCode::OK,
     ))
 }
@@ -147,34 +146,28 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     ),
 )]
 pub async fn update(
+    query: Query<OneResource>,
+    PathId(id): PathId<CustomFields>,
+    body: ResourceBody<CustomFields>,
     req: HttpRequest,
-    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
-    let id = path_id::<CustomFieldId>(&req, "custom field")?;
-    let raw_id = id.to_string();
-    let input = resource_input(
-        read_json_object(&req, payload).await?,
-        CUSTOM_FIELDS,
-        Intent::Update { id: &raw_id },
-    )?;
     // The identifier and format the patch may echo are compared with this read; the options
     // check that matters runs again inside the store's transaction.
     let current = state.run(move |store| store.get_custom_field(id)).await?;
     let patch = combine(
-        read_custom_field_patch(&input.attributes, &current),
-        unknown_relationships(&input.relationships, CUSTOM_FIELDS),
+        read_custom_field_patch(&body.attributes, &current),
+        unknown_relationships(&body.relationships, CUSTOM_FIELDS),
     )?;
     let field = state
         .run(move |store| store.update_custom_field(id, &patch, time::now()))
         .await?;
-    state.fields.clear();
+    state.custom_fields_changed();
     Ok(respond(
         &req,
         &state,
         &field,
-        &params.render,
+        &query.params.render,
         StatusCode::OK,
     ))
 }
@@ -191,14 +184,13 @@ pub async fn update(
     ),
 )]
 pub async fn delete(
-    req: HttpRequest,
+    _: Query<OneResource>,
+    PathId(id): PathId<CustomFields>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
-    let id = path_id::<CustomFieldId>(&req, "custom field")?;
     state
         .run(move |store| store.delete_custom_field(id))
         .await?;
-    state.fields.clear();
+    state.custom_fields_changed();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,138 +1,114 @@
-//! The routing table. Each path lists its methods once: `GET` also answers `HEAD`, and any
-//! other method gets a 405 whose `Allow` names exactly the methods listed.
+//! The routing table: every endpoint, once, with who may call it.
+//!
+//! An entry names a handler and its [`Access`]; the method, the path and the API description
+//! come from the handler's own `#[utoipa::path]`. Registration ([`configure`]), the
+//! authorization table the middleware enforces ([`crate::auth::access_for`]) and the OpenAPI
+//! paths ([`crate::openapi::document`]) are all read from [`endpoints`], so a route cannot be
+//! registered without a rule or described without being served. An entry without an access
+//! rule does not compile.
 
-use actix_web::http::header::{self, HeaderValue};
+use std::sync::OnceLock;
+
 use actix_web::web;
+use orgbase_domain::Role;
 
-use crate::errors::{ApiError, Kind};
+use crate::auth::Access;
+use crate::extract::InOrder;
 
 pub mod api_description;
 pub mod api_keys;
 pub mod custom_fields;
+mod endpoint;
 pub mod fallback;
 pub mod health;
 pub mod organizations;
 pub mod users;
 
-/// The `{id}` of the URL as a typed id. Text that is not a UUID names nothing: 404, as for an
-/// id that is not stored.
-pub fn path_id<T: std::str::FromStr>(
-    req: &actix_web::HttpRequest,
-    resource: &'static str,
-) -> Result<T, ApiError> {
-    let raw = req.match_info().get("id").unwrap_or_default();
-    raw.parse().map_err(|_| {
-        ApiError::from(orgbase_domain::Error::NotFound {
-            resource,
-            id: raw.to_owned(),
-        })
-    })
+pub use endpoint::{Endpoint, http_method, method_not_allowed};
+
+/// `handler => access`: the endpoint `handler`'s `#[utoipa::path]` declares, open to callers
+/// with `access`. Every handler is wrapped in [`InOrder`], so its arguments are extracted in
+/// the order written.
+macro_rules! endpoints {
+    ($($($segment:ident)::+ => $access:expr),+ $(,)?) => {
+        fn declared() -> Vec<Endpoint> {
+            vec![$({
+                #[derive(utoipa::OpenApi)]
+                #[openapi(paths($($segment)::+))]
+                struct Described;
+                Endpoint::described(
+                    <Described as utoipa::OpenApi>::openapi(),
+                    $access,
+                    |method| web::method(method).to(InOrder($($segment)::+)),
+                )
+            }),+]
+        }
+    };
 }
 
-pub fn method_not_allowed(allow: &str) -> ApiError {
-    ApiError::new(
-        Kind::MethodNotAllowed,
-        format!("This endpoint answers {allow}."),
-    )
-    .with_header(
-        header::ALLOW,
-        HeaderValue::from_str(allow).unwrap_or(HeaderValue::from_static("GET")),
-    )
+const OPEN: Access = Access::Open;
+const VIEWER: Access = Access::AtLeast(Role::Viewer);
+const MEMBER: Access = Access::AtLeast(Role::Member);
+const ADMIN: Access = Access::AtLeast(Role::Admin);
+/// Any valid key; the handler then allows an admin, or the user the resource belongs to.
+const ADMIN_OR_SELF: Access = Access::AdminOrSelf;
+
+endpoints! {
+    health::healthz => OPEN,
+    health::readyz => OPEN,
+    organizations::list => VIEWER,
+    organizations::create => MEMBER,
+    organizations::get => VIEWER,
+    organizations::update => MEMBER,
+    organizations::delete => ADMIN,
+    organizations::duplicate => MEMBER,
+    organizations::owner_relationship => VIEWER,
+    organizations::update_owner => MEMBER,
+    organizations::creator_relationship => VIEWER,
+    // Any reader may learn that creator and updater cannot be changed (403 unsupported_update).
+    organizations::update_creator => VIEWER,
+    organizations::updater_relationship => VIEWER,
+    organizations::update_updater => VIEWER,
+    organizations::owner => VIEWER,
+    organizations::creator => VIEWER,
+    organizations::updater => VIEWER,
+    custom_fields::list => VIEWER,
+    custom_fields::create => ADMIN,
+    custom_fields::get => VIEWER,
+    custom_fields::update => ADMIN,
+    custom_fields::delete => ADMIN,
+    users::list => ADMIN,
+    users::create => ADMIN,
+    users::get => ADMIN_OR_SELF,
+    users::update => ADMIN,
+    users::delete => ADMIN,
+    // Everyone lists keys: a non-admin sees only their own.
+    api_keys::list => VIEWER,
+    api_keys::create => ADMIN,
+    api_description::openapi_json => OPEN,
+    api_description::docs => OPEN,
+    api_description::docs_index => OPEN,
+    api_description::docs_file => OPEN,
+    api_keys::get => ADMIN_OR_SELF,
+    // Anyone may learn that keys cannot be changed (403 unsupported_update).
+    api_keys::update => VIEWER,
+    api_keys::delete => ADMIN_OR_SELF,
 }
 
-macro_rules! endpoint {
-    ($seen:ident, $path:expr; $($method:ident => $handler:expr),+ $(,)?) => {{
-        $( $seen.push((stringify!($method), $path)); )+
-        let mut allow: Vec<&str> = Vec::new();
-        let resource = web::resource($path);
-        $( let resource = endpoint!(@route resource, allow, $method, $handler); )+
-        let allow = allow.join(", ");
-        resource.default_service(web::to(move || {
-            let error = method_not_allowed(&allow);
-            async move { Err::<actix_web::HttpResponse, _>(error) }
-        }))
-    }};
-    (@route $resource:ident, $allow:ident, GET, $handler:expr) => {{
-        $allow.extend(["GET", "HEAD"]);
-        $resource.route(web::get().to($handler)).route(web::head().to($handler))
-    }};
-    (@route $resource:ident, $allow:ident, POST, $handler:expr) => {{
-        $allow.push("POST");
-        $resource.route(web::post().to($handler))
-    }};
-    (@route $resource:ident, $allow:ident, PATCH, $handler:expr) => {{
-        $allow.push("PATCH");
-        $resource.route(web::patch().to($handler))
-    }};
-    (@route $resource:ident, $allow:ident, DELETE, $handler:expr) => {{
-        $allow.push("DELETE");
-        $resource.route(web::delete().to($handler))
-    }};
+/// Every endpoint the app serves, in registration order.
+pub fn endpoints() -> &'static [Endpoint] {
+    static ENDPOINTS: OnceLock<Vec<Endpoint>> = OnceLock::new();
+    ENDPOINTS.get_or_init(declared)
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    register(cfg, &mut Vec::new());
+    endpoint::register(cfg, endpoints());
 }
 
-/// Every `(method, path pattern)` the app answers (`HEAD` aside), read from the same
-/// registration `configure` does, so the API description can be checked against it.
+/// Every `(method, path pattern)` the app answers (`HEAD` aside).
 pub fn registered() -> Vec<(&'static str, &'static str)> {
-    let mut seen = Vec::new();
-    let _ = actix_web::App::new().configure(|cfg| register(cfg, &mut seen));
-    seen
-}
-
-fn register(cfg: &mut web::ServiceConfig, seen: &mut Vec<(&'static str, &'static str)>) {
-    cfg.service(endpoint!(seen, "/healthz"; GET => health::healthz))
-        .service(endpoint!(seen, "/readyz"; GET => health::readyz))
-        .service(endpoint!(seen, "/organizations";
-            GET => organizations::list,
-            POST => organizations::create,
-        ))
-        .service(endpoint!(seen, "/organizations/{id}";
-            GET => organizations::get,
-            PATCH => organizations::update,
-            DELETE => organizations::delete,
-        ))
-        .service(endpoint!(seen, "/organizations/{id}/duplicate"; POST => organizations::duplicate))
-        .service(endpoint!(seen, "/organizations/{id}/relationships/owner";
-            GET => organizations::owner_relationship,
-            PATCH => organizations::update_owner,
-        ))
-        .service(endpoint!(seen, "/organizations/{id}/relationships/creator";
-            GET => organizations::creator_relationship,
-            PATCH => organizations::update_creator,
-        ))
-        .service(endpoint!(seen, "/organizations/{id}/relationships/updater";
-            GET => organizations::updater_relationship,
-            PATCH => organizations::update_updater,
-        ))
-        .service(endpoint!(seen, "/organizations/{id}/owner"; GET => organizations::owner))
-        .service(endpoint!(seen, "/organizations/{id}/creator"; GET => organizations::creator))
-        .service(endpoint!(seen, "/organizations/{id}/updater"; GET => organizations::updater))
-        .service(endpoint!(seen, "/custom_fields";
-            GET => custom_fields::list,
-            POST => custom_fields::create,
-        ))
-        .service(endpoint!(seen, "/custom_fields/{id}";
-            GET => custom_fields::get,
-            PATCH => custom_fields::update,
-            DELETE => custom_fields::delete,
-        ))
-        .service(endpoint!(seen, "/users"; GET => users::list, POST => users::create))
-        .service(endpoint!(seen, "/users/{id}";
-            GET => users::get,
-            PATCH => users::update,
-            DELETE => users::delete,
-        ))
-        .service(endpoint!(seen, "/api_keys"; GET => api_keys::list, POST => api_keys::create))
-        .service(endpoint!(seen, "/openapi.json"; GET => api_description::openapi_json))
-        .service(endpoint!(seen, "/docs"; GET => api_description::docs))
-        .service(endpoint!(seen, "/docs/"; GET => api_description::docs_index))
-        .service(endpoint!(seen, "/docs/{file}"; GET => api_description::docs_file))
-        .service(endpoint!(seen, "/api_keys/{id}";
-            GET => api_keys::get,
-            PATCH => api_keys::update,
-            DELETE => api_keys::delete,
-        ));
+    endpoints()
+        .iter()
+        .map(|e| (e.method.as_str(), e.path.as_str()))
+        .collect()
 }

@@ -3,18 +3,16 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::{read_new_user, read_user_patch};
-use orgbase_domain::{UserId, time};
+use orgbase_domain::time;
 
-use crate::auth::caller;
+use crate::auth::Caller;
 use crate::document::{USERS, respond_resource, user_resource};
 use crate::errors::ApiError;
+use crate::extract::{DeleteUser, OneResource, PageOnly, PathId, Query, ResourceBody};
 use crate::openapi::params;
 use crate::pagination::respond_page;
-use crate::query::{self, QueryPairs};
-use crate::request_body::{
-    Intent, client_id, combine, read_json_object, resource_input, unknown_relationships,
-};
-use crate::routes::path_id;
+use crate::request_body::{combine, unknown_relationships};
+use crate::resources::Users;
 use crate::state::AppState;
 
 /// List users
@@ -28,9 +26,12 @@ use crate::state::AppState;
         (status = 200, description = "A page of users.", body = ref("UserCollection")),
     ),
 )]
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let pairs = QueryPairs::parse(req.query_string());
-    let params = query::plain_list_params(&pairs)?;
+pub async fn list(
+    query: Query<PageOnly>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let Query { params, pairs, .. } = query;
     let requested = params.query.page;
     let page = state.run(move |store| store.list_users(requested)).await?;
     let base = state.base_url(&req);
@@ -57,27 +58,22 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     ),
 )]
 pub async fn create(
+    query: Query<OneResource>,
+    body: ResourceBody<Users>,
     req: HttpRequest,
-    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
-    let input = resource_input(
-        read_json_object(&req, payload).await?,
-        USERS,
-        Intent::Create,
-    )?;
-    let id = client_id::<UserId>(input.id.as_deref())?;
     let user = combine(
-        read_new_user(&input.attributes, id, time::now()),
-        unknown_relationships(&input.relationships, USERS),
+        read_new_user(&body.attributes, body.id, time::now()),
+        unknown_relationships(&body.relationships, USERS),
     )?;
     let stored = user.clone();
     state.run(move |store| store.insert_user(&stored)).await?;
+    let render = &query.params.render;
     Ok(respond_resource(
-        user_resource(&user, &state.base_url(&req), &params.render.user_fields),
+        user_resource(&user, &state.base_url(&req), &render.user_fields),
         StatusCode::CREATED,
-        params.render.include.is_some(),
+        render.include.is_some(),
     ))
 }
 
@@ -92,15 +88,20 @@ pub async fn create(
         (status = 200, description = "The user.", body = ref("UserDocument")),
     ),
 )]
-pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
-    let id = path_id::<UserId>(&req, "user")?;
-    caller(&req)?.may_act_for(id)?;
+pub async fn get(
+    query: Query<OneResource>,
+    PathId(id): PathId<Users>,
+    caller: Caller,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.may_act_for(id)?;
     let user = state.run(move |store| store.get_user(id)).await?;
+    let render = &query.params.render;
     Ok(respond_resource(
-        user_resource(&user, &state.base_url(&req), &params.render.user_fields),
+        user_resource(&user, &state.base_url(&req), &render.user_fields),
         StatusCode::OK,
-        params.render.include.is_some(),
+        render.include.is_some(),
     ))
 }
 
@@ -118,31 +119,26 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     ),
 )]
 pub async fn update(
+    query: Query<OneResource>,
+    PathId(id): PathId<Users>,
+    body: ResourceBody<Users>,
     req: HttpRequest,
-    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = query::resource_params(&QueryPairs::parse(req.query_string()), &[])?;
-    let id = path_id::<UserId>(&req, "user")?;
-    let raw_id = id.to_string();
-    let input = resource_input(
-        read_json_object(&req, payload).await?,
-        USERS,
-        Intent::Update { id: &raw_id },
-    )?;
     let current = state.run(move |store| store.get_user(id)).await?;
     let patch = combine(
-        read_user_patch(&input.attributes, &current),
-        unknown_relationships(&input.relationships, USERS),
+        read_user_patch(&body.attributes, &current),
+        unknown_relationships(&body.relationships, USERS),
     )?;
     let user = state
         .run(move |store| store.update_user(id, &patch))
         .await?;
-    state.callers.clear();
+    state.accounts_changed();
+    let render = &query.params.render;
     Ok(respond_resource(
-        user_resource(&user, &state.base_url(&req), &params.render.user_fields),
+        user_resource(&user, &state.base_url(&req), &render.user_fields),
         StatusCode::OK,
-        params.render.include.is_some(),
+        render.include.is_some(),
     ))
 }
 
@@ -161,14 +157,14 @@ pub async fn update(
     ),
 )]
 pub async fn delete(
-    req: HttpRequest,
+    query: Query<DeleteUser>,
+    PathId(id): PathId<Users>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let reassign_to = query::delete_user_params(&QueryPairs::parse(req.query_string()))?;
-    let id = path_id::<UserId>(&req, "user")?;
+    let reassign_to = query.params;
     state
         .run(move |store| store.delete_user(id, reassign_to))
         .await?;
-    state.callers.clear();
+    state.accounts_changed();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,0 +1,146 @@
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use orgbase_domain::{CustomFields, UserId};
+
+use crate::document::ORGANIZATION_RELATIONSHIPS;
+use crate::errors::ApiError;
+use crate::query::{self, ListParams, QueryPairs, ResourceParams};
+use crate::state::AppState;
+
+/// What an endpoint's query string may hold, and how it is parsed.
+pub trait QueryShape: 'static {
+    type Params: std::fmt::Debug;
+    /// Whether the parameters may name custom fields (organization attributes), so parsing
+    /// needs the definitions.
+    const NAMES_CUSTOM_FIELDS: bool;
+    fn parse(pairs: &QueryPairs, custom: &CustomFields) -> Result<Self::Params, ApiError>;
+}
+
+/// The query string, parsed for the endpoint's shape `S`.
+#[derive(Debug)]
+pub struct Query<S: QueryShape> {
+    pub params: S::Params,
+    /// The decoded pairs, which links keep.
+    pub pairs: QueryPairs,
+    /// The custom field definitions the parameters were read against: those defined now for
+    /// shapes that name custom fields, none for the others.
+    pub custom: Arc<CustomFields>,
+}
+
+fn no_custom_fields() -> Arc<CustomFields> {
+    static EMPTY: OnceLock<Arc<CustomFields>> = OnceLock::new();
+    Arc::clone(EMPTY.get_or_init(|| Arc::new(CustomFields::EMPTY)))
+}
+
+impl<S: QueryShape> FromRequest for Query<S> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let pairs = QueryPairs::parse(req.query_string());
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let custom = if S::NAMES_CUSTOM_FIELDS {
+                let state = state.ok_or_else(|| ApiError::internal("no application state"))?;
+                state.custom_fields().await?
+            } else {
+                no_custom_fields()
+            };
+            let params = S::parse(&pairs, &custom)?;
+            Ok(Query {
+                params,
+                pairs,
+                custom,
+            })
+        })
+    }
+}
+
+/// `GET /organizations`: filters, sorts, pages, fieldsets, `include`.
+#[derive(Debug)]
+pub struct OrganizationList;
+
+impl QueryShape for OrganizationList {
+    type Params = ListParams;
+    const NAMES_CUSTOM_FIELDS: bool = true;
+    fn parse(pairs: &QueryPairs, custom: &CustomFields) -> Result<ListParams, ApiError> {
+        query::list_params(pairs, custom)
+    }
+}
+
+/// `POST /organizations`: fieldsets, `include`, `return_existing`.
+#[derive(Debug)]
+pub struct OrganizationCreate;
+
+impl QueryShape for OrganizationCreate {
+    type Params = ResourceParams;
+    const NAMES_CUSTOM_FIELDS: bool = true;
+    fn parse(pairs: &QueryPairs, custom: &CustomFields) -> Result<ResourceParams, ApiError> {
+        query::create_params(pairs, custom)
+    }
+}
+
+/// A request answered with one organization: fieldsets (custom fields too) and `include`.
+#[derive(Debug)]
+pub struct OneOrganization;
+
+impl QueryShape for OneOrganization {
+    type Params = ResourceParams;
+    const NAMES_CUSTOM_FIELDS: bool = true;
+    fn parse(pairs: &QueryPairs, custom: &CustomFields) -> Result<ResourceParams, ApiError> {
+        query::organization_params(pairs, ORGANIZATION_RELATIONSHIPS, custom)
+    }
+}
+
+/// A request about an organization that renders none of its attributes (delete, the
+/// relationship endpoints): fieldsets of built-in fields and `include`.
+#[derive(Debug)]
+pub struct OrganizationReference;
+
+impl QueryShape for OrganizationReference {
+    type Params = ResourceParams;
+    const NAMES_CUSTOM_FIELDS: bool = false;
+    fn parse(pairs: &QueryPairs, _: &CustomFields) -> Result<ResourceParams, ApiError> {
+        query::resource_params(pairs, ORGANIZATION_RELATIONSHIPS)
+    }
+}
+
+/// A collection of users, keys or custom fields: pages and fieldsets.
+#[derive(Debug)]
+pub struct PageOnly;
+
+impl QueryShape for PageOnly {
+    type Params = ListParams;
+    const NAMES_CUSTOM_FIELDS: bool = false;
+    fn parse(pairs: &QueryPairs, _: &CustomFields) -> Result<ListParams, ApiError> {
+        query::plain_list_params(pairs)
+    }
+}
+
+/// One user, key or custom field: fieldsets, and an `include` that may name nothing.
+#[derive(Debug)]
+pub struct OneResource;
+
+impl QueryShape for OneResource {
+    type Params = ResourceParams;
+    const NAMES_CUSTOM_FIELDS: bool = false;
+    fn parse(pairs: &QueryPairs, _: &CustomFields) -> Result<ResourceParams, ApiError> {
+        query::resource_params(pairs, &[])
+    }
+}
+
+/// `DELETE /users/{id}`: `reassign_to`, the user who takes over their organizations.
+#[derive(Debug)]
+pub struct DeleteUser;
+
+impl QueryShape for DeleteUser {
+    type Params = Option<UserId>;
+    const NAMES_CUSTOM_FIELDS: bool = false;
+    fn parse(pairs: &QueryPairs, _: &CustomFields) -> Result<Option<UserId>, ApiError> {
+        query::delete_user_params(pairs)
+    }
+}

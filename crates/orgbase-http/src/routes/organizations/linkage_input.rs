@@ -1,0 +1,105 @@
+//! What create and update requests say about an organization's relationships to users.
+
+use orgbase_domain::{Error, Organization, UserId};
+use serde_json::{Map, Value};
+
+use crate::document::{ORGANIZATIONS, USERS, related_user};
+use crate::errors::{ApiError, ErrorObject, Kind};
+use crate::request_body::unknown_relationships;
+
+/// `{"data": {"type": "users", "id": "…"}}` or `{"data": null}` at `pointer`.
+fn user_linkage_input(value: &Value, pointer: &str) -> Result<Option<UserId>, ApiError> {
+    let data = value.get("data").ok_or_else(|| {
+        ApiError::from(
+            ErrorObject::new(
+                Kind::InvalidDocument,
+                "A relationship must carry `data`: a user identifier or null.",
+            )
+            .pointer(pointer),
+        )
+    })?;
+    user_identifier(data, pointer)
+}
+
+/// A user's resource identifier, or null, as the `data` of the relationship at `pointer`.
+/// Members of the identifier other than `type` and `id` (`meta`, `lid`, any the spec does not
+/// define) are ignored.
+pub fn user_identifier(data: &Value, pointer: &str) -> Result<Option<UserId>, ApiError> {
+    if data.is_null() {
+        return Ok(None);
+    }
+    let kind = data.get("type").and_then(Value::as_str);
+    let id = data.get("id").and_then(Value::as_str);
+    match (kind, id) {
+        (Some(USERS), Some(id)) => id
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::from(Error::user_not_found(id))),
+        (Some(other), Some(_)) => Err(ErrorObject::new(
+            Kind::TypeMismatch,
+            format!("This relationship holds users, not {other:?}."),
+        )
+        .pointer(format!("{pointer}/data/type"))
+        .into()),
+        _ => Err(ErrorObject::new(
+            Kind::InvalidDocument,
+            "Linkage is {\"type\": \"users\", \"id\": \"…\"} or null.",
+        )
+        .pointer(format!("{pointer}/data"))
+        .into()),
+    }
+}
+
+/// What a request's `relationships` say: the `owner` it sets, if any; the `creator` and
+/// `updater` it sent back (the server's: accepted only unchanged, since clients round-trip
+/// whole objects; a change is 403, an update the API does not support); unknown names (422,
+/// returned with the attribute errors).
+pub struct RequestedRelationships {
+    pub owner: Option<Option<UserId>>,
+    pub echoed: Vec<(&'static str, Option<UserId>)>,
+    pub unknown: Vec<ErrorObject>,
+}
+
+pub fn requested_relationships(
+    relationships: &Map<String, Value>,
+) -> Result<RequestedRelationships, ApiError> {
+    let mut owner = None;
+    let mut echoed = Vec::new();
+    let mut unknown = Map::new();
+    for (name, value) in relationships {
+        let pointer = format!("/data/relationships/{name}");
+        match name.as_str() {
+            "owner" => owner = Some(user_linkage_input(value, &pointer)?),
+            "creator" => echoed.push(("creator", user_linkage_input(value, &pointer)?)),
+            "updater" => echoed.push(("updater", user_linkage_input(value, &pointer)?)),
+            _ => {
+                unknown.insert(name.clone(), value.clone());
+            }
+        }
+    }
+    Ok(RequestedRelationships {
+        owner,
+        echoed,
+        unknown: unknown_relationships(&unknown, ORGANIZATIONS),
+    })
+}
+
+/// 403 unless every echoed server-set relationship still holds its value.
+pub fn check_echoed(
+    echoed: &[(&'static str, Option<UserId>)],
+    current: Option<&Organization>,
+) -> Result<(), ApiError> {
+    for (name, value) in echoed {
+        if current.is_none_or(|org| related_user(org, name) != *value) {
+            return Err(server_set(name));
+        }
+    }
+    Ok(())
+}
+
+pub fn server_set(relationship: &str) -> ApiError {
+    ApiError::new(
+        Kind::UnsupportedUpdate,
+        format!("`{relationship}` is set by the server; it cannot be changed."),
+    )
+}

@@ -1,0 +1,101 @@
+//! Organization documents: one organization with its `included` users, as every handler
+//! that answers with one renders it.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse};
+use orgbase_domain::{CustomFields, Organization, UserId};
+use serde_json::{Value, json};
+
+use crate::document::{Document, OrganizationResource, related_user, user_resource};
+use crate::errors::ApiError;
+use crate::links::BaseUrl;
+use crate::query::RenderOptions;
+use crate::state::AppState;
+
+/// The users that `include` names for these organizations, each once, in order of first
+/// mention: one query for all of them. `None` when the client did not ask.
+pub async fn included_users(
+    state: &AppState,
+    orgs: &[Organization],
+    base: &BaseUrl,
+    render: &RenderOptions,
+) -> Result<Option<Vec<Value>>, ApiError> {
+    let Some(paths) = &render.include else {
+        return Ok(None);
+    };
+    let mut ids: Vec<UserId> = Vec::new();
+    for org in orgs {
+        for path in paths {
+            if let Some(id) = related_user(org, path).filter(|id| !ids.contains(id)) {
+                ids.push(id);
+            }
+        }
+    }
+    if ids.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let wanted = ids.clone();
+    let users = state.run(move |store| store.get_users(&wanted)).await?;
+    Ok(Some(
+        ids.iter()
+            .filter_map(|id| users.iter().find(|u| u.id == *id))
+            .map(|u| user_resource(u, base, &render.user_fields))
+            .collect(),
+    ))
+}
+
+/// What renders an organization: where links point, which fields, the custom fields.
+pub struct Rendering<'a> {
+    pub base: &'a BaseUrl,
+    pub render: &'a RenderOptions,
+    pub custom: &'a CustomFields,
+}
+
+/// A single-organization document, with `included` users when asked.
+pub async fn single(
+    state: &AppState,
+    org: &Organization,
+    rendering: Rendering<'_>,
+    self_link: String,
+    status: StatusCode,
+) -> Result<HttpResponse, ApiError> {
+    let Rendering {
+        base,
+        render,
+        custom,
+    } = rendering;
+    let included = included_users(state, std::slice::from_ref(org), base, render).await?;
+    let resource = OrganizationResource {
+        org,
+        base,
+        fields: &render.fields,
+        custom,
+    };
+    let mut response = Document::new(resource, json!({ "self": self_link }))
+        .with_included(included)
+        .respond(status);
+    let location = header::HeaderValue::from_str(&OrganizationResource::self_link(base, org));
+    if let (StatusCode::CREATED, Ok(location)) = (status, location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// A single-resource document whose `links.self` is the resource's own URL.
+pub async fn resource_response(
+    req: &HttpRequest,
+    state: &AppState,
+    org: &Organization,
+    render: &RenderOptions,
+    custom: &CustomFields,
+    status: StatusCode,
+) -> Result<HttpResponse, ApiError> {
+    let base = state.base_url(req);
+    let self_link = OrganizationResource::self_link(&base, org);
+    let rendering = Rendering {
+        base: &base,
+        render,
+        custom,
+    };
+    single(state, org, rendering, self_link, status).await
+}
