@@ -5,6 +5,7 @@
 #
 #   bench/run.sh                          # both backends, 10,000 and 1,000,000 organizations
 #   SIZES=10000 BACKENDS=sqlite DURATION=5 bench/run.sh     # a quick look
+#   ORGBASE_BENCH_BIN=/tmp/old/orgbase SCENARIOS="get_one list" bench/run.sh   # another build
 #
 # Writes bench/results/run.md (the table, machine, commands) and bench/results/raw/ (wrk's
 # own output), and puts the table into bench/README.md. Needs wrk (installed from Debian's
@@ -38,8 +39,14 @@ need wrk wrk
 need psql postgresql-client
 need curl curl
 
-cargo build --release --locked -q -p orgbase -p orgbase-bench-ceiling
-BIN=target/release/orgbase
+# ORGBASE_BENCH_BIN measures another build (an A/B run against a commit built elsewhere).
+if [ -n "${ORGBASE_BENCH_BIN:-}" ]; then
+  cargo build --release --locked -q -p orgbase-bench-ceiling
+  BIN=$ORGBASE_BENCH_BIN
+else
+  cargo build --release --locked -q -p orgbase -p orgbase-bench-ceiling
+  BIN=target/release/orgbase
+fi
 CEILING_BIN=target/release/orgbase-bench-ceiling
 mkdir -p "$DATA" "$RAW"
 rm -f "$RAW"/*.txt
