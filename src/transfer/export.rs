@@ -7,11 +7,12 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
+use orgbase_domain::attributes::ORGANIZATION_ATTRIBUTES;
 use orgbase_domain::{
     ArchivedFilter, Condition, CustomFields, Field, Filter, ListQuery, Operand, Organization,
     PageRequest, SortKey, Store,
 };
-use orgbase_http::document::{FieldSet, ORGANIZATION_ATTRIBUTES, OrganizationAttributes};
+use orgbase_http::document::{FieldSet, OrganizationAttributes};
 use orgbase_http::query::{QueryPairs, list_params};
 use serde_json::{Value, json};
 
@@ -143,7 +144,7 @@ pub fn run(store: &dyn Store, options: &ExportOptions) -> Result<(), String> {
         Format::Csv => {
             let mut csv = csv::Writer::from_writer(&mut out);
             let header: Vec<&str> = std::iter::once("id")
-                .chain(ORGANIZATION_ATTRIBUTES.iter().copied())
+                .chain(ORGANIZATION_ATTRIBUTES.iter().map(|a| a.name))
                 .chain(std::iter::once(OWNER_ID))
                 .chain(fields.iter().map(|f| f.identifier.as_str()))
                 .collect();

@@ -8,8 +8,8 @@
 
 use std::path::Path;
 
+use orgbase_domain::attributes::{ValueType, organization_attribute};
 use orgbase_domain::{CustomFields, CustomFormat};
-use orgbase_http::document::ORGANIZATION_ATTRIBUTES;
 use serde_json::{Number, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -52,15 +52,20 @@ pub enum Column {
 }
 
 impl Column {
-    /// The column named `name`, or `None` if no attribute has that name.
+    /// The column named `name`, or `None` if no attribute has that name. Built-in
+    /// attributes take the column their type in the attribute table gives.
     pub fn named(name: &str, fields: &CustomFields) -> Option<Self> {
+        if let Some(attribute) = organization_attribute(name) {
+            return Some(match attribute.value {
+                ValueType::Integer => Column::Integer,
+                ValueType::TextList => Column::List,
+                ValueType::Object => Column::Json,
+                ValueType::Text | ValueType::DateTime | ValueType::Enum(_) => Column::Text,
+            });
+        }
         match name {
             "id" => Some(Column::Id),
-            "company_size" => Some(Column::Integer),
-            "lists" | "domains" => Some(Column::List),
-            "metadata" => Some(Column::Json),
             OWNER_ID => Some(Column::Text),
-            _ if ORGANIZATION_ATTRIBUTES.contains(&name) => Some(Column::Text),
             _ => fields
                 .iter()
                 .find(|f| f.identifier == name)

@@ -262,3 +262,51 @@ async fn the_docs_page_is_served_from_the_binary_without_a_key() {
     let error: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(error["errors"][0]["code"], "not_found");
 }
+
+/// The text limits the description states are the ones validation applies: for every plain
+/// text attribute of organizations and users with a `maxLength`, a value of that length is
+/// taken and one character more is a 422 `too_long` pointing at it.
+#[actix_web::test]
+async fn described_text_limits_are_the_validated_ones() {
+    use crate::support::{post, send};
+    let app = app().await;
+    let doc = served_description().await;
+    let plain_texts = |properties: &str| -> Vec<(String, usize)> {
+        doc.pointer(properties)
+            .and_then(Value::as_object)
+            .unwrap()
+            .iter()
+            // Formatted text (URLs, addresses, slugs) must also be well-formed: not plain text.
+            .filter(|(name, p)| {
+                p.get("format").is_none() && p.get("pattern").is_none() && *name != "email"
+            })
+            .filter(|(_, p)| p["type"] == "string" || p["type"] == json!(["string", "null"]))
+            .filter_map(|(name, p)| Some((name.clone(), p["maxLength"].as_u64()? as usize)))
+            .collect()
+    };
+    let organizations = plain_texts("/components/schemas/OrganizationAttributes/properties");
+    assert!(organizations.len() >= 9, "{organizations:?}");
+    for (n, (attribute, max)) in organizations.iter().enumerate() {
+        let body = |length: usize| {
+            let mut attributes = json!({"name": format!("Limits {n} {length}")});
+            let value = "x".repeat(length);
+            attributes[attribute.as_str()] = json!(value);
+            json!({"data": {"type": "organizations", "attributes": attributes}})
+        };
+        let fits = send(&app, post("/organizations", &body(*max))).await;
+        assert_eq!(
+            fits.status,
+            StatusCode::CREATED,
+            "{attribute}: {}",
+            fits.body
+        );
+        let over = send(&app, post("/organizations", &body(max + 1))).await;
+        assert_eq!(
+            over.only_error(422),
+            ("too_long".into(), format!("/data/attributes/{attribute}")),
+            "{attribute}"
+        );
+    }
+    let users = plain_texts("/components/schemas/User/properties/attributes/properties");
+    assert_eq!(users, [("name".to_owned(), 255)]);
+}

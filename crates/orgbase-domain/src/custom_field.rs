@@ -54,7 +54,7 @@ impl CustomFormat {
         CustomFormat::MultiSelect,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             CustomFormat::Text => "text",
             CustomFormat::Number => "number",

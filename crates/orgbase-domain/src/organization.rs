@@ -26,7 +26,7 @@ pub enum Status {
 impl Status {
     pub const ALL: [Status; 2] = [Status::Active, Status::Inactive];
 
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Status::Active => "active",
             Status::Inactive => "inactive",

@@ -127,8 +127,14 @@ impl Field {
         }
     }
 
+    /// The field a query parameter names: the id, the owner, or an attribute that the
+    /// attribute table ([`crate::attributes::table`]) says is filterable.
     pub fn from_attribute(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.attribute() == name)
+        match name {
+            "id" => Some(Field::Id),
+            "owner" => Some(Field::Owner),
+            _ => crate::attributes::organization_attribute(name).and_then(|a| a.field),
+        }
     }
 
     pub fn kind(self) -> FieldKind {

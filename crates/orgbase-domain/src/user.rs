@@ -17,7 +17,7 @@ pub enum Role {
 impl Role {
     pub const ALL: [Role; 3] = [Role::Admin, Role::Member, Role::Viewer];
 
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
             Role::Member => "member",

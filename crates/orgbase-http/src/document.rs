@@ -45,13 +45,11 @@ fn rfc3339(at: &time::Timestamp) -> String {
     time::format(at)
 }
 
-/// Declares the organization attributes once: the list of names sparse fieldsets accept, and
-/// the serializer, in the order responses show them.
+/// The organization serializer, written out by hand because lists render it by the hundred
+/// (no intermediate JSON tree); the test below holds it to the domain's attribute table, in
+/// names and order.
 macro_rules! organization_attributes {
     ($($name:literal => |$org:ident| $value:expr),* $(,)?) => {
-        /// Every attribute an organization resource has, in response order.
-        pub const ORGANIZATION_ATTRIBUTES: &[&str] = &[$($name),*];
-
         fn serialize_attributes<S: SerializeMap>(map: &mut S, org: &Organization, fields: &FieldSet) -> Result<(), S::Error> {
             $(
                 if fields.includes($name) {
@@ -377,28 +375,6 @@ pub const USERS: &str = "users";
 pub const API_KEYS: &str = "api_keys";
 pub const CUSTOM_FIELDS: &str = "custom_fields";
 
-/// The fields `fields[custom_fields]` accepts.
-pub const CUSTOM_FIELD_FIELDS: &[&str] = &[
-    "identifier",
-    "name",
-    "format",
-    "options",
-    "created_at",
-    "updated_at",
-];
-
-/// The fields `fields[users]` accepts.
-pub const USER_FIELDS: &[&str] = &["name", "email", "role", "created_at"];
-/// The fields `fields[api_keys]` accepts (`user` is the relationship).
-pub const API_KEY_FIELDS: &[&str] = &[
-    "name",
-    "prefix",
-    "secret",
-    "created_at",
-    "last_used_at",
-    "user",
-];
-
 fn sparse(fields: &FieldSet, all: Vec<(&str, Value)>) -> serde_json::Map<String, Value> {
     all.into_iter()
         .filter(|(name, _)| fields.includes(name))
@@ -511,4 +487,74 @@ pub fn respond_resource(
         response.headers_mut().insert(header::LOCATION, location);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use orgbase_domain::attributes::{
+        API_KEY_ATTRIBUTES, Attribute, CUSTOM_FIELD_ATTRIBUTES, ORGANIZATION_ATTRIBUTES,
+        USER_ATTRIBUTES,
+    };
+    use orgbase_domain::{ApiKey, CustomFormat, NewOrganization, Role, Secret, User, UserId, time};
+
+    use orgbase_domain::slug::Slug;
+
+    use super::*;
+
+    fn names(table: &[Attribute]) -> Vec<&'static str> {
+        table.iter().map(|a| a.name).collect()
+    }
+
+    fn keys(resource: &Value) -> Vec<String> {
+        resource["attributes"]
+            .as_object()
+            .map(|attributes| attributes.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn serializers_write_the_attribute_tables_in_order() {
+        let base = BaseUrl::new("http://localhost");
+        let new = NewOrganization::named("Acme".to_owned());
+        let org = new.to_organization(&Slug::derive(&new.name), time::now());
+        let resource = serde_json::to_value(OrganizationResource {
+            org: &org,
+            base: &base,
+            fields: &FieldSet::All,
+            custom: &CustomFields::EMPTY,
+        })
+        .unwrap();
+        assert_eq!(keys(&resource), names(ORGANIZATION_ATTRIBUTES));
+
+        let user = User {
+            id: UserId::generate(),
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            role: Role::Admin,
+            created_at: time::now(),
+        };
+        assert_eq!(
+            keys(&user_resource(&user, &base, &FieldSet::All)),
+            names(USER_ATTRIBUTES)
+        );
+
+        let field = CustomField {
+            id: orgbase_domain::CustomFieldId::generate(),
+            identifier: "c_tier".into(),
+            name: "Tier".into(),
+            format: CustomFormat::Text,
+            options: Vec::new(),
+            created_at: time::now(),
+            updated_at: time::now(),
+        };
+        assert_eq!(
+            keys(&custom_field_resource(&field, &base, &FieldSet::All)),
+            names(CUSTOM_FIELD_ATTRIBUTES)
+        );
+
+        let secret = Secret::generate().unwrap();
+        let key = ApiKey::issue(user.id, "sync".into(), &secret, time::now());
+        let with_secret = api_key_resource(&key, Some(secret.expose()), &base, &FieldSet::All);
+        assert_eq!(keys(&with_secret), names(API_KEY_ATTRIBUTES));
+    }
 }

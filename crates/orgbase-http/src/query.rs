@@ -10,9 +10,13 @@ use orgbase_domain::{
     ArchivedFilter, CustomFields, Field, Filter, ListQuery, Operator, SortDirection, SortKey,
 };
 
+use orgbase_domain::attributes::{
+    API_KEY_ATTRIBUTES, Attribute, CUSTOM_FIELD_ATTRIBUTES, ORGANIZATION_ATTRIBUTES,
+    USER_ATTRIBUTES,
+};
+
 use crate::document::{
-    API_KEY_FIELDS, API_KEYS, CUSTOM_FIELD_FIELDS, CUSTOM_FIELDS, FieldSet,
-    ORGANIZATION_ATTRIBUTES, ORGANIZATION_RELATIONSHIPS, ORGANIZATIONS, USER_FIELDS, USERS,
+    API_KEYS, CUSTOM_FIELDS, FieldSet, ORGANIZATION_RELATIONSHIPS, ORGANIZATIONS, USERS,
 };
 use crate::errors::{ApiError, ErrorObject, Kind};
 
@@ -149,23 +153,23 @@ impl<'a> Parser<'a> {
         let paged = collection || self.accepts == Accepts::PlainCollection;
         match name {
             "fields[organizations]" => {
-                let known: Vec<&str> = ORGANIZATION_ATTRIBUTES
-                    .iter()
-                    .chain(ORGANIZATION_RELATIONSHIPS)
-                    .copied()
-                    .chain(self.custom.identifiers())
-                    .collect();
+                let known: Vec<&str> =
+                    field_names(ORGANIZATION_ATTRIBUTES, ORGANIZATION_RELATIONSHIPS)
+                        .chain(self.custom.identifiers())
+                        .collect();
                 self.list.render.fields = fieldset(name, value, ORGANIZATIONS, &known)?;
             }
             "fields[users]" => {
-                self.list.render.user_fields = fieldset(name, value, USERS, USER_FIELDS)?
+                let known: Vec<&str> = field_names(USER_ATTRIBUTES, &[]).collect();
+                self.list.render.user_fields = fieldset(name, value, USERS, &known)?
             }
             "fields[api_keys]" => {
-                self.list.render.api_key_fields = fieldset(name, value, API_KEYS, API_KEY_FIELDS)?
+                let known: Vec<&str> = field_names(API_KEY_ATTRIBUTES, &["user"]).collect();
+                self.list.render.api_key_fields = fieldset(name, value, API_KEYS, &known)?
             }
             "fields[custom_fields]" => {
-                self.list.render.custom_field_fields =
-                    fieldset(name, value, CUSTOM_FIELDS, CUSTOM_FIELD_FIELDS)?
+                let known: Vec<&str> = field_names(CUSTOM_FIELD_ATTRIBUTES, &[]).collect();
+                self.list.render.custom_field_fields = fieldset(name, value, CUSTOM_FIELDS, &known)?
             }
             "include" => self.list.render.include = Some(include(name, value, self.includable)?),
             "page[number]" if paged => self.list.query.page.number = page_number(name, value)?,
@@ -217,6 +221,17 @@ impl<'a> Parser<'a> {
             Err(ApiError::many(self.errors))
         }
     }
+}
+
+/// The fields `fields[type]` may name: the type's attributes, then its relationships.
+fn field_names<'a>(
+    attributes: &'a [Attribute],
+    relationships: &'a [&'static str],
+) -> impl Iterator<Item = &'a str> {
+    attributes
+        .iter()
+        .map(|a| a.name)
+        .chain(relationships.iter().copied())
 }
 
 fn fieldset(

@@ -2,7 +2,8 @@
 
 use serde_json::{Map, Value};
 
-use super::{AttributeReader, Parsed, Problem, datetime, email, name, string, text};
+use super::table::{api_key, user};
+use super::{AttributeReader, Parsed, Problem, datetime, email, name, string, text_of};
 use crate::error::ValidationErrors;
 use crate::ids::UserId;
 use crate::time::Timestamp;
@@ -26,10 +27,10 @@ pub fn read_new_user(
     now: Timestamp,
 ) -> Result<User, ValidationErrors> {
     let mut r = AttributeReader::for_type("users", attributes);
-    let name = r.required("name", person_name);
-    let email = r.required("email", email);
-    let role = r.non_null("role", role);
-    r.read_only("created_at", datetime);
+    let name = r.required(user::NAME.name, person_name);
+    let email = r.required(user::EMAIL.name, email);
+    let role = r.non_null(user::ROLE.name, role);
+    r.read_only(user::CREATED_AT.name, datetime);
     r.finish()?;
     Ok(User {
         id: id.unwrap_or_else(UserId::generate),
@@ -47,14 +48,14 @@ pub fn read_user_patch(
 ) -> Result<UserPatch, ValidationErrors> {
     let mut r = AttributeReader::for_type("users", attributes);
     let patch = UserPatch {
-        name: r.non_null("name", person_name),
-        email: r.non_null("email", email),
-        role: r.non_null("role", role),
+        name: r.non_null(user::NAME.name, person_name),
+        email: r.non_null(user::EMAIL.name, email),
+        role: r.non_null(user::ROLE.name, role),
     };
-    let created_at = r.read_only("created_at", datetime);
+    let created_at = r.read_only(user::CREATED_AT.name, datetime);
     if created_at.is_some_and(|at| at != current.created_at) {
         r.fail(
-            "created_at",
+            user::CREATED_AT.name,
             Problem::new(
                 "read_only",
                 "is read-only; send its current value or leave it out",
@@ -68,7 +69,7 @@ pub fn read_user_patch(
 /// Reads a new API key's own attributes: an optional `name` (default `API key`).
 pub fn read_api_key_name(attributes: &Map<String, Value>) -> Result<String, ValidationErrors> {
     let mut r = AttributeReader::for_type("api_keys", attributes);
-    let name = r.non_null("name", text(100));
+    let name = r.non_null(api_key::NAME.name, text_of(&api_key::NAME));
     r.finish()?;
-    Ok(name.unwrap_or_else(|| "API key".to_owned()))
+    Ok(name.unwrap_or_else(|| api_key::NAME.default.unwrap_or_default().to_owned()))
 }

@@ -202,6 +202,11 @@ pub fn text(max: usize) -> impl Fn(&Value) -> Parsed<String> {
     }
 }
 
+/// Text as long as `attribute` allows.
+pub fn text_of(attribute: &Attribute) -> impl Fn(&Value) -> Parsed<String> + use<> {
+    text(attribute.max_len())
+}
+
 /// The name: trimmed, 1–255 characters.
 pub fn name(value: &Value) -> Parsed<String> {
     let trimmed = string(value)?.trim();
@@ -226,7 +231,7 @@ pub fn user_id(value: &Value) -> Parsed<UserId> {
 
 /// An absolute http(s) URL of at most 500 characters.
 pub fn website(value: &Value) -> Parsed<String> {
-    let url = text(500)(value)?;
+    let url = text_of(&table::organization::WEBSITE)(value)?;
     let lower = url.to_ascii_lowercase();
     let http = lower.starts_with("http://") || lower.starts_with("https://");
     if !http || !url.validate_url() {
@@ -239,7 +244,7 @@ pub fn website(value: &Value) -> Parsed<String> {
 }
 
 pub fn email(value: &Value) -> Parsed<String> {
-    let address = text(254)(value)?;
+    let address = text(table::EMAIL_MAX_CHARS)(value)?;
     if !address.validate_email() {
         return Err(Problem::new("invalid_format", "must be an e-mail address"));
     }
@@ -283,7 +288,12 @@ pub(crate) fn distinct_strings(
 mod accounts;
 mod custom_fields;
 mod organizations;
+pub mod table;
 
 pub use accounts::{read_api_key_name, read_new_user, read_user_patch};
 pub use custom_fields::{read_custom_field_patch, read_new_custom_field};
-pub use organizations::{METADATA_MAX_BYTES, read_new_organization, read_organization_patch};
+pub use organizations::{read_new_organization, read_organization_patch};
+pub use table::{
+    API_KEY_ATTRIBUTES, Attribute, CUSTOM_FIELD_ATTRIBUTES, METADATA_MAX_BYTES,
+    ORGANIZATION_ATTRIBUTES, USER_ATTRIBUTES, ValueType, Writes, organization_attribute,
+};

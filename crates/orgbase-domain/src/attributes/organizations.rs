@@ -3,8 +3,10 @@
 use serde_json::{Map, Value};
 
 use super::custom_fields::read_custom_values;
+use super::table::METADATA_MAX_BYTES;
+use super::table::organization::*;
 use super::{
-    AttributeReader, Parsed, Problem, datetime, distinct_strings, email, name, string, text,
+    AttributeReader, Parsed, Problem, datetime, distinct_strings, email, name, string, text_of,
     type_name, user_id, website,
 };
 use crate::custom_field::{CustomFields, CustomValues};
@@ -12,9 +14,6 @@ use crate::error::ValidationErrors;
 use crate::ids::OrganizationId;
 use crate::organization::{Details, NewOrganization, OrganizationPatch, ReadOnlyValue, Status};
 use crate::slug::Slug;
-
-/// The largest `metadata` object, serialized.
-pub const METADATA_MAX_BYTES: usize = 16 * 1024;
 
 pub fn slug(value: &Value) -> Parsed<Slug> {
     Slug::parse(string(value)?).map_err(|why| Problem::new("invalid_format", why))
@@ -47,20 +46,24 @@ pub fn metadata(value: &Value) -> Parsed<Map<String, Value>> {
     if value.to_string().len() > METADATA_MAX_BYTES {
         return Err(Problem::new(
             "too_large",
-            "must be at most 16 KiB serialized",
+            format!(
+                "must be at most {} KiB serialized",
+                METADATA_MAX_BYTES / 1024
+            ),
         ));
     }
     Ok(object.clone())
 }
 
-/// List (tag) names, 1–100 characters each.
+/// List (tag) names, as long as [`LISTS`] allows.
 pub fn lists(value: &Value) -> Parsed<Vec<String>> {
+    let (min, max) = (LISTS.min_chars, LISTS.max_len());
     distinct_strings(value, |s| {
         let n = s.chars().count();
-        if n == 0 || n > 100 {
+        if n < min || n > max {
             return Err(Problem::new(
                 "invalid_length",
-                "has an element that is not 1 to 100 characters long",
+                format!("has an element that is not {min} to {max} characters long"),
             ));
         }
         Ok(s.to_owned())
@@ -81,7 +84,7 @@ pub fn domains(value: &Value) -> Parsed<Vec<String>> {
                 && l.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         };
-        if host.len() > 253 || labels.len() < 2 || !labels.iter().all(label_ok) {
+        if host.len() > DOMAINS.max_len() || labels.len() < 2 || !labels.iter().all(label_ok) {
             return Err(Problem::new(
                 "invalid_format",
                 "has an element that is not a hostname like example.com (send IDNs in their xn-- form)",
@@ -98,16 +101,16 @@ pub fn read_new_organization(
     fields: &CustomFields,
 ) -> Result<NewOrganization, ValidationErrors> {
     let mut r = AttributeReader::new(attributes);
-    let name = r.required("name", name);
-    let slug = r.nullable("slug", slug).flatten();
+    let name = r.required(NAME.name, name);
+    let slug = r.nullable(SLUG.name, slug).flatten();
     let mut details = read_details_for_create(&mut r);
     details.custom = read_custom_values(&mut r, attributes, fields)
         .into_iter()
         .filter_map(|(field, value)| Some((field, value?)))
         .collect();
-    let created_from = r.non_null("created_from", text(100));
-    let created_at = r.non_null("created_at", datetime);
-    let updated_at = r.non_null("updated_at", datetime);
+    let created_from = r.non_null(CREATED_FROM.name, text_of(&CREATED_FROM));
+    let created_at = r.non_null(CREATED_AT.name, datetime);
+    let updated_at = r.non_null(UPDATED_AT.name, datetime);
     r.finish()?;
     Ok(NewOrganization {
         id,
@@ -150,26 +153,26 @@ fn read_details_for_create(r: &mut AttributeReader<'_>) -> Details {
 /// The writable attributes create and update share, read as changes.
 fn read_detail_changes(r: &mut AttributeReader<'_>) -> OrganizationPatch {
     OrganizationPatch {
-        organization_type: r.nullable("organization_type", text(100)),
-        status: r.non_null("status", status),
-        description: r.nullable("description", text(10_000)),
-        website: r.nullable("website", website),
-        email: r.nullable("email", email),
-        phone: r.nullable("phone", text(50)),
-        address: r.nullable("address", text(500)),
-        city: r.nullable("city", text(100)),
-        state: r.nullable("state", text(100)),
-        country: r.nullable("country", text(100)),
-        industry: r.nullable("industry", text(100)),
-        company_size: r.nullable("company_size", non_negative_integer),
+        organization_type: r.nullable(ORGANIZATION_TYPE.name, text_of(&ORGANIZATION_TYPE)),
+        status: r.non_null(STATUS.name, status),
+        description: r.nullable(DESCRIPTION.name, text_of(&DESCRIPTION)),
+        website: r.nullable(WEBSITE.name, website),
+        email: r.nullable(EMAIL.name, email),
+        phone: r.nullable(PHONE.name, text_of(&PHONE)),
+        address: r.nullable(ADDRESS.name, text_of(&ADDRESS)),
+        city: r.nullable(CITY.name, text_of(&CITY)),
+        state: r.nullable(STATE.name, text_of(&STATE)),
+        country: r.nullable(COUNTRY.name, text_of(&COUNTRY)),
+        industry: r.nullable(INDUSTRY.name, text_of(&INDUSTRY)),
+        company_size: r.nullable(COMPANY_SIZE.name, non_negative_integer),
         // `null` empties a collection: clients that clear a field send null.
         domains: r
-            .nullable("domains", domains)
+            .nullable(DOMAINS.name, domains)
             .map(Option::unwrap_or_default),
-        lists: r.nullable("lists", lists).map(Option::unwrap_or_default),
-        metadata: r.nullable("metadata", metadata),
-        last_contact_at: r.nullable("last_contact_at", datetime),
-        archived_at: r.nullable("archived_at", datetime),
+        lists: r.nullable(LISTS.name, lists).map(Option::unwrap_or_default),
+        metadata: r.nullable(METADATA.name, metadata),
+        last_contact_at: r.nullable(LAST_CONTACT_AT.name, datetime),
+        archived_at: r.nullable(ARCHIVED_AT.name, datetime),
         // `owner_id` is an alias of the `owner` relationship (as in the sales tool's API).
         owner_id: r.nullable("owner_id", user_id),
         ..OrganizationPatch::default()
@@ -183,18 +186,18 @@ pub fn read_organization_patch(
     fields: &CustomFields,
 ) -> Result<OrganizationPatch, ValidationErrors> {
     let mut r = AttributeReader::new(attributes);
-    let name = r.non_null("name", name);
-    let slug = r.non_null("slug", slug);
+    let name = r.non_null(NAME.name, name);
+    let slug = r.non_null(SLUG.name, slug);
     let mut patch = read_detail_changes(&mut r);
     patch.custom = read_custom_values(&mut r, attributes, fields);
     let mut unchanged = Vec::new();
-    if let Some(v) = r.read_only("created_from", text(100)) {
+    if let Some(v) = r.read_only(CREATED_FROM.name, text_of(&CREATED_FROM)) {
         unchanged.push(ReadOnlyValue::CreatedFrom(v));
     }
-    if let Some(at) = r.read_only("created_at", datetime) {
+    if let Some(at) = r.read_only(CREATED_AT.name, datetime) {
         unchanged.push(ReadOnlyValue::CreatedAt(at));
     }
-    if let Some(at) = r.read_only("updated_at", datetime) {
+    if let Some(at) = r.read_only(UPDATED_AT.name, datetime) {
         unchanged.push(ReadOnlyValue::UpdatedAt(at));
     }
     r.finish()?;

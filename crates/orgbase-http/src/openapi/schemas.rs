@@ -5,14 +5,16 @@
 //! cannot say. The API tests validate every response they receive against these schemas, so
 //! one that drifts from the wire fails the suite.
 
+use orgbase_domain::attributes::{
+    API_KEY_ATTRIBUTES, Attribute, CUSTOM_FIELD_ATTRIBUTES, ORGANIZATION_ATTRIBUTES,
+    USER_ATTRIBUTES, ValueType, Writes,
+};
 use orgbase_domain::query::{Field, Operator};
-use orgbase_domain::{CustomFormat, Role, Status};
 use serde_json::{Map, Value, json};
 
 use crate::document::{API_KEYS, CUSTOM_FIELDS, ORGANIZATIONS, USERS};
 
-/// A custom field's identifier as an attribute name (see `orgbase_domain::custom_field`).
-pub const CUSTOM_ATTRIBUTE_PATTERN: &str = "^c_[a-z0-9_]{0,59}[a-z0-9]$";
+use orgbase_domain::attributes::table::CUSTOM_ATTRIBUTE_PATTERN;
 
 pub fn reference(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
@@ -22,100 +24,68 @@ fn or_null(schema: Value) -> Value {
     json!({ "anyOf": [schema, { "type": "null" }] })
 }
 
-fn words<I: IntoIterator<Item = &'static str>>(items: I) -> Vec<&'static str> {
-    items.into_iter().collect()
+/// The JSON Schema of one attribute, from its row in the domain's attribute table: type,
+/// nullability, limits, format, default; `readOnly` where only the server writes it.
+fn attribute_schema(attribute: &Attribute) -> Value {
+    let text = |schema: &mut Value| {
+        if attribute.min_chars > 0 {
+            schema["minLength"] = json!(attribute.min_chars);
+        }
+        if let Some(max) = attribute.max_chars {
+            schema["maxLength"] = json!(max);
+        }
+        if let Some(format) = attribute.format {
+            schema["format"] = json!(format);
+        }
+        if let Some(pattern) = attribute.pattern {
+            schema["pattern"] = json!(pattern);
+        }
+    };
+    let mut schema = match attribute.value {
+        ValueType::Text => {
+            let mut schema = json!({ "type": "string" });
+            text(&mut schema);
+            schema
+        }
+        ValueType::Integer => {
+            let mut schema = json!({ "type": "integer" });
+            if let Some(minimum) = attribute.minimum {
+                schema["minimum"] = json!(minimum);
+            }
+            schema
+        }
+        ValueType::DateTime => json!({ "type": "string", "format": "date-time" }),
+        ValueType::Enum(words) => json!({ "enum": words }),
+        ValueType::TextList => {
+            let mut items = json!({ "type": "string" });
+            text(&mut items);
+            json!({ "type": "array", "items": items, "uniqueItems": true })
+        }
+        ValueType::Object => json!({ "type": "object" }),
+    };
+    if attribute.nullable
+        && let Some(kind) = schema.get("type").cloned()
+    {
+        schema["type"] = json!([kind, "null"]);
+    }
+    if let Some(default) = attribute.default {
+        schema["default"] = json!(default);
+    }
+    if let Some(description) = attribute.description {
+        schema["description"] = json!(description);
+    }
+    if attribute.writes == Writes::Never {
+        schema["readOnly"] = json!(true);
+    }
+    schema
 }
 
-/// Each organization attribute, in response order; a test holds the names to
-/// `ORGANIZATION_ATTRIBUTES`.
-pub fn organization_attributes() -> Vec<(&'static str, Value)> {
-    let text = |max: u32| json!({ "type": ["string", "null"], "maxLength": max });
-    let datetime = json!({ "type": ["string", "null"], "format": "date-time" });
-    let stamp = json!({
-        "type": "string",
-        "format": "date-time",
-        "description": "Set by the server; a client may set it on create only, to back-fill history.",
-    });
-    vec![
-        (
-            "name",
-            json!({
-                "type": "string", "minLength": 1, "maxLength": 255,
-                "description": "Required on create; trimmed; unique ignoring case and surrounding space.",
-            }),
-        ),
-        ("organization_type", text(100)),
-        (
-            "status",
-            json!({ "enum": words(Status::ALL.map(Status::as_str)), "default": "active" }),
-        ),
-        ("description", text(10_000)),
-        (
-            "website",
-            json!({
-                "type": ["string", "null"], "format": "uri", "maxLength": 500,
-                "description": "An absolute http(s) URL.",
-            }),
-        ),
-        (
-            "email",
-            json!({ "type": ["string", "null"], "description": "An email address." }),
-        ),
-        ("phone", text(50)),
-        ("address", text(500)),
-        ("city", text(100)),
-        ("state", text(100)),
-        ("country", text(100)),
-        ("industry", text(100)),
-        (
-            "company_size",
-            json!({ "type": ["integer", "null"], "minimum": 0 }),
-        ),
-        (
-            "domains",
-            json!({
-                "type": "array", "items": { "type": "string" }, "uniqueItems": true,
-                "description": "Hostnames, stored lower-case; the first is the primary domain.",
-            }),
-        ),
-        (
-            "lists",
-            json!({
-                "type": "array",
-                "items": { "type": "string", "minLength": 1, "maxLength": 100 },
-                "uniqueItems": true,
-                "description": "List (tag) names.",
-            }),
-        ),
-        (
-            "metadata",
-            json!({ "type": ["object", "null"], "description": "Any JSON object up to 16 KiB serialized." }),
-        ),
-        (
-            "slug",
-            json!({
-                "type": "string", "pattern": "^[a-z0-9-]+$",
-                "description": "Unique; derived from the name when not given.",
-            }),
-        ),
-        (
-            "created_from",
-            json!({
-                "type": "string",
-                "description": "Where the record came from: `api` by default, `import` for `orgbase import`; set on create only.",
-            }),
-        ),
-        ("last_contact_at", datetime.clone()),
-        (
-            "archived_at",
-            json!({
-                "type": ["string", "null"], "format": "date-time",
-                "description": "A timestamp archives the organization (hidden from lists unless asked for); null restores it.",
-            }),
-        ),
-        ("created_at", stamp.clone()),
-        ("updated_at", stamp),
-    ]
+/// The properties of an attributes object: each attribute of the table, by name.
+fn attribute_properties(table: &[Attribute]) -> Map<String, Value> {
+    table
+        .iter()
+        .map(|a| (a.name.to_owned(), attribute_schema(a)))
+        .collect()
 }
 
 /// The value of a custom field attribute: its type follows the field's `format`.
@@ -145,10 +115,7 @@ fn attributes_object(properties: Map<String, Value>, required: &[&str], request:
 }
 
 fn organization_properties(request: bool) -> Map<String, Value> {
-    let mut properties: Map<String, Value> = organization_attributes()
-        .into_iter()
-        .map(|(name, schema)| (name.to_owned(), schema))
-        .collect();
+    let mut properties = attribute_properties(ORGANIZATION_ATTRIBUTES);
     if request {
         properties.insert(
             "owner_id".into(),
@@ -199,7 +166,8 @@ fn resource(kind: &str, attributes: Value, relationships: Option<Value>) -> Valu
 }
 
 /// A plain attributes object (users, keys, custom fields): no custom attributes.
-fn plain_attributes(properties: Value, required: &[&str], request: bool) -> Value {
+fn plain_attributes(table: &[Attribute], required: &[&str], request: bool) -> Value {
+    let properties = attribute_properties(table);
     let mut schema = json!({
         "type": "object",
         "properties": properties,
@@ -210,44 +178,6 @@ fn plain_attributes(properties: Value, required: &[&str], request: bool) -> Valu
         schema["patternProperties"] = json!({ "^@": {} });
     }
     schema
-}
-
-fn user_attributes() -> Value {
-    json!({
-        "name": { "type": "string", "minLength": 1 },
-        "email": { "type": "string", "description": "Unique." },
-        "role": { "enum": words(Role::ALL.map(Role::as_str)) },
-        "created_at": { "type": "string", "format": "date-time", "readOnly": true },
-    })
-}
-
-fn custom_field_attributes() -> Value {
-    json!({
-        "identifier": {
-            "type": "string",
-            "pattern": CUSTOM_ATTRIBUTE_PATTERN,
-            "description": "The organization attribute this field becomes; immutable.",
-        },
-        "name": { "type": "string", "minLength": 1 },
-        "format": { "enum": words(CustomFormat::ALL.map(CustomFormat::as_str)) },
-        "options": {
-            "type": ["array", "null"],
-            "items": { "type": "string" },
-            "description": "The allowed values of select and multi_select (required for them, forbidden otherwise).",
-        },
-        "created_at": { "type": "string", "format": "date-time", "readOnly": true },
-        "updated_at": { "type": "string", "format": "date-time", "readOnly": true },
-    })
-}
-
-fn api_key_attributes() -> Value {
-    json!({
-        "name": { "type": "string", "maxLength": 100, "default": "API key" },
-        "prefix": { "type": "string", "readOnly": true, "description": "The key's first characters, to tell keys apart." },
-        "secret": { "type": "string", "readOnly": true, "description": "The key itself: only in the 201 answer that creates it." },
-        "created_at": { "type": "string", "format": "date-time", "readOnly": true },
-        "last_used_at": { "type": ["string", "null"], "format": "date-time", "readOnly": true },
-    })
 }
 
 /// A request document creating (`id` optional) or updating (`id` required) a resource.
@@ -445,13 +375,13 @@ pub fn components() -> Map<String, Value> {
     );
     add(
         "User",
-        resource(USERS, plain_attributes(user_attributes(), &[], false), None),
+        resource(USERS, plain_attributes(USER_ATTRIBUTES, &[], false), None),
     );
     add(
         "CustomField",
         resource(
             CUSTOM_FIELDS,
-            plain_attributes(custom_field_attributes(), &[], false),
+            plain_attributes(CUSTOM_FIELD_ATTRIBUTES, &[], false),
             None,
         ),
     );
@@ -459,7 +389,7 @@ pub fn components() -> Map<String, Value> {
         "ApiKey",
         resource(
             API_KEYS,
-            plain_attributes(api_key_attributes(), &[], false),
+            plain_attributes(API_KEY_ATTRIBUTES, &[], false),
             Some(json!({
                 "type": "object",
                 "properties": {
@@ -505,7 +435,7 @@ pub fn components() -> Map<String, Value> {
         request_document(
             CUSTOM_FIELDS,
             plain_attributes(
-                custom_field_attributes(),
+                CUSTOM_FIELD_ATTRIBUTES,
                 &["identifier", "name", "format"],
                 true,
             ),
@@ -517,7 +447,7 @@ pub fn components() -> Map<String, Value> {
         "CustomFieldPatchDocument",
         request_document(
             CUSTOM_FIELDS,
-            plain_attributes(custom_field_attributes(), &[], true),
+            plain_attributes(CUSTOM_FIELD_ATTRIBUTES, &[], true),
             no_relationships(),
             true,
         ),
@@ -526,7 +456,7 @@ pub fn components() -> Map<String, Value> {
         "NewUserDocument",
         request_document(
             USERS,
-            plain_attributes(user_attributes(), &["name", "email"], true),
+            plain_attributes(USER_ATTRIBUTES, &["name", "email"], true),
             no_relationships(),
             false,
         ),
@@ -535,7 +465,7 @@ pub fn components() -> Map<String, Value> {
         "UserPatchDocument",
         request_document(
             USERS,
-            plain_attributes(user_attributes(), &[], true),
+            plain_attributes(USER_ATTRIBUTES, &[], true),
             no_relationships(),
             true,
         ),
@@ -544,7 +474,7 @@ pub fn components() -> Map<String, Value> {
         "NewApiKeyDocument",
         request_document(
             API_KEYS,
-            plain_attributes(api_key_attributes(), &[], true),
+            plain_attributes(API_KEY_ATTRIBUTES, &[], true),
             user_relationships_input(&["user"], &["user"]),
             false,
         ),
@@ -770,16 +700,4 @@ pub fn query_parameter(name: &str) -> Option<(Value, String)> {
         _ => return None,
     };
     Some(described)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::document::ORGANIZATION_ATTRIBUTES;
-
-    #[test]
-    fn organization_attributes_follow_the_serializer() {
-        let described: Vec<&str> = organization_attributes().iter().map(|(n, _)| *n).collect();
-        assert_eq!(described, ORGANIZATION_ATTRIBUTES);
-    }
 }

@@ -1,0 +1,420 @@
+//! The attributes of each resource type, declared once: name, JSON type, nullability, limits,
+//! who writes it, and which query field it is.
+//!
+//! The attribute readers take their limits from here; the HTTP layer's field lists, sparse
+//! fieldsets and OpenAPI schemas, the query parser's attribute names and the importer's CSV
+//! columns all read these tables, so the API description cannot drift from validation. The
+//! organization serializer is written by hand for speed; a test holds it to
+//! [`ORGANIZATION_ATTRIBUTES`].
+
+use crate::custom_field::{CustomFormat, IDENTIFIER_MAX_CHARS};
+use crate::name::NAME_MAX_CHARS;
+use crate::organization::Status;
+use crate::query::Field;
+use crate::user::Role;
+
+/// The JSON value an attribute holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueType {
+    Text,
+    Integer,
+    /// An RFC 3339 date-time with offset, answered in UTC.
+    DateTime,
+    /// One of these words.
+    Enum(&'static [&'static str]),
+    /// An array of distinct strings.
+    TextList,
+    /// Any JSON object.
+    Object,
+}
+
+/// Who sets an attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writes {
+    /// The client, on create and update.
+    Always,
+    /// The client on create only (to back-fill history); read-only afterwards: an update may
+    /// send the current value back, and another value is a 422 `read_only`.
+    OnCreate,
+    /// Only the server; a request may send the current value back.
+    Never,
+}
+
+/// One attribute of a resource type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attribute {
+    pub name: &'static str,
+    pub value: ValueType,
+    /// Whether responses may hold `null` and requests may send it to clear the value.
+    pub nullable: bool,
+    /// Shortest text (of each element, for lists), in characters.
+    pub min_chars: usize,
+    /// Longest text (of each element, for lists), in characters.
+    pub max_chars: Option<usize>,
+    /// Smallest integer.
+    pub minimum: Option<i64>,
+    /// Largest value serialized as JSON, in bytes.
+    pub max_bytes: Option<usize>,
+    /// The JSON Schema `format` of text values, where one applies.
+    pub format: Option<&'static str>,
+    /// A regular expression text values match, where one applies.
+    pub pattern: Option<&'static str>,
+    /// The value when a create leaves the attribute out, where that is a constant.
+    pub default: Option<&'static str>,
+    pub writes: Writes,
+    /// The query field that filters and sorts by this attribute, if any.
+    pub field: Option<Field>,
+    pub description: Option<&'static str>,
+}
+
+impl Attribute {
+    const fn new(name: &'static str, value: ValueType) -> Self {
+        Self {
+            name,
+            value,
+            nullable: false,
+            min_chars: 0,
+            max_chars: None,
+            minimum: None,
+            max_bytes: None,
+            format: None,
+            pattern: None,
+            default: None,
+            writes: Writes::Always,
+            field: None,
+            description: None,
+        }
+    }
+
+    const fn text(name: &'static str) -> Self {
+        Self::new(name, ValueType::Text)
+    }
+
+    const fn nullable(mut self) -> Self {
+        self.nullable = true;
+        self
+    }
+
+    const fn chars(mut self, min: usize, max: usize) -> Self {
+        self.min_chars = min;
+        self.max_chars = Some(max);
+        self
+    }
+
+    const fn at_most(mut self, max: usize) -> Self {
+        self.max_chars = Some(max);
+        self
+    }
+
+    const fn field(mut self, field: Field) -> Self {
+        self.field = Some(field);
+        self
+    }
+
+    const fn writes(mut self, writes: Writes) -> Self {
+        self.writes = writes;
+        self
+    }
+
+    const fn format(mut self, format: &'static str) -> Self {
+        self.format = Some(format);
+        self
+    }
+
+    const fn describe(mut self, description: &'static str) -> Self {
+        self.description = Some(description);
+        self
+    }
+
+    /// The longest text the attribute takes, for the readers (`usize::MAX`: no limit).
+    pub const fn max_len(&self) -> usize {
+        match self.max_chars {
+            Some(max) => max,
+            None => usize::MAX,
+        }
+    }
+}
+
+const STATUSES: &[&str] = &[Status::Active.as_str(), Status::Inactive.as_str()];
+const ROLES: &[&str] = &[
+    Role::Admin.as_str(),
+    Role::Member.as_str(),
+    Role::Viewer.as_str(),
+];
+const FORMATS: &[&str] = &[
+    CustomFormat::Text.as_str(),
+    CustomFormat::Number.as_str(),
+    CustomFormat::Boolean.as_str(),
+    CustomFormat::Date.as_str(),
+    CustomFormat::DateTime.as_str(),
+    CustomFormat::Url.as_str(),
+    CustomFormat::Email.as_str(),
+    CustomFormat::Select.as_str(),
+    CustomFormat::MultiSelect.as_str(),
+];
+
+/// A custom field's identifier as an attribute name (see [`crate::custom_field`]).
+pub const CUSTOM_ATTRIBUTE_PATTERN: &str = "^c_[a-z0-9_]{0,59}[a-z0-9]$";
+
+/// The largest `metadata` object, serialized.
+pub const METADATA_MAX_BYTES: usize = 16 * 1024;
+
+/// The longest e-mail address (RFC 5321's path limit).
+pub const EMAIL_MAX_CHARS: usize = 254;
+
+pub mod organization {
+    //! Each organization attribute, by name, for the readers.
+    use super::*;
+
+    pub const NAME: Attribute = Attribute::text("name")
+        .chars(1, NAME_MAX_CHARS)
+        .field(Field::Name)
+        .describe("Required on create; trimmed; unique ignoring case and surrounding space.");
+    pub const ORGANIZATION_TYPE: Attribute = Attribute::text("organization_type")
+        .nullable()
+        .at_most(100)
+        .field(Field::OrganizationType);
+    pub const STATUS: Attribute = Attribute {
+        default: Some("active"),
+        ..Attribute::new("status", ValueType::Enum(STATUSES)).field(Field::Status)
+    };
+    pub const DESCRIPTION: Attribute = Attribute::text("description")
+        .nullable()
+        .at_most(10_000)
+        .field(Field::Description);
+    pub const WEBSITE: Attribute = Attribute::text("website")
+        .nullable()
+        .at_most(500)
+        .format("uri")
+        .field(Field::Website)
+        .describe("An absolute http(s) URL.");
+    pub const EMAIL: Attribute = Attribute::text("email")
+        .nullable()
+        .at_most(EMAIL_MAX_CHARS)
+        .field(Field::Email)
+        .describe("An email address.");
+    pub const PHONE: Attribute = Attribute::text("phone")
+        .nullable()
+        .at_most(50)
+        .field(Field::Phone);
+    pub const ADDRESS: Attribute = Attribute::text("address")
+        .nullable()
+        .at_most(500)
+        .field(Field::Address);
+    pub const CITY: Attribute = Attribute::text("city")
+        .nullable()
+        .at_most(100)
+        .field(Field::City);
+    pub const STATE: Attribute = Attribute::text("state")
+        .nullable()
+        .at_most(100)
+        .field(Field::State);
+    pub const COUNTRY: Attribute = Attribute::text("country")
+        .nullable()
+        .at_most(100)
+        .field(Field::Country);
+    pub const INDUSTRY: Attribute = Attribute::text("industry")
+        .nullable()
+        .at_most(100)
+        .field(Field::Industry);
+    pub const COMPANY_SIZE: Attribute = Attribute {
+        minimum: Some(0),
+        ..Attribute::new("company_size", ValueType::Integer)
+            .nullable()
+            .field(Field::CompanySize)
+    };
+    /// `null` in a request empties the list; responses always hold an array.
+    pub const DOMAINS: Attribute = Attribute::new("domains", ValueType::TextList)
+        .at_most(253)
+        .format("hostname")
+        .field(Field::Domains)
+        .describe("Hostnames, stored lower-case; the first is the primary domain.");
+    /// `null` in a request empties the list; responses always hold an array.
+    pub const LISTS: Attribute = Attribute::new("lists", ValueType::TextList)
+        .chars(1, 100)
+        .field(Field::Lists)
+        .describe("List (tag) names.");
+    pub const METADATA: Attribute = Attribute {
+        max_bytes: Some(METADATA_MAX_BYTES),
+        ..Attribute::new("metadata", ValueType::Object)
+            .nullable()
+            .describe("Any JSON object up to 16 KiB serialized.")
+    };
+    pub const SLUG: Attribute = Attribute {
+        pattern: Some("^[a-z0-9-]+$"),
+        ..Attribute::text("slug")
+            .field(Field::Slug)
+            .describe("Unique; derived from the name when not given.")
+    };
+    pub const CREATED_FROM: Attribute = Attribute::text("created_from")
+        .at_most(100)
+        .writes(Writes::OnCreate)
+        .field(Field::CreatedFrom)
+        .describe("Where the record came from: `api` by default, `import` for `orgbase import`; set on create only.");
+    pub const LAST_CONTACT_AT: Attribute = Attribute::new("last_contact_at", ValueType::DateTime)
+        .nullable()
+        .field(Field::LastContactAt);
+    pub const ARCHIVED_AT: Attribute = Attribute::new("archived_at", ValueType::DateTime)
+        .nullable()
+        .field(Field::ArchivedAt)
+        .describe("A timestamp archives the organization (hidden from lists unless asked for); null restores it.");
+    pub const CREATED_AT: Attribute = Attribute::new("created_at", ValueType::DateTime)
+        .writes(Writes::OnCreate)
+        .field(Field::CreatedAt)
+        .describe("Set by the server; a client may set it on create only, to back-fill history.");
+    pub const UPDATED_AT: Attribute = Attribute::new("updated_at", ValueType::DateTime)
+        .writes(Writes::OnCreate)
+        .field(Field::UpdatedAt)
+        .describe("Set by the server; a client may set it on create only, to back-fill history.");
+}
+
+/// Every organization attribute, in response order. Custom fields (`c_…`) follow them; the
+/// `owner_id` alias of the `owner` relationship is accepted in requests and never answered.
+pub const ORGANIZATION_ATTRIBUTES: &[Attribute] = {
+    use organization::*;
+    &[
+        NAME,
+        ORGANIZATION_TYPE,
+        STATUS,
+        DESCRIPTION,
+        WEBSITE,
+        EMAIL,
+        PHONE,
+        ADDRESS,
+        CITY,
+        STATE,
+        COUNTRY,
+        INDUSTRY,
+        COMPANY_SIZE,
+        DOMAINS,
+        LISTS,
+        METADATA,
+        SLUG,
+        CREATED_FROM,
+        LAST_CONTACT_AT,
+        ARCHIVED_AT,
+        CREATED_AT,
+        UPDATED_AT,
+    ]
+};
+
+pub mod user {
+    //! Each user attribute, by name, for the readers.
+    use super::*;
+
+    pub const NAME: Attribute = Attribute::text("name").chars(1, NAME_MAX_CHARS);
+    pub const EMAIL: Attribute = Attribute::text("email")
+        .at_most(EMAIL_MAX_CHARS)
+        .describe("Unique.");
+    pub const ROLE: Attribute = Attribute {
+        default: Some("viewer"),
+        ..Attribute::new("role", ValueType::Enum(ROLES))
+    };
+    pub const CREATED_AT: Attribute =
+        Attribute::new("created_at", ValueType::DateTime).writes(Writes::Never);
+}
+
+/// Every user attribute, in response order.
+pub const USER_ATTRIBUTES: &[Attribute] = &[user::NAME, user::EMAIL, user::ROLE, user::CREATED_AT];
+
+pub mod custom_field {
+    //! Each custom field attribute, by name, for the readers.
+    use super::*;
+
+    pub const IDENTIFIER: Attribute = Attribute {
+        pattern: Some(CUSTOM_ATTRIBUTE_PATTERN),
+        ..Attribute::text("identifier")
+            .chars(3, 2 + IDENTIFIER_MAX_CHARS)
+            .writes(Writes::OnCreate)
+            .describe("The organization attribute this field becomes; immutable.")
+    };
+    pub const NAME: Attribute = Attribute::text("name").chars(1, NAME_MAX_CHARS);
+    pub const FORMAT: Attribute =
+        Attribute::new("format", ValueType::Enum(FORMATS)).writes(Writes::OnCreate);
+    pub const OPTIONS: Attribute = Attribute::new("options", ValueType::TextList)
+        .nullable()
+        .describe("The allowed values of select and multi_select (required for them, forbidden otherwise).");
+    pub const CREATED_AT: Attribute =
+        Attribute::new("created_at", ValueType::DateTime).writes(Writes::Never);
+    pub const UPDATED_AT: Attribute =
+        Attribute::new("updated_at", ValueType::DateTime).writes(Writes::Never);
+}
+
+/// Every custom field attribute, in response order.
+pub const CUSTOM_FIELD_ATTRIBUTES: &[Attribute] = &[
+    custom_field::IDENTIFIER,
+    custom_field::NAME,
+    custom_field::FORMAT,
+    custom_field::OPTIONS,
+    custom_field::CREATED_AT,
+    custom_field::UPDATED_AT,
+];
+
+pub mod api_key {
+    //! Each API key attribute, by name, for the readers.
+    use super::*;
+
+    pub const NAME: Attribute = Attribute {
+        default: Some("API key"),
+        ..Attribute::text("name").at_most(100)
+    };
+    pub const PREFIX: Attribute = Attribute::text("prefix")
+        .writes(Writes::Never)
+        .describe("The key's first characters, to tell keys apart.");
+    pub const SECRET: Attribute = Attribute::text("secret")
+        .writes(Writes::Never)
+        .describe("The key itself: only in the 201 answer that creates it.");
+    pub const CREATED_AT: Attribute =
+        Attribute::new("created_at", ValueType::DateTime).writes(Writes::Never);
+    pub const LAST_USED_AT: Attribute = Attribute::new("last_used_at", ValueType::DateTime)
+        .nullable()
+        .writes(Writes::Never);
+}
+
+/// Every API key attribute, in response order.
+pub const API_KEY_ATTRIBUTES: &[Attribute] = &[
+    api_key::NAME,
+    api_key::PREFIX,
+    api_key::SECRET,
+    api_key::CREATED_AT,
+    api_key::LAST_USED_AT,
+];
+
+/// The organization attribute named `name`.
+pub fn organization_attribute(name: &str) -> Option<&'static Attribute> {
+    ORGANIZATION_ATTRIBUTES.iter().find(|a| a.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_query_field_of_an_attribute_carries_its_name() {
+        for attribute in ORGANIZATION_ATTRIBUTES {
+            if let Some(field) = attribute.field {
+                assert_eq!(field.attribute(), attribute.name);
+                assert_eq!(field.nullable(), attribute.nullable, "{}", attribute.name);
+            }
+        }
+        let fields: Vec<Field> = ORGANIZATION_ATTRIBUTES
+            .iter()
+            .filter_map(|a| a.field)
+            .collect();
+        // Every built-in query field but the id and the owner (not attributes) is one.
+        for field in Field::ALL {
+            assert_eq!(
+                fields.contains(&field),
+                !matches!(field, Field::Id | Field::Owner),
+                "{field:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn enums_list_every_value_of_their_type() {
+        assert_eq!(STATUSES, Status::ALL.map(Status::as_str));
+        assert_eq!(ROLES, Role::ALL.map(Role::as_str));
+        assert_eq!(FORMATS, CustomFormat::ALL.map(CustomFormat::as_str));
+    }
+}
