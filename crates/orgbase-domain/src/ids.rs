@@ -1,3 +1,6 @@
+//! Typed ids: one newtype per resource over a UUIDv7, so an organization id cannot be passed
+//! where a user id is meant, and each id has one spelling.
+
 use std::fmt;
 use std::str::FromStr;
 

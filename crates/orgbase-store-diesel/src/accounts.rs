@@ -10,9 +10,9 @@ use orgbase_domain::{
     ApiKey, ApiKeyId, Constraint, Error, Page, Result, Role, User, UserId, UserPatch,
 };
 
+use crate::columns::utc;
 use crate::connection::AnyConnection;
 use crate::errors::{TxError, from_diesel};
-use crate::row::utc;
 use crate::schema::{api_keys, users};
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]

@@ -1,3 +1,8 @@
+//! Connecting: which database a URL names ([`DatabaseTarget`]), opening it once with an error
+//! that says what to fix, the per-connection settings (SQLite's busy timeout, page cache and
+//! pragmas), the r2d2 pool, and the `MultiConnection` enum every query runs on, with
+//! [`on_inner!`] for the few queries that must run on the concrete connection.
+
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;

@@ -8,9 +8,9 @@ use orgbase_domain::{
     CustomField, CustomFieldId, CustomFieldPatch, CustomFields, CustomFormat, Error, Result,
 };
 
+use crate::columns::{to_json, utc};
 use crate::connection::AnyConnection;
 use crate::errors::{TxError, from_diesel};
-use crate::row::{to_json, utc};
 use crate::schema::{custom_fields, organization_custom_values, organizations};
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]

@@ -1,3 +1,8 @@
+//! diesel and pool errors as domain errors, at the backend's edge: a unique violation becomes
+//! the [`Constraint`] it broke (by PostgreSQL's constraint name or SQLite's column list), a
+//! lost connection `Unavailable`, anything else `Backend`. [`TxError`] carries either kind
+//! out of a transaction.
+
 use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error as DieselError};
 use orgbase_domain::{Constraint, Error};
 

@@ -1,8 +1,12 @@
+//! [`DieselStore`]: the [`Store`] trait on SQLite or PostgreSQL. It owns the pool and this
+//! process's SQLite writer queue, picks the connection each call needs (a [`Writer`] for
+//! writes), and delegates the SQL to [`crate::organizations`], [`crate::accounts`] and
+//! [`crate::custom_fields`].
+
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use diesel::prelude::*;
 use orgbase_domain::import::{ImportOutcome, ImportRow, import_row, import_rows};
-use orgbase_domain::name::name_key;
 use orgbase_domain::query::PageRequest;
 use orgbase_domain::time::Timestamp;
 use orgbase_domain::{
@@ -12,18 +16,12 @@ use orgbase_domain::{
 
 use crate::accounts;
 use crate::connection::{
-    self, AnyConnection, ConnectError, DatabaseTarget, Manager, Pool, PoolOptions,
-    PooledConnection, on_inner,
+    self, ConnectError, DatabaseTarget, Manager, Pool, PoolOptions, PooledConnection,
 };
 use crate::custom_fields;
-use crate::custom_values;
 use crate::errors::{TxError, from_diesel, from_pool};
-use crate::import;
-use crate::memberships;
 use crate::migrations;
-use crate::query;
-use crate::row::OrganizationRow;
-use crate::schema::organizations;
+use crate::organizations;
 
 /// A [`Store`] on SQLite or PostgreSQL.
 #[derive(Debug)]
@@ -112,74 +110,14 @@ impl DieselStore {
     }
 }
 
-// Lookups by a unique key use `get_result`, not `first`: `first` adds `LIMIT ?`, and SQLite
-// re-prepares a statement whose LIMIT is a bound parameter at every run unless it is built
-// with SQLITE_ENABLE_QPSG (.cargo/config.toml does; a crate depending on this one may not).
-// It cost GET one about 40 % of its CPU. The query runs on the inner connection, where
-// diesel keeps its SQL with the prepared statement; through `AnyConnection` it writes the SQL
-// out again on every call (another 15 %).
-fn load(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<OrganizationRow>> {
-    on_inner!(conn, |c| organizations::table
-        .find(id)
-        .select(OrganizationRow::as_select())
-        .get_result(c)
-        .optional())
-}
-
-/// Records from rows, with their custom values.
-pub(crate) fn records(
-    conn: &mut AnyConnection,
-    rows: Vec<OrganizationRow>,
-) -> Result<Vec<Organization>> {
-    let mut orgs: Vec<Organization> = rows
-        .into_iter()
-        .map(Organization::try_from)
-        .collect::<Result<_>>()?;
-    custom_values::attach(conn, &mut orgs)?;
-    Ok(orgs)
-}
-
-fn record(conn: &mut AnyConnection, row: OrganizationRow) -> Result<Organization> {
-    records(conn, vec![row])?
-        .pop()
-        .ok_or_else(|| Error::Backend("a loaded row vanished".to_owned()))
-}
-
-/// A foreign-key violation on an organization write can only be its owner (creator and
-/// updater are the caller, who exists).
-fn owner_or(error: diesel::result::Error, org: &Organization) -> Error {
-    use diesel::result::{DatabaseErrorKind, Error as DieselError};
-    match (&error, org.details.owner_id) {
-        (DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _), Some(owner)) => {
-            Error::user_not_found(owner)
-        }
-        _ => from_diesel(error),
-    }
-}
-
-fn to_i64(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
 impl Store for DieselStore {
     fn insert_organization(&self, organization: &Organization) -> Result<()> {
-        let mut conn = self.writer()?;
-        conn.transaction::<_, TxError, _>(|conn| {
-            diesel::insert_into(organizations::table)
-                .values(OrganizationRow::from(organization))
-                .execute(conn)?;
-            memberships::insert(conn, organization)?;
-            custom_values::insert(conn, organization)
-        })
-        .map_err(|e| match e {
-            TxError::Diesel(e) => owner_or(e, organization),
-            TxError::Domain(e) => e,
-        })
+        organizations::insert(&mut *self.writer()?, organization)
     }
 
     fn import_organizations(&self, rows: &[ImportRow], now: Timestamp) -> Vec<ImportOutcome> {
         let batched = self.writer().and_then(|mut conn| {
-            conn.transaction::<_, TxError, _>(|conn| import::batch(conn, rows, now))
+            conn.transaction::<_, TxError, _>(|conn| organizations::import::batch(conn, rows, now))
                 .map_err(Error::from)
         });
         // The connection is back in the pool here: the reference path takes its own.
@@ -197,23 +135,11 @@ impl Store for DieselStore {
     }
 
     fn get_organization(&self, id: OrganizationId) -> Result<Organization> {
-        let mut conn = self.conn()?;
-        let row = load(&mut conn, &id.to_string())
-            .map_err(from_diesel)?
-            .ok_or_else(|| Error::organization_not_found(id))?;
-        record(&mut conn, row)
+        organizations::get(&mut *self.conn()?, id)
     }
 
     fn find_organization_by_name(&self, name: &str) -> Result<Option<Organization>> {
-        let mut conn = self.conn()?;
-        organizations::table
-            .filter(organizations::name_key.eq(name_key(name)))
-            .select(OrganizationRow::as_select())
-            .get_result(&mut conn)
-            .optional()
-            .map_err(from_diesel)?
-            .map(|row| record(&mut conn, row))
-            .transpose()
+        organizations::find_by_name(&mut *self.conn()?, name)
     }
 
     fn update_organization(
@@ -222,94 +148,15 @@ impl Store for DieselStore {
         patch: &OrganizationPatch,
         now: Timestamp,
     ) -> Result<Organization> {
-        let mut conn = self.writer()?;
-        let id_text = id.to_string();
-        let updated = conn
-            .transaction::<_, TxError, _>(|conn| {
-                // Write first: the no-op UPDATE takes the row lock on PostgreSQL and the write lock on
-                // SQLite before anything is read, so concurrent read-modify-writes queue up instead
-                // of losing updates (or, on SQLite, failing to upgrade a read lock).
-                let touched = diesel::update(organizations::table.find(&id_text))
-                    .set(organizations::id.eq(organizations::id))
-                    .execute(conn)?;
-                if touched == 0 {
-                    return Err(TxError::Domain(Error::organization_not_found(id)));
-                }
-                let row = load(conn, &id_text)?
-                    .ok_or_else(|| TxError::Domain(Error::organization_not_found(id)))?;
-                let mut org = record(conn, row).map_err(TxError::Domain)?;
-                let before = org.clone();
-                let changed = patch
-                    .apply(&mut org, now)
-                    .map_err(|errors| TxError::Domain(Error::Invalid(errors)))?;
-                if changed {
-                    diesel::update(organizations::table.find(&id_text))
-                        .set(OrganizationRow::from(&org))
-                        .execute(conn)?;
-                    memberships::replace(conn, &before, &org)?;
-                    custom_values::replace(conn, &before, &org)?;
-                }
-                Ok(org)
-            })
-            .map_err(|error| match (error, patch.owner_id) {
-                (
-                    TxError::Diesel(diesel::result::Error::DatabaseError(
-                        diesel::result::DatabaseErrorKind::ForeignKeyViolation,
-                        _,
-                    )),
-                    Some(Some(owner)),
-                ) => Error::user_not_found(owner),
-                (other, _) => Error::from(other),
-            })?;
-
-        Ok(updated)
+        organizations::update(&mut *self.writer()?, id, patch, now)
     }
 
     fn delete_organization(&self, id: OrganizationId) -> Result<()> {
-        let mut conn = self.writer()?;
-        let deleted = diesel::delete(organizations::table.find(id.to_string()))
-            .execute(&mut *conn)
-            .map_err(from_diesel)?;
-        if deleted == 0 {
-            return Err(Error::organization_not_found(id));
-        }
-        Ok(())
+        organizations::delete(&mut *self.writer()?, id)
     }
 
     fn list_organizations(&self, query: &ListQuery) -> Result<Page<Organization>> {
-        let mut conn = self.conn()?;
-        // An unfiltered total comes from the trigger-kept counts: O(1) instead of a scan.
-        let total: Option<i64> = match (
-            query.with_total,
-            query.filters.is_empty() && query.search.is_none(),
-        ) {
-            (false, _) => None,
-            (true, true) => Some(query::counted(&mut conn, query.archived).map_err(from_diesel)?),
-            (true, false) => Some(query::count(&mut conn, query)?),
-        };
-        let size = query.page.size;
-        // Without a total, one row more than the page tells whether another page follows.
-        let fetch = if total.is_some() {
-            size
-        } else {
-            size.saturating_add(1)
-        };
-        let rows = query::page(&mut conn, query, to_i64(fetch), to_i64(query.page.offset()))?;
-        let mut items = records(&mut conn, rows)?;
-        let total = total.map(|t| u64::try_from(t).unwrap_or(0));
-        let has_next = match total {
-            Some(total) => query.page.offset().saturating_add(items.len() as u64) < total,
-            None => {
-                let more = items.len() as u64 > size;
-                items.truncate(usize::try_from(size).unwrap_or(usize::MAX));
-                more
-            }
-        };
-        Ok(Page {
-            items,
-            total,
-            has_next,
-        })
+        organizations::list(&mut *self.conn()?, query)
     }
 
     fn check_health(&self) -> Result<()> {

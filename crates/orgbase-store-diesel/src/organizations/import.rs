@@ -18,13 +18,13 @@ use orgbase_domain::slug::Slug;
 use orgbase_domain::time::Timestamp;
 use orgbase_domain::{Error, Organization, OrganizationId};
 
+use super::custom_values;
+use super::memberships;
+use super::records;
+use super::row::OrganizationRow;
 use crate::connection::{AnyConnection, insert_many};
-use crate::custom_values;
 use crate::errors::TxError;
-use crate::memberships;
-use crate::row::OrganizationRow;
 use crate::schema::organizations;
-use crate::store::records;
 
 /// The stored organizations the rows may be about, by id and by name key.
 struct Matches {

@@ -1,9 +1,11 @@
-use chrono::{NaiveDateTime, TimeZone, Utc};
+//! The `organizations` row and its conversion to and from the domain record.
+
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use orgbase_domain::organization::Details;
-use orgbase_domain::time::Timestamp;
 use orgbase_domain::{Error, Organization, Status};
 
+use crate::columns::{to_json, utc};
 use crate::schema::organizations;
 
 /// An `organizations` row. Both backends store the same types: UUID text, UTC timestamps,
@@ -40,17 +42,8 @@ pub struct OrganizationRow {
     pub updater_id: Option<String>,
 }
 
-pub(crate) fn to_json(value: &impl serde::Serialize) -> String {
-    // Serializing strings and JSON maps cannot fail.
-    serde_json::to_string(value).unwrap_or_default()
-}
-
 fn user_id(text: &Option<String>) -> Result<Option<orgbase_domain::UserId>, ()> {
     text.as_deref().map(|t| t.parse().map_err(drop)).transpose()
-}
-
-pub(crate) fn utc(at: NaiveDateTime) -> Timestamp {
-    Utc.from_utc_datetime(&at)
 }
 
 impl From<&Organization> for OrganizationRow {

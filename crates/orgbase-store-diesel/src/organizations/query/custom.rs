@@ -27,7 +27,9 @@ use orgbase_domain::{
     SortDirection,
 };
 
-use crate::query::{Backend, BoxedCondition, BoxedOrder, like_escaped, mismatch};
+use super::sql::{
+    Backend, BoxedCondition, BoxedOrder, boolean, datetime, like_escaped, mismatch, number, text,
+};
 use crate::schema::{organization_custom_values as values, organizations};
 
 diesel::alias!(values as joined_value: JoinedValue);
@@ -149,34 +151,6 @@ macro_rules! custom_filter {
             _ => return Err(mismatch(filter)),
         }
     }};
-}
-
-fn text(operand: &Operand) -> Option<String> {
-    match operand {
-        Operand::Text(t) => Some(t.clone()),
-        _ => None,
-    }
-}
-
-fn number(operand: &Operand) -> Option<f64> {
-    match operand {
-        Operand::Number(n) => Some(*n),
-        _ => None,
-    }
-}
-
-fn datetime(operand: &Operand) -> Option<chrono::NaiveDateTime> {
-    match operand {
-        Operand::DateTime(t) => Some(t.naive_utc()),
-        _ => None,
-    }
-}
-
-fn boolean(operand: &Operand) -> Option<bool> {
-    match operand {
-        Operand::Boolean(b) => Some(*b),
-        _ => None,
-    }
 }
 
 /// The archived states of the organizations a list admits, as value rows copy them.
@@ -427,7 +401,7 @@ pub fn sorted(
             _ => by!(values::text_key),
         }
     }
-    rows.then_order_by(Lifted(crate::query::tie_break(query)))
+    rows.then_order_by(Lifted(super::order::tie_break(query)))
 }
 
 /// The value rows standing for the query's organizations, when every filter is on `key` (the

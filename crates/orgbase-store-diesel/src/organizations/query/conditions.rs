@@ -1,71 +1,15 @@
-//! [`ListQuery`] in SQL: each filter becomes a boxed condition, each sort key one or two
-//! ORDER BY terms. The semantics are the domain's reference ones (`orgbase_domain::query`):
-//! text folded with `lower()` (ASCII, as in the reference) or through the stored `name_key`,
-//! `ne` including nulls, ordered comparisons excluding them, and nulls sorted last both ways.
+//! The built-in filters and `filter[q]` as SQL conditions; filters on custom fields are
+//! [`super::custom`]'s.
 
 use diesel::dsl::not;
-use diesel::expression::expression_types::NotSelectable;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Nullable, Text};
-use orgbase_domain::{Condition, Error, Field, Filter, ListQuery, Operand, SortDirection, SortKey};
+use orgbase_domain::{Condition, Error, Field, Filter, ListQuery, Operand};
 
-use crate::connection::AnyConnection;
-use crate::custom_query;
-use crate::row::OrganizationRow;
+use super::custom;
+use super::sql::{
+    BoxedCondition, BoxedOrganizations, datetime, folded, id, integer, like_escaped, mismatch, text,
+};
 use crate::schema::{organization_domains, organization_lists, organizations};
-
-pub type Backend = <AnyConnection as Connection>::Backend;
-pub type BoxedOrganizations = organizations::BoxedQuery<'static, Backend>;
-pub type BoxedCondition =
-    Box<dyn BoxableExpression<organizations::table, Backend, SqlType = Nullable<Bool>>>;
-pub type BoxedOrder =
-    Box<dyn BoxableExpression<organizations::table, Backend, SqlType = NotSelectable>>;
-
-diesel::define_sql_function!(fn lower(x: Nullable<Text>) -> Nullable<Text>);
-
-pub fn mismatch(filter: &Filter) -> Error {
-    Error::Backend(format!("operand does not fit the field in {filter:?}"))
-}
-
-/// `%`, `_` and `\` match themselves in a LIKE pattern escaped with `\`.
-pub fn like_escaped(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn text(operand: &Operand) -> Option<String> {
-    match operand {
-        Operand::Text(t) => Some(t.clone()),
-        _ => None,
-    }
-}
-
-fn integer(operand: &Operand) -> Option<i64> {
-    match operand {
-        Operand::Integer(n) => Some(*n),
-        _ => None,
-    }
-}
-
-fn datetime(operand: &Operand) -> Option<chrono::NaiveDateTime> {
-    match operand {
-        Operand::DateTime(t) => Some(t.naive_utc()),
-        _ => None,
-    }
-}
-
-fn id(operand: &Operand) -> Option<String> {
-    match operand {
-        Operand::Id(id) => Some(id.hyphenated().to_string()),
-        _ => None,
-    }
-}
 
 /// One condition on a scalar column. `$value` is the compared (nullable) expression, `$null`
 /// the column's IS NULL, `$convert` turns an operand into the column's Rust type.
@@ -97,13 +41,6 @@ macro_rules! scalar_condition {
         let _ = $pattern;
         return Err(mismatch($filter));
     }};
-}
-
-/// Folded text of a column, as the reference semantics compare it.
-macro_rules! folded {
-    ($column:expr) => {
-        lower($column.nullable())
-    };
 }
 
 /// Membership in a side table (`lists`, `domains`), as `id IN (SELECT …)`: its cost is
@@ -202,7 +139,7 @@ fn condition(
         }
         Field::Lists => set_condition!(filter, organization_lists, list_key),
         Field::Domains => set_condition!(filter, organization_domains, domain),
-        Field::Custom(key) => custom_query::condition(filter, key, archived)?,
+        Field::Custom(key) => custom::condition(filter, key, archived)?,
     })
 }
 
@@ -233,7 +170,7 @@ fn search(text: &str) -> BoxedCondition {
 }
 
 /// The conditions selecting a query's rows, except filters on `skip` (written elsewhere).
-fn conditions(query: &ListQuery, skip: Option<Field>) -> Result<Vec<BoxedCondition>, Error> {
+pub fn conditions(query: &ListQuery, skip: Option<Field>) -> Result<Vec<BoxedCondition>, Error> {
     use orgbase_domain::ArchivedFilter;
     let mut conditions: Vec<BoxedCondition> = Vec::new();
     match query.archived {
@@ -261,131 +198,4 @@ pub fn filtered(query: &ListQuery) -> Result<BoxedOrganizations, Error> {
         rows = rows.filter(condition);
     }
     Ok(rows)
-}
-
-/// One page of the query's rows, in its order.
-pub fn page(
-    conn: &mut AnyConnection,
-    query: &ListQuery,
-    limit: i64,
-    offset: i64,
-) -> Result<Vec<OrganizationRow>, Error> {
-    let loaded = match custom_query::joined_key(query) {
-        None => sorted(filtered(query)?, query)
-            .limit(limit)
-            .offset(offset)
-            .select(OrganizationRow::as_select())
-            .load(conn),
-        Some(key) => {
-            let conditions = conditions(query, Some(Field::Custom(key)))?;
-            let (rows, excludes_missing) = custom_query::joined(query, key, conditions)?;
-            custom_query::sorted(rows, excludes_missing, query, key, order_terms)
-                .limit(limit)
-                .offset(offset)
-                .select(OrganizationRow::as_select())
-                .load(conn)
-        }
-    };
-    loaded.map_err(crate::errors::from_diesel)
-}
-
-/// How many rows the query selects, by the same plan as [`page`].
-pub fn count(conn: &mut AnyConnection, query: &ListQuery) -> Result<i64, Error> {
-    let counted = match custom_query::joined_key(query) {
-        None => filtered(query)?.count().get_result(conn),
-        Some(key) => match custom_query::values_alone(query, key)? {
-            Some(values) => values.count().get_result(conn),
-            None => {
-                let conditions = conditions(query, Some(Field::Custom(key)))?;
-                let (rows, _) = custom_query::joined(query, key, conditions)?;
-                rows.select(diesel::dsl::count_star()).get_result(conn)
-            }
-        },
-    };
-    counted.map_err(crate::errors::from_diesel)
-}
-
-/// The total for a query without filters or search: the trigger-kept counts, summed.
-pub fn counted(
-    conn: &mut AnyConnection,
-    archived: orgbase_domain::ArchivedFilter,
-) -> QueryResult<i64> {
-    use crate::schema::organization_counts as c;
-    use orgbase_domain::ArchivedFilter;
-    let states = match archived {
-        ArchivedFilter::Exclude => vec![false],
-        ArchivedFilter::Only => vec![true],
-        ArchivedFilter::Any => vec![false, true],
-    };
-    let stripes: Vec<i64> = c::table
-        .filter(c::archived.eq_any(states))
-        .select(c::total)
-        .load(conn)?;
-    Ok(stripes.into_iter().sum())
-}
-
-/// ORDER BY terms for one key: nullable fields first order by "is null" so nulls come last
-/// in both directions.
-fn order_terms(key: &SortKey) -> Vec<BoxedOrder> {
-    use organizations::dsl as o;
-    let ascending = key.direction == SortDirection::Ascending;
-    macro_rules! by {
-        ($e:expr) => {
-            if ascending {
-                Box::new($e.asc()) as BoxedOrder
-            } else {
-                Box::new($e.desc()) as BoxedOrder
-            }
-        };
-    }
-    macro_rules! nulls_last {
-        ($column:expr, $value:expr) => {
-            vec![Box::new($column.is_null().asc()) as BoxedOrder, by!($value)]
-        };
-    }
-    match key.field {
-        Field::Id => vec![by!(o::id)],
-        Field::Name => vec![by!(o::name_key)],
-        Field::Status => vec![by!(o::status)],
-        Field::Slug => vec![by!(folded!(o::slug))],
-        Field::CreatedFrom => vec![by!(folded!(o::created_from))],
-        Field::CreatedAt => vec![by!(o::created_at)],
-        Field::UpdatedAt => vec![by!(o::updated_at)],
-        Field::OrganizationType => nulls_last!(o::organization_type, folded!(o::organization_type)),
-        Field::Description => nulls_last!(o::description, folded!(o::description)),
-        Field::Website => nulls_last!(o::website, folded!(o::website)),
-        Field::Email => nulls_last!(o::email, folded!(o::email)),
-        Field::Phone => nulls_last!(o::phone, folded!(o::phone)),
-        Field::Address => nulls_last!(o::address, folded!(o::address)),
-        Field::City => nulls_last!(o::city, folded!(o::city)),
-        Field::State => nulls_last!(o::state, folded!(o::state)),
-        Field::Country => nulls_last!(o::country, folded!(o::country)),
-        Field::Industry => nulls_last!(o::industry, folded!(o::industry)),
-        Field::CompanySize => nulls_last!(o::company_size, o::company_size),
-        Field::LastContactAt => nulls_last!(o::last_contact_at, o::last_contact_at),
-        Field::ArchivedAt => nulls_last!(o::archived_at, o::archived_at),
-        Field::Custom(custom) if key.field.sortable() => {
-            custom_query::subquery_order(custom, key.direction)
-        }
-        // Not sortable; the HTTP layer refuses them before they get here.
-        Field::Lists | Field::Domains | Field::Owner | Field::Custom(_) => Vec::new(),
-    }
-}
-
-/// Orders by the query's keys, then the id.
-pub fn sorted(mut rows: BoxedOrganizations, query: &ListQuery) -> BoxedOrganizations {
-    for key in &query.sort {
-        for term in order_terms(key) {
-            rows = rows.then_order_by(term);
-        }
-    }
-    rows.then_order_by(tie_break(query))
-}
-
-/// The id term that ends every order, in the direction [`ListQuery::tie_break`] gives.
-pub fn tie_break(query: &ListQuery) -> BoxedOrder {
-    match query.tie_break() {
-        SortDirection::Ascending => Box::new(organizations::id.asc()),
-        SortDirection::Descending => Box::new(organizations::id.desc()),
-    }
 }

@@ -8,10 +8,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use orgbase_domain::{CustomFieldId, CustomFormat, CustomValue, Error, Organization, Result};
 
+use crate::columns::utc;
 use crate::connection::{AnyConnection, insert_many, on_inner};
 use crate::custom_fields;
 use crate::errors::{TxError, from_diesel};
-use crate::row::utc;
 use crate::schema::{custom_fields as fields_table, organization_custom_values as values};
 
 #[derive(Debug, Default, Queryable, Selectable, Insertable)]

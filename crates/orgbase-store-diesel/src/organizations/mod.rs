@@ -1,0 +1,204 @@
+//! Organizations in SQL: the record and its side tables (list and domain memberships, custom
+//! values), reads and writes, the batched import, and the list query planner.
+//!
+//! Every function takes the connection to run on; [`crate::store`] chooses it (a writer holds
+//! this process's SQLite writer turn).
+
+use diesel::prelude::*;
+use orgbase_domain::name::name_key;
+use orgbase_domain::time::Timestamp;
+use orgbase_domain::{
+    Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page, Result,
+};
+
+use crate::connection::{AnyConnection, on_inner};
+use crate::errors::{TxError, from_diesel};
+use crate::schema::organizations;
+
+pub(crate) mod custom_values;
+pub(crate) mod import;
+mod memberships;
+mod query;
+pub(crate) mod row;
+
+use row::OrganizationRow;
+
+// Lookups by a unique key use `get_result`, not `first`: `first` adds `LIMIT ?`, and SQLite
+// re-prepares a statement whose LIMIT is a bound parameter at every run unless it is built
+// with SQLITE_ENABLE_QPSG (.cargo/config.toml does; a crate depending on this one may not).
+// It cost GET one about 40 % of its CPU. The query runs on the inner connection, where
+// diesel keeps its SQL with the prepared statement; through `AnyConnection` it writes the SQL
+// out again on every call (another 15 %).
+fn load(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<OrganizationRow>> {
+    on_inner!(conn, |c| organizations::table
+        .find(id)
+        .select(OrganizationRow::as_select())
+        .get_result(c)
+        .optional())
+}
+
+/// Records from rows, with their custom values.
+pub(crate) fn records(
+    conn: &mut AnyConnection,
+    rows: Vec<OrganizationRow>,
+) -> Result<Vec<Organization>> {
+    let mut orgs: Vec<Organization> = rows
+        .into_iter()
+        .map(Organization::try_from)
+        .collect::<Result<_>>()?;
+    custom_values::attach(conn, &mut orgs)?;
+    Ok(orgs)
+}
+
+fn record(conn: &mut AnyConnection, row: OrganizationRow) -> Result<Organization> {
+    records(conn, vec![row])?
+        .pop()
+        .ok_or_else(|| Error::Backend("a loaded row vanished".to_owned()))
+}
+
+/// A foreign-key violation on an organization write can only be its owner (creator and
+/// updater are the caller, who exists).
+fn owner_or(error: diesel::result::Error, org: &Organization) -> Error {
+    use diesel::result::{DatabaseErrorKind, Error as DieselError};
+    match (&error, org.details.owner_id) {
+        (DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _), Some(owner)) => {
+            Error::user_not_found(owner)
+        }
+        _ => from_diesel(error),
+    }
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Inserts the record with its memberships and custom values, in one transaction.
+pub fn insert(conn: &mut AnyConnection, organization: &Organization) -> Result<()> {
+    conn.transaction::<_, TxError, _>(|conn| {
+        diesel::insert_into(organizations::table)
+            .values(OrganizationRow::from(organization))
+            .execute(conn)?;
+        memberships::insert(conn, organization)?;
+        custom_values::insert(conn, organization)
+    })
+    .map_err(|e| match e {
+        TxError::Diesel(e) => owner_or(e, organization),
+        TxError::Domain(e) => e,
+    })
+}
+
+pub fn get(conn: &mut AnyConnection, id: OrganizationId) -> Result<Organization> {
+    let row = load(conn, &id.to_string())
+        .map_err(from_diesel)?
+        .ok_or_else(|| Error::organization_not_found(id))?;
+    record(conn, row)
+}
+
+/// The organization whose name is `name`, ignoring case and surrounding space.
+pub fn find_by_name(conn: &mut AnyConnection, name: &str) -> Result<Option<Organization>> {
+    organizations::table
+        .filter(organizations::name_key.eq(name_key(name)))
+        .select(OrganizationRow::as_select())
+        .get_result(conn)
+        .optional()
+        .map_err(from_diesel)?
+        .map(|row| record(conn, row))
+        .transpose()
+}
+
+/// Applies `patch` under the row's lock, so concurrent patches queue instead of losing
+/// updates; writes nothing when it changes nothing.
+pub fn update(
+    conn: &mut AnyConnection,
+    id: OrganizationId,
+    patch: &OrganizationPatch,
+    now: Timestamp,
+) -> Result<Organization> {
+    let id_text = id.to_string();
+    let updated = conn
+        .transaction::<_, TxError, _>(|conn| {
+            // Write first: the no-op UPDATE takes the row lock on PostgreSQL and the write lock on
+            // SQLite before anything is read, so concurrent read-modify-writes queue up instead
+            // of losing updates (or, on SQLite, failing to upgrade a read lock).
+            let touched = diesel::update(organizations::table.find(&id_text))
+                .set(organizations::id.eq(organizations::id))
+                .execute(conn)?;
+            if touched == 0 {
+                return Err(TxError::Domain(Error::organization_not_found(id)));
+            }
+            let row = load(conn, &id_text)?
+                .ok_or_else(|| TxError::Domain(Error::organization_not_found(id)))?;
+            let mut org = record(conn, row).map_err(TxError::Domain)?;
+            let before = org.clone();
+            let changed = patch
+                .apply(&mut org, now)
+                .map_err(|errors| TxError::Domain(Error::Invalid(errors)))?;
+            if changed {
+                diesel::update(organizations::table.find(&id_text))
+                    .set(OrganizationRow::from(&org))
+                    .execute(conn)?;
+                memberships::replace(conn, &before, &org)?;
+                custom_values::replace(conn, &before, &org)?;
+            }
+            Ok(org)
+        })
+        .map_err(|error| match (error, patch.owner_id) {
+            (
+                TxError::Diesel(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                    _,
+                )),
+                Some(Some(owner)),
+            ) => Error::user_not_found(owner),
+            (other, _) => Error::from(other),
+        })?;
+
+    Ok(updated)
+}
+
+/// Deletes the record; its memberships and custom values go with it (ON DELETE CASCADE).
+pub fn delete(conn: &mut AnyConnection, id: OrganizationId) -> Result<()> {
+    let deleted = diesel::delete(organizations::table.find(id.to_string()))
+        .execute(conn)
+        .map_err(from_diesel)?;
+    if deleted == 0 {
+        return Err(Error::organization_not_found(id));
+    }
+    Ok(())
+}
+
+/// One page of the query's matches, with the total when it asks for one.
+pub fn list(conn: &mut AnyConnection, query: &ListQuery) -> Result<Page<Organization>> {
+    // An unfiltered total comes from the trigger-kept counts: O(1) instead of a scan.
+    let total: Option<i64> = match (
+        query.with_total,
+        query.filters.is_empty() && query.search.is_none(),
+    ) {
+        (false, _) => None,
+        (true, true) => Some(query::counted(conn, query.archived).map_err(from_diesel)?),
+        (true, false) => Some(query::count(conn, query)?),
+    };
+    let size = query.page.size;
+    // Without a total, one row more than the page tells whether another page follows.
+    let fetch = if total.is_some() {
+        size
+    } else {
+        size.saturating_add(1)
+    };
+    let rows = query::page(conn, query, to_i64(fetch), to_i64(query.page.offset()))?;
+    let mut items = records(conn, rows)?;
+    let total = total.map(|t| u64::try_from(t).unwrap_or(0));
+    let has_next = match total {
+        Some(total) => query.page.offset().saturating_add(items.len() as u64) < total,
+        None => {
+            let more = items.len() as u64 > size;
+            items.truncate(usize::try_from(size).unwrap_or(usize::MAX));
+            more
+        }
+    };
+    Ok(Page {
+        items,
+        total,
+        has_next,
+    })
+}
