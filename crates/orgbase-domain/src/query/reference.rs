@@ -1,0 +1,233 @@
+//! The reference semantics of a [`ListQuery`]: which organizations a filter, a search and an
+//! archive state admit, and in which order, evaluated on records in memory. The in-memory
+//! store runs these; the SQL backends are tested to agree with them exactly (the
+//! differential property test).
+
+use std::cmp::Ordering;
+
+use uuid::Uuid;
+
+use super::{
+    ArchivedFilter, Condition, Field, Filter, ListQuery, Operand, Page, SEARCHED_FIELDS,
+    SortDirection, SortKey,
+};
+use crate::custom_field::{CustomFieldKey, CustomFormat, CustomValue};
+use crate::organization::Organization;
+use crate::time::Timestamp;
+
+impl Field {
+    /// This field's value in `org`.
+    pub fn value_of(self, org: &Organization) -> FieldValue {
+        let d = &org.details;
+        let text = |v: &Option<String>| -> Option<String> { v.as_deref().map(|t| self.fold(t)) };
+        match self {
+            Field::Id => FieldValue::Id(Some(org.id.as_uuid())),
+            Field::Owner => FieldValue::Id(d.owner_id.map(|u| u.as_uuid())),
+            Field::Name => FieldValue::Text(Some(org.name_key())),
+            Field::Slug => FieldValue::Text(Some(self.fold(&org.slug))),
+            Field::CreatedFrom => FieldValue::Text(Some(self.fold(&org.created_from))),
+            Field::Status => FieldValue::Text(Some(d.status.as_str().to_owned())),
+            Field::OrganizationType => FieldValue::Text(text(&d.organization_type)),
+            Field::Description => FieldValue::Text(text(&d.description)),
+            Field::Website => FieldValue::Text(text(&d.website)),
+            Field::Email => FieldValue::Text(text(&d.email)),
+            Field::Phone => FieldValue::Text(text(&d.phone)),
+            Field::Address => FieldValue::Text(text(&d.address)),
+            Field::City => FieldValue::Text(text(&d.city)),
+            Field::State => FieldValue::Text(text(&d.state)),
+            Field::Country => FieldValue::Text(text(&d.country)),
+            Field::Industry => FieldValue::Text(text(&d.industry)),
+            Field::CompanySize => FieldValue::Integer(d.company_size),
+            Field::LastContactAt => FieldValue::DateTime(d.last_contact_at),
+            Field::ArchivedAt => FieldValue::DateTime(d.archived_at),
+            Field::CreatedAt => FieldValue::DateTime(Some(org.created_at)),
+            Field::UpdatedAt => FieldValue::DateTime(Some(org.updated_at)),
+            Field::Lists => FieldValue::Set(d.lists.iter().map(|l| self.fold(l)).collect()),
+            Field::Domains => FieldValue::Set(d.domains.iter().map(|l| self.fold(l)).collect()),
+            Field::Custom(key) => custom_value_of(key, d.custom.get(&key.id)),
+        }
+    }
+}
+
+impl SortKey {
+    /// The reference ordering under this key alone: folded values, nulls last in both
+    /// directions.
+    pub fn compare(&self, a: &Organization, b: &Organization) -> Ordering {
+        let (va, vb) = (self.field.value_of(a), self.field.value_of(b));
+        match (is_null(&va), is_null(&vb)) {
+            (true, true) => return Ordering::Equal,
+            (true, false) => return Ordering::Greater,
+            (false, true) => return Ordering::Less,
+            (false, false) => {}
+        }
+        let ordering = match (&va, &vb) {
+            (FieldValue::Id(x), FieldValue::Id(y)) => x.cmp(y),
+            (FieldValue::Text(x), FieldValue::Text(y)) => x.cmp(y),
+            (FieldValue::Integer(x), FieldValue::Integer(y)) => x.cmp(y),
+            (FieldValue::Number(x), FieldValue::Number(y)) => {
+                x.partial_cmp(y).unwrap_or(Ordering::Equal)
+            }
+            (FieldValue::Boolean(x), FieldValue::Boolean(y)) => x.cmp(y),
+            (FieldValue::DateTime(x), FieldValue::DateTime(y)) => x.cmp(y),
+            _ => Ordering::Equal,
+        };
+        match self.direction {
+            SortDirection::Ascending => ordering,
+            SortDirection::Descending => ordering.reverse(),
+        }
+    }
+}
+
+impl ArchivedFilter {
+    pub fn admits(self, org: &Organization) -> bool {
+        match self {
+            ArchivedFilter::Exclude => org.details.archived_at.is_none(),
+            ArchivedFilter::Only => org.details.archived_at.is_some(),
+            ArchivedFilter::Any => true,
+        }
+    }
+}
+
+impl ListQuery {
+    /// The reference selection: every filter, the search and the archive state.
+    pub fn admits(&self, org: &Organization) -> bool {
+        self.archived.admits(org)
+            && self.filters.iter().all(|f| f.matches(org))
+            && self
+                .search
+                .as_deref()
+                .is_none_or(|q| search_matches(q, org))
+    }
+
+    /// The reference total ordering: the sort keys, then the id in [`Self::tie_break`]'s
+    /// direction.
+    pub fn compare(&self, a: &Organization, b: &Organization) -> Ordering {
+        self.sort
+            .iter()
+            .map(|key| key.compare(a, b))
+            .find(|o| o.is_ne())
+            .unwrap_or_else(|| match self.tie_break() {
+                SortDirection::Ascending => a.id.cmp(&b.id),
+                SortDirection::Descending => b.id.cmp(&a.id),
+            })
+    }
+}
+
+impl<T> Page<T> {
+    /// A page cut from all the matches, in order: the reference for every backend.
+    pub fn cut(matches: impl ExactSizeIterator<Item = T>, query: &ListQuery) -> Self {
+        let total = matches.len() as u64;
+        let offset = usize::try_from(query.page.offset()).unwrap_or(usize::MAX);
+        let size = usize::try_from(query.page.size).unwrap_or(usize::MAX);
+        let items: Vec<T> = matches.skip(offset).take(size).collect();
+        Self {
+            has_next: query.page.offset().saturating_add(items.len() as u64) < total,
+            total: query.with_total.then_some(total),
+            items,
+        }
+    }
+}
+
+/// A custom field's value as the query compares it: text folded, dates as their midnight.
+fn custom_value_of(key: CustomFieldKey, value: Option<&CustomValue>) -> FieldValue {
+    let fold = |t: &String| t.to_ascii_lowercase();
+    match (key.format, value) {
+        (CustomFormat::MultiSelect, Some(CustomValue::Choices(c))) => {
+            FieldValue::Set(c.iter().map(fold).collect())
+        }
+        (CustomFormat::MultiSelect, _) => FieldValue::Set(Vec::new()),
+        (_, Some(CustomValue::Text(t))) => FieldValue::Text(Some(fold(t))),
+        (_, Some(CustomValue::Number(n))) => FieldValue::Number(Some(*n)),
+        (_, Some(CustomValue::Boolean(b))) => FieldValue::Boolean(Some(*b)),
+        (_, Some(CustomValue::Date(date))) => {
+            FieldValue::DateTime(Some(CustomValue::date_instant(*date)))
+        }
+        (_, Some(CustomValue::DateTime(at))) => FieldValue::DateTime(Some(*at)),
+        (CustomFormat::Number, _) => FieldValue::Number(None),
+        (CustomFormat::Boolean, _) => FieldValue::Boolean(None),
+        (CustomFormat::Date | CustomFormat::DateTime, _) => FieldValue::DateTime(None),
+        (_, _) => FieldValue::Text(None),
+    }
+}
+
+/// A field's value, folded for comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue {
+    Id(Option<Uuid>),
+    Text(Option<String>),
+    Integer(Option<i64>),
+    Number(Option<f64>),
+    Boolean(Option<bool>),
+    DateTime(Option<Timestamp>),
+    Set(Vec<String>),
+}
+
+fn operand_cmp(value: &FieldValue, operand: &Operand) -> Option<Ordering> {
+    match (value, operand) {
+        (FieldValue::Id(Some(v)), Operand::Id(o)) => Some(v.cmp(o)),
+        (FieldValue::Text(Some(v)), Operand::Text(o)) => Some(v.as_str().cmp(o.as_str())),
+        (FieldValue::Integer(Some(v)), Operand::Integer(o)) => Some(v.cmp(o)),
+        (FieldValue::Number(Some(v)), Operand::Number(o)) => v.partial_cmp(o),
+        (FieldValue::Boolean(Some(v)), Operand::Boolean(o)) => Some(v.cmp(o)),
+        (FieldValue::DateTime(Some(v)), Operand::DateTime(o)) => Some(v.cmp(o)),
+        _ => None,
+    }
+}
+
+fn is_null(value: &FieldValue) -> bool {
+    matches!(
+        value,
+        FieldValue::Id(None)
+            | FieldValue::Text(None)
+            | FieldValue::Integer(None)
+            | FieldValue::Number(None)
+            | FieldValue::Boolean(None)
+            | FieldValue::DateTime(None)
+    )
+}
+
+/// `filter[q]`: the reference semantics of free-text search.
+pub fn search_matches(text: &str, org: &Organization) -> bool {
+    SEARCHED_FIELDS.iter().any(|field| {
+        let needle = field.fold(text);
+        match field.value_of(org) {
+            FieldValue::Text(Some(t)) => t.contains(&needle),
+            FieldValue::Set(elements) => elements.iter().any(|e| e.contains(&needle)),
+            _ => false,
+        }
+    })
+}
+
+impl Filter {
+    /// The reference semantics of this filter.
+    pub fn matches(&self, org: &Organization) -> bool {
+        let value = self.field.value_of(org);
+        if let FieldValue::Set(elements) = &value {
+            let has =
+                |operand: &Operand| matches!(operand, Operand::Text(t) if elements.contains(t));
+            return match &self.condition {
+                Condition::Eq(o) => has(o),
+                Condition::Ne(o) => !has(o),
+                Condition::In(os) => os.iter().any(has),
+                _ => false,
+            };
+        }
+        let cmp = |o: &Operand| operand_cmp(&value, o);
+        let text = match &value {
+            FieldValue::Text(Some(t)) => Some(t.as_str()),
+            _ => None,
+        };
+        match &self.condition {
+            Condition::Eq(o) => cmp(o) == Some(Ordering::Equal),
+            Condition::Ne(o) => cmp(o) != Some(Ordering::Equal),
+            Condition::In(os) => os.iter().any(|o| cmp(o) == Some(Ordering::Equal)),
+            Condition::Contains(s) => text.is_some_and(|t| t.contains(s.as_str())),
+            Condition::StartsWith(s) => text.is_some_and(|t| t.starts_with(s.as_str())),
+            Condition::Gt(o) => cmp(o) == Some(Ordering::Greater),
+            Condition::Gte(o) => matches!(cmp(o), Some(Ordering::Greater | Ordering::Equal)),
+            Condition::Lt(o) => cmp(o) == Some(Ordering::Less),
+            Condition::Lte(o) => matches!(cmp(o), Some(Ordering::Less | Ordering::Equal)),
+            Condition::Null(want) => is_null(&value) == *want,
+        }
+    }
+}
