@@ -1,8 +1,10 @@
 //! Response documents: our own serde types, because the `jsonapi` crate (0.7) cannot parse a
 //! create request without an id, has none of the 1.1 members, and keeps links in a HashMap.
 //!
-//! Organizations serialize straight from the domain record (no intermediate JSON tree), and
-//! sparse fieldsets are applied while serializing.
+//! This module holds the envelope every answer shares (the top-level document, `meta`-only
+//! documents, sparse fieldsets); each resource type's writer is in its own module:
+//! [`organization`] (serialized straight from the domain record, fieldsets applied while
+//! serializing) and [`plain_resources`] (users, custom fields, API keys).
 
 use std::collections::BTreeSet;
 
@@ -10,15 +12,21 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpResponse, ResponseError};
 use orgbase_domain::time;
-use orgbase_domain::{CustomField, CustomFields, Organization};
 use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
 
 use crate::jsonapi::{JSONAPI_MEDIA_TYPE, JsonApiVersion};
-use crate::links::BaseUrl;
+
+mod organization;
+mod plain_resources;
+
+pub use organization::*;
+pub use plain_resources::*;
 
 pub const ORGANIZATIONS: &str = "organizations";
+pub const USERS: &str = "users";
+pub const API_KEYS: &str = "api_keys";
+pub const CUSTOM_FIELDS: &str = "custom_fields";
 
 /// Which attributes of a type to render: all, or the named ones (`fields[type]=a,b`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,270 +44,13 @@ impl FieldSet {
         }
     }
 
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         matches!(self, FieldSet::Only(names) if names.is_empty())
     }
 }
 
-fn rfc3339(at: &time::Timestamp) -> String {
+pub(crate) fn rfc3339(at: &time::Timestamp) -> String {
     time::format(at)
-}
-
-/// The organization serializer, written out by hand because lists render it by the hundred
-/// (no intermediate JSON tree); the test below holds it to the domain's attribute table, in
-/// names and order.
-macro_rules! organization_attributes {
-    ($($name:literal => |$org:ident| $value:expr),* $(,)?) => {
-        fn serialize_attributes<S: SerializeMap>(map: &mut S, org: &Organization, fields: &FieldSet) -> Result<(), S::Error> {
-            $(
-                if fields.includes($name) {
-                    let $org = org;
-                    map.serialize_entry($name, &$value)?;
-                }
-            )*
-            Ok(())
-        }
-    };
-}
-
-organization_attributes! {
-    "name" => |o| o.name,
-    "organization_type" => |o| o.details.organization_type,
-    "status" => |o| o.details.status.as_str(),
-    "description" => |o| o.details.description,
-    "website" => |o| o.details.website,
-    "email" => |o| o.details.email,
-    "phone" => |o| o.details.phone,
-    "address" => |o| o.details.address,
-    "city" => |o| o.details.city,
-    "state" => |o| o.details.state,
-    "country" => |o| o.details.country,
-    "industry" => |o| o.details.industry,
-    "company_size" => |o| o.details.company_size,
-    "domains" => |o| o.details.domains,
-    "lists" => |o| o.details.lists,
-    "metadata" => |o| o.details.metadata,
-    "slug" => |o| o.slug,
-    "created_from" => |o| o.created_from,
-    "last_contact_at" => |o| o.details.last_contact_at.as_ref().map(rfc3339),
-    "archived_at" => |o| o.details.archived_at.as_ref().map(rfc3339),
-    "created_at" => |o| rfc3339(&o.created_at),
-    "updated_at" => |o| rfc3339(&o.updated_at),
-}
-
-/// The relationships of an organization, in response order.
-pub const ORGANIZATION_RELATIONSHIPS: &[&str] = &["owner", "creator", "updater"];
-
-/// The user id behind one of an organization's relationships.
-pub fn related_user(org: &Organization, relationship: &str) -> Option<orgbase_domain::UserId> {
-    match relationship {
-        "owner" => org.details.owner_id,
-        "creator" => org.creator_id,
-        "updater" => org.updater_id,
-        _ => None,
-    }
-}
-
-/// A user resource identifier: `{"type": "users", "id": …}`.
-#[derive(Debug, Serialize)]
-pub struct UserLinkage {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    id: String,
-}
-
-/// Linkage to a user, or `None` (serialized as null).
-pub fn user_linkage(user: Option<orgbase_domain::UserId>) -> Option<UserLinkage> {
-    user.map(|id| UserLinkage {
-        kind: USERS,
-        id: id.to_string(),
-    })
-}
-
-/// A value written with its `Display`, straight into the response: links are built while
-/// serializing instead of as a `String` each (a page of 100 organizations has 700).
-struct Displayed<T>(T);
-
-impl<T: std::fmt::Display> Serialize for Displayed<T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&self.0)
-    }
-}
-
-/// The `self` and `related` links of an organization's relationship.
-#[derive(Debug)]
-pub struct RelationshipLinks<'a> {
-    base: &'a BaseUrl,
-    org: &'a Organization,
-    relationship: &'a str,
-}
-
-impl Serialize for RelationshipLinks<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Self {
-            base,
-            org,
-            relationship,
-        } = self;
-        let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry(
-            "self",
-            &Displayed(format_args!(
-                "{base}/{ORGANIZATIONS}/{}/relationships/{relationship}",
-                org.id
-            )),
-        )?;
-        map.serialize_entry(
-            "related",
-            &Displayed(format_args!(
-                "{base}/{ORGANIZATIONS}/{}/{relationship}",
-                org.id
-            )),
-        )?;
-        map.end()
-    }
-}
-
-pub fn relationship_links<'a>(
-    base: &'a BaseUrl,
-    org: &'a Organization,
-    relationship: &'a str,
-) -> RelationshipLinks<'a> {
-    RelationshipLinks {
-        base,
-        org,
-        relationship,
-    }
-}
-
-/// One relationship object of an organization: links and linkage.
-#[derive(Serialize)]
-struct Relationship<'a> {
-    links: RelationshipLinks<'a>,
-    data: Option<UserLinkage>,
-}
-
-/// The `relationships` member, limited to the fieldset; serialized straight from the record
-/// (resources are rendered by the hundred on every list page).
-struct Relationships<'a> {
-    org: &'a Organization,
-    base: &'a BaseUrl,
-    fields: &'a FieldSet,
-}
-
-impl Serialize for Relationships<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        for name in ORGANIZATION_RELATIONSHIPS
-            .iter()
-            .filter(|n| self.fields.includes(n))
-        {
-            let relationship = Relationship {
-                links: relationship_links(self.base, self.org, name),
-                data: user_linkage(related_user(self.org, name)),
-            };
-            map.serialize_entry(name, &relationship)?;
-        }
-        map.end()
-    }
-}
-
-/// An organization's attributes object, custom fields included: what responses show and what
-/// `orgbase export` writes.
-#[derive(Debug)]
-pub struct OrganizationAttributes<'a> {
-    pub org: &'a Organization,
-    pub fields: &'a FieldSet,
-    pub custom: &'a CustomFields,
-}
-
-impl Serialize for OrganizationAttributes<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        serialize_attributes(&mut map, self.org, self.fields)?;
-        // Every defined field, after the built-in attributes: null (or []) without a value.
-        for field in self.custom.iter() {
-            if self.fields.includes(&field.identifier) {
-                let value = match self.org.details.custom.get(&field.id) {
-                    Some(value) => value.to_json(),
-                    None => field.format.empty_json(),
-                };
-                map.serialize_entry(&field.identifier, &value)?;
-            }
-        }
-        map.end()
-    }
-}
-
-/// `{"self": …}` of an organization resource.
-struct SelfLink<'a> {
-    base: &'a BaseUrl,
-    org: &'a Organization,
-}
-
-impl Serialize for SelfLink<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(1))?;
-        let (base, id) = (self.base, self.org.id);
-        map.serialize_entry(
-            "self",
-            &Displayed(format_args!("{base}/{ORGANIZATIONS}/{id}")),
-        )?;
-        map.end()
-    }
-}
-
-/// An organization resource object.
-#[derive(Debug)]
-pub struct OrganizationResource<'a> {
-    pub org: &'a Organization,
-    pub base: &'a BaseUrl,
-    pub fields: &'a FieldSet,
-    /// The custom fields defined now: each is an attribute.
-    pub custom: &'a CustomFields,
-}
-
-impl OrganizationResource<'_> {
-    pub fn self_link(base: &BaseUrl, org: &Organization) -> String {
-        base.join(&format!("/{ORGANIZATIONS}/{}", org.id))
-    }
-}
-
-impl Serialize for OrganizationResource<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("type", ORGANIZATIONS)?;
-        map.serialize_entry("id", &self.org.id.to_string())?;
-        if !self.fields.is_empty() {
-            map.serialize_entry(
-                "attributes",
-                &OrganizationAttributes {
-                    org: self.org,
-                    fields: self.fields,
-                    custom: self.custom,
-                },
-            )?;
-        }
-        if ORGANIZATION_RELATIONSHIPS
-            .iter()
-            .any(|name| self.fields.includes(name))
-        {
-            let relationships = Relationships {
-                org: self.org,
-                base: self.base,
-                fields: self.fields,
-            };
-            map.serialize_entry("relationships", &relationships)?;
-        }
-        map.serialize_entry(
-            "links",
-            &SelfLink {
-                base: self.base,
-                org: self.org,
-            },
-        )?;
-        map.end()
-    }
 }
 
 /// A top-level document with primary data.
@@ -371,106 +122,9 @@ impl MetaDocument {
     }
 }
 
-pub const USERS: &str = "users";
-pub const API_KEYS: &str = "api_keys";
-pub const CUSTOM_FIELDS: &str = "custom_fields";
-
-fn sparse(fields: &FieldSet, all: Vec<(&str, Value)>) -> serde_json::Map<String, Value> {
-    all.into_iter()
-        .filter(|(name, _)| fields.includes(name))
-        .map(|(name, value)| (name.to_owned(), value))
-        .collect()
-}
-
-/// A user resource object.
-pub fn user_resource(user: &orgbase_domain::User, base: &BaseUrl, fields: &FieldSet) -> Value {
-    let attributes = sparse(
-        fields,
-        vec![
-            ("name", Value::from(user.name.clone())),
-            ("email", Value::from(user.email.clone())),
-            ("role", Value::from(user.role.as_str())),
-            ("created_at", Value::from(rfc3339(&user.created_at))),
-        ],
-    );
-    let mut resource = serde_json::json!({
-        "type": USERS,
-        "id": user.id.to_string(),
-        "links": { "self": base.join(&format!("/{USERS}/{}", user.id)) },
-    });
-    if !attributes.is_empty() {
-        resource["attributes"] = Value::Object(attributes);
-    }
-    resource
-}
-
-/// A custom field resource object.
-pub fn custom_field_resource(field: &CustomField, base: &BaseUrl, fields: &FieldSet) -> Value {
-    let attributes = sparse(
-        fields,
-        vec![
-            ("identifier", Value::from(field.identifier.clone())),
-            ("name", Value::from(field.name.clone())),
-            ("format", Value::from(field.format.as_str())),
-            ("options", Value::from(field.options.clone())),
-            ("created_at", Value::from(rfc3339(&field.created_at))),
-            ("updated_at", Value::from(rfc3339(&field.updated_at))),
-        ],
-    );
-    let mut resource = serde_json::json!({
-        "type": CUSTOM_FIELDS,
-        "id": field.id.to_string(),
-        "links": { "self": base.join(&format!("/{CUSTOM_FIELDS}/{}", field.id)) },
-    });
-    if !attributes.is_empty() {
-        resource["attributes"] = Value::Object(attributes);
-    }
-    resource
-}
-
-/// An API key resource object; `secret` only in the answer that creates the key.
-pub fn api_key_resource(
-    key: &orgbase_domain::ApiKey,
-    secret: Option<&str>,
-    base: &BaseUrl,
-    fields: &FieldSet,
-) -> Value {
-    let mut all = vec![
-        ("name", Value::from(key.name.clone())),
-        ("prefix", Value::from(key.prefix.clone())),
-    ];
-    if let Some(secret) = secret {
-        all.push(("secret", Value::from(secret)));
-    }
-    all.push(("created_at", Value::from(rfc3339(&key.created_at))));
-    all.push((
-        "last_used_at",
-        key.last_used_at
-            .as_ref()
-            .map(rfc3339)
-            .map_or(Value::Null, Value::from),
-    ));
-    let attributes = sparse(fields, all);
-    let mut resource = serde_json::json!({
-        "type": API_KEYS,
-        "id": key.id.to_string(),
-        "links": { "self": base.join(&format!("/{API_KEYS}/{}", key.id)) },
-    });
-    if !attributes.is_empty() {
-        resource["attributes"] = Value::Object(attributes);
-    }
-    if fields.includes("user") {
-        resource["relationships"] = serde_json::json!({
-            "user": { "data": { "type": USERS, "id": key.user_id.to_string() } }
-        });
-    }
-    resource
-}
-
 /// A single-resource document whose `links.self` is the resource's own link, with
-/// `Location` on 201.
-/// `included` is present, empty, when the client sent `include` (users and keys have nothing
-/// to include, but the document still says so).
+/// `Location` on 201. `included` is present, empty, when the client sent `include` (users
+/// and keys have nothing to include, but the document still says so).
 pub fn respond_resource(
     resource: Value,
     status: StatusCode,
@@ -495,11 +149,14 @@ mod tests {
         API_KEY_ATTRIBUTES, Attribute, CUSTOM_FIELD_ATTRIBUTES, ORGANIZATION_ATTRIBUTES,
         USER_ATTRIBUTES,
     };
-    use orgbase_domain::{ApiKey, CustomFormat, NewOrganization, Role, Secret, User, UserId, time};
-
     use orgbase_domain::slug::Slug;
+    use orgbase_domain::{
+        ApiKey, CustomField, CustomFields, CustomFormat, NewOrganization, Role, Secret, User,
+        UserId, time,
+    };
 
     use super::*;
+    use crate::links::BaseUrl;
 
     fn names(table: &[Attribute]) -> Vec<&'static str> {
         table.iter().map(|a| a.name).collect()

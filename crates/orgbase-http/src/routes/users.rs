@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::{read_new_user, read_user_patch};
-use orgbase_domain::time;
+use orgbase_domain::{User, time};
 
 use crate::auth::Caller;
 use crate::document::{USERS, respond_resource, user_resource};
@@ -11,9 +11,24 @@ use crate::errors::ApiError;
 use crate::extract::{DeleteUser, OneResource, PageOnly, PathId, Query, ResourceBody};
 use crate::openapi::params;
 use crate::pagination::respond_page;
+use crate::query::RenderOptions;
 use crate::request_body::{combine, unknown_relationships};
 use crate::resources::Users;
 use crate::state::AppState;
+
+fn respond(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &User,
+    render: &RenderOptions,
+    status: StatusCode,
+) -> HttpResponse {
+    respond_resource(
+        user_resource(user, &state.base_url(req), &render.user_fields),
+        status,
+        render.include.is_some(),
+    )
+}
 
 /// List users
 #[utoipa::path(
@@ -69,11 +84,12 @@ pub async fn create(
     )?;
     let stored = user.clone();
     state.run(move |store| store.insert_user(&stored)).await?;
-    let render = &query.params.render;
-    Ok(respond_resource(
-        user_resource(&user, &state.base_url(&req), &render.user_fields),
+    Ok(respond(
+        &req,
+        &state,
+        &user,
+        &query.params.render,
         StatusCode::CREATED,
-        render.include.is_some(),
     ))
 }
 
@@ -97,11 +113,12 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     caller.may_act_for(id)?;
     let user = state.run(move |store| store.get_user(id)).await?;
-    let render = &query.params.render;
-    Ok(respond_resource(
-        user_resource(&user, &state.base_url(&req), &render.user_fields),
+    Ok(respond(
+        &req,
+        &state,
+        &user,
+        &query.params.render,
         StatusCode::OK,
-        render.include.is_some(),
     ))
 }
 
@@ -134,11 +151,12 @@ pub async fn update(
         .run(move |store| store.update_user(id, &patch))
         .await?;
     state.accounts_changed();
-    let render = &query.params.render;
-    Ok(respond_resource(
-        user_resource(&user, &state.base_url(&req), &render.user_fields),
+    Ok(respond(
+        &req,
+        &state,
+        &user,
+        &query.params.render,
         StatusCode::OK,
-        render.include.is_some(),
     ))
 }
 

@@ -1,0 +1,100 @@
+//! The resource objects of users, custom fields and API keys: few per answer, so they are
+//! built as JSON values, limited to the fieldset.
+
+use orgbase_domain::CustomField;
+use serde_json::Value;
+
+use super::{API_KEYS, CUSTOM_FIELDS, FieldSet, USERS, rfc3339};
+use crate::links::BaseUrl;
+
+fn sparse(fields: &FieldSet, all: Vec<(&str, Value)>) -> serde_json::Map<String, Value> {
+    all.into_iter()
+        .filter(|(name, _)| fields.includes(name))
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect()
+}
+
+/// A user resource object.
+pub fn user_resource(user: &orgbase_domain::User, base: &BaseUrl, fields: &FieldSet) -> Value {
+    let attributes = sparse(
+        fields,
+        vec![
+            ("name", Value::from(user.name.clone())),
+            ("email", Value::from(user.email.clone())),
+            ("role", Value::from(user.role.as_str())),
+            ("created_at", Value::from(rfc3339(&user.created_at))),
+        ],
+    );
+    let mut resource = serde_json::json!({
+        "type": USERS,
+        "id": user.id.to_string(),
+        "links": { "self": base.join(&format!("/{USERS}/{}", user.id)) },
+    });
+    if !attributes.is_empty() {
+        resource["attributes"] = Value::Object(attributes);
+    }
+    resource
+}
+
+/// A custom field resource object.
+pub fn custom_field_resource(field: &CustomField, base: &BaseUrl, fields: &FieldSet) -> Value {
+    let attributes = sparse(
+        fields,
+        vec![
+            ("identifier", Value::from(field.identifier.clone())),
+            ("name", Value::from(field.name.clone())),
+            ("format", Value::from(field.format.as_str())),
+            ("options", Value::from(field.options.clone())),
+            ("created_at", Value::from(rfc3339(&field.created_at))),
+            ("updated_at", Value::from(rfc3339(&field.updated_at))),
+        ],
+    );
+    let mut resource = serde_json::json!({
+        "type": CUSTOM_FIELDS,
+        "id": field.id.to_string(),
+        "links": { "self": base.join(&format!("/{CUSTOM_FIELDS}/{}", field.id)) },
+    });
+    if !attributes.is_empty() {
+        resource["attributes"] = Value::Object(attributes);
+    }
+    resource
+}
+
+/// An API key resource object; `secret` only in the answer that creates the key.
+pub fn api_key_resource(
+    key: &orgbase_domain::ApiKey,
+    secret: Option<&str>,
+    base: &BaseUrl,
+    fields: &FieldSet,
+) -> Value {
+    let mut all = vec![
+        ("name", Value::from(key.name.clone())),
+        ("prefix", Value::from(key.prefix.clone())),
+    ];
+    if let Some(secret) = secret {
+        all.push(("secret", Value::from(secret)));
+    }
+    all.push(("created_at", Value::from(rfc3339(&key.created_at))));
+    all.push((
+        "last_used_at",
+        key.last_used_at
+            .as_ref()
+            .map(rfc3339)
+            .map_or(Value::Null, Value::from),
+    ));
+    let attributes = sparse(fields, all);
+    let mut resource = serde_json::json!({
+        "type": API_KEYS,
+        "id": key.id.to_string(),
+        "links": { "self": base.join(&format!("/{API_KEYS}/{}", key.id)) },
+    });
+    if !attributes.is_empty() {
+        resource["attributes"] = Value::Object(attributes);
+    }
+    if fields.includes("user") {
+        resource["relationships"] = serde_json::json!({
+            "user": { "data": { "type": USERS, "id": key.user_id.to_string() } }
+        });
+    }
+    resource
+}
