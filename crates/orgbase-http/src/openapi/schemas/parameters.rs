@@ -1,0 +1,139 @@
+//! The query parameter families: `filter`, `sort`, `page`, `fields`, `include` and the
+//! endpoint-specific ones, with the attributes and operators each accepts.
+
+use orgbase_domain::attributes::table::CUSTOM_ATTRIBUTE_PATTERN;
+use orgbase_domain::query::{Field, Operator};
+use serde_json::{Map, Value, json};
+
+use super::reference;
+use crate::document::{API_KEYS, CUSTOM_FIELDS, ORGANIZATIONS, USERS};
+
+pub(super) fn add(schemas: &mut Map<String, Value>) {
+    let mut add = |name: &str, schema: Value| {
+        schemas.insert(name.to_owned(), schema);
+    };
+    add(
+        "FilterCondition",
+        json!({
+            "description": "`filter[attr]=v` (equality), or `filter[attr][op]=v`.",
+            "anyOf": [
+                { "type": "string" },
+                {
+                    "type": "object",
+                    "propertyNames": { "enum": operators() },
+                    "additionalProperties": { "type": "string" },
+                },
+            ],
+        }),
+    );
+}
+
+fn operators() -> Vec<&'static str> {
+    Operator::ALL.iter().map(|o| o.name()).collect()
+}
+
+/// The schema and description of a query parameter family, by name. `None` for names the
+/// table does not know, which the tests refuse.
+pub fn query_parameter(name: &str) -> Option<(Value, String)> {
+    let filterable: Vec<&str> = Field::ALL.iter().map(|f| f.attribute()).collect();
+    let described = match name {
+        "filter" => {
+            let condition = reference("FilterCondition");
+            let mut properties: Map<String, Value> = filterable
+                .iter()
+                .map(|name| ((*name).to_owned(), condition.clone()))
+                .collect();
+            properties.insert("q".into(), json!({ "type": "string" }));
+            properties.insert(
+                "archived".into(),
+                json!({ "enum": ["false", "true", "any"], "default": "false" }),
+            );
+            (
+                json!({
+                    "type": "object",
+                    "properties": properties,
+                    "patternProperties": { CUSTOM_ATTRIBUTE_PATTERN: condition },
+                    "additionalProperties": false,
+                }),
+                format!(
+                    "`filter[attr]=v` is equality; `filter[attr][op]=v` with op one of {}. \
+                     `in` takes a comma-separated list, `null` takes true or false. Strings \
+                     compare ignoring case. `filter[lists]=X` and `filter[domains]=X` match \
+                     organizations having that element; `filter[owner]` takes a user id; \
+                     `filter[q]` searches name, website, email, domains and description; \
+                     `filter[archived]` is `false` (default), `true` or `any`. Custom fields \
+                     filter by their identifier. An unknown attribute or operator is a 400 \
+                     naming the parameter.",
+                    operators().join(", ")
+                ),
+            )
+        }
+        "sort" => (
+            json!({ "type": "string", "pattern": "^-?[a-z0-9_]+(,-?[a-z0-9_]+)*$", "example": "-created_at,name" }),
+            format!(
+                "Comma-separated attributes, `-` for descending; ties are broken by id, in the \
+                 direction of the last key, so pages are stable. Sortable: {} and every custom field.",
+                Field::ALL
+                    .iter()
+                    .filter(|f| f.sortable())
+                    .map(|f| f.attribute())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
+        "page" => (
+            json!({
+                "type": "object",
+                "properties": {
+                    "number": { "type": "integer", "minimum": 1, "default": 1 },
+                    "size": { "type": "integer", "minimum": 1, "maximum": 1000, "default": 100 },
+                    "total": { "type": "boolean", "default": true },
+                },
+                "additionalProperties": false,
+            }),
+            "`page[number]` (from 1) and `page[size]` (1–1000, default 100); \
+             `page[total]=false` skips counting (no `meta.total`, `links.last` null)."
+                .to_owned(),
+        ),
+        "fields" => (
+            json!({
+                "type": "object",
+                "properties": {
+                    ORGANIZATIONS: { "type": "string" },
+                    USERS: { "type": "string" },
+                    API_KEYS: { "type": "string" },
+                    CUSTOM_FIELDS: { "type": "string" },
+                },
+                "additionalProperties": false,
+            }),
+            "Sparse fieldsets: `fields[type]=a,b` renders only those attributes and \
+             relationships of that type; an empty value renders none."
+                .to_owned(),
+        ),
+        "include" => (
+            json!({ "type": "string", "pattern": "^((owner|creator|updater)(,(owner|creator|updater))*)?$" }),
+            "Related users to add as `included` (each once): a comma-separated subset of \
+             owner, creator, updater. With `include` present, `included` is present even \
+             when empty."
+                .to_owned(),
+        ),
+        "return_existing" => (
+            json!({ "type": "boolean", "default": false }),
+            "When the name is taken, answer 200 with the existing organization, unchanged, \
+             instead of a 422 `name_taken`; safe under concurrent creates."
+                .to_owned(),
+        ),
+        "reassign_to" => (
+            json!({ "type": "string", "format": "uuid" }),
+            "A user to hand the deleted user's organizations to; without it, deleting a \
+             user who owns organizations is a 409."
+                .to_owned(),
+        ),
+        "id" => (
+            json!({ "type": "string", "format": "uuid" }),
+            "The resource's id; text that is not a UUID names nothing (404).".to_owned(),
+        ),
+        _ => return None,
+    };
+    Some(described)
+}

@@ -1,0 +1,166 @@
+//! The documents requests send: creates and updates of each resource type, and relationship
+//! linkage. @-members and the members the spec defines are allowed where JSON:API 1.1 allows
+//! them; anything else a server ignores is left out, so generated clients do not send it.
+
+use orgbase_domain::attributes::{API_KEY_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, USER_ATTRIBUTES};
+use serde_json::{Map, Value, json};
+
+use super::attributes::{attributes_object, organization_properties, plain_attributes};
+use super::{or_null, reference};
+use crate::document::{API_KEYS, CUSTOM_FIELDS, ORGANIZATIONS, USERS};
+
+/// A request document creating (`id` optional) or updating (`id` required) a resource.
+fn request_document(kind: &str, attributes: Value, relationships: Value, update: bool) -> Value {
+    let required: &[&str] = if update { &["type", "id"] } else { &["type"] };
+    json!({
+        "type": "object",
+        "required": ["data"],
+        "properties": {
+            "data": {
+                "type": "object",
+                "required": required,
+                "properties": {
+                    "type": { "const": kind },
+                    "id": {
+                        "type": "string",
+                        "description": if update { "Must equal the id in the URL." } else { "A client-generated UUID (optional; a taken id is 409)." },
+                    },
+                    "lid": { "type": "string" },
+                    "attributes": attributes,
+                    "relationships": relationships,
+                    "meta": { "type": "object" },
+                    "links": { "type": "object" },
+                },
+                "patternProperties": { "^@": {} },
+                "additionalProperties": false,
+            },
+            "meta": { "type": "object" },
+            "jsonapi": { "type": "object" },
+            "links": { "type": "object" },
+        },
+        "patternProperties": { "^@": {} },
+        "additionalProperties": false,
+    })
+}
+
+/// The `relationships` member of a type that has none.
+fn no_relationships() -> Value {
+    json!({ "type": "object", "additionalProperties": false })
+}
+
+/// Relationships a request may set: each a to-one linkage to a user.
+fn user_relationships_input(names: &[&str], required: &[&str]) -> Value {
+    let linkage = json!({
+        "type": "object",
+        "required": ["data"],
+        "properties": { "data": or_null(reference("UserIdentifier")) },
+    });
+    let properties: Map<String, Value> = names
+        .iter()
+        .map(|name| ((*name).to_owned(), linkage.clone()))
+        .collect();
+    json!({
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    })
+}
+
+pub(super) fn add(schemas: &mut Map<String, Value>) {
+    let mut add = |name: &str, schema: Value| {
+        schemas.insert(name.to_owned(), schema);
+    };
+    let owner_input = user_relationships_input(&["owner"], &[]);
+    add(
+        "NewOrganizationDocument",
+        request_document(
+            ORGANIZATIONS,
+            attributes_object(organization_properties(true), &["name"], true),
+            owner_input.clone(),
+            false,
+        ),
+    );
+    add(
+        "OrganizationPatchDocument",
+        request_document(
+            ORGANIZATIONS,
+            attributes_object(organization_properties(true), &[], true),
+            owner_input,
+            true,
+        ),
+    );
+    add(
+        "NewCustomFieldDocument",
+        request_document(
+            CUSTOM_FIELDS,
+            plain_attributes(
+                CUSTOM_FIELD_ATTRIBUTES,
+                &["identifier", "name", "format"],
+                true,
+            ),
+            no_relationships(),
+            false,
+        ),
+    );
+    add(
+        "CustomFieldPatchDocument",
+        request_document(
+            CUSTOM_FIELDS,
+            plain_attributes(CUSTOM_FIELD_ATTRIBUTES, &[], true),
+            no_relationships(),
+            true,
+        ),
+    );
+    add(
+        "NewUserDocument",
+        request_document(
+            USERS,
+            plain_attributes(USER_ATTRIBUTES, &["name", "email"], true),
+            no_relationships(),
+            false,
+        ),
+    );
+    add(
+        "UserPatchDocument",
+        request_document(
+            USERS,
+            plain_attributes(USER_ATTRIBUTES, &[], true),
+            no_relationships(),
+            true,
+        ),
+    );
+    add(
+        "NewApiKeyDocument",
+        request_document(
+            API_KEYS,
+            plain_attributes(API_KEY_ATTRIBUTES, &[], true),
+            user_relationships_input(&["user"], &["user"]),
+            false,
+        ),
+    );
+    add(
+        "UserLinkageDocument",
+        json!({
+            "type": "object",
+            "required": ["data"],
+            "properties": { "data": or_null(reference("UserIdentifier")) },
+            "patternProperties": { "^@": {} },
+            "additionalProperties": false,
+        }),
+    );
+    add(
+        "RelationshipDocument",
+        json!({
+            "type": "object",
+            "required": ["jsonapi", "data", "links"],
+            "properties": {
+                "jsonapi": reference("JsonApi"),
+                "data": or_null(reference("UserIdentifier")),
+                "included": { "type": "array", "items": reference("User") },
+                "links": reference("RelationshipLinks"),
+            },
+            "additionalProperties": false,
+        }),
+    );
+}

@@ -1,0 +1,286 @@
+//! Resource objects and the documents answers carry: single resources, pages, relationship
+//! linkage, related resources, health and errors.
+
+use orgbase_domain::attributes::{API_KEY_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, USER_ATTRIBUTES};
+use serde_json::{Map, Value, json};
+
+use super::attributes::{attributes_object, organization_properties, plain_attributes};
+use super::{or_null, reference};
+use crate::document::{API_KEYS, CUSTOM_FIELDS, ORGANIZATIONS, USERS};
+
+fn user_identifier() -> Value {
+    json!({
+        "type": "object",
+        "required": ["type", "id"],
+        "properties": { "type": { "const": USERS }, "id": { "type": "string", "format": "uuid" } },
+        "additionalProperties": false,
+    })
+}
+
+pub(super) fn self_link() -> Value {
+    json!({
+        "type": "object",
+        "required": ["self"],
+        "properties": { "self": { "type": "string", "format": "uri" } },
+        "additionalProperties": false,
+    })
+}
+
+/// A resource object of `kind` with these attributes (and relationships, if any).
+fn resource(kind: &str, attributes: Value, relationships: Option<Value>) -> Value {
+    let mut properties = json!({
+        "type": { "const": kind },
+        "id": { "type": "string", "format": "uuid" },
+        "attributes": attributes,
+        "links": self_link(),
+    });
+    if let Some(relationships) = relationships {
+        properties["relationships"] = relationships;
+    }
+    json!({
+        "type": "object",
+        "required": ["type", "id", "links"],
+        "properties": properties,
+        "additionalProperties": false,
+    })
+}
+
+fn page_links() -> Value {
+    let link = json!({ "type": ["string", "null"], "format": "uri" });
+    json!({
+        "type": "object",
+        "required": ["self", "first", "last", "prev", "next"],
+        "properties": {
+            "self": { "type": "string", "format": "uri" },
+            "first": link, "last": link, "prev": link, "next": link,
+        },
+        "additionalProperties": false,
+        "description": "`last` is null when the total was not counted (`page[total]=false`).",
+    })
+}
+
+fn page_meta() -> Value {
+    json!({
+        "type": "object",
+        "required": ["page"],
+        "properties": {
+            "total": { "type": "integer", "minimum": 0 },
+            "page": {
+                "type": "object",
+                "required": ["number", "size"],
+                "properties": {
+                    "number": { "type": "integer", "minimum": 1 },
+                    "size": { "type": "integer", "minimum": 1, "maximum": 1000 },
+                    "pages": { "type": "integer", "minimum": 1 },
+                },
+                "additionalProperties": false,
+            },
+        },
+        "additionalProperties": false,
+    })
+}
+
+/// `{Name}Document` (one resource) and `{Name}Collection` (a page) for a resource schema.
+fn documents(schemas: &mut Map<String, Value>, name: &str) {
+    let included = json!({
+        "type": "array",
+        "items": reference("User"),
+        "description": "Present, possibly empty, whenever the request had `include`.",
+    });
+    schemas.insert(
+        format!("{name}Document"),
+        json!({
+            "type": "object",
+            "required": ["jsonapi", "data", "links"],
+            "properties": {
+                "jsonapi": reference("JsonApi"),
+                "data": reference(name),
+                "included": included,
+                "links": self_link(),
+            },
+            "additionalProperties": false,
+        }),
+    );
+    schemas.insert(
+        format!("{name}Collection"),
+        json!({
+            "type": "object",
+            "required": ["jsonapi", "data", "links", "meta"],
+            "properties": {
+                "jsonapi": reference("JsonApi"),
+                "data": { "type": "array", "items": reference(name) },
+                "included": included,
+                "links": reference("PageLinks"),
+                "meta": reference("PageMeta"),
+            },
+            "additionalProperties": false,
+        }),
+    );
+}
+
+pub(super) fn add(schemas: &mut Map<String, Value>) {
+    let mut add = |name: &str, schema: Value| {
+        schemas.insert(name.to_owned(), schema);
+    };
+    add(
+        "JsonApi",
+        json!({
+            "type": "object",
+            "required": ["version"],
+            "properties": { "version": { "const": "1.1" } },
+            "additionalProperties": false,
+        }),
+    );
+    add("UserIdentifier", user_identifier());
+    add("PageLinks", page_links());
+    add("PageMeta", page_meta());
+    add(
+        "RelationshipLinks",
+        json!({
+            "type": "object",
+            "required": ["self", "related"],
+            "properties": {
+                "self": { "type": "string", "format": "uri" },
+                "related": { "type": "string", "format": "uri" },
+            },
+            "additionalProperties": false,
+        }),
+    );
+    add(
+        "ToOneUser",
+        json!({
+            "type": "object",
+            "required": ["links", "data"],
+            "properties": {
+                "links": reference("RelationshipLinks"),
+                "data": or_null(reference("UserIdentifier")),
+            },
+            "additionalProperties": false,
+        }),
+    );
+    add(
+        "OrganizationAttributes",
+        attributes_object(organization_properties(false), &[], false),
+    );
+    add(
+        "Organization",
+        resource(
+            ORGANIZATIONS,
+            reference("OrganizationAttributes"),
+            Some(json!({
+                "type": "object",
+                "properties": {
+                    "owner": reference("ToOneUser"),
+                    "creator": reference("ToOneUser"),
+                    "updater": reference("ToOneUser"),
+                },
+                "additionalProperties": false,
+            })),
+        ),
+    );
+    add(
+        "User",
+        resource(USERS, plain_attributes(USER_ATTRIBUTES, &[], false), None),
+    );
+    add(
+        "CustomField",
+        resource(
+            CUSTOM_FIELDS,
+            plain_attributes(CUSTOM_FIELD_ATTRIBUTES, &[], false),
+            None,
+        ),
+    );
+    add(
+        "ApiKey",
+        resource(
+            API_KEYS,
+            plain_attributes(API_KEY_ATTRIBUTES, &[], false),
+            Some(json!({
+                "type": "object",
+                "properties": {
+                    "user": {
+                        "type": "object",
+                        "required": ["data"],
+                        "properties": { "data": reference("UserIdentifier") },
+                        "additionalProperties": false,
+                    },
+                },
+                "additionalProperties": false,
+            })),
+        ),
+    );
+    for name in ["Organization", "User", "CustomField", "ApiKey"] {
+        documents(schemas, name);
+    }
+    let mut add = |name: &str, schema: Value| {
+        schemas.insert(name.to_owned(), schema);
+    };
+    add(
+        "RelatedUserDocument",
+        json!({
+            "type": "object",
+            "required": ["jsonapi", "data", "links"],
+            "properties": {
+                "jsonapi": reference("JsonApi"),
+                "data": or_null(reference("User")),
+                "included": { "type": "array", "items": reference("User") },
+                "links": self_link(),
+            },
+            "additionalProperties": false,
+        }),
+    );
+    add(
+        "StatusDocument",
+        json!({
+            "type": "object",
+            "required": ["jsonapi", "meta"],
+            "properties": {
+                "jsonapi": reference("JsonApi"),
+                "meta": {
+                    "type": "object",
+                    "required": ["status"],
+                    "properties": { "status": { "enum": ["ok", "ready"] } },
+                    "additionalProperties": false,
+                },
+            },
+            "additionalProperties": false,
+        }),
+    );
+    add(
+        "Error",
+        json!({
+            "type": "object",
+            "required": ["status", "code", "title", "detail"],
+            "properties": {
+                "status": { "type": "string", "pattern": "^[45][0-9]{2}$" },
+                "code": { "type": "string", "description": "Stable and machine-readable: `name_taken`, `required`, `invalid_parameter` …" },
+                "title": { "type": "string" },
+                "detail": { "type": "string" },
+                "source": {
+                    "type": "object",
+                    "minProperties": 1,
+                    "maxProperties": 1,
+                    "properties": {
+                        "pointer": { "type": "string", "description": "A JSON pointer into the request body." },
+                        "parameter": { "type": "string", "description": "The query parameter, as sent." },
+                        "header": { "type": "string" },
+                    },
+                    "additionalProperties": false,
+                },
+            },
+            "additionalProperties": false,
+        }),
+    );
+    add(
+        "ErrorDocument",
+        json!({
+            "type": "object",
+            "required": ["jsonapi", "errors"],
+            "properties": {
+                "jsonapi": reference("JsonApi"),
+                "errors": { "type": "array", "minItems": 1, "items": reference("Error") },
+            },
+            "additionalProperties": false,
+        }),
+    );
+}
