@@ -1,6 +1,7 @@
 //! The first admin, and the `users` and `keys` subcommands: account work done straight on
 //! the store, with the same validation as the API.
 
+use anyhow::anyhow;
 use orgbase_domain::attributes::{read_api_key_name, read_new_user};
 use orgbase_domain::{ApiKey, Constraint, Error, Role, Secret, Store, User, UserId, time};
 use serde_json::{Map, Value, json};
@@ -9,8 +10,9 @@ fn object(value: Value) -> Map<String, Value> {
     value.as_object().cloned().unwrap_or_default()
 }
 
-fn explain(error: Error) -> String {
-    match error {
+/// A domain error as the CLI says it: validation details joined, a taken e-mail in words.
+fn explain(error: Error) -> anyhow::Error {
+    anyhow!(match error {
         Error::Invalid(errors) => errors
             .0
             .iter()
@@ -20,13 +22,13 @@ fn explain(error: Error) -> String {
         Error::Conflict(Constraint::UserEmail) => {
             "a user with this e-mail address already exists".into()
         }
-        other => other.to_string(),
-    }
+        other => return other.into(),
+    })
 }
 
 /// With no users yet, creates an admin owning `ORGBASE_BOOTSTRAP_KEY`, or a new key printed
 /// once on stderr (the only time it is shown).
-pub fn ensure_first_admin(store: &dyn Store, chosen: Option<&str>) -> Result<(), String> {
+pub fn ensure_first_admin(store: &dyn Store, chosen: Option<&str>) -> anyhow::Result<()> {
     if store.count_users().map_err(explain)? > 0 {
         return Ok(());
     }
@@ -45,7 +47,7 @@ pub fn ensure_first_admin(store: &dyn Store, chosen: Option<&str>) -> Result<(),
     }
     let (secret, generated) = match chosen.and_then(Secret::chosen) {
         Some(secret) => (secret, false),
-        None => (Secret::generate().map_err(|e| e.to_string())?, true),
+        None => (Secret::generate()?, true),
     };
     let key = ApiKey::issue(admin.id, "bootstrap".into(), &secret, time::now());
     store.insert_api_key(&key).map_err(explain)?;
@@ -61,7 +63,7 @@ pub fn ensure_first_admin(store: &dyn Store, chosen: Option<&str>) -> Result<(),
 }
 
 /// `orgbase users create`: prints the new user's id.
-pub fn create_user(store: &dyn Store, name: &str, email: &str, role: &str) -> Result<(), String> {
+pub fn create_user(store: &dyn Store, name: &str, email: &str, role: &str) -> anyhow::Result<()> {
     let attributes = object(json!({ "name": name, "email": email, "role": role }));
     let user =
         read_new_user(&attributes, None, time::now()).map_err(|e| explain(Error::Invalid(e)))?;
@@ -71,14 +73,14 @@ pub fn create_user(store: &dyn Store, name: &str, email: &str, role: &str) -> Re
 }
 
 /// `orgbase keys create`: prints the secret, once.
-pub fn create_key(store: &dyn Store, email: &str, name: &str) -> Result<(), String> {
+pub fn create_key(store: &dyn Store, email: &str, name: &str) -> anyhow::Result<()> {
     let name = read_api_key_name(&object(json!({ "name": name })))
         .map_err(|e| explain(Error::Invalid(e)))?;
     let user = store
         .find_user_by_email(email)
         .map_err(explain)?
-        .ok_or_else(|| format!("no user has the e-mail address {email:?}"))?;
-    let secret = Secret::generate().map_err(|e| e.to_string())?;
+        .ok_or_else(|| anyhow!("no user has the e-mail address {email:?}"))?;
+    let secret = Secret::generate()?;
     store
         .insert_api_key(&ApiKey::issue(user.id, name, &secret, time::now()))
         .map_err(explain)?;

@@ -1,6 +1,7 @@
 //! Settings, from the strongest source to the weakest: command-line flags, environment
 //! variables (both read by clap), the configuration file, built-in defaults.
 
+use anyhow::{Context, anyhow};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -60,7 +61,7 @@ pub const LOG_ENV: &str = "RUST_LOG";
 
 impl Settings {
     /// Resolves the settings of `cli`, reading `env` for the variables clap does not own.
-    pub fn resolve(cli: &Cli, env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+    pub fn resolve(cli: &Cli, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
         let (file, path) = match &cli.config {
             Some(path) => (read(path)?, Some(path.clone())),
             None if Path::new(DEFAULT_CONFIG_FILE).is_file() => {
@@ -92,11 +93,12 @@ impl Settings {
     }
 }
 
-fn read(path: &Path) -> Result<FileSettings, String> {
+fn read(path: &Path) -> anyhow::Result<FileSettings> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the configuration file {}: {e}", path.display()))?;
+        .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
     toml::from_str(&text).map_err(|e| {
-        format!(
+        // toml explains itself over several lines, pointing at the spot; one line here.
+        anyhow!(
             "the configuration file {} is not valid: {}",
             path.display(),
             e.to_string().trim_end().replace('\n', " ")
@@ -185,9 +187,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bad.toml");
         std::fs::write(&path, "databse_url = \"sqlite://x.db\"\n").unwrap();
-        let error = read(&path).err().unwrap();
+        let error = format!("{:#}", read(&path).err().unwrap());
         assert!(error.contains("databse_url"), "{error}");
-        let error = read(&dir.path().join("missing.toml")).err().unwrap();
+        let error = format!(
+            "{:#}",
+            read(&dir.path().join("missing.toml")).err().unwrap()
+        );
         assert!(
             error.starts_with("cannot read the configuration file"),
             "{error}"

@@ -10,6 +10,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use actix_web::HttpServer;
+use anyhow::{Context, bail};
 use clap::Parser;
 use orgbase_http::{AppState, BaseUrl};
 use storage::Workload;
@@ -27,15 +28,13 @@ fn init_logging(directives: &str) {
         .init();
 }
 
-fn public_url(raw: Option<&str>) -> Result<Option<BaseUrl>, String> {
+fn public_url(raw: Option<&str>) -> anyhow::Result<Option<BaseUrl>> {
     match raw {
         None | Some("") => Ok(None),
         Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
             Ok(Some(BaseUrl::new(url)))
         }
-        Some(url) => Err(format!(
-            "ORGBASE_PUBLIC_URL must start with http:// or https://, not {url:?}"
-        )),
+        Some(url) => bail!("ORGBASE_PUBLIC_URL must start with http:// or https://, not {url:?}"),
     }
 }
 
@@ -43,17 +42,16 @@ fn public_url(raw: Option<&str>) -> Result<Option<BaseUrl>, String> {
 /// connections (16).
 const BLOCKING_THREADS_PER_WORKER: usize = 8;
 
-async fn serve(settings: &Settings) -> Result<(), String> {
+async fn serve(settings: &Settings) -> anyhow::Result<()> {
     let public_url = public_url(settings.public_url.as_deref())?;
     let url = settings.database_url.clone();
     let bootstrap_key = settings.bootstrap_key.clone();
     let store = actix_web::rt::task::spawn_blocking(move || {
         let store = storage::open(&url, Workload::Requests)?;
         accounts::ensure_first_admin(&*store, bootstrap_key.as_deref())?;
-        Ok::<_, String>(store)
+        anyhow::Ok(store)
     })
-    .await
-    .map_err(|e| e.to_string())??;
+    .await??;
     let state = AppState {
         public_url,
         ..AppState::new(store)
@@ -65,15 +63,15 @@ async fn serve(settings: &Settings) -> Result<(), String> {
         .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER)
         .shutdown_timeout(10)
         .bind(&settings.bind)
-        .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+        .with_context(|| format!("cannot listen on {}", settings.bind))?;
     for address in server.addrs() {
         tracing::info!("listening on http://{address}");
     }
     // actix stops gracefully on SIGINT and SIGTERM: it stops accepting and lets requests finish.
-    server.run().await.map_err(|e| e.to_string())
+    Ok(server.run().await?)
 }
 
-fn migrate(settings: &Settings) -> Result<(), String> {
+fn migrate(settings: &Settings) -> anyhow::Result<()> {
     storage::open(&settings.database_url, Workload::Requests).map(drop)
 }
 
@@ -82,8 +80,8 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let settings = match Settings::resolve(&cli, |name| std::env::var(name).ok()) {
         Ok(settings) => settings,
-        Err(message) => {
-            eprintln!("orgbase: error: {message}");
+        Err(error) => {
+            eprintln!("orgbase: error: {error:#}");
             return ExitCode::FAILURE;
         }
     };
@@ -140,8 +138,9 @@ async fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("orgbase: error: {message}");
+        // `{:#}` writes the whole chain: "cannot listen on …: Address already in use".
+        Err(error) => {
+            eprintln!("orgbase: error: {error:#}");
             ExitCode::FAILURE
         }
     }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use anyhow::{anyhow, bail};
 use orgbase_domain::Store;
 use orgbase_store_diesel::{DatabaseTarget, DieselStore, PoolOptions};
 use orgbase_store_memory::MemoryStore;
@@ -16,22 +17,24 @@ pub enum Workload {
 }
 
 /// Opens the store and applies pending migrations (a no-op for memory:).
-pub fn open(url: &str, workload: Workload) -> Result<Arc<dyn Store>, String> {
+pub fn open(url: &str, workload: Workload) -> anyhow::Result<Arc<dyn Store>> {
     if url == "memory:" || url == "memory://" {
         tracing::warn!("using the in-memory store: nothing is kept after exit");
         return Ok(Arc::new(MemoryStore::new()));
     }
     if url.starts_with("mysql://") || url.starts_with("mariadb://") {
-        return Err("MySQL/MariaDB storage is not available yet; use sqlite://PATH, postgres://… or memory:".into());
+        bail!(
+            "MySQL/MariaDB storage is not available yet; use sqlite://PATH, postgres://… or memory:"
+        );
     }
     let options = match workload {
         Workload::Requests => PoolOptions::default(),
         Workload::Bulk => PoolOptions::bulk(),
     };
     let target = DatabaseTarget::from_url(url)
-        .map_err(|e| format!("{e}, or memory: for the in-memory store"))?;
-    let store = DieselStore::open(target, &options).map_err(|e| e.to_string())?;
-    let applied = store.run_migrations().map_err(|e| e.to_string())?;
+        .map_err(|e| anyhow!("{e}, or memory: for the in-memory store"))?;
+    let store = DieselStore::open(target, &options)?;
+    let applied = store.run_migrations()?;
     tracing::info!(
         backend = store.target().backend(),
         database = %store.target(),

@@ -3,6 +3,7 @@
 //! table. NDJSON starts with the custom field definitions, so it re-imports into an empty
 //! database to the same data.
 
+use anyhow::{Context, anyhow};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -32,11 +33,11 @@ pub struct ExportOptions {
 
 /// The selection `--filter` asks for; archived organizations are included unless it says
 /// `filter[archived]=…` itself.
-fn selection(raw: Option<&str>, fields: &CustomFields) -> Result<ListQuery, String> {
+fn selection(raw: Option<&str>, fields: &CustomFields) -> anyhow::Result<ListQuery> {
     let pairs = QueryPairs::parse(raw.unwrap_or(""));
     let params = list_params(&pairs, fields).map_err(|error| {
         let details: Vec<String> = error.errors.into_iter().map(|e| e.detail).collect();
-        format!("--filter: {}", details.join(" "))
+        anyhow!("--filter: {}", details.join(" "))
     })?;
     let mut query = params.query;
     if !pairs.0.iter().any(|(name, _)| name == "filter[archived]") {
@@ -55,14 +56,12 @@ fn selection(raw: Option<&str>, fields: &CustomFields) -> Result<ListQuery, Stri
 fn each_organization(
     store: &dyn Store,
     query: &ListQuery,
-    mut write: impl FnMut(&Organization) -> Result<(), String>,
-) -> Result<u64, String> {
+    mut write: impl FnMut(&Organization) -> anyhow::Result<()>,
+) -> anyhow::Result<u64> {
     let mut written = 0;
     let mut page_query = query.clone();
     loop {
-        let page = store
-            .list_organizations(&page_query)
-            .map_err(|e| e.to_string())?;
+        let page = store.list_organizations(&page_query)?;
         for org in &page.items {
             write(org)?;
         }
@@ -102,17 +101,17 @@ fn attributes(org: &Organization, fields: &CustomFields) -> serde_json::Map<Stri
     map
 }
 
-pub fn run(store: &dyn Store, options: &ExportOptions) -> Result<(), String> {
-    let fields = store.list_custom_fields().map_err(|e| e.to_string())?;
+pub fn run(store: &dyn Store, options: &ExportOptions) -> anyhow::Result<()> {
+    let fields = store.list_custom_fields()?;
     let query = selection(options.filter.as_deref(), &fields)?;
     let sink: Box<dyn Write> = match &options.output {
         Some(path) => Box::new(
-            File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?,
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
         ),
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::new(sink);
-    let io = |e: std::io::Error| format!("cannot write the export: {e}");
+    let io = |e: std::io::Error| anyhow::Error::new(e).context("cannot write the export");
     let written = match options.format {
         Format::Ndjson => {
             // The definitions first, so an empty database importing this file gets the fields
@@ -128,7 +127,7 @@ pub fn run(store: &dyn Store, options: &ExportOptions) -> Result<(), String> {
                         "options": if field.format.has_options() { json!(field.options) } else { Value::Null },
                     },
                 });
-                serde_json::to_writer(&mut out, &line).map_err(|e| e.to_string())?;
+                serde_json::to_writer(&mut out, &line)?;
                 out.write_all(b"\n").map_err(io)?;
             }
             each_organization(store, &query, |org| {
@@ -137,7 +136,7 @@ pub fn run(store: &dyn Store, options: &ExportOptions) -> Result<(), String> {
                     "id": org.id.to_string(),
                     "attributes": attributes(org, &fields),
                 });
-                serde_json::to_writer(&mut out, &line).map_err(|e| e.to_string())?;
+                serde_json::to_writer(&mut out, &line)?;
                 out.write_all(b"\n").map_err(io)
             })?
         }
@@ -148,7 +147,7 @@ pub fn run(store: &dyn Store, options: &ExportOptions) -> Result<(), String> {
                 .chain(std::iter::once(OWNER_ID))
                 .chain(fields.iter().map(|f| f.identifier.as_str()))
                 .collect();
-            csv.write_record(&header).map_err(|e| e.to_string())?;
+            csv.write_record(&header)?;
             let written = each_organization(store, &query, |org| {
                 let attributes = attributes(org, &fields);
                 let record = std::iter::once(org.id.to_string()).chain(
@@ -156,7 +155,7 @@ pub fn run(store: &dyn Store, options: &ExportOptions) -> Result<(), String> {
                         .iter()
                         .map(|name| attributes.get(*name).map(cell).unwrap_or_default()),
                 );
-                csv.write_record(record).map_err(|e| e.to_string())
+                Ok(csv.write_record(record)?)
             })?;
             csv.flush().map_err(io)?;
             written

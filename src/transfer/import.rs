@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Instant;
 
+use anyhow::{Context, anyhow, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use orgbase_domain::attributes::read_new_custom_field;
 use orgbase_domain::import::{ImportOutcome, ImportRow};
@@ -67,12 +68,12 @@ impl Tally {
 }
 
 /// Runs the import; `Err` when the file cannot be read at all or any row failed.
-pub fn run(store: &dyn Store, options: &ImportOptions) -> Result<(), String> {
+pub fn run(store: &dyn Store, options: &ImportOptions) -> anyhow::Result<()> {
     let format = options
         .format
         .or_else(|| Format::of_path(&options.file))
         .ok_or_else(|| {
-            format!(
+            anyhow!(
                 "cannot tell the format of {} from its extension; use --format csv or --format ndjson",
                 options.file.display()
             )
@@ -80,20 +81,19 @@ pub fn run(store: &dyn Store, options: &ImportOptions) -> Result<(), String> {
     let owner = match &options.owner {
         Some(email) => Some(
             store
-                .find_user_by_email(email)
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("--owner: no user has the e-mail address {email}"))?
+                .find_user_by_email(email)?
+                .ok_or_else(|| anyhow!("--owner: no user has the e-mail address {email}"))?
                 .id,
         ),
         None => None,
     };
     let file = File::open(&options.file)
-        .map_err(|e| format!("cannot open {}: {e}", options.file.display()))?;
+        .with_context(|| format!("cannot open {}", options.file.display()))?;
     let bar = progress_bar(file.metadata().map(|m| m.len()).unwrap_or(0));
     let reader = BufReader::new(bar.wrap_read(file));
-    let fields = store.list_custom_fields().map_err(|e| e.to_string())?;
+    let fields = store.list_custom_fields()?;
     let rows: Box<dyn Iterator<Item = (u64, SourceRow)> + Send> = match format {
-        Format::Csv => csv_rows(reader, &fields)?,
+        Format::Csv => csv_rows(reader, &fields).map_err(|reason| anyhow!(reason))?,
         Format::Ndjson => Box::new(ndjson_rows(reader)),
     };
 
@@ -149,11 +149,10 @@ pub fn run(store: &dyn Store, options: &ImportOptions) -> Result<(), String> {
     );
     match tally.failed {
         0 => Ok(()),
-        _ if options.strict => Err(
-            "stopped at the first failing row (--strict); the rows before it are imported"
-                .to_owned(),
-        ),
-        n => Err(format!(
+        _ if options.strict => {
+            bail!("stopped at the first failing row (--strict); the rows before it are imported")
+        }
+        n => Err(anyhow!(
             "{n} of {} rows failed (listed above)",
             tally.rows()
         )),

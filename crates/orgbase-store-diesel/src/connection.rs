@@ -120,19 +120,15 @@ impl fmt::Display for DatabaseTarget {
     }
 }
 
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`. Text that is not a URL
+/// is shown as given: it holds no password a URL parser could find either.
 pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{path}"),
-            None => url.to_owned(),
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => match parsed.set_password(Some("***")) {
+            Ok(()) => parsed.to_string(),
+            Err(()) => url.to_owned(),
         },
-        None => url.to_owned(),
+        _ => url.to_owned(),
     }
 }
 
@@ -327,6 +323,11 @@ mod tests {
             "postgres://u:***@h:5432/db"
         );
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        // A password holding `@` or `/`, percent-encoded as URLs require, is hidden whole.
+        assert_eq!(
+            redact("postgres://u:p%40ss%2Fw@h/db?sslmode=disable"),
+            "postgres://u:***@h/db?sslmode=disable"
+        );
         let target = DatabaseTarget::Postgres("postgres://u:secret@h/db".into());
         assert!(!format!("{target:?} {target}").contains("secret"));
     }
