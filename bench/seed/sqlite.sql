@@ -5,9 +5,15 @@
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = OFF;
 BEGIN;
+-- The benchmark's admin, who owns one organization in ten (filter[owner]); query-scale.sh
+-- issues it a key.
+INSERT INTO users (id, name, email, email_key, role, created_at)
+VALUES ('00000000-0000-7000-a000-000000000001', 'Bench', 'bench@bench.example',
+        'bench@bench.example', 'admin', '2015-01-01 00:00:00');
 WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < :ROWS:)
 INSERT INTO organizations (id, name, name_key, status, city, country, company_size, description,
-                           domains, lists, slug, created_from, archived_at, created_at, updated_at)
+                           domains, lists, slug, created_from, archived_at, created_at, updated_at,
+                           owner_id)
 SELECT printf('00000000-0000-7000-8000-%012x', i),
        'Org ' || i, 'org ' || i,
        CASE WHEN i % 10 = 0 THEN 'inactive' ELSE 'active' END,
@@ -19,7 +25,8 @@ SELECT printf('00000000-0000-7000-8000-%012x', i),
        'org-' || i, 'import',
        CASE WHEN i % 20 = 0 THEN '2024-01-01 00:00:00' END,
        datetime('2015-01-01', '+' || (i * 137) || ' seconds'),
-       datetime('2015-01-01', '+' || (i * 137) || ' seconds')
+       datetime('2015-01-01', '+' || (i * 137) || ' seconds'),
+       CASE WHEN i % 10 = 1 THEN '00000000-0000-7000-a000-000000000001' END
 FROM seq;
 INSERT INTO organization_lists (list_key, organization_id)
 SELECT 'segment ' || (CAST(substr(name, 5) AS INTEGER) % 20), id FROM organizations;
