@@ -7,6 +7,7 @@
 #
 #   bench/import.sh               # about 3 minutes after the release build
 #   ROWS=20000 bench/import.sh
+#   ORGBASE_BENCH_BIN=/tmp/old/orgbase bench/import.sh   # another build
 #
 # Writes bench/results/import.md. PostgreSQL rows need ORGBASE_BENCH_POSTGRES_URL
 # (default postgres://postgres@127.0.0.1:5432/postgres).
@@ -20,8 +21,13 @@ DATA=bench/.data
 OUT=bench/results/import.md
 
 command -v psql >/dev/null || { apt-get update -qq && apt-get install -y -qq postgresql-client >/dev/null; }
-cargo build --release --locked -q
-BIN=target/release/orgbase
+# ORGBASE_BENCH_BIN measures another build (an A/B run against a commit built elsewhere).
+if [ -n "${ORGBASE_BENCH_BIN:-}" ]; then
+  BIN=$ORGBASE_BENCH_BIN
+else
+  cargo build --release --locked -q
+  BIN=target/release/orgbase
+fi
 mkdir -p "$DATA" bench/results
 
 awk -v rows="$ROWS" 'BEGIN {
