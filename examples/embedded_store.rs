@@ -39,7 +39,11 @@ fn run(path: &str) -> Result<(), String> {
 
     let query = ListQuery {
         sort: vec![SortKey::descending(Field::Name)],
-        page: PageRequest { number: 1, size: 2 },
+        page: PageRequest {
+            number: 1,
+            size: 2,
+            keyset: None,
+        },
         ..ListQuery::default()
     };
     let page = store

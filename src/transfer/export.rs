@@ -14,7 +14,7 @@ use orgbase_domain::{
     PageRequest, SortKey, Store,
 };
 use orgbase_http::document::{FieldSet, OrganizationAttributes};
-use orgbase_http::query::{QueryPairs, list_params};
+use orgbase_http::query::{Paging, QueryPairs, list_params};
 use serde_json::{Value, json};
 
 use super::format::{Format, OWNER_ID, cell};
@@ -35,7 +35,7 @@ pub struct ExportOptions {
 /// `filter[archived]=…` itself.
 fn selection(raw: Option<&str>, fields: &CustomFields) -> anyhow::Result<ListQuery> {
     let pairs = QueryPairs::parse(raw.unwrap_or(""));
-    let params = list_params(&pairs, fields).map_err(|error| {
+    let params = list_params(&pairs, fields, &Paging::default()).map_err(|error| {
         let details: Vec<String> = error.errors.into_iter().map(|e| e.detail).collect();
         anyhow!("--filter: {}", details.join(" "))
     })?;
@@ -45,10 +45,7 @@ fn selection(raw: Option<&str>, fields: &CustomFields) -> anyhow::Result<ListQue
     }
     query.sort = vec![SortKey::ascending(Field::Id)];
     query.with_total = false;
-    query.page = PageRequest {
-        number: 1,
-        size: PAGE_ROWS,
-    };
+    query.page = PageRequest::numbered(1, PAGE_ROWS);
     Ok(query)
 }
 

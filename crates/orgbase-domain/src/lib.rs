@@ -38,8 +38,8 @@ pub use error::{Constraint, Error, FieldError, Result, ValidationErrors};
 pub use ids::{ApiKeyId, CustomFieldId, OrganizationId, UserId};
 pub use organization::{NewOrganization, Organization, OrganizationPatch, Status};
 pub use query::{
-    ArchivedFilter, Condition, Field, Filter, ListQuery, Operand, Operator, Page, PageRequest,
-    SortDirection, SortKey,
+    ArchivedFilter, Condition, Field, Filter, Keyset, ListQuery, Operand, Operator, Page,
+    PageRequest, Position, SortDirection, SortKey,
 };
 pub use store::Store;
 pub use user::{Role, User, UserPatch};

@@ -20,6 +20,8 @@ pub enum Kind {
     InvalidDocument,
     InvalidParameter,
     UnknownParameter,
+    /// `page[size]` above the maximum on a cursor page (the profile's `max-size-exceeded`).
+    MaxPageSizeExceeded,
     Unauthorized,
     Forbidden,
     UnsupportedUpdate,
@@ -64,6 +66,11 @@ impl Kind {
                 S::BAD_REQUEST,
                 "unknown_parameter",
                 "Unknown query parameter",
+            ),
+            Kind::MaxPageSizeExceeded => (
+                S::BAD_REQUEST,
+                "max_size_exceeded",
+                "Page size above the maximum",
             ),
             Kind::Unauthorized => (S::UNAUTHORIZED, "unauthorized", "Authentication required"),
             Kind::Forbidden => (S::FORBIDDEN, "forbidden", "Not allowed for this role"),
@@ -152,6 +159,11 @@ pub struct ErrorObject {
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
+    /// `type`: a link to the error's definition, where a profile defines one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Value>,
 }
 
 impl ErrorObject {
@@ -163,6 +175,8 @@ impl ErrorObject {
             title,
             detail: detail.into(),
             source: None,
+            links: None,
+            meta: None,
         }
     }
 

@@ -10,8 +10,25 @@ pub const JSONAPI_MEDIA_TYPE: &str = "application/vnd.api+json";
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct JsonApiVersion {
     version: &'static str,
+    /// The profile the document applies (the cursor pagination profile, on cursor pages).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<[&'static str; 1]>,
 }
 
 impl JsonApiVersion {
-    pub const V1_1: Self = Self { version: "1.1" };
+    pub const V1_1: Self = Self {
+        version: "1.1",
+        profile: None,
+    };
+
+    pub fn with_profile(profile: &'static str) -> Self {
+        Self {
+            profile: Some([profile]),
+            ..Self::V1_1
+        }
+    }
+
+    pub fn profile(&self) -> Option<&'static str> {
+        self.profile.map(|[p]| p)
+    }
 }

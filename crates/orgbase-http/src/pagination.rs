@@ -1,4 +1,5 @@
-//! Links and meta of a paged collection, the same for every resource type.
+//! Links and meta of a paged collection, the same for every resource type: by page number, or
+//! by cursor as the cursor pagination profile has them.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
@@ -6,7 +7,8 @@ use orgbase_domain::Page;
 use orgbase_domain::query::PageRequest;
 use serde_json::{Value, json};
 
-use crate::document::Document;
+use crate::cursor::CURSOR_PROFILE;
+use crate::document::{Document, cursor_meta};
 use crate::links::BaseUrl;
 use crate::query::{ListParams, QueryPairs};
 
@@ -17,7 +19,7 @@ pub fn collection_links_and_meta(
     base: &BaseUrl,
     path: &str,
     pairs: &QueryPairs,
-    page: PageRequest,
+    page: &PageRequest,
     total: Option<u64>,
     has_next: bool,
 ) -> (Value, Value) {
@@ -44,8 +46,78 @@ pub fn collection_links_and_meta(
     (links, meta)
 }
 
-/// A page of users or keys as a collection document; `render` makes each resource object.
-/// Their stores always count (the tables are small), so `page[total]=false` only hides it.
+/// `links` and `meta` of a page paged by cursor. `first` and `last` are the cursors of the
+/// page's first and last records (none when it is empty).
+///
+/// `next` follows the last record (keeping a `page[before]` bound, so a truncated range is
+/// finished before it ends); `prev` precedes the first. Each is null where the server knows
+/// no such page exists: `next` after the last record (or after a range that was not
+/// truncated), `prev` on the first page, before a range's first record, and on an empty page
+/// reached forwards (the cursor the client came from leads back). `meta.page` has the size,
+/// `total` when `page[total]=true` asked for it, and `rangeTruncated` on range requests.
+pub fn cursor_links_and_meta<T>(
+    base: &BaseUrl,
+    path: &str,
+    pairs: &QueryPairs,
+    params: &ListParams,
+    page: &Page<T>,
+    first: Option<&str>,
+    last: Option<&str>,
+) -> (Value, Value) {
+    let keyset = params.query.page.keyset.clone().unwrap_or_default();
+    let raw = |name: &str| {
+        pairs
+            .0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let link = |cursors: &[(&str, &str)]| base.join_with_query(path, &pairs.with_cursors(cursors));
+    let range = keyset.after.is_some() && keyset.before.is_some();
+    let (prev, next) = if keyset.is_backwards() {
+        let prev = page
+            .has_previous
+            .then(|| first.map(|f| link(&[("page[before]", f)])))
+            .flatten();
+        // Nothing before the bound means the records after it start at the beginning.
+        let next = Some(match last {
+            Some(l) => link(&[("page[after]", l)]),
+            None => link(&[]),
+        });
+        (prev, next)
+    } else {
+        let next = match (page.has_next, last, raw("page[before]")) {
+            (true, Some(l), Some(before)) => {
+                Some(link(&[("page[after]", l), ("page[before]", before)]))
+            }
+            (true, Some(l), None) => Some(link(&[("page[after]", l)])),
+            _ => None,
+        };
+        let prev = match (range, keyset.after.is_some(), first) {
+            (false, true, Some(f)) => Some(link(&[("page[before]", f)])),
+            _ => None,
+        };
+        (prev, next)
+    };
+    let links = json!({
+        "self": base.join_with_query(path, &pairs.0),
+        "first": link(&[]),
+        "prev": prev,
+        "next": next,
+    });
+    let mut meta_page = json!({ "size": params.query.page.size });
+    if let Some(total) = page.total {
+        meta_page["total"] = json!(total);
+    }
+    if range {
+        meta_page["rangeTruncated"] = json!(page.has_next);
+    }
+    (links, json!({ "page": meta_page }))
+}
+
+/// A page of users, keys or custom fields as a collection document; `render` makes each
+/// resource object and `position` gives each record's place for its cursor. Their stores
+/// always count (the tables are small), so `page[total]` only shows or hides it.
 pub fn respond_page<T>(
     req: &HttpRequest,
     base: &BaseUrl,
@@ -53,19 +125,64 @@ pub fn respond_page<T>(
     params: &ListParams,
     page: &Page<T>,
     render: impl Fn(&T) -> Value,
+    position: impl Fn(&T) -> orgbase_domain::Position,
 ) -> HttpResponse {
-    let data: Vec<Value> = page.items.iter().map(render).collect();
     let total = params.query.with_total.then_some(page.total).flatten();
-    let (links, meta) = collection_links_and_meta(
+    let Some(cursors) = &params.cursors else {
+        let data: Vec<Value> = page.items.iter().map(render).collect();
+        let (links, meta) = collection_links_and_meta(
+            base,
+            req.path(),
+            pairs,
+            &params.query.page,
+            total,
+            page.has_next,
+        );
+        return Document::new(data, links)
+            .with_meta(meta)
+            .with_included(params.render.include.is_some().then(Vec::new))
+            .respond(StatusCode::OK);
+    };
+    let mut data = Vec::with_capacity(page.items.len());
+    let mut cursor_list = Vec::with_capacity(page.items.len());
+    for item in &page.items {
+        let cursor = cursors.encode(&position(item));
+        let mut resource = render(item);
+        resource["meta"] = cursor_meta(&cursor);
+        data.push(resource);
+        cursor_list.push(cursor);
+    }
+    let counted = Page {
+        items: Vec::<()>::new(),
+        total,
+        has_next: page.has_next,
+        has_previous: page.has_previous,
+    };
+    let (links, meta) = cursor_links_and_meta(
         base,
         req.path(),
         pairs,
-        params.query.page,
-        total,
-        page.has_next,
+        params,
+        &counted,
+        cursor_list.first().map(String::as_str),
+        cursor_list.last().map(String::as_str),
     );
     Document::new(data, links)
         .with_meta(meta)
         .with_included(params.render.include.is_some().then(Vec::new))
+        .with_profile(CURSOR_PROFILE)
         .respond(StatusCode::OK)
+}
+
+/// The place of a record in an oldest-first list (users, keys, custom fields).
+pub fn oldest_first_position(
+    created_at: orgbase_domain::time::Timestamp,
+    id: uuid::Uuid,
+) -> orgbase_domain::Position {
+    orgbase_domain::Position {
+        values: vec![orgbase_domain::query::FieldValue::DateTime(Some(
+            created_at,
+        ))],
+        id,
+    }
 }

@@ -5,16 +5,19 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use orgbase_domain::query::MAX_PAGE_SIZE;
+use orgbase_domain::query::{FieldKind, MAX_PAGE_SIZE};
 use orgbase_domain::{
-    ArchivedFilter, CustomFields, Field, Filter, ListQuery, Operator, SortDirection, SortKey,
+    ArchivedFilter, CustomFields, Field, Filter, Keyset, ListQuery, Operator, SortDirection,
+    SortKey,
 };
+use serde_json::json;
 
 use orgbase_domain::attributes::{
     API_KEY_ATTRIBUTES, Attribute, CUSTOM_FIELD_ATTRIBUTES, ORGANIZATION_ATTRIBUTES,
     USER_ATTRIBUTES,
 };
 
+use crate::cursor::{CURSOR_PROFILE, Cursors};
 use crate::document::{
     API_KEYS, CUSTOM_FIELDS, FieldSet, ORGANIZATION_RELATIONSHIPS, ORGANIZATIONS, USERS,
 };
@@ -42,6 +45,44 @@ impl QueryPairs {
         }
         pairs
     }
+
+    /// The pairs without the cursor parameters, then with these set (in this order).
+    pub fn with_cursors(&self, cursors: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut pairs: Vec<(String, String)> = self
+            .0
+            .iter()
+            .filter(|(k, _)| k != "page[after]" && k != "page[before]")
+            .cloned()
+            .collect();
+        pairs.extend(cursors.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        pairs
+    }
+}
+
+/// What a list request's paging depends on beyond its query string.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Paging {
+    /// The collection's path: cursors are bound to it.
+    pub path: String,
+    /// `Accept` asks for the cursor pagination profile.
+    pub cursor_profile: bool,
+}
+
+impl Paging {
+    /// Whether an `Accept` header asks for the cursor pagination profile: a JSON:API media
+    /// range whose `profile` parameter (a space-separated list of URIs) names it.
+    pub fn accepts_cursor_profile(accept: &str) -> bool {
+        accept.split(',').any(|range| {
+            let media = crate::media_type::MediaType::parse(range);
+            media.essence == crate::jsonapi::JSONAPI_MEDIA_TYPE
+                && media.params.iter().any(|(name, value)| {
+                    name == "profile"
+                        && value
+                            .split_ascii_whitespace()
+                            .any(|uri| uri.trim_end_matches('/') == CURSOR_PROFILE)
+                })
+        })
+    }
 }
 
 /// How a response renders resources.
@@ -64,6 +105,9 @@ pub struct RenderOptions {
 pub struct ListParams {
     pub query: ListQuery,
     pub render: RenderOptions,
+    /// Set when the list is paged by cursor (the cursor pagination profile); the query's page
+    /// then has a keyset.
+    pub cursors: Option<Cursors>,
 }
 
 /// Parameters of a request about one resource.
@@ -97,6 +141,12 @@ struct Parser<'a> {
     errors: Vec<ErrorObject>,
     list: ListParams,
     return_existing: bool,
+    /// The paging parameters, read when every other parameter is known (a cursor depends on
+    /// the sort and filters, which may come after it).
+    number_given: bool,
+    total_given: Option<bool>,
+    after: Option<String>,
+    before: Option<String>,
 }
 
 fn invalid(name: &str, detail: impl Into<String>) -> ErrorObject {
@@ -131,6 +181,10 @@ impl<'a> Parser<'a> {
             errors: Vec::new(),
             list: ListParams::default(),
             return_existing: false,
+            number_given: false,
+            total_given: None,
+            after: None,
+            before: None,
         }
     }
 
@@ -172,9 +226,14 @@ impl<'a> Parser<'a> {
                 self.list.render.custom_field_fields = fieldset(name, value, CUSTOM_FIELDS, &known)?
             }
             "include" => self.list.render.include = Some(include(name, value, self.includable)?),
-            "page[number]" if paged => self.list.query.page.number = page_number(name, value)?,
+            "page[number]" if paged => {
+                self.list.query.page.number = page_number(name, value)?;
+                self.number_given = true;
+            }
             "page[size]" if paged => self.list.query.page.size = page_size(name, value)?,
-            "page[total]" if paged => self.list.query.with_total = boolean(name, value)?,
+            "page[total]" if paged => self.total_given = Some(boolean(name, value)?),
+            "page[after]" if paged => self.after = Some(value.to_owned()),
+            "page[before]" if paged => self.before = Some(value.to_owned()),
             "sort" if collection => self.list.query.sort = sort(name, value, self.custom)?,
             "filter[archived]" if collection => self.list.query.archived = archived(name, value)?,
             // An empty search is no search (and keeps the constant-time total).
@@ -201,7 +260,7 @@ impl<'a> Parser<'a> {
             _ if name.starts_with("page[") && paged => {
                 return Err(unknown(
                     name,
-                    "Pages are chosen with page[number] and page[size] (and page[total]=false to skip counting).",
+                    "Pages are chosen with page[number] and page[size] (and page[total]=false to skip counting), or by cursor with page[after], page[before], page[size] and page[total]=true.",
                 ));
             }
             _ => {
@@ -212,6 +271,74 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Settles how the list is paged: by cursor when a cursor is given or `Accept` asks for
+    /// the profile, else by number exactly as before the profile existed.
+    fn settle_paging(&mut self, pairs: &QueryPairs, paging: &Paging) {
+        let paged = matches!(self.accepts, Accepts::Collection | Accepts::PlainCollection);
+        let by_cursor = self.after.is_some() || self.before.is_some() || paging.cursor_profile;
+        let size = self.list.query.page.size;
+        if !paged {
+            return;
+        }
+        if !by_cursor {
+            if size > MAX_PAGE_SIZE {
+                self.errors.push(invalid(
+                    "page[size]",
+                    format!(
+                        "`page[size]` must be a whole number from 1 to {MAX_PAGE_SIZE}, not {size}."
+                    ),
+                ));
+            }
+            self.list.query.with_total = self.total_given.unwrap_or(true);
+            return;
+        }
+        if self.number_given {
+            self.errors.push(invalid(
+                "page[number]",
+                "`page[number]` cannot be combined with cursor paging (page[after], page[before], or an Accept asking for the cursor pagination profile).",
+            ));
+        }
+        if size > MAX_PAGE_SIZE {
+            let mut error = ErrorObject::new(
+                Kind::MaxPageSizeExceeded,
+                format!("`page[size]` may be at most {MAX_PAGE_SIZE}, not {size}."),
+            )
+            .parameter("page[size]");
+            error.links = Some(json!({ "type": crate::cursor::MAX_SIZE_EXCEEDED }));
+            error.meta = Some(json!({ "page": { "maxSize": MAX_PAGE_SIZE } }));
+            self.errors.push(error);
+        }
+        // Counting costs what the filter costs; a cursor walk asks for it when it wants it.
+        self.list.query.with_total = self.total_given.unwrap_or(false);
+        let kinds: Vec<FieldKind> = if self.accepts == Accepts::Collection {
+            self.list
+                .query
+                .sort
+                .iter()
+                .map(|k| k.field.kind())
+                .collect()
+        } else {
+            // Users, keys and custom fields list oldest first: (created_at, id).
+            vec![FieldKind::DateTime]
+        };
+        let cursors = Cursors::new(&paging.path, pairs, kinds);
+        let mut keyset = Keyset::default();
+        for (name, raw, bound) in [
+            ("page[after]", &self.after, &mut keyset.after),
+            ("page[before]", &self.before, &mut keyset.before),
+        ] {
+            if let Some(raw) = raw {
+                match cursors.decode(raw) {
+                    Ok(position) => *bound = Some(position),
+                    Err(why) => self.errors.push(invalid(name, format!("`{name}` {why}."))),
+                }
+            }
+        }
+        self.list.query.page.number = 1;
+        self.list.query.page.keyset = Some(keyset);
+        self.list.cursors = Some(cursors);
     }
 
     fn finish<T>(self, value: impl FnOnce(ListParams, bool) -> T) -> Result<T, ApiError> {
@@ -335,9 +462,12 @@ fn page_number(name: &str, value: &str) -> Result<u64, ErrorObject> {
     }
 }
 
+/// A positive whole number; the maximum is checked once the paging is known, because the
+/// cursor profile answers a size above it with its own error.
 fn page_size(name: &str, value: &str) -> Result<u64, ErrorObject> {
     match value.parse::<u64>() {
-        Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => Ok(n),
+        Ok(n) if n >= 1 => Ok(n),
+        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => Ok(u64::MAX),
         _ => Err(invalid(
             name,
             format!("`{name}` must be a whole number from 1 to {MAX_PAGE_SIZE}, not {value:?}."),
@@ -396,16 +526,22 @@ fn archived(name: &str, value: &str) -> Result<ArchivedFilter, ErrorObject> {
 }
 
 /// `GET /organizations`: `custom` are the fields defined now.
-pub fn list_params(pairs: &QueryPairs, custom: &CustomFields) -> Result<ListParams, ApiError> {
+pub fn list_params(
+    pairs: &QueryPairs,
+    custom: &CustomFields,
+    paging: &Paging,
+) -> Result<ListParams, ApiError> {
     let mut parser = Parser::new(Accepts::Collection, ORGANIZATION_RELATIONSHIPS, custom);
     parser.run(pairs);
+    parser.settle_paging(pairs, paging);
     parser.finish(|list, _| list)
 }
 
-/// Parameters of `GET /users` and `GET /api_keys`: pages and fieldsets.
-pub fn plain_list_params(pairs: &QueryPairs) -> Result<ListParams, ApiError> {
+/// Parameters of `GET /users`, `GET /api_keys` and `GET /custom_fields`: pages and fieldsets.
+pub fn plain_list_params(pairs: &QueryPairs, paging: &Paging) -> Result<ListParams, ApiError> {
     let mut parser = Parser::new(Accepts::PlainCollection, &[], &NO_CUSTOM_FIELDS);
     parser.run(pairs);
+    parser.settle_paging(pairs, paging);
     parser.finish(|list, _| list)
 }
 

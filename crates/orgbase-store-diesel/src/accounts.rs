@@ -3,11 +3,11 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use orgbase_domain::query::PageRequest;
+use orgbase_domain::query::{FieldValue, PageRequest};
 use orgbase_domain::time::Timestamp;
 use orgbase_domain::user::email_key;
 use orgbase_domain::{
-    ApiKey, ApiKeyId, Constraint, Error, Page, Result, Role, User, UserId, UserPatch,
+    ApiKey, ApiKeyId, Constraint, Error, Page, Position, Result, Role, User, UserId, UserPatch,
 };
 
 use crate::columns::utc;
@@ -103,10 +103,84 @@ fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-fn page_of<T>(items: Vec<T>, total: i64, page: PageRequest) -> Page<T> {
+/// A page of rows listed oldest first, by `(created_at, id)`: by offset, or, for a keyset
+/// page, bounded by positions whose one value is `created_at` (these tables are small, so
+/// the plain OR form of the bounds is fine). `$scoped` makes the boxed, filtered table.
+macro_rules! oldest_first {
+    ($conn:expr, $scoped:expr, $table:ident, $row:ty, $page:expr) => {{
+        let page: &PageRequest = $page;
+        let total: i64 = $scoped().count().get_result($conn).map_err(from_diesel)?;
+        let mut rows = $scoped();
+        let keyset = page.keyset.as_ref();
+        let backwards = keyset.is_some_and(|k| k.is_backwards());
+        if let Some(after) = keyset.and_then(|k| k.after.as_ref()) {
+            let (at, id) = oldest_first_position(after)?;
+            rows = rows.filter(
+                $table::created_at
+                    .gt(at)
+                    .or($table::created_at.eq(at).and($table::id.gt(id))),
+            );
+        }
+        if let Some(before) = keyset.and_then(|k| k.before.as_ref()) {
+            let (at, id) = oldest_first_position(before)?;
+            rows = rows.filter(
+                $table::created_at
+                    .lt(at)
+                    .or($table::created_at.eq(at).and($table::id.lt(id))),
+            );
+        }
+        rows = if backwards {
+            rows.order(($table::created_at.desc(), $table::id.desc()))
+        } else {
+            rows.order(($table::created_at.asc(), $table::id.asc()))
+        };
+        let fetch = page.size + u64::from(keyset.is_some());
+        let loaded: Vec<$row> = rows
+            .limit(to_i64(fetch))
+            .offset(to_i64(page.offset()))
+            .select(<$row>::as_select())
+            .load($conn)
+            .map_err(from_diesel)?;
+        let items = loaded
+            .into_iter()
+            .map(TryFrom::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        page_of(items, total, page)
+    }};
+}
+
+/// A position in an oldest-first list: its `created_at` and id.
+fn oldest_first_position(position: &Position) -> Result<(NaiveDateTime, String)> {
+    match position.values.as_slice() {
+        [FieldValue::DateTime(Some(at))] => {
+            Ok((at.naive_utc(), position.id.hyphenated().to_string()))
+        }
+        other => Err(Error::Backend(format!(
+            "{other:?} is not a position in an oldest-first list"
+        ))),
+    }
+}
+
+/// The page from the rows read for it (one more than its size on keyset pages, to tell
+/// whether another follows; last row first when paging backwards).
+fn page_of<T>(mut items: Vec<T>, total: i64, page: &PageRequest) -> Page<T> {
     let total = u64::try_from(total).unwrap_or(0);
+    let Some(keyset) = &page.keyset else {
+        return Page {
+            has_next: page.offset().saturating_add(items.len() as u64) < total,
+            has_previous: false,
+            total: Some(total),
+            items,
+        };
+    };
+    let more = items.len() as u64 > page.size;
+    items.truncate(usize::try_from(page.size).unwrap_or(usize::MAX));
+    if keyset.is_backwards() {
+        items.reverse();
+    }
     Page {
-        has_next: page.offset().saturating_add(items.len() as u64) < total,
+        has_next: more && !keyset.is_backwards(),
+        has_previous: more && keyset.is_backwards(),
         total: Some(total),
         items,
     }
@@ -153,20 +227,12 @@ pub fn find_user_by_email(conn: &mut AnyConnection, email: &str) -> Result<Optio
 }
 
 pub fn list_users(conn: &mut AnyConnection, page: PageRequest) -> Result<Page<User>> {
-    let total: i64 = users::table.count().get_result(conn).map_err(from_diesel)?;
-    let rows: Vec<UserRow> = users::table
-        .order((users::created_at.asc(), users::id.asc()))
-        .limit(to_i64(page.size))
-        .offset(to_i64(page.offset()))
-        .select(UserRow::as_select())
-        .load(conn)
-        .map_err(from_diesel)?;
-    Ok(page_of(
-        rows.into_iter()
-            .map(User::try_from)
-            .collect::<Result<_>>()?,
-        total,
-        page,
+    Ok(oldest_first!(
+        conn,
+        || users::table.into_boxed(),
+        users,
+        UserRow,
+        &page
     ))
 }
 
@@ -300,21 +366,7 @@ pub fn list_api_keys(
         }
         query
     };
-    let total: i64 = scoped().count().get_result(conn).map_err(from_diesel)?;
-    let rows: Vec<ApiKeyRow> = scoped()
-        .order((api_keys::created_at.asc(), api_keys::id.asc()))
-        .limit(to_i64(page.size))
-        .offset(to_i64(page.offset()))
-        .select(ApiKeyRow::as_select())
-        .load(conn)
-        .map_err(from_diesel)?;
-    Ok(page_of(
-        rows.into_iter()
-            .map(ApiKey::try_from)
-            .collect::<Result<_>>()?,
-        total,
-        page,
-    ))
+    Ok(oldest_first!(conn, scoped, api_keys, ApiKeyRow, &page))
 }
 
 pub fn delete_api_key(conn: &mut AnyConnection, id: ApiKeyId) -> Result<()> {

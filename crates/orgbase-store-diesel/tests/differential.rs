@@ -361,7 +361,11 @@ fn list_query(custom: &Custom) -> impl Strategy<Value = ListQuery> + use<> {
                         ArchivedFilter::Any,
                     ][archived],
                     sort: keys,
-                    page: PageRequest { number, size },
+                    page: PageRequest {
+                        number,
+                        size,
+                        keyset: None,
+                    },
                     with_total,
                 }
             },
@@ -371,10 +375,7 @@ fn list_query(custom: &Custom) -> impl Strategy<Value = ListQuery> + use<> {
 fn clear(store: &dyn Store) {
     let everything = ListQuery {
         archived: ArchivedFilter::Any,
-        page: PageRequest {
-            number: 1,
-            size: 1000,
-        },
+        page: PageRequest::numbered(1, 1000),
         ..ListQuery::default()
     };
     for org in store.list_organizations(&everything).unwrap().items {
@@ -461,7 +462,7 @@ fn sql_backends_answer_exactly_like_the_reference() {
                     },
                 ],
                 archived: ArchivedFilter::Any,
-                page: PageRequest { number: 2, size: 3 },
+                page: PageRequest { number: 2, size: 3, keyset: None },
                 ..ListQuery::default()
             };
             for query in queries.iter().chain([&ties]) {

@@ -9,7 +9,7 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use orgbase_domain::custom_field::options_in_use;
 use orgbase_domain::name::name_key;
-use orgbase_domain::query::PageRequest;
+use orgbase_domain::query::{FieldValue, PageRequest, compare_values};
 use orgbase_domain::time::Timestamp;
 use orgbase_domain::user::email_key;
 use orgbase_domain::{
@@ -17,6 +17,7 @@ use orgbase_domain::{
     CustomValue, Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page, Result,
     Role, Store, User, UserId, UserPatch,
 };
+use uuid::Uuid;
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -95,15 +96,21 @@ impl Tables {
 /// Oldest first, then by id: the order of users and keys everywhere.
 fn page_of<T: Clone>(
     mut items: Vec<&T>,
-    key: impl Fn(&T) -> (Timestamp, String),
+    key: impl Fn(&T) -> (Timestamp, Uuid),
     page: PageRequest,
 ) -> Page<T> {
     items.sort_by_key(|item| key(item));
-    let query = ListQuery {
-        page,
-        ..ListQuery::default()
-    };
-    Page::cut(items.into_iter().cloned(), &query)
+    // Users and keys list oldest first: their positions are (created_at, id).
+    Page::cut(
+        items.into_iter().cloned().collect(),
+        &page,
+        true,
+        |item, position| {
+            let (at, id) = key(item);
+            compare_values(&FieldValue::DateTime(Some(at)), &position.values[0])
+                .then(id.cmp(&position.id))
+        },
+    )
 }
 
 impl MemoryStore {
@@ -203,7 +210,7 @@ impl Store for MemoryStore {
             .filter(|org| query.admits(org))
             .collect();
         matching.sort_by(|a, b| query.compare(a, b));
-        Ok(Page::cut(matching.into_iter().cloned(), query))
+        Ok(query.cut(matching.into_iter().cloned().collect()))
     }
 
     fn check_health(&self) -> Result<()> {
@@ -253,7 +260,7 @@ impl Store for MemoryStore {
         let tables = self.read();
         Ok(page_of(
             tables.users.values().collect(),
-            |u| (u.created_at, u.id.to_string()),
+            |u| (u.created_at, u.id.as_uuid()),
             page,
         ))
     }
@@ -355,7 +362,7 @@ impl Store for MemoryStore {
             .values()
             .filter(|k| user.is_none_or(|u| k.user_id == u))
             .collect();
-        Ok(page_of(keys, |k| (k.created_at, k.id.to_string()), page))
+        Ok(page_of(keys, |k| (k.created_at, k.id.as_uuid()), page))
     }
 
     fn delete_api_key(&self, id: ApiKeyId) -> Result<()> {

@@ -69,7 +69,11 @@ pub fn all_organizations(store: &dyn Store) -> Vec<Organization> {
         let page = store
             .list_organizations(&ListQuery {
                 archived: ArchivedFilter::Any,
-                page: PageRequest { number, size: 1000 },
+                page: PageRequest {
+                    number,
+                    size: 1000,
+                    keyset: None,
+                },
                 ..ListQuery::default()
             })
             .unwrap();

@@ -16,9 +16,11 @@ use uuid::Uuid;
 use crate::custom_field::{CustomFieldKey, CustomFormat};
 use crate::time::Timestamp;
 
+mod page;
 mod reference;
 
-pub use reference::{FieldValue, search_matches};
+pub use page::{DEFAULT_PAGE_SIZE, Keyset, MAX_PAGE_SIZE, Page, PageRequest, Position};
+pub use reference::{FieldValue, compare_values, search_matches};
 
 /// The attributes a list can filter or sort by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -447,31 +449,6 @@ pub enum ArchivedFilter {
     Any,
 }
 
-pub const DEFAULT_PAGE_SIZE: u64 = 100;
-pub const MAX_PAGE_SIZE: u64 = 1000;
-
-/// A page by number (from 1) and size (1 to [`MAX_PAGE_SIZE`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageRequest {
-    pub number: u64,
-    pub size: u64,
-}
-
-impl Default for PageRequest {
-    fn default() -> Self {
-        Self {
-            number: 1,
-            size: DEFAULT_PAGE_SIZE,
-        }
-    }
-}
-
-impl PageRequest {
-    pub fn offset(&self) -> u64 {
-        (self.number.saturating_sub(1)).saturating_mul(self.size)
-    }
-}
-
 /// A list request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListQuery {
@@ -514,14 +491,4 @@ impl ListQuery {
             .last()
             .map_or(SortDirection::Ascending, |key| key.direction)
     }
-}
-
-/// One page of results.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// How many match in all; `None` when the query asked not to count.
-    pub total: Option<u64>,
-    /// Whether a later page has items.
-    pub has_next: bool,
 }

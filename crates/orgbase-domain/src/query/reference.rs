@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 use uuid::Uuid;
 
 use super::{
-    ArchivedFilter, Condition, Field, Filter, ListQuery, Operand, Page, SEARCHED_FIELDS,
+    ArchivedFilter, Condition, Field, Filter, ListQuery, Operand, Page, Position, SEARCHED_FIELDS,
     SortDirection, SortKey,
 };
 use crate::custom_field::{CustomFieldKey, CustomFormat, CustomValue};
@@ -53,28 +53,39 @@ impl SortKey {
     /// The reference ordering under this key alone: folded values, nulls last in both
     /// directions.
     pub fn compare(&self, a: &Organization, b: &Organization) -> Ordering {
-        let (va, vb) = (self.field.value_of(a), self.field.value_of(b));
-        match (is_null(&va), is_null(&vb)) {
-            (true, true) => return Ordering::Equal,
-            (true, false) => return Ordering::Greater,
-            (false, true) => return Ordering::Less,
-            (false, false) => {}
+        self.compare_values(&self.field.value_of(a), &self.field.value_of(b))
+    }
+
+    /// [`compare_values`] in this key's direction, nulls still last.
+    pub fn compare_values(&self, a: &FieldValue, b: &FieldValue) -> Ordering {
+        match (is_null(a), is_null(b)) {
+            (false, false) => match self.direction {
+                SortDirection::Ascending => compare_values(a, b),
+                SortDirection::Descending => compare_values(a, b).reverse(),
+            },
+            _ => compare_values(a, b),
         }
-        let ordering = match (&va, &vb) {
-            (FieldValue::Id(x), FieldValue::Id(y)) => x.cmp(y),
-            (FieldValue::Text(x), FieldValue::Text(y)) => x.cmp(y),
-            (FieldValue::Integer(x), FieldValue::Integer(y)) => x.cmp(y),
-            (FieldValue::Number(x), FieldValue::Number(y)) => {
-                x.partial_cmp(y).unwrap_or(Ordering::Equal)
-            }
-            (FieldValue::Boolean(x), FieldValue::Boolean(y)) => x.cmp(y),
-            (FieldValue::DateTime(x), FieldValue::DateTime(y)) => x.cmp(y),
-            _ => Ordering::Equal,
-        };
-        match self.direction {
-            SortDirection::Ascending => ordering,
-            SortDirection::Descending => ordering.reverse(),
+    }
+}
+
+/// Two values of one field in ascending order, nulls after every value.
+pub fn compare_values(a: &FieldValue, b: &FieldValue) -> Ordering {
+    match (is_null(a), is_null(b)) {
+        (true, true) => return Ordering::Equal,
+        (true, false) => return Ordering::Greater,
+        (false, true) => return Ordering::Less,
+        (false, false) => {}
+    }
+    match (a, b) {
+        (FieldValue::Id(x), FieldValue::Id(y)) => x.cmp(y),
+        (FieldValue::Text(x), FieldValue::Text(y)) => x.cmp(y),
+        (FieldValue::Integer(x), FieldValue::Integer(y)) => x.cmp(y),
+        (FieldValue::Number(x), FieldValue::Number(y)) => {
+            x.partial_cmp(y).unwrap_or(Ordering::Equal)
         }
+        (FieldValue::Boolean(x), FieldValue::Boolean(y)) => x.cmp(y),
+        (FieldValue::DateTime(x), FieldValue::DateTime(y)) => x.cmp(y),
+        _ => Ordering::Equal,
     }
 }
 
@@ -102,29 +113,39 @@ impl ListQuery {
     /// The reference total ordering: the sort keys, then the id in [`Self::tie_break`]'s
     /// direction.
     pub fn compare(&self, a: &Organization, b: &Organization) -> Ordering {
+        self.compare_to(a, &self.position_of(b))
+    }
+
+    /// Where `org` stands in this query's order.
+    pub fn position_of(&self, org: &Organization) -> Position {
+        Position {
+            values: self.sort.iter().map(|k| k.field.value_of(org)).collect(),
+            id: org.id.as_uuid(),
+        }
+    }
+
+    /// `org` against a position in this query's order (a cursor's): the reference of keyset
+    /// pages.
+    pub fn compare_to(&self, org: &Organization, position: &Position) -> Ordering {
         self.sort
             .iter()
-            .map(|key| key.compare(a, b))
+            .zip(&position.values)
+            .map(|(key, value)| key.compare_values(&key.field.value_of(org), value))
             .find(|o| o.is_ne())
-            .unwrap_or_else(|| match self.tie_break() {
-                SortDirection::Ascending => a.id.cmp(&b.id),
-                SortDirection::Descending => b.id.cmp(&a.id),
+            .unwrap_or_else(|| {
+                let ids = org.id.as_uuid().cmp(&position.id);
+                match self.tie_break() {
+                    SortDirection::Ascending => ids,
+                    SortDirection::Descending => ids.reverse(),
+                }
             })
     }
-}
 
-impl<T> Page<T> {
-    /// A page cut from all the matches, in order: the reference for every backend.
-    pub fn cut(matches: impl ExactSizeIterator<Item = T>, query: &ListQuery) -> Self {
-        let total = matches.len() as u64;
-        let offset = usize::try_from(query.page.offset()).unwrap_or(usize::MAX);
-        let size = usize::try_from(query.page.size).unwrap_or(usize::MAX);
-        let items: Vec<T> = matches.skip(offset).take(size).collect();
-        Self {
-            has_next: query.page.offset().saturating_add(items.len() as u64) < total,
-            total: query.with_total.then_some(total),
-            items,
-        }
+    /// The reference page of this query from all its matches, in order.
+    pub fn cut(&self, sorted: Vec<Organization>) -> Page<Organization> {
+        Page::cut(sorted, &self.page, self.with_total, |org, position| {
+            self.compare_to(org, position)
+        })
     }
 }
 

@@ -87,6 +87,12 @@ impl<D: Serialize> Document<D> {
         self
     }
 
+    /// Applies a profile: named in `jsonapi.profile` and in the `Content-Type`.
+    pub fn with_profile(mut self, profile: &'static str) -> Self {
+        self.jsonapi = JsonApiVersion::with_profile(profile);
+        self
+    }
+
     pub fn respond(&self, status: StatusCode) -> HttpResponse {
         self.respond_sized(status, 4 * 1024)
     }
@@ -98,9 +104,15 @@ impl<D: Serialize> Document<D> {
         if let Err(error) = serde_json::to_writer(&mut body, self) {
             return crate::errors::ApiError::internal(error).error_response();
         }
-        HttpResponse::build(status)
-            .insert_header((header::CONTENT_TYPE, JSONAPI_MEDIA_TYPE))
-            .body(body)
+        let mut response = HttpResponse::build(status);
+        match self.jsonapi.profile() {
+            Some(profile) => response.insert_header((
+                header::CONTENT_TYPE,
+                format!("{JSONAPI_MEDIA_TYPE}; profile=\"{profile}\""),
+            )),
+            None => response.insert_header((header::CONTENT_TYPE, JSONAPI_MEDIA_TYPE)),
+        };
+        response.body(body)
     }
 }
 
@@ -179,6 +191,7 @@ mod tests {
             base: &base,
             fields: &FieldSet::All,
             custom: &CustomFields::EMPTY,
+            cursor: None,
         })
         .unwrap();
         assert_eq!(keys(&resource), names(ORGANIZATION_ATTRIBUTES));

@@ -221,6 +221,8 @@ pub struct OrganizationResource<'a> {
     pub fields: &'a FieldSet,
     /// The custom fields defined now: each is an attribute.
     pub custom: &'a CustomFields,
+    /// Its cursor, on a page paged by cursor: written as `meta.page.cursor`.
+    pub cursor: Option<String>,
 }
 
 impl OrganizationResource<'_> {
@@ -262,6 +264,14 @@ impl Serialize for OrganizationResource<'_> {
                 org: self.org,
             },
         )?;
+        if let Some(cursor) = &self.cursor {
+            map.serialize_entry("meta", &cursor_meta(cursor))?;
+        }
         map.end()
     }
+}
+
+/// A resource's `meta` on a cursor page: `{"page": {"cursor": …}}`.
+pub fn cursor_meta(cursor: &str) -> serde_json::Value {
+    serde_json::json!({ "page": { "cursor": cursor } })
 }

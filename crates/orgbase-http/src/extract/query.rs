@@ -8,7 +8,7 @@ use orgbase_domain::{CustomFields, UserId};
 
 use crate::document::ORGANIZATION_RELATIONSHIPS;
 use crate::errors::ApiError;
-use crate::query::{self, ListParams, QueryPairs, ResourceParams};
+use crate::query::{self, ListParams, Paging, QueryPairs, ResourceParams};
 use crate::state::AppState;
 
 /// What an endpoint's query string may hold, and how it is parsed.
@@ -17,7 +17,11 @@ pub trait QueryShape: 'static {
     /// Whether the parameters may name custom fields (organization attributes), so parsing
     /// needs the definitions.
     const NAMES_CUSTOM_FIELDS: bool;
-    fn parse(pairs: &QueryPairs, custom: &CustomFields) -> Result<Self::Params, ApiError>;
+    fn parse(
+        pairs: &QueryPairs,
+        custom: &CustomFields,
+        paging: &Paging,
+    ) -> Result<Self::Params, ApiError>;
 }
 
 /// The query string, parsed for the endpoint's shape `S`.
@@ -42,6 +46,14 @@ impl<S: QueryShape> FromRequest for Query<S> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let pairs = QueryPairs::parse(req.query_string());
+        let paging = Paging {
+            path: req.path().to_owned(),
+            cursor_profile: req
+                .headers()
+                .get(actix_web::http::header::ACCEPT)
+                .and_then(|accept| accept.to_str().ok())
+                .is_some_and(Paging::accepts_cursor_profile),
+        };
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let custom = if S::NAMES_CUSTOM_FIELDS {
@@ -50,7 +62,7 @@ impl<S: QueryShape> FromRequest for Query<S> {
             } else {
                 no_custom_fields()
             };
-            let params = S::parse(&pairs, &custom)?;
+            let params = S::parse(&pairs, &custom, &paging)?;
             Ok(Query {
                 params,
                 pairs,
@@ -67,8 +79,12 @@ pub struct OrganizationList;
 impl QueryShape for OrganizationList {
     type Params = ListParams;
     const NAMES_CUSTOM_FIELDS: bool = true;
-    fn parse(pairs: &QueryPairs, custom: &CustomFields) -> Result<ListParams, ApiError> {
-        query::list_params(pairs, custom)
+    fn parse(
+        pairs: &QueryPairs,
+        custom: &CustomFields,
+        paging: &Paging,
+    ) -> Result<ListParams, ApiError> {
+        query::list_params(pairs, custom, paging)
     }
 }
 
@@ -79,7 +95,11 @@ pub struct OrganizationCreate;
 impl QueryShape for OrganizationCreate {
     type Params = ResourceParams;
     const NAMES_CUSTOM_FIELDS: bool = true;
-    fn parse(pairs: &QueryPairs, custom: &CustomFields) -> Result<ResourceParams, ApiError> {
+    fn parse(
+        pairs: &QueryPairs,
+        custom: &CustomFields,
+        _: &Paging,
+    ) -> Result<ResourceParams, ApiError> {
         query::create_params(pairs, custom)
     }
 }
@@ -91,7 +111,11 @@ pub struct OneOrganization;
 impl QueryShape for OneOrganization {
     type Params = ResourceParams;
     const NAMES_CUSTOM_FIELDS: bool = true;
-    fn parse(pairs: &QueryPairs, custom: &CustomFields) -> Result<ResourceParams, ApiError> {
+    fn parse(
+        pairs: &QueryPairs,
+        custom: &CustomFields,
+        _: &Paging,
+    ) -> Result<ResourceParams, ApiError> {
         query::organization_params(pairs, ORGANIZATION_RELATIONSHIPS, custom)
     }
 }
@@ -104,7 +128,7 @@ pub struct OrganizationReference;
 impl QueryShape for OrganizationReference {
     type Params = ResourceParams;
     const NAMES_CUSTOM_FIELDS: bool = false;
-    fn parse(pairs: &QueryPairs, _: &CustomFields) -> Result<ResourceParams, ApiError> {
+    fn parse(pairs: &QueryPairs, _: &CustomFields, _: &Paging) -> Result<ResourceParams, ApiError> {
         query::resource_params(pairs, ORGANIZATION_RELATIONSHIPS)
     }
 }
@@ -116,8 +140,12 @@ pub struct PageOnly;
 impl QueryShape for PageOnly {
     type Params = ListParams;
     const NAMES_CUSTOM_FIELDS: bool = false;
-    fn parse(pairs: &QueryPairs, _: &CustomFields) -> Result<ListParams, ApiError> {
-        query::plain_list_params(pairs)
+    fn parse(
+        pairs: &QueryPairs,
+        _: &CustomFields,
+        paging: &Paging,
+    ) -> Result<ListParams, ApiError> {
+        query::plain_list_params(pairs, paging)
     }
 }
 
@@ -128,7 +156,7 @@ pub struct OneResource;
 impl QueryShape for OneResource {
     type Params = ResourceParams;
     const NAMES_CUSTOM_FIELDS: bool = false;
-    fn parse(pairs: &QueryPairs, _: &CustomFields) -> Result<ResourceParams, ApiError> {
+    fn parse(pairs: &QueryPairs, _: &CustomFields, _: &Paging) -> Result<ResourceParams, ApiError> {
         query::resource_params(pairs, &[])
     }
 }
@@ -140,7 +168,7 @@ pub struct DeleteUser;
 impl QueryShape for DeleteUser {
     type Params = Option<UserId>;
     const NAMES_CUSTOM_FIELDS: bool = false;
-    fn parse(pairs: &QueryPairs, _: &CustomFields) -> Result<Option<UserId>, ApiError> {
+    fn parse(pairs: &QueryPairs, _: &CustomFields, _: &Paging) -> Result<Option<UserId>, ApiError> {
         query::delete_user_params(pairs)
     }
 }

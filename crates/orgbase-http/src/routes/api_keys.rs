@@ -12,7 +12,7 @@ use crate::document::{API_KEYS, USERS, api_key_resource, respond_resource};
 use crate::errors::{ApiError, ErrorObject, Kind};
 use crate::extract::{OneResource, PageOnly, PathId, Query, ResourceBody};
 use crate::openapi::params;
-use crate::pagination::respond_page;
+use crate::pagination::{oldest_first_position, respond_page};
 use crate::request_body::{combine, unknown_relationships};
 use crate::resources::ApiKeys;
 use crate::state::AppState;
@@ -80,14 +80,20 @@ pub async fn list(
     let Query { params, pairs, .. } = query;
     // Admins see every key; everyone else, their own.
     let scope = (caller.user.role != Role::Admin).then_some(caller.user.id);
-    let requested = params.query.page;
+    let requested = params.query.page.clone();
     let page = state
         .run(move |store| store.list_api_keys(scope, requested))
         .await?;
     let base = state.base_url(&req);
-    Ok(respond_page(&req, &base, &pairs, &params, &page, |k| {
-        api_key_resource(k, None, &base, &params.render.api_key_fields)
-    }))
+    Ok(respond_page(
+        &req,
+        &base,
+        &pairs,
+        &params,
+        &page,
+        |k| api_key_resource(k, None, &base, &params.render.api_key_fields),
+        |k| oldest_first_position(k.created_at, k.id.as_uuid()),
+    ))
 }
 
 /// Issue an API key

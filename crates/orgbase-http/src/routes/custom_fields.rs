@@ -4,13 +4,14 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::{read_custom_field_patch, read_new_custom_field};
-use orgbase_domain::{CustomField, ListQuery, Page, time};
+use orgbase_domain::query::compare_values;
+use orgbase_domain::{CustomField, Page, time};
 
 use crate::document::{CUSTOM_FIELDS, custom_field_resource, respond_resource};
 use crate::errors::ApiError;
 use crate::extract::{OneResource, PageOnly, PathId, Query, ResourceBody};
 use crate::openapi::params;
-use crate::pagination::respond_page;
+use crate::pagination::{oldest_first_position, respond_page};
 use crate::query::RenderOptions;
 use crate::request_body::{combine, unknown_relationships};
 use crate::resources::CustomFields;
@@ -50,17 +51,26 @@ pub async fn list(
     let fields = state.custom_fields().await?;
     // A CRM defines tens of fields: the whole set is read anyway for every organization
     // request, and paged here.
+    let place = |f: &&CustomField| oldest_first_position(f.created_at, f.id.as_uuid());
     let page = Page::cut(
-        fields.iter(),
-        &ListQuery {
-            page: params.query.page,
-            ..ListQuery::default()
+        fields.iter().collect(),
+        &params.query.page,
+        true,
+        |f, position| {
+            let here = place(f);
+            compare_values(&here.values[0], &position.values[0]).then(here.id.cmp(&position.id))
         },
     );
     let base = state.base_url(&req);
-    Ok(respond_page(&req, &base, &pairs, &params, &page, |f| {
-        custom_field_resource(f, &base, &params.render.custom_field_fields)
-    }))
+    Ok(respond_page(
+        &req,
+        &base,
+        &pairs,
+        &params,
+        &page,
+        |f| custom_field_resource(f, &base, &params.render.custom_field_fields),
+        place,
+    ))
 }
 
 /// Define a custom field

@@ -10,7 +10,7 @@ use crate::document::{USERS, respond_resource, user_resource};
 use crate::errors::ApiError;
 use crate::extract::{DeleteUser, OneResource, PageOnly, PathId, Query, ResourceBody};
 use crate::openapi::params;
-use crate::pagination::respond_page;
+use crate::pagination::{oldest_first_position, respond_page};
 use crate::query::RenderOptions;
 use crate::request_body::{combine, unknown_relationships};
 use crate::resources::Users;
@@ -47,12 +47,18 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let Query { params, pairs, .. } = query;
-    let requested = params.query.page;
+    let requested = params.query.page.clone();
     let page = state.run(move |store| store.list_users(requested)).await?;
     let base = state.base_url(&req);
-    Ok(respond_page(&req, &base, &pairs, &params, &page, |u| {
-        user_resource(u, &base, &params.render.user_fields)
-    }))
+    Ok(respond_page(
+        &req,
+        &base,
+        &pairs,
+        &params,
+        &page,
+        |u| user_resource(u, &base, &params.render.user_fields),
+        |u| oldest_first_position(u.created_at, u.id.as_uuid()),
+    ))
 }
 
 /// Create a user

@@ -69,12 +69,20 @@ pub fn users_list_oldest_first_in_pages(store: &Arc<dyn Store>) {
     let a = add_user(&**store, "Alan", Role::Admin, 1);
     let b = add_user(&**store, "Bea", Role::Member, 2);
     let first = store
-        .list_users(PageRequest { number: 1, size: 2 })
+        .list_users(PageRequest {
+            number: 1,
+            size: 2,
+            keyset: None,
+        })
         .unwrap();
     assert_eq!(first.items, vec![a, b]);
     assert_eq!((first.total, first.has_next), (Some(3), true));
     let second = store
-        .list_users(PageRequest { number: 2, size: 2 })
+        .list_users(PageRequest {
+            number: 2,
+            size: 2,
+            keyset: None,
+        })
         .unwrap();
     assert_eq!((second.items, second.has_next), (vec![c], false));
 }

@@ -621,7 +621,11 @@ pub fn custom_sorts_put_missing_last_both_ways_and_break_ties_by_id(store: &Arc<
     let mut paged = Vec::new();
     for number in 1..=3 {
         let query = ListQuery {
-            page: PageRequest { number, size: 2 },
+            page: PageRequest {
+                number,
+                size: 2,
+                keyset: None,
+            },
             ..by(vec![desc(&c.number)], vec![])
         };
         let page = store.list_organizations(&query).unwrap();
@@ -630,7 +634,11 @@ pub fn custom_sorts_put_missing_last_both_ways_and_break_ties_by_id(store: &Arc<
     }
     assert_eq!(paged, ["Four", "Six", "One", "Two", "Five", "Three"]);
     let query = ListQuery {
-        page: PageRequest { number: 2, size: 2 },
+        page: PageRequest {
+            number: 2,
+            size: 2,
+            keyset: None,
+        },
         with_total: false,
         ..by(vec![asc(&c.number)], vec![gte])
     };

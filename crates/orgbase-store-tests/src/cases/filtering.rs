@@ -340,7 +340,11 @@ pub fn filters_combine_with_archive_state_and_count(store: &Arc<dyn Store>) {
     let any = ListQuery {
         filters: vec![filter("company_size", "lte", "50")],
         archived: ArchivedFilter::Any,
-        page: PageRequest { number: 2, size: 2 },
+        page: PageRequest {
+            number: 2,
+            size: 2,
+            keyset: None,
+        },
         ..ListQuery::default()
     };
     let page = store.list_organizations(&any).unwrap();

@@ -17,7 +17,11 @@ fn page(store: &dyn Store, query: &ListQuery) -> (Vec<OrganizationId>, u64) {
 
 fn with_page(number: u64, size: u64) -> ListQuery {
     ListQuery {
-        page: PageRequest { number, size },
+        page: PageRequest {
+            number,
+            size,
+            keyset: None,
+        },
         ..ListQuery::default()
     }
 }
@@ -87,7 +91,11 @@ pub fn ties_follow_the_last_keys_direction_across_pages(store: &Arc<dyn Store>) 
             SortKey::ascending(Field::CompanySize),
             SortKey::descending(Field::CreatedAt),
         ],
-        page: PageRequest { number, size: 7 },
+        page: PageRequest {
+            number,
+            size: 7,
+            keyset: None,
+        },
         ..ListQuery::default()
     };
     let mut seen = Vec::new();
@@ -211,7 +219,11 @@ pub fn without_a_total_pages_still_say_whether_more_follow(store: &Arc<dyn Store
             (4, &ids[0..0], false),
         ] {
             let query = ListQuery {
-                page: PageRequest { number, size: 2 },
+                page: PageRequest {
+                    number,
+                    size: 2,
+                    keyset: None,
+                },
                 with_total,
                 ..ListQuery::default()
             };

@@ -8,6 +8,7 @@ use orgbase_domain::service::{self, Created};
 use orgbase_domain::time;
 
 use crate::auth::Caller;
+use crate::cursor::CURSOR_PROFILE;
 use crate::document::{Document, OrganizationResource};
 use crate::errors::ApiError;
 use crate::extract::{
@@ -15,7 +16,7 @@ use crate::extract::{
     ResourceBody,
 };
 use crate::openapi::params;
-use crate::pagination::collection_links_and_meta;
+use crate::pagination::{collection_links_and_meta, cursor_links_and_meta};
 use crate::request_body::combine;
 use crate::resources::Organizations;
 use crate::state::AppState;
@@ -59,32 +60,56 @@ pub async fn list(
         .run(move |store| store.list_organizations(&list_query))
         .await?;
     let base = state.base_url(&req);
-    let requested = params.query.page;
+    let cursors: Vec<String> = match &params.cursors {
+        Some(cursors) => page
+            .items
+            .iter()
+            .map(|org| cursors.encode(&params.query.position_of(org)))
+            .collect(),
+        None => Vec::new(),
+    };
     let data: Vec<OrganizationResource<'_>> = page
         .items
         .iter()
-        .map(|org| OrganizationResource {
+        .enumerate()
+        .map(|(i, org)| OrganizationResource {
             org,
             base: &base,
             fields: &params.render.fields,
             custom: &custom,
+            cursor: cursors.get(i).cloned(),
         })
         .collect();
     let included = included_users(&state, &page.items, &base, &params.render).await?;
-    let (links, meta) = collection_links_and_meta(
-        &base,
-        req.path(),
-        &pairs,
-        requested,
-        page.total,
-        page.has_next,
-    );
+    let (links, meta) = if params.cursors.is_some() {
+        cursor_links_and_meta(
+            &base,
+            req.path(),
+            &pairs,
+            &params,
+            &page,
+            cursors.first().map(String::as_str),
+            cursors.last().map(String::as_str),
+        )
+    } else {
+        collection_links_and_meta(
+            &base,
+            req.path(),
+            &pairs,
+            &params.query.page,
+            page.total,
+            page.has_next,
+        )
+    };
     // About 1.7 KB an organization with every attribute: room for the page up front.
     let capacity = 2 * 1024 * (data.len() + 1);
-    Ok(Document::new(data, links)
+    let mut document = Document::new(data, links)
         .with_included(included)
-        .with_meta(meta)
-        .respond_sized(StatusCode::OK, capacity))
+        .with_meta(meta);
+    if params.cursors.is_some() {
+        document = document.with_profile(CURSOR_PROFILE);
+    }
+    Ok(document.respond_sized(StatusCode::OK, capacity))
 }
 
 /// Create an organization

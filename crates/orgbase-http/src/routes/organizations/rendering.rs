@@ -70,6 +70,7 @@ pub async fn single(
         base,
         fields: &render.fields,
         custom,
+        cursor: None,
     };
     let mut response = Document::new(resource, json!({ "self": self_link }))
         .with_included(included)

@@ -270,7 +270,7 @@ fn value_condition(filter: &Filter, key: CustomFieldKey) -> Result<ValueConditio
 }
 
 /// The value column a custom field sorts by.
-fn sort_column(key: CustomFieldKey) -> &'static str {
+pub fn sort_column(key: CustomFieldKey) -> &'static str {
     match Field::Custom(key).kind() {
         FieldKind::Number => "number_value",
         FieldKind::DateTime => "datetime_value",
@@ -280,8 +280,12 @@ fn sort_column(key: CustomFieldKey) -> &'static str {
 }
 
 /// ORDER BY terms for a custom key that is not the joined one: a correlated subquery, nulls
-/// (organizations without a value) last.
-pub fn subquery_order(key: CustomFieldKey, direction: SortDirection) -> Vec<BoxedOrder> {
+/// (organizations without a value) last, or first when `reversed`.
+pub fn subquery_order(
+    key: CustomFieldKey,
+    direction: SortDirection,
+    reversed: bool,
+) -> Vec<BoxedOrder> {
     let value = || {
         sql::<Nullable<Text>>(&format!(
             "(SELECT cv.{} FROM organization_custom_values cv \
@@ -292,11 +296,17 @@ pub fn subquery_order(key: CustomFieldKey, direction: SortDirection) -> Vec<Boxe
         .sql(")")
     };
     let missing = value().sql(" IS NULL");
-    let ordered: BoxedOrder = match direction {
-        SortDirection::Ascending => Box::new(value().asc()),
-        SortDirection::Descending => Box::new(value().desc()),
+    let ordered: BoxedOrder = if (direction == SortDirection::Ascending) != reversed {
+        Box::new(value().asc())
+    } else {
+        Box::new(value().desc())
     };
-    vec![Box::new(missing.asc()), ordered]
+    let missing: BoxedOrder = if reversed {
+        Box::new(missing.desc())
+    } else {
+        Box::new(missing.asc())
+    };
+    vec![missing, ordered]
 }
 
 /// Whether `filter` needs the organization to hold a value (so a join on its field can be an
@@ -371,11 +381,12 @@ pub fn sorted(
     excludes_missing: bool,
     query: &ListQuery,
     key: CustomFieldKey,
-    mut plain_order: impl FnMut(&orgbase_domain::SortKey) -> Vec<BoxedOrder>,
+    reversed: bool,
+    mut plain_order: impl FnMut(&orgbase_domain::SortKey, bool) -> Vec<BoxedOrder>,
 ) -> JoinedOrganizations {
     for sort in &query.sort {
         if sort.field != Field::Custom(key) {
-            for term in plain_order(sort) {
+            for term in plain_order(sort, reversed) {
                 rows = rows.then_order_by(Lifted(term));
             }
             continue;
@@ -386,11 +397,16 @@ pub fn sorted(
                 // Every row has a value when a filter excludes those without: no need to
                 // order missing values last, and the value index alone gives the order.
                 if !excludes_missing {
-                    rows = rows.then_order_by(Box::new(column.is_null().asc()) as JoinedOrder);
+                    rows = if reversed {
+                        rows.then_order_by(Box::new(column.is_null().desc()) as JoinedOrder)
+                    } else {
+                        rows.then_order_by(Box::new(column.is_null().asc()) as JoinedOrder)
+                    };
                 }
-                rows = match sort.direction {
-                    SortDirection::Ascending => rows.then_order_by(column.asc()),
-                    SortDirection::Descending => rows.then_order_by(column.desc()),
+                rows = if (sort.direction == SortDirection::Ascending) != reversed {
+                    rows.then_order_by(column.asc())
+                } else {
+                    rows.then_order_by(column.desc())
                 };
             }};
         }
@@ -401,7 +417,7 @@ pub fn sorted(
             _ => by!(values::text_key),
         }
     }
-    rows.then_order_by(Lifted(super::order::tie_break(query)))
+    rows.then_order_by(Lifted(super::order::tie_break(query, reversed)))
 }
 
 /// The value rows standing for the query's organizations, when every filter is on `key` (the

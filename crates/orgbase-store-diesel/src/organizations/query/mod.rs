@@ -16,29 +16,47 @@ use crate::organizations::row::OrganizationRow;
 
 mod conditions;
 mod custom;
+mod keyset;
 mod order;
 pub(crate) mod sql;
 
 use conditions::{conditions, filtered};
 use order::{order_terms, sorted};
 
-/// One page of the query's rows, in its order.
+/// One page of the query's rows: `limit` rows from `offset` in its order, within the page's
+/// keyset bounds if it has them; read backwards (last row first) when it pages backwards.
 pub fn page(
     conn: &mut AnyConnection,
     query: &ListQuery,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<OrganizationRow>, Error> {
-    let loaded = match custom::joined_key(query) {
-        None => sorted(filtered(query)?, query)
-            .limit(limit)
-            .offset(offset)
-            .select(OrganizationRow::as_select())
-            .load(conn),
+    let keyset = query.page.keyset.as_ref();
+    let reversed = keyset.is_some_and(|k| k.is_backwards());
+    let joined = custom::joined_key(query);
+    let bounds = match keyset {
+        Some(keyset) => keyset::bounds(query, keyset, joined)?,
+        None => None,
+    };
+    let loaded = match joined {
+        None => {
+            let mut rows = filtered(query)?;
+            if let Some(bounds) = bounds {
+                rows = rows.filter(bounds);
+            }
+            sorted(rows, query, reversed)
+                .limit(limit)
+                .offset(offset)
+                .select(OrganizationRow::as_select())
+                .load(conn)
+        }
         Some(key) => {
             let conditions = conditions(query, Some(Field::Custom(key)))?;
-            let (rows, excludes_missing) = custom::joined(query, key, conditions)?;
-            custom::sorted(rows, excludes_missing, query, key, order_terms)
+            let (mut rows, excludes_missing) = custom::joined(query, key, conditions)?;
+            if let Some(bounds) = bounds {
+                rows = rows.filter(custom::Lifted(bounds));
+            }
+            custom::sorted(rows, excludes_missing, query, key, reversed, order_terms)
                 .limit(limit)
                 .offset(offset)
                 .select(OrganizationRow::as_select())

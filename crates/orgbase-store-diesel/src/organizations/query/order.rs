@@ -1,4 +1,5 @@
-//! Sort keys as ORDER BY terms, ending with the id in the direction of the last key.
+//! Sort keys as ORDER BY terms, ending with the id in the direction of the last key, read
+//! forwards or, for a page before a cursor, backwards (every term reversed, nulls first).
 
 use diesel::prelude::*;
 use orgbase_domain::{Field, ListQuery, SortDirection, SortKey};
@@ -8,10 +9,10 @@ use super::sql::{BoxedOrder, BoxedOrganizations, folded};
 use crate::schema::organizations;
 
 /// ORDER BY terms for one key: nullable fields first order by "is null" so nulls come last
-/// in both directions.
-pub fn order_terms(key: &SortKey) -> Vec<BoxedOrder> {
+/// in both directions (first when `reversed`).
+pub fn order_terms(key: &SortKey, reversed: bool) -> Vec<BoxedOrder> {
     use organizations::dsl as o;
-    let ascending = key.direction == SortDirection::Ascending;
+    let ascending = (key.direction == SortDirection::Ascending) != reversed;
     macro_rules! by {
         ($e:expr) => {
             if ascending {
@@ -23,7 +24,14 @@ pub fn order_terms(key: &SortKey) -> Vec<BoxedOrder> {
     }
     macro_rules! nulls_last {
         ($column:expr, $value:expr) => {
-            vec![Box::new($column.is_null().asc()) as BoxedOrder, by!($value)]
+            if reversed {
+                vec![
+                    Box::new($column.is_null().desc()) as BoxedOrder,
+                    by!($value),
+                ]
+            } else {
+                vec![Box::new($column.is_null().asc()) as BoxedOrder, by!($value)]
+            }
         };
     }
     match key.field {
@@ -48,7 +56,7 @@ pub fn order_terms(key: &SortKey) -> Vec<BoxedOrder> {
         Field::LastContactAt => nulls_last!(o::last_contact_at, o::last_contact_at),
         Field::ArchivedAt => nulls_last!(o::archived_at, o::archived_at),
         Field::Custom(custom) if key.field.sortable() => {
-            custom::subquery_order(custom, key.direction)
+            custom::subquery_order(custom, key.direction, reversed)
         }
         // Not sortable; the HTTP layer refuses them before they get here.
         Field::Lists | Field::Domains | Field::Owner | Field::Custom(_) => Vec::new(),
@@ -56,19 +64,24 @@ pub fn order_terms(key: &SortKey) -> Vec<BoxedOrder> {
 }
 
 /// Orders by the query's keys, then the id.
-pub fn sorted(mut rows: BoxedOrganizations, query: &ListQuery) -> BoxedOrganizations {
+pub fn sorted(
+    mut rows: BoxedOrganizations,
+    query: &ListQuery,
+    reversed: bool,
+) -> BoxedOrganizations {
     for key in &query.sort {
-        for term in order_terms(key) {
+        for term in order_terms(key, reversed) {
             rows = rows.then_order_by(term);
         }
     }
-    rows.then_order_by(tie_break(query))
+    rows.then_order_by(tie_break(query, reversed))
 }
 
 /// The id term that ends every order, in the direction [`ListQuery::tie_break`] gives.
-pub fn tie_break(query: &ListQuery) -> BoxedOrder {
-    match query.tie_break() {
-        SortDirection::Ascending => Box::new(organizations::id.asc()),
-        SortDirection::Descending => Box::new(organizations::id.desc()),
+pub fn tie_break(query: &ListQuery, reversed: bool) -> BoxedOrder {
+    if (query.tie_break() == SortDirection::Ascending) != reversed {
+        Box::new(organizations::id.asc())
+    } else {
+        Box::new(organizations::id.desc())
     }
 }
