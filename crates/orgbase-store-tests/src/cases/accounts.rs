@@ -3,9 +3,9 @@
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use orgbase_domain::query::PageRequest;
+use orgbase_domain::query::{FieldValue, PageRequest};
 use orgbase_domain::{
-    ApiKey, Constraint, Error, Role, Secret, Store, User, UserId, UserPatch, time,
+    ApiKey, Constraint, Error, Keyset, Position, Role, Secret, Store, User, UserId, UserPatch, time,
 };
 
 use crate::fixtures::at;
@@ -85,6 +85,83 @@ pub fn users_list_oldest_first_in_pages(store: &Arc<dyn Store>) {
         })
         .unwrap();
     assert_eq!((second.items, second.has_next), (vec![c], false));
+}
+
+/// A keyset page of an oldest-first list: after and/or before `(created_at, id)` positions.
+fn by_position(size: u64, after: Option<&User>, before: Option<&User>) -> PageRequest {
+    let position = |user: &User| Position {
+        values: vec![FieldValue::DateTime(Some(user.created_at))],
+        id: user.id.as_uuid(),
+    };
+    PageRequest {
+        number: 1,
+        size,
+        keyset: Some(Keyset {
+            after: after.map(position),
+            before: before.map(position),
+        }),
+    }
+}
+
+pub fn users_and_keys_page_by_position_both_ways(store: &Arc<dyn Store>) {
+    // Two users share a creation time: the id breaks the tie.
+    let mut users: Vec<User> = [("Ann", 1), ("Ben", 2), ("Cy", 2), ("Dee", 3), ("Eve", 4)]
+        .into_iter()
+        .map(|(name, minute)| add_user(&**store, name, Role::Admin, minute))
+        .collect();
+    users.sort_by_key(|u| (u.created_at, u.id));
+    let list = |page| store.list_users(page).unwrap();
+    let first = list(by_position(2, None, None));
+    assert_eq!(
+        (first.items.as_slice(), first.has_next),
+        (&users[..2], true)
+    );
+    let second = list(by_position(2, Some(&users[1]), None));
+    assert_eq!(
+        (second.items.as_slice(), second.has_next),
+        (&users[2..4], true)
+    );
+    let third = list(by_position(2, Some(&users[3]), None));
+    assert_eq!(
+        (third.items.as_slice(), third.has_next),
+        (&users[4..], false)
+    );
+    let back = list(by_position(2, None, Some(&users[4])));
+    assert_eq!(
+        (back.items.as_slice(), back.has_previous),
+        (&users[2..4], true)
+    );
+    let front = list(by_position(2, None, Some(&users[2])));
+    assert_eq!(
+        (front.items.as_slice(), front.has_previous),
+        (&users[..2], false)
+    );
+    let range = list(by_position(2, Some(&users[0]), Some(&users[4])));
+    assert_eq!(
+        (range.items.as_slice(), range.has_next),
+        (&users[1..3], true)
+    );
+    assert_eq!(range.total, Some(5));
+    // Keys page the same way, within one user's keys too.
+    let (k1, _) = issue(&**store, &users[0], "a", 0);
+    let (k2, _) = issue(&**store, &users[1], "b", 1);
+    let (k3, _) = issue(&**store, &users[0], "c", 2);
+    let key_position = |k: &ApiKey| Position {
+        values: vec![FieldValue::DateTime(Some(k.created_at))],
+        id: k.id.as_uuid(),
+    };
+    let after_k1 = PageRequest {
+        number: 1,
+        size: 1,
+        keyset: Some(Keyset {
+            after: Some(key_position(&k1)),
+            before: None,
+        }),
+    };
+    let everyone = store.list_api_keys(None, after_k1.clone()).unwrap();
+    assert_eq!((everyone.items, everyone.has_next), (vec![k2], true));
+    let own = store.list_api_keys(Some(users[0].id), after_k1).unwrap();
+    assert_eq!((own.items, own.has_next), (vec![k3], false));
 }
 
 pub fn user_patches_change_only_given_members(store: &Arc<dyn Store>) {

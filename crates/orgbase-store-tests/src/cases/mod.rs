@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod concurrency;
 pub mod crud;
+pub mod cursors;
 pub mod custom_fields;
 pub mod filtering;
 pub mod import;
