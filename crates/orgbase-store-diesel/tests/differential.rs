@@ -12,7 +12,7 @@ use orgbase_domain::organization::Details;
 use orgbase_domain::query::FieldKind;
 use orgbase_domain::slug::Slug;
 use orgbase_domain::{
-    ArchivedFilter, CustomField, CustomFieldId, CustomFormat, CustomValue, Field, Filter,
+    ArchivedFilter, CustomField, CustomFieldId, CustomFormat, CustomValue, Field, Filter, Keyset,
     ListQuery, NewOrganization, Operator, PageRequest, SortDirection, SortKey, Status, Store, time,
 };
 use orgbase_store_diesel::testing::TestDatabase;
@@ -465,7 +465,7 @@ fn sql_backends_answer_exactly_like_the_reference() {
                 page: PageRequest { number: 2, size: 3, keyset: None },
                 ..ListQuery::default()
             };
-            for query in queries.iter().chain([&ties]) {
+            let check = |query: &ListQuery| -> Result<(), TestCaseError> {
                 let expected = reference.list_organizations(query).unwrap();
                 for (name, store) in &backends {
                     let got = store.list_organizations(query).unwrap();
@@ -481,6 +481,39 @@ fn sql_backends_answer_exactly_like_the_reference() {
                             ids(&got)
                         )));
                     }
+                }
+                Ok(())
+            };
+            for query in queries.iter().chain([&ties]) {
+                check(query)?;
+                // The same query by keyset: after, before and between positions of its own
+                // records (nulls, ties and custom keys included), chosen by the page number.
+                let all = reference
+                    .list_organizations(&ListQuery {
+                        page: PageRequest::numbered(1, 1000),
+                        ..query.clone()
+                    })
+                    .unwrap()
+                    .items;
+                if all.is_empty() {
+                    continue;
+                }
+                let at = |k: u64| query.position_of(&all[(k as usize) % all.len()]);
+                let n = query.page.number;
+                for keyset in [
+                    Keyset::default(),
+                    Keyset { after: Some(at(n)), before: None },
+                    Keyset { after: None, before: Some(at(n * 3)) },
+                    Keyset { after: Some(at(1)), before: Some(at(n + 5)) },
+                ] {
+                    check(&ListQuery {
+                        page: PageRequest {
+                            number: 1,
+                            size: query.page.size,
+                            keyset: Some(keyset),
+                        },
+                        ..query.clone()
+                    })?;
                 }
             }
             Ok(())
