@@ -13,6 +13,14 @@ use serde_json::{Value, json};
 
 pub const JSONAPI: &str = "application/vnd.api+json";
 
+/// The cursor pagination profile's URI.
+pub const CURSOR_PROFILE: &str = "https://jsonapi.org/profiles/ethanresnick/cursor-pagination";
+
+/// The media type of a page by cursor.
+pub fn cursor_media_type() -> String {
+    format!("{JSONAPI}; profile=\"{CURSOR_PROFILE}\"")
+}
+
 /// The key of the admin every test app starts with; `send` presents it.
 pub const ADMIN_KEY: &str = "ob_test_admin_0123456789abcdef";
 
@@ -176,7 +184,12 @@ pub fn assert_valid_document(body: &Value) {
         errors.is_empty(),
         "response violates the JSON:API schema: {errors:?}\n{body:#}"
     );
-    assert_eq!(body["jsonapi"], json!({"version": "1.1"}), "{body}");
+    let plain = json!({"version": "1.1"});
+    let profiled = json!({"version": "1.1", "profile": [CURSOR_PROFILE]});
+    assert!(
+        body["jsonapi"] == plain || body["jsonapi"] == profiled,
+        "{body}"
+    );
 }
 
 /// Sends a request as the test admin; see [`send_as`].
@@ -209,15 +222,21 @@ where
     let body = if bytes.is_empty() {
         Value::Null
     } else {
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_valid_document(&body);
+        // The profile a document applies is named in its media type, and only then.
+        let expected = if body["jsonapi"]["profile"].is_array() {
+            cursor_media_type()
+        } else {
+            JSONAPI.to_owned()
+        };
         assert_eq!(
             headers
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok()),
-            Some(JSONAPI),
+            Some(expected.as_str()),
             "status {status}"
         );
-        let body: Value = serde_json::from_slice(&bytes).unwrap();
-        assert_valid_document(&body);
         body
     };
     assert!(status.as_u16() != 500, "a 500: {body}");

@@ -159,11 +159,18 @@ pub struct ErrorObject {
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
-    /// `type`: a link to the error's definition, where a profile defines one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub links: Option<serde_json::Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meta: Option<serde_json::Value>,
+    /// `links` and `meta`, where a profile defines the error (boxed: rare, and errors are
+    /// passed by value everywhere).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub defined: Option<Box<DefinedError>>,
+}
+
+/// The members a profile gives one of its errors: `links.type` naming its definition, and
+/// `meta`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DefinedError {
+    pub links: serde_json::Value,
+    pub meta: serde_json::Value,
 }
 
 impl ErrorObject {
@@ -175,8 +182,7 @@ impl ErrorObject {
             title,
             detail: detail.into(),
             source: None,
-            links: None,
-            meta: None,
+            defined: None,
         }
     }
 

@@ -21,7 +21,7 @@ use crate::cursor::{CURSOR_PROFILE, Cursors};
 use crate::document::{
     API_KEYS, CUSTOM_FIELDS, FieldSet, ORGANIZATION_RELATIONSHIPS, ORGANIZATIONS, USERS,
 };
-use crate::errors::{ApiError, ErrorObject, Kind};
+use crate::errors::{ApiError, DefinedError, ErrorObject, Kind};
 
 /// The decoded `(name, value)` pairs of a query string, in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -306,8 +306,10 @@ impl<'a> Parser<'a> {
                 format!("`page[size]` may be at most {MAX_PAGE_SIZE}, not {size}."),
             )
             .parameter("page[size]");
-            error.links = Some(json!({ "type": crate::cursor::MAX_SIZE_EXCEEDED }));
-            error.meta = Some(json!({ "page": { "maxSize": MAX_PAGE_SIZE } }));
+            error.defined = Some(Box::new(DefinedError {
+                links: json!({ "type": crate::cursor::MAX_SIZE_EXCEEDED }),
+                meta: json!({ "page": { "maxSize": MAX_PAGE_SIZE } }),
+            }));
             self.errors.push(error);
         }
         // Counting costs what the filter costs; a cursor walk asks for it when it wants it.

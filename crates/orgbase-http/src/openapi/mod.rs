@@ -54,6 +54,43 @@ pub fn document() -> &'static Value {
         doc["info"]["version"] = Value::from(env!("CARGO_PKG_VERSION"));
         doc["components"]["schemas"] = Value::Object(schemas::components());
         rules::apply(&mut doc);
+        describe_cursor_pages(&mut doc);
         doc
     })
+}
+
+/// Every collection also answers pages by cursor: its 200 lists the profile's media type
+/// beside the plain one, with the cursor page schema.
+fn describe_cursor_pages(doc: &mut Value) {
+    let media = format!(
+        "{}; profile=\"{}\"",
+        crate::jsonapi::JSONAPI_MEDIA_TYPE,
+        crate::cursor::CURSOR_PROFILE
+    );
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for path in paths.values_mut() {
+        // Only existing members are read: indexing a JSON object mutably would add them.
+        let Some(content) = path
+            .pointer_mut("/get/responses/200/content")
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        let Some(plain) = content
+            .get(crate::jsonapi::JSONAPI_MEDIA_TYPE)
+            .and_then(|c| c.pointer("/schema/$ref"))
+            .and_then(Value::as_str)
+            .filter(|r| r.ends_with("Collection"))
+            .map(str::to_owned)
+        else {
+            continue;
+        };
+        let cursor = plain.replace("Collection", "CursorCollection");
+        content.insert(
+            media.clone(),
+            serde_json::json!({ "schema": { "$ref": cursor } }),
+        );
+    }
 }

@@ -130,7 +130,7 @@ fn varied(store: &dyn Store) -> (Vec<Organization>, [orgbase_domain::CustomField
                     custom,
                     ..Details::default()
                 },
-                ..NewOrganization::named(&format!("Org {:02}", 29 - i))
+                ..NewOrganization::named(format!("Org {:02}", 29 - i))
             };
             let org = new.to_organization(&Slug::derive(&new.name), time::now());
             store.insert_organization(&org).unwrap();

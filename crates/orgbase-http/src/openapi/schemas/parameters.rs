@@ -87,12 +87,20 @@ pub fn query_parameter(name: &str) -> Option<(Value, String)> {
                 "properties": {
                     "number": { "type": "integer", "minimum": 1, "default": 1 },
                     "size": { "type": "integer", "minimum": 1, "maximum": 1000, "default": 100 },
-                    "total": { "type": "boolean", "default": true },
+                    "total": { "type": "boolean" },
+                    "after": { "type": "string" },
+                    "before": { "type": "string" },
                 },
                 "additionalProperties": false,
             }),
-            "`page[number]` (from 1) and `page[size]` (1–1000, default 100); \
-             `page[total]=false` skips counting (no `meta.total`, `links.last` null)."
+            "By number: `page[number]` (from 1) and `page[size]` (1–1000, default 100); \
+             `page[total]=false` skips counting (no `meta.total`, `links.last` null). \
+             By cursor (the cursor pagination profile, \
+             https://jsonapi.org/profiles/ethanresnick/cursor-pagination), when \
+             `page[after]` or `page[before]` is given or `Accept` asks for the profile: \
+             `page[after]`/`page[before]` take a resource's `meta.page.cursor` (both: the \
+             records between), `page[size]` above 1000 is a 400 `max-size-exceeded`, \
+             `page[number]` is refused, and `page[total]=true` adds `meta.page.total`."
                 .to_owned(),
         ),
         "fields" => (

@@ -33,6 +33,7 @@ fn resource(kind: &str, attributes: Value, relationships: Option<Value>) -> Valu
         "id": { "type": "string", "format": "uuid" },
         "attributes": attributes,
         "links": self_link(),
+        "meta": reference("CursorMeta"),
     });
     if let Some(relationships) = relationships {
         properties["relationships"] = relationships;
@@ -80,7 +81,43 @@ fn page_meta() -> Value {
     })
 }
 
-/// `{Name}Document` (one resource) and `{Name}Collection` (a page) for a resource schema.
+fn cursor_page_links() -> Value {
+    let link = json!({ "type": ["string", "null"], "format": "uri" });
+    json!({
+        "type": "object",
+        "required": ["self", "first", "prev", "next"],
+        "properties": {
+            "self": { "type": "string", "format": "uri" },
+            "first": { "type": "string", "format": "uri" },
+            "prev": link, "next": link,
+        },
+        "additionalProperties": false,
+        "description": "Null where there is known to be no such page.",
+    })
+}
+
+fn cursor_page_meta() -> Value {
+    json!({
+        "type": "object",
+        "required": ["page"],
+        "properties": {
+            "page": {
+                "type": "object",
+                "required": ["size"],
+                "properties": {
+                    "size": { "type": "integer", "minimum": 1, "maximum": 1000 },
+                    "total": { "type": "integer", "minimum": 0, "description": "With `page[total]=true`." },
+                    "rangeTruncated": { "type": "boolean", "description": "With both `page[after]` and `page[before]`: more records lie between them than the page holds." },
+                },
+                "additionalProperties": false,
+            },
+        },
+        "additionalProperties": false,
+    })
+}
+
+/// `{Name}Document` (one resource), `{Name}Collection` (a page by number) and
+/// `{Name}CursorCollection` (a page by cursor) for a resource schema.
 fn documents(schemas: &mut Map<String, Value>, name: &str) {
     let included = json!({
         "type": "array",
@@ -116,6 +153,21 @@ fn documents(schemas: &mut Map<String, Value>, name: &str) {
             "additionalProperties": false,
         }),
     );
+    schemas.insert(
+        format!("{name}CursorCollection"),
+        json!({
+            "type": "object",
+            "required": ["jsonapi", "data", "links", "meta"],
+            "properties": {
+                "jsonapi": reference("JsonApi"),
+                "data": { "type": "array", "items": reference(name) },
+                "included": included,
+                "links": reference("CursorPageLinks"),
+                "meta": reference("CursorPageMeta"),
+            },
+            "additionalProperties": false,
+        }),
+    );
 }
 
 pub(super) fn add(schemas: &mut Map<String, Value>) {
@@ -127,13 +179,39 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
         json!({
             "type": "object",
             "required": ["version"],
-            "properties": { "version": { "const": "1.1" } },
+            "properties": {
+                "version": { "const": "1.1" },
+                "profile": {
+                    "type": "array",
+                    "items": { "const": crate::cursor::CURSOR_PROFILE },
+                    "description": "On pages by cursor: the cursor pagination profile.",
+                },
+            },
             "additionalProperties": false,
         }),
     );
     add("UserIdentifier", user_identifier());
     add("PageLinks", page_links());
     add("PageMeta", page_meta());
+    add("CursorPageLinks", cursor_page_links());
+    add("CursorPageMeta", cursor_page_meta());
+    add(
+        "CursorMeta",
+        json!({
+            "type": "object",
+            "required": ["page"],
+            "properties": {
+                "page": {
+                    "type": "object",
+                    "required": ["cursor"],
+                    "properties": { "cursor": { "type": "string", "description": "Where this resource stands in the page's order: give it as `page[after]` or `page[before]`." } },
+                    "additionalProperties": false,
+                },
+            },
+            "additionalProperties": false,
+            "description": "On pages by cursor only.",
+        }),
+    );
     add(
         "RelationshipLinks",
         json!({
@@ -256,6 +334,17 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
                 "code": { "type": "string", "description": "Stable and machine-readable: `name_taken`, `required`, `invalid_parameter` …" },
                 "title": { "type": "string" },
                 "detail": { "type": "string" },
+                "links": {
+                    "type": "object",
+                    "required": ["type"],
+                    "properties": { "type": { "type": "string", "format": "uri" } },
+                    "additionalProperties": false,
+                    "description": "`type` links to the definition of a profile's error (`max-size-exceeded`).",
+                },
+                "meta": {
+                    "type": "object",
+                    "description": "`page.maxSize` with `max-size-exceeded`.",
+                },
                 "source": {
                     "type": "object",
                     "minProperties": 1,
