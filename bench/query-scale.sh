@@ -2,7 +2,8 @@
 # Times list queries through the real server at 10,000 and 1,000,000 organizations, on SQLite
 # and PostgreSQL: page 1 against page 5,000, newest first, filtered and sorted pages (a filter
 # of one in seven, two filters, the owner, built-in attributes and a custom number field),
-# search, and one GET, with the server's peak RSS during each scenario.
+# search, one GET, and cursor pages 90 % deep (default order, newest first, the sync query),
+# with the server's peak RSS during each scenario.
 # One connection at a time (wrk -c1), so the figures are per-request latency, not throughput.
 #
 #   bench/query-scale.sh                       # everything (about 15 minutes)
@@ -107,7 +108,20 @@ for backend in $BACKENDS; do
     server=$!
     trap 'kill $server 2>/dev/null || true' EXIT
     for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
-    for scenario in "${SCENARIOS[@]}"; do
+    # Cursor pages 90 % deep: each cursor is that record's, read once by number.
+    depth=$((rows * 9 / 10))
+    deep() { # query key-attributes → the query with page[after] at that depth
+      local cursor
+      cursor=$(python3 bench/deep_cursor.py "http://127.0.0.1:$PORT" "$KEY" /organizations "$1" "$depth" "$2")
+      printf '/organizations?%s%s&%s' "${1:+$(q "$1")&}" "$(q 'page[size]=100')" "$(q 'page[after]')=$cursor"
+    }
+    CURSOR_SCENARIOS=(
+      "cursor page $depth deep, default sort|$(deep '' created_at)"
+      "cursor page $depth deep, sort -created_at|$(deep 'sort=-created_at' created_at)"
+      "sync by cursor: updated_at > date, sort updated_at,id, $depth deep|$(deep 'filter[updated_at][gt]=2015-01-08&sort=updated_at,id' updated_at,id)"
+      "sync by cursor, page[total]=true, $depth deep|$(deep 'filter[updated_at][gt]=2015-01-08&sort=updated_at,id&page[total]=true' updated_at,id)"
+    )
+    for scenario in "${SCENARIOS[@]}" "${CURSOR_SCENARIOS[@]}"; do
       name=${scenario%%|*} path=${scenario#*|}
       curl -fs -o /dev/null -H "Authorization: Token $KEY" "http://127.0.0.1:$PORT$path" || true # warm caches: p99 is about steady state
       echo 5 > "/proc/$server/clear_refs" 2>/dev/null || true # peak RSS from here on
