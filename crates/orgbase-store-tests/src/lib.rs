@@ -119,6 +119,7 @@ macro_rules! conformance_suite {
             filtering::number_date_enum_and_id_operators,
             filtering::list_and_domain_membership,
             filtering::search_covers_name_website_email_domains_and_description,
+            filtering::search_follows_updates_renames_and_deletes,
             filtering::filters_combine_with_archive_state_and_count,
             filtering::sorts_put_nulls_last_both_ways_and_break_ties_by_id,
             accounts::users_round_trip_and_emails_are_unique_ignoring_case,

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use orgbase_domain::organization::Details;
 use orgbase_domain::slug::Slug;
 use orgbase_domain::{
-    ArchivedFilter, Field, Filter, ListQuery, NewOrganization, Operator, Organization, PageRequest,
-    SortKey, Status, Store, time,
+    ArchivedFilter, Field, Filter, ListQuery, NewOrganization, Operator, Organization,
+    OrganizationPatch, PageRequest, SortKey, Status, Store, time,
 };
 
 use crate::fixtures::at;
@@ -319,6 +319,49 @@ pub fn search_covers_name_website_email_domains_and_description(store: &Arc<dyn 
         };
         assert_eq!(names(&**store, &query), expected, "filter[q]={text}");
     }
+}
+
+/// The search index follows every write: an update, a domain change, a rename, a delete.
+pub fn search_follows_updates_renames_and_deletes(store: &Arc<dyn Store>) {
+    catalog(&**store);
+    let s = &**store;
+    let search = |text: &str| {
+        names(
+            s,
+            &ListQuery {
+                search: Some(text.to_owned()),
+                archived: ArchivedFilter::Any,
+                ..ListQuery::default()
+            },
+        )
+    };
+    let acme = s.find_organization_by_name("Acme").unwrap().unwrap();
+    assert_eq!(search("anvils"), ["Acme"]);
+    let patch = OrganizationPatch {
+        description: Some(Some("Sells QUANTUM widgets".into())),
+        domains: Some(vec!["Wile-Coyote.example".into()]),
+        ..OrganizationPatch::default()
+    };
+    s.update_organization(acme.id, &patch, time::now()).unwrap();
+    assert_eq!(
+        search("anvils"),
+        Vec::<String>::new(),
+        "the old text is gone"
+    );
+    assert_eq!(search("quantum wid"), ["Acme"]);
+    assert_eq!(search("coyote.exa"), ["Acme"], "domains, case folded");
+    let rename = OrganizationPatch {
+        name: Some("Roadrunner Supplies".into()),
+        ..OrganizationPatch::default()
+    };
+    s.update_organization(acme.id, &rename, time::now())
+        .unwrap();
+    assert_eq!(search("runner sup"), ["Roadrunner Supplies"]);
+    assert_eq!(search("acme"), ["Roadrunner Supplies"], "by its website, still");
+    s.delete_organization(acme.id).unwrap();
+    assert_eq!(search("quantum"), Vec::<String>::new());
+    // Two characters have no trigram: still answered, by a scan.
+    assert_eq!(search("nl").len(), 1);
 }
 
 pub fn filters_combine_with_archive_state_and_count(store: &Arc<dyn Store>) {

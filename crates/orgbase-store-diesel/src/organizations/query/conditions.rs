@@ -1,13 +1,15 @@
 //! The built-in filters and `filter[q]` as SQL conditions; filters on custom fields are
 //! [`super::custom`]'s.
 
-use diesel::dsl::not;
+use diesel::dsl::{not, sql};
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Nullable, Text};
 use orgbase_domain::{Condition, Error, Field, Filter, ListQuery, Operand};
 
 use super::custom;
 use super::sql::{
-    BoxedCondition, BoxedOrganizations, datetime, folded, id, integer, like_escaped, mismatch, text,
+    BoxedCondition, BoxedOrganizations, Dialect, datetime, folded, id, integer, like_escaped,
+    mismatch, text,
 };
 use crate::schema::{organization_domains, organization_lists, organizations};
 
@@ -143,34 +145,87 @@ fn condition(
     })
 }
 
-/// `filter[q]`: any searched field contains the text.
-fn search(text: &str) -> BoxedCondition {
-    use organizations::dsl as o;
+/// `filter[q]`: any searched field contains the text. The exact test is the reference's (name
+/// and domains compared Unicode-lower-cased, the rest ASCII-folded); what serves it is a
+/// trigram index, which each database reads differently:
+/// - SQLite: the FTS5 table `organization_search_index` (trigram tokenizer, no positions)
+///   gives the organizations holding every trigram of the text, and the exact test runs on
+///   those alone. Text under three characters has no trigram: the exact test scans.
+/// - PostgreSQL: `pg_trgm` GIN indexes on each searched expression serve the LIKEs
+///   themselves, combined by a bitmap OR; the domains' LIKE joins in through a UNION, as an
+///   OR with a subquery would make the planner scan the table instead.
+fn search(text: &str, dialect: Dialect) -> BoxedCondition {
     let unicode = format!("%{}%", like_escaped(&Field::Name.fold(text)));
     let ascii = format!("%{}%", like_escaped(&Field::Website.fold(text)));
-    let in_domains = o::id.eq_any(
-        organization_domains::table
-            .filter(
-                organization_domains::domain
-                    .like(unicode.clone())
-                    .escape('\\'),
+    match dialect {
+        Dialect::Postgres => Box::new(
+            sql::<Nullable<Bool>>(
+                "organizations.id IN (SELECT searched.id FROM organizations searched \
+                 WHERE searched.name_key LIKE ",
             )
-            .select(organization_domains::organization_id),
-    );
-    Box::new(
-        o::name_key
-            .nullable()
-            .like(unicode)
-            .escape('\\')
-            .or(folded!(o::website).like(ascii.clone()).escape('\\'))
-            .or(folded!(o::email).like(ascii.clone()).escape('\\'))
-            .or(folded!(o::description).like(ascii).escape('\\'))
-            .or(in_domains.nullable()),
-    )
+            .bind::<Text, _>(unicode.clone())
+            .sql(" ESCAPE '\\' OR lower(searched.website) LIKE ")
+            .bind::<Text, _>(ascii.clone())
+            .sql(" ESCAPE '\\' OR lower(searched.email) LIKE ")
+            .bind::<Text, _>(ascii.clone())
+            .sql(" ESCAPE '\\' OR lower(searched.description) LIKE ")
+            .bind::<Text, _>(ascii)
+            .sql(" ESCAPE '\\' UNION SELECT d.organization_id FROM organization_domains d WHERE d.domain LIKE ")
+            .bind::<Text, _>(unicode)
+            .sql(" ESCAPE '\\')"),
+        ),
+        Dialect::Sqlite => {
+            use organizations::dsl as o;
+            let in_domains = sql::<Bool>(
+                "EXISTS (SELECT 1 FROM organization_domains d \
+                 WHERE d.organization_id = organizations.id AND d.domain LIKE ",
+            )
+            .bind::<Text, _>(unicode.clone())
+            .sql(" ESCAPE '\\')");
+            let exact = o::name_key
+                .nullable()
+                .like(unicode)
+                .escape('\\')
+                .or(folded!(o::website).like(ascii.clone()).escape('\\'))
+                .or(folded!(o::email).like(ascii.clone()).escape('\\'))
+                .or(folded!(o::description).like(ascii).escape('\\'))
+                .or(in_domains.nullable());
+            match trigram_query(text) {
+                Some(trigrams) => Box::new(
+                    sql::<Nullable<Bool>>(
+                        "organizations.id IN (SELECT s.organization_id FROM organization_search s \
+                         WHERE s.rowid IN (SELECT rowid FROM organization_search_index \
+                         WHERE organization_search_index MATCH ",
+                    )
+                    .bind::<Text, _>(trigrams)
+                    .sql("))")
+                    .and(exact),
+                ),
+                None => Box::new(exact),
+            }
+        }
+    }
+}
+
+/// The FTS5 query asking for every trigram of `text` (each a quoted string, so no character
+/// is query syntax), or `None` for text under three characters. The index folds case itself.
+fn trigram_query(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut trigrams: Vec<String> = chars
+        .windows(3)
+        .map(|w| format!("\"{}\"", w.iter().collect::<String>().replace('"', "\"\"")))
+        .collect();
+    trigrams.sort();
+    trigrams.dedup();
+    (!trigrams.is_empty()).then(|| trigrams.join(" AND "))
 }
 
 /// The conditions selecting a query's rows, except filters on `skip` (written elsewhere).
-pub fn conditions(query: &ListQuery, skip: Option<Field>) -> Result<Vec<BoxedCondition>, Error> {
+pub fn conditions(
+    query: &ListQuery,
+    skip: Option<Field>,
+    dialect: Dialect,
+) -> Result<Vec<BoxedCondition>, Error> {
     use orgbase_domain::ArchivedFilter;
     let mut conditions: Vec<BoxedCondition> = Vec::new();
     match query.archived {
@@ -186,15 +241,15 @@ pub fn conditions(query: &ListQuery, skip: Option<Field>) -> Result<Vec<BoxedCon
         conditions.push(condition(filter, query.archived)?);
     }
     if let Some(text) = &query.search {
-        conditions.push(search(text));
+        conditions.push(search(text, dialect));
     }
     Ok(conditions)
 }
 
 /// The rows a query selects, before ordering and paging.
-pub fn filtered(query: &ListQuery) -> Result<BoxedOrganizations, Error> {
+pub fn filtered(query: &ListQuery, dialect: Dialect) -> Result<BoxedOrganizations, Error> {
     let mut rows = organizations::table.into_boxed();
-    for condition in conditions(query, None)? {
+    for condition in conditions(query, None, dialect)? {
         rows = rows.filter(condition);
     }
     Ok(rows)

@@ -20,6 +20,8 @@ mod keyset;
 mod order;
 pub(crate) mod sql;
 
+use sql::Dialect;
+
 use conditions::{conditions, filtered};
 use order::{order_terms, sorted};
 
@@ -40,7 +42,7 @@ pub fn page(
     };
     let loaded = match joined {
         None => {
-            let mut rows = filtered(query)?;
+            let mut rows = filtered(query, Dialect::of(conn))?;
             if let Some(bounds) = bounds {
                 rows = rows.filter(bounds);
             }
@@ -51,7 +53,7 @@ pub fn page(
                 .load(conn)
         }
         Some(key) => {
-            let conditions = conditions(query, Some(Field::Custom(key)))?;
+            let conditions = conditions(query, Some(Field::Custom(key)), Dialect::of(conn))?;
             let (mut rows, excludes_missing) = custom::joined(query, key, conditions)?;
             if let Some(bounds) = bounds {
                 rows = rows.filter(custom::Lifted(bounds));
@@ -69,11 +71,11 @@ pub fn page(
 /// How many rows the query selects, by the same plan as [`page`].
 pub fn count(conn: &mut AnyConnection, query: &ListQuery) -> Result<i64, Error> {
     let counted = match custom::joined_key(query) {
-        None => filtered(query)?.count().get_result(conn),
+        None => filtered(query, Dialect::of(conn))?.count().get_result(conn),
         Some(key) => match custom::values_alone(query, key)? {
             Some(values) => values.count().get_result(conn),
             None => {
-                let conditions = conditions(query, Some(Field::Custom(key)))?;
+                let conditions = conditions(query, Some(Field::Custom(key)), Dialect::of(conn))?;
                 let (rows, _) = custom::joined(query, key, conditions)?;
                 rows.select(diesel::dsl::count_star()).get_result(conn)
             }

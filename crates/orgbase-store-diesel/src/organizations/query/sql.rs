@@ -18,6 +18,22 @@ pub type BoxedOrder =
 
 diesel::define_sql_function!(fn lower(x: Nullable<Text>) -> Nullable<Text>);
 
+/// Which database a query is written for, where the two index differently (search).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    pub fn of(conn: &AnyConnection) -> Self {
+        match conn {
+            AnyConnection::Sqlite(_) => Dialect::Sqlite,
+            AnyConnection::Postgresql(_) => Dialect::Postgres,
+        }
+    }
+}
+
 pub fn mismatch(filter: &Filter) -> Error {
     Error::Backend(format!("operand does not fit the field in {filter:?}"))
 }
