@@ -284,11 +284,14 @@ impl<'a> Parser<'a> {
         }
         if !by_cursor {
             if size > MAX_PAGE_SIZE {
+                let sent = pairs
+                    .0
+                    .iter()
+                    .find(|(name, _)| name == "page[size]")
+                    .map_or("", |(_, value)| value.as_str());
                 self.errors.push(invalid(
                     "page[size]",
-                    format!(
-                        "`page[size]` must be a whole number from 1 to {MAX_PAGE_SIZE}, not {size}."
-                    ),
+                    format!("`page[size]` must be a whole number from 1 to {MAX_PAGE_SIZE}, not {sent:?}."),
                 ));
             }
             self.list.query.with_total = self.total_given.unwrap_or(true);
@@ -303,7 +306,7 @@ impl<'a> Parser<'a> {
         if size > MAX_PAGE_SIZE {
             let mut error = ErrorObject::new(
                 Kind::MaxPageSizeExceeded,
-                format!("`page[size]` may be at most {MAX_PAGE_SIZE}, not {size}."),
+                format!("`page[size]` may be at most {MAX_PAGE_SIZE}."),
             )
             .parameter("page[size]");
             error.defined = Some(Box::new(DefinedError {

@@ -491,4 +491,11 @@ impl ListQuery {
             .last()
             .map_or(SortDirection::Ascending, |key| key.direction)
     }
+
+    /// Whether the order needs the id appended to be total: not when a sort key is the id
+    /// already. A repeated `id` term is not only redundant: SQLite then sorts the page's rows
+    /// by it ("temp B-tree for right part of ORDER BY") instead of reading the index in order.
+    pub fn needs_tie_break(&self) -> bool {
+        !self.sort.iter().any(|key| key.field == Field::Id)
+    }
 }

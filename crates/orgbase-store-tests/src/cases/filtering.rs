@@ -357,7 +357,11 @@ pub fn search_follows_updates_renames_and_deletes(store: &Arc<dyn Store>) {
     s.update_organization(acme.id, &rename, time::now())
         .unwrap();
     assert_eq!(search("runner sup"), ["Roadrunner Supplies"]);
-    assert_eq!(search("acme"), ["Roadrunner Supplies"], "by its website, still");
+    assert_eq!(
+        search("acme"),
+        ["Roadrunner Supplies"],
+        "by its website, still"
+    );
     s.delete_organization(acme.id).unwrap();
     assert_eq!(search("quantum"), Vec::<String>::new());
     // Two characters have no trigram: still answered, by a scan.

@@ -417,7 +417,10 @@ pub fn sorted(
             _ => by!(values::text_key),
         }
     }
-    rows.then_order_by(Lifted(super::order::tie_break(query, reversed)))
+    if query.needs_tie_break() {
+        rows = rows.then_order_by(Lifted(super::order::tie_break(query, reversed)));
+    }
+    rows
 }
 
 /// The value rows standing for the query's organizations, when every filter is on `key` (the

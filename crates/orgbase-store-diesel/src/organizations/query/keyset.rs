@@ -91,14 +91,21 @@ fn bound(
     let greater =
         |direction: SortDirection| (side == Side::After) == (direction == SortDirection::Ascending);
     let id = position.id.hyphenated().to_string();
-    let mut rest = Term::Sql(if greater(query.tie_break()) {
-        Box::new(organizations::id.gt(id).nullable())
+    // Past the last key, only the id can still decide; with the id among the keys, nothing.
+    let mut rest = if !query.needs_tie_break() {
+        Term::False
+    } else if greater(query.tie_break()) {
+        Term::Sql(Box::new(organizations::id.gt(id).nullable()))
     } else {
-        Box::new(organizations::id.lt(id).nullable())
-    });
+        Term::Sql(Box::new(organizations::id.lt(id).nullable()))
+    };
     for (key, value) in query.sort.iter().zip(&position.values).rev() {
         let terms = key_terms(key.field, value, greater(key.direction), side, joined)?;
-        rest = terms.at_or_beyond.and(terms.beyond.or(rest));
+        rest = match rest {
+            // Beyond implies at-or-beyond: no need to write both.
+            Term::False => terms.beyond,
+            rest => terms.at_or_beyond.and(terms.beyond.or(rest)),
+        };
     }
     Ok(rest)
 }

@@ -74,7 +74,10 @@ pub fn sorted(
             rows = rows.then_order_by(term);
         }
     }
-    rows.then_order_by(tie_break(query, reversed))
+    if query.needs_tie_break() {
+        rows = rows.then_order_by(tie_break(query, reversed));
+    }
+    rows
 }
 
 /// The id term that ends every order, in the direction [`ListQuery::tie_break`] gives.
