@@ -151,29 +151,43 @@ fn condition(
 /// - SQLite: the FTS5 table `organization_search_index` (trigram tokenizer, no positions)
 ///   gives the organizations holding every trigram of the text, and the exact test runs on
 ///   those alone. Text under three characters has no trigram: the exact test scans.
-/// - PostgreSQL: `pg_trgm` GIN indexes on each searched expression serve the LIKEs
-///   themselves, combined by a bitmap OR; the domains' LIKE joins in through a UNION, as an
-///   OR with a subquery would make the planner scan the table instead.
+/// - PostgreSQL: a `pg_trgm` GIN index on the searched text of the organization in one
+///   expression gives the candidates (a `LIKE` of either folding of the text), which are then
+///   tested exactly; the domains' own GIN index joins in through a UNION, as an OR with a
+///   subquery would make the planner scan the table instead.
 fn search(text: &str, dialect: Dialect) -> BoxedCondition {
     let unicode = format!("%{}%", like_escaped(&Field::Name.fold(text)));
     let ascii = format!("%{}%", like_escaped(&Field::Website.fold(text)));
     match dialect {
-        Dialect::Postgres => Box::new(
-            sql::<Nullable<Bool>>(
-                "organizations.id IN (SELECT searched.id FROM organizations searched \
-                 WHERE searched.name_key LIKE ",
+        Dialect::Postgres => {
+            // The indexed expression, written exactly as the index has it.
+            const SEARCHED_TEXT: &str = "lower(searched.name_key || chr(10) \
+                || coalesce(searched.website, '') || chr(10) || coalesce(searched.email, '') \
+                || chr(10) || coalesce(searched.description, ''))";
+            Box::new(
+                sql::<Nullable<Bool>>(&format!(
+                    "organizations.id IN (SELECT searched.id FROM organizations searched \
+                     WHERE ({SEARCHED_TEXT} LIKE "
+                ))
+                .bind::<Text, _>(unicode.clone())
+                .sql(&format!(" ESCAPE '\\' OR {SEARCHED_TEXT} LIKE "))
+                .bind::<Text, _>(ascii.clone())
+                .sql(" ESCAPE '\\') AND (searched.name_key LIKE ")
+                .bind::<Text, _>(unicode.clone())
+                .sql(" ESCAPE '\\' OR lower(searched.website) LIKE ")
+                .bind::<Text, _>(ascii.clone())
+                .sql(" ESCAPE '\\' OR lower(searched.email) LIKE ")
+                .bind::<Text, _>(ascii.clone())
+                .sql(" ESCAPE '\\' OR lower(searched.description) LIKE ")
+                .bind::<Text, _>(ascii)
+                .sql(
+                    " ESCAPE '\\') UNION SELECT d.organization_id FROM organization_domains d \
+                     WHERE d.domain LIKE ",
+                )
+                .bind::<Text, _>(unicode)
+                .sql(" ESCAPE '\\')"),
             )
-            .bind::<Text, _>(unicode.clone())
-            .sql(" ESCAPE '\\' OR lower(searched.website) LIKE ")
-            .bind::<Text, _>(ascii.clone())
-            .sql(" ESCAPE '\\' OR lower(searched.email) LIKE ")
-            .bind::<Text, _>(ascii.clone())
-            .sql(" ESCAPE '\\' OR lower(searched.description) LIKE ")
-            .bind::<Text, _>(ascii)
-            .sql(" ESCAPE '\\' UNION SELECT d.organization_id FROM organization_domains d WHERE d.domain LIKE ")
-            .bind::<Text, _>(unicode)
-            .sql(" ESCAPE '\\')"),
-        ),
+        }
         Dialect::Sqlite => {
             use organizations::dsl as o;
             let in_domains = sql::<Bool>(
