@@ -138,36 +138,27 @@ fn documents(schemas: &mut Map<String, Value>, name: &str) {
             "additionalProperties": false,
         }),
     );
-    schemas.insert(
-        format!("{name}Collection"),
-        json!({
-            "type": "object",
-            "required": ["jsonapi", "data", "links", "meta"],
-            "properties": {
-                "jsonapi": reference("JsonApi"),
-                "data": { "type": "array", "items": reference(name) },
-                "included": included,
-                "links": reference("PageLinks"),
-                "meta": reference("PageMeta"),
-            },
-            "additionalProperties": false,
-        }),
-    );
-    schemas.insert(
-        format!("{name}CursorCollection"),
-        json!({
-            "type": "object",
-            "required": ["jsonapi", "data", "links", "meta"],
-            "properties": {
-                "jsonapi": reference("JsonApi"),
-                "data": { "type": "array", "items": reference(name) },
-                "included": included,
-                "links": reference("CursorPageLinks"),
-                "meta": reference("CursorPageMeta"),
-            },
-            "additionalProperties": false,
-        }),
-    );
+    // A page by number and a page by cursor differ in their links and meta only.
+    for (kind, links, meta) in [
+        ("Collection", "PageLinks", "PageMeta"),
+        ("CursorCollection", "CursorPageLinks", "CursorPageMeta"),
+    ] {
+        schemas.insert(
+            format!("{name}{kind}"),
+            json!({
+                "type": "object",
+                "required": ["jsonapi", "data", "links", "meta"],
+                "properties": {
+                    "jsonapi": reference("JsonApi"),
+                    "data": { "type": "array", "items": reference(name) },
+                    "included": included,
+                    "links": reference(links),
+                    "meta": reference(meta),
+                },
+                "additionalProperties": false,
+            }),
+        );
+    }
 }
 
 pub(super) fn add(schemas: &mut Map<String, Value>) {

@@ -262,9 +262,14 @@ pub fn conditions(
 
 /// The rows a query selects, before ordering and paging.
 pub fn filtered(query: &ListQuery, dialect: Dialect) -> Result<BoxedOrganizations, Error> {
+    Ok(filtered_by(conditions(query, None, dialect)?))
+}
+
+/// The rows meeting every condition, in the order given (which SQLite's planner heeds).
+pub fn filtered_by(conditions: Vec<BoxedCondition>) -> BoxedOrganizations {
     let mut rows = organizations::table.into_boxed();
-    for condition in conditions(query, None, dialect)? {
+    for condition in conditions {
         rows = rows.filter(condition);
     }
-    Ok(rows)
+    rows
 }
