@@ -2,11 +2,12 @@
 -- (crates/orgbase-store-diesel/src/organizations/query/conditions.rs):
 -- - one over the searched text of the organization in one expression (the name key, then the
 --   website, e-mail and description, lower-cased, a newline between): one index to write per
---   organization instead of four, which kept the import at 20,000 rows/s where four cost it a
---   third. Its pending list of new entries may grow to 16 MB (4 by default) before an insert
---   merges it: the 100,000-row import went from about 16,000 to 20,000 rows/s (23,000 without
---   the index), at the cost of searches reading up to that much unmerged list until
---   autovacuum merges it. The search asks it for candidates and tests those exactly. The expression, not
+--   organization instead of four, which cost the import more. Its pending list of new
+--   entries may grow to 16 MB (4 by default) before an insert merges it, which measured
+--   faster at import (within the machine's noise), at the cost of searches reading up to that
+--   much unmerged list until autovacuum merges it. Even so the index costs the import about a
+--   fifth (bench/README.md, "Issue 17, second step"): kept, for a search 27 times faster.
+--   The search asks it for candidates and tests those exactly. The expression, not
 --   `name_key` alone, also keeps the index out of plain lookups: pg_trgm's GIN serves `=` too,
 --   and the import's prepared `name_key = ANY($1)`, planned generic on a young table, ran
 --   through a trigram index on name_key at 176 rows/s;
