@@ -7,28 +7,29 @@
 //! ORGBASE_URL=http://127.0.0.1:8080 ORGBASE_KEY=ob_example cargo run --example crm_sync
 //! ```
 //!
-//! The cursor is the newest `updated_at` seen. Pulling with `filter[updated_at][gt]` and
-//! `sort=updated_at` returns each change once, oldest first; `page[total]=false` skips counting
-//! the whole match set on every page.
+//! The sync point is the newest `updated_at` seen. Pulling with `filter[updated_at][gt]` and
+//! `sort=updated_at,id`, paged by cursor (the JSON:API cursor pagination profile, asked for in
+//! `Accept`), returns each change once, oldest first, at the same cost on every page however
+//! deep, and does not count the whole match set (cursor pages count only when asked).
 
 #[path = "support/jsonapi_client.rs"]
 mod jsonapi_client;
 
 use std::process::ExitCode;
 
-use jsonapi_client::{Client, run_example};
+use jsonapi_client::{CURSOR_PAGES, Client, run_example};
 use serde_json::{Value, json};
 
-/// Changes since `cursor` (an RFC 3339 time), following `links.next`; returns the organizations
-/// and the new cursor.
-fn pull(client: &Client, cursor: &str) -> Result<(Vec<Value>, String), String> {
+/// Changes since `since` (an RFC 3339 time), following `links.next` from cursor page to cursor
+/// page until it is null; returns the organizations and the new sync point.
+fn pull(client: &Client, since: &str) -> Result<(Vec<Value>, String), String> {
     let mut path = format!(
-        "/organizations?filter%5Bupdated_at%5D%5Bgt%5D={cursor}&sort=updated_at&page%5Bsize%5D=100&page%5Btotal%5D=false&filter%5Barchived%5D=any"
+        "/organizations?filter%5Bupdated_at%5D%5Bgt%5D={since}&sort=updated_at,id&page%5Bsize%5D=100&filter%5Barchived%5D=any"
     );
     let mut changed = Vec::new();
-    let mut newest = cursor.to_owned();
+    let mut newest = since.to_owned();
     loop {
-        let page = client.send("GET", &path, None)?;
+        let page = client.send_accepting("GET", &path, None, CURSOR_PAGES)?;
         for org in page["data"].as_array().ok_or("no data array")? {
             if let Some(at) = org["attributes"]["updated_at"].as_str() {
                 newest = at.to_owned();
@@ -61,16 +62,16 @@ fn run(client: &Client) -> Result<(), String> {
         json!({"name": format!("Sync Alpha {suffix}"), "city": "Lisbon", "created_from": "crm-sync"}),
         json!({"name": format!("Sync Beta {suffix}"), "city": "Porto", "created_from": "crm-sync"}),
     ];
-    let (_, cursor) = pull(client, "1970-01-01T00:00:00Z")?;
+    let (_, since) = pull(client, "1970-01-01T00:00:00Z")?;
     for round in 1..=2 {
         for record in &records {
             let id = push(client, record.clone())?;
             println!("push {round}: {} -> {id}", record["name"]);
         }
     }
-    let (changed, newest) = pull(client, &cursor)?;
+    let (changed, newest) = pull(client, &since)?;
     println!(
-        "pulled {} organizations changed since {cursor}; next cursor {newest}",
+        "pulled {} organizations changed since {since}; next sync from {newest}",
         changed.len()
     );
     let names: Vec<&str> = changed

@@ -6,6 +6,11 @@ use serde_json::Value;
 
 const JSONAPI: &str = "application/vnd.api+json";
 
+/// `Accept` asking for pages by cursor (the JSON:API cursor pagination profile).
+// Each example compiles this module on its own, and not every one pages by cursor.
+#[allow(dead_code)]
+pub const CURSOR_PAGES: &str = "application/vnd.api+json; profile=\"https://jsonapi.org/profiles/ethanresnick/cursor-pagination\"";
+
 /// A minimal JSON:API client: sends a document, returns the answer's document, or the
 /// server's errors as text.
 pub struct Client {
@@ -23,6 +28,18 @@ impl Client {
     }
 
     pub fn send(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
+        self.send_accepting(method, path, body, JSONAPI)
+    }
+
+    /// [`Client::send`] with another `Accept` (such as [`CURSOR_PAGES`]).
+    #[allow(dead_code)]
+    pub fn send_accepting(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        accept: &str,
+    ) -> Result<Value, String> {
         let url = format!("{}{path}", self.base);
         let authorization = format!("Token {}", self.key);
         let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -33,7 +50,7 @@ impl Client {
             .method(method)
             .uri(&url)
             .header("Authorization", &authorization)
-            .header("Accept", JSONAPI)
+            .header("Accept", accept)
             .header("Content-Type", JSONAPI)
             .body(body.map(|b| b.to_string()).unwrap_or_default())
             .map_err(|e| e.to_string())?;
