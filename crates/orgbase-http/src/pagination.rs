@@ -47,7 +47,8 @@ pub fn collection_links_and_meta(
 }
 
 /// `links` and `meta` of a page paged by cursor. `first` and `last` are the cursors of the
-/// page's first and last records (none when it is empty).
+/// page's first and last records (none when it is empty). The total shows only when asked
+/// for (`page[total]=true`), whether or not the store counted anyway.
 ///
 /// `next` follows the last record (keeping a `page[before]` bound, so a truncated range is
 /// finished before it ends); `prev` precedes the first. Each is null where the server knows
@@ -106,7 +107,7 @@ pub fn cursor_links_and_meta<T>(
         "next": next,
     });
     let mut meta_page = json!({ "size": params.query.page.size });
-    if let Some(total) = page.total {
+    if let Some(total) = params.query.with_total.then_some(page.total).flatten() {
         meta_page["total"] = json!(total);
     }
     if range {
@@ -127,8 +128,8 @@ pub fn respond_page<T>(
     render: impl Fn(&T) -> Value,
     position: impl Fn(&T) -> orgbase_domain::Position,
 ) -> HttpResponse {
-    let total = params.query.with_total.then_some(page.total).flatten();
     let Some(cursors) = &params.cursors else {
+        let total = params.query.with_total.then_some(page.total).flatten();
         let data: Vec<Value> = page.items.iter().map(render).collect();
         let (links, meta) = collection_links_and_meta(
             base,
@@ -152,18 +153,12 @@ pub fn respond_page<T>(
         data.push(resource);
         cursor_list.push(cursor);
     }
-    let counted = Page {
-        items: Vec::<()>::new(),
-        total,
-        has_next: page.has_next,
-        has_previous: page.has_previous,
-    };
     let (links, meta) = cursor_links_and_meta(
         base,
         req.path(),
         pairs,
         params,
-        &counted,
+        page,
         cursor_list.first().map(String::as_str),
         cursor_list.last().map(String::as_str),
     );
@@ -172,17 +167,4 @@ pub fn respond_page<T>(
         .with_included(params.render.include.is_some().then(Vec::new))
         .with_profile(CURSOR_PROFILE)
         .respond(StatusCode::OK)
-}
-
-/// The place of a record in an oldest-first list (users, keys, custom fields).
-pub fn oldest_first_position(
-    created_at: orgbase_domain::time::Timestamp,
-    id: uuid::Uuid,
-) -> orgbase_domain::Position {
-    orgbase_domain::Position {
-        values: vec![orgbase_domain::query::FieldValue::DateTime(Some(
-            created_at,
-        ))],
-        id,
-    }
 }

@@ -273,15 +273,12 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// Settles how the list is paged: by cursor when a cursor is given or `Accept` asks for
-    /// the profile, else by number exactly as before the profile existed.
+    /// Settles how a collection is paged: by cursor when a cursor is given or `Accept` asks
+    /// for the profile, else by number exactly as before the profile existed. Only the
+    /// collection parsers call it.
     fn settle_paging(&mut self, pairs: &QueryPairs, paging: &Paging) {
-        let paged = matches!(self.accepts, Accepts::Collection | Accepts::PlainCollection);
         let by_cursor = self.after.is_some() || self.before.is_some() || paging.cursor_profile;
         let size = self.list.query.page.size;
-        if !paged {
-            return;
-        }
         if !by_cursor {
             if size > MAX_PAGE_SIZE {
                 let sent = pairs

@@ -134,18 +134,23 @@ macro_rules! oldest_first {
         } else {
             rows.order(($table::created_at.asc(), $table::id.asc()))
         };
-        let fetch = page.size + u64::from(keyset.is_some());
-        let loaded: Vec<$row> = rows
-            .limit(to_i64(fetch))
+        let total = u64::try_from(total).unwrap_or(0);
+        let mut loaded: Vec<$row> = rows
+            .limit(to_i64(page.rows_to_read(true)))
             .offset(to_i64(page.offset()))
             .select(<$row>::as_select())
             .load($conn)
             .map_err(from_diesel)?;
-        let items = loaded
-            .into_iter()
-            .map(TryFrom::try_from)
-            .collect::<Result<Vec<_>>>()?;
-        page_of(items, total, page)
+        let (has_next, has_previous) = page.settle(&mut loaded, Some(total));
+        Page {
+            items: loaded
+                .into_iter()
+                .map(TryFrom::try_from)
+                .collect::<Result<Vec<_>>>()?,
+            total: Some(total),
+            has_next,
+            has_previous,
+        }
     }};
 }
 
@@ -158,31 +163,6 @@ fn oldest_first_position(position: &Position) -> Result<(NaiveDateTime, String)>
         other => Err(Error::Backend(format!(
             "{other:?} is not a position in an oldest-first list"
         ))),
-    }
-}
-
-/// The page from the rows read for it (one more than its size on keyset pages, to tell
-/// whether another follows; last row first when paging backwards).
-fn page_of<T>(mut items: Vec<T>, total: i64, page: &PageRequest) -> Page<T> {
-    let total = u64::try_from(total).unwrap_or(0);
-    let Some(keyset) = &page.keyset else {
-        return Page {
-            has_next: page.offset().saturating_add(items.len() as u64) < total,
-            has_previous: false,
-            total: Some(total),
-            items,
-        };
-    };
-    let more = items.len() as u64 > page.size;
-    items.truncate(usize::try_from(page.size).unwrap_or(usize::MAX));
-    if keyset.is_backwards() {
-        items.reverse();
-    }
-    Page {
-        has_next: more && !keyset.is_backwards(),
-        has_previous: more && keyset.is_backwards(),
-        total: Some(total),
-        items,
     }
 }
 

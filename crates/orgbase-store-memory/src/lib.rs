@@ -9,7 +9,7 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use orgbase_domain::custom_field::options_in_use;
 use orgbase_domain::name::name_key;
-use orgbase_domain::query::{FieldValue, PageRequest, compare_values};
+use orgbase_domain::query::{PageRequest, Position};
 use orgbase_domain::time::Timestamp;
 use orgbase_domain::user::email_key;
 use orgbase_domain::{
@@ -100,15 +100,13 @@ fn page_of<T: Clone>(
     page: PageRequest,
 ) -> Page<T> {
     items.sort_by_key(|item| key(item));
-    // Users and keys list oldest first: their positions are (created_at, id).
     Page::cut(
         items.into_iter().cloned().collect(),
         &page,
         true,
         |item, position| {
             let (at, id) = key(item);
-            compare_values(&FieldValue::DateTime(Some(at)), &position.values[0])
-                .then(id.cmp(&position.id))
+            Position::oldest_first(at, id).cmp_ascending(position)
         },
     )
 }

@@ -11,7 +11,8 @@ use std::cmp::Ordering;
 
 use uuid::Uuid;
 
-use super::FieldValue;
+use super::{FieldValue, compare_values};
+use crate::time::Timestamp;
 
 pub const DEFAULT_PAGE_SIZE: u64 = 100;
 pub const MAX_PAGE_SIZE: u64 = 1000;
@@ -22,6 +23,28 @@ pub const MAX_PAGE_SIZE: u64 = 1000;
 pub struct Position {
     pub values: Vec<FieldValue>,
     pub id: Uuid,
+}
+
+impl Position {
+    /// A record's place in an oldest-first list (users, API keys, custom fields): its creation
+    /// time, then its id.
+    pub fn oldest_first(created_at: Timestamp, id: Uuid) -> Self {
+        Self {
+            values: vec![FieldValue::DateTime(Some(created_at))],
+            id,
+        }
+    }
+
+    /// Two positions of a list ordered ascending by every key, then by id (the oldest-first
+    /// lists' order).
+    pub fn cmp_ascending(&self, other: &Self) -> Ordering {
+        self.values
+            .iter()
+            .zip(&other.values)
+            .map(|(a, b)| compare_values(a, b))
+            .find(|o| o.is_ne())
+            .unwrap_or_else(|| self.id.cmp(&other.id))
+    }
 }
 
 /// The bounds of a keyset page; both absent is the first page.
@@ -68,6 +91,35 @@ impl PageRequest {
             number,
             size,
             keyset: None,
+        }
+    }
+
+    /// How many rows a store reads for the page: one more than it holds on keyset pages and
+    /// when the list is not `counted`, so the extra row says whether more follow (or precede).
+    pub fn rows_to_read(&self, counted: bool) -> u64 {
+        if counted && self.keyset.is_none() {
+            self.size
+        } else {
+            self.size.saturating_add(1)
+        }
+    }
+
+    /// Settles the rows a store read for the page ([`Self::rows_to_read`], in the order it
+    /// read them): drops the extra row, puts a backward page back in the list's order, and
+    /// says whether records lie beyond it: `(has_next, has_previous)`, as [`Page`] has them.
+    pub fn settle<T>(&self, rows: &mut Vec<T>, total: Option<u64>) -> (bool, bool) {
+        let more = rows.len() as u64 > self.size;
+        rows.truncate(usize::try_from(self.size).unwrap_or(usize::MAX));
+        match (&self.keyset, total) {
+            (Some(keyset), _) if keyset.is_backwards() => {
+                rows.reverse();
+                (false, more)
+            }
+            (Some(_), _) | (None, None) => (more, false),
+            (None, Some(total)) => (
+                self.offset().saturating_add(rows.len() as u64) < total,
+                false,
+            ),
         }
     }
 

@@ -113,7 +113,20 @@ impl ListQuery {
     /// The reference total ordering: the sort keys, then the id in [`Self::tie_break`]'s
     /// direction.
     pub fn compare(&self, a: &Organization, b: &Organization) -> Ordering {
-        self.compare_to(a, &self.position_of(b))
+        // Key by key, without building a position: sorts call this n log n times.
+        self.sort
+            .iter()
+            .map(|key| key.compare(a, b))
+            .find(|o| o.is_ne())
+            .unwrap_or_else(|| self.compare_ids(a.id.as_uuid(), b.id.as_uuid()))
+    }
+
+    /// The tie-break: ids in [`Self::tie_break`]'s direction.
+    fn compare_ids(&self, a: Uuid, b: Uuid) -> Ordering {
+        match self.tie_break() {
+            SortDirection::Ascending => a.cmp(&b),
+            SortDirection::Descending => b.cmp(&a),
+        }
     }
 
     /// Where `org` stands in this query's order.
@@ -132,13 +145,7 @@ impl ListQuery {
             .zip(&position.values)
             .map(|(key, value)| key.compare_values(&key.field.value_of(org), value))
             .find(|o| o.is_ne())
-            .unwrap_or_else(|| {
-                let ids = org.id.as_uuid().cmp(&position.id);
-                match self.tie_break() {
-                    SortDirection::Ascending => ids,
-                    SortDirection::Descending => ids.reverse(),
-                }
-            })
+            .unwrap_or_else(|| self.compare_ids(org.id.as_uuid(), position.id))
     }
 
     /// The reference page of this query from all its matches, in order.

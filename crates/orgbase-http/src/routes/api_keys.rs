@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::read_api_key_name;
-use orgbase_domain::{ApiKey, Error, Role, Secret, UserId, time};
+use orgbase_domain::{ApiKey, Error, Position, Role, Secret, UserId, time};
 use serde_json::{Map, Value};
 
 use crate::auth::Caller;
@@ -12,7 +12,7 @@ use crate::document::{API_KEYS, USERS, api_key_resource, respond_resource};
 use crate::errors::{ApiError, ErrorObject, Kind};
 use crate::extract::{OneResource, PageOnly, PathId, Query, ResourceBody};
 use crate::openapi::params;
-use crate::pagination::{oldest_first_position, respond_page};
+use crate::pagination::respond_page;
 use crate::request_body::{combine, unknown_relationships};
 use crate::resources::ApiKeys;
 use crate::state::AppState;
@@ -92,7 +92,7 @@ pub async fn list(
         &params,
         &page,
         |k| api_key_resource(k, None, &base, &params.render.api_key_fields),
-        |k| oldest_first_position(k.created_at, k.id.as_uuid()),
+        |k| Position::oldest_first(k.created_at, k.id.as_uuid()),
     ))
 }
 

@@ -4,14 +4,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::{read_custom_field_patch, read_new_custom_field};
-use orgbase_domain::query::compare_values;
-use orgbase_domain::{CustomField, Page, time};
+use orgbase_domain::{CustomField, Page, Position, time};
 
 use crate::document::{CUSTOM_FIELDS, custom_field_resource, respond_resource};
 use crate::errors::ApiError;
 use crate::extract::{OneResource, PageOnly, PathId, Query, ResourceBody};
 use crate::openapi::params;
-use crate::pagination::{oldest_first_position, respond_page};
+use crate::pagination::respond_page;
 use crate::query::RenderOptions;
 use crate::request_body::{combine, unknown_relationships};
 use crate::resources::CustomFields;
@@ -51,15 +50,12 @@ pub async fn list(
     let fields = state.custom_fields().await?;
     // A CRM defines tens of fields: the whole set is read anyway for every organization
     // request, and paged here.
-    let place = |f: &&CustomField| oldest_first_position(f.created_at, f.id.as_uuid());
+    let place = |f: &&CustomField| Position::oldest_first(f.created_at, f.id.as_uuid());
     let page = Page::cut(
         fields.iter().collect(),
         &params.query.page,
         true,
-        |f, position| {
-            let here = place(f);
-            compare_values(&here.values[0], &position.values[0]).then(here.id.cmp(&position.id))
-        },
+        |f, position| place(f).cmp_ascending(position),
     );
     let base = state.base_url(&req);
     Ok(respond_page(

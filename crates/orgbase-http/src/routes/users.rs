@@ -3,14 +3,14 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::{read_new_user, read_user_patch};
-use orgbase_domain::{User, time};
+use orgbase_domain::{Position, User, time};
 
 use crate::auth::Caller;
 use crate::document::{USERS, respond_resource, user_resource};
 use crate::errors::ApiError;
 use crate::extract::{DeleteUser, OneResource, PageOnly, PathId, Query, ResourceBody};
 use crate::openapi::params;
-use crate::pagination::{oldest_first_position, respond_page};
+use crate::pagination::respond_page;
 use crate::query::RenderOptions;
 use crate::request_body::{combine, unknown_relationships};
 use crate::resources::Users;
@@ -57,7 +57,7 @@ pub async fn list(
         &params,
         &page,
         |u| user_resource(u, &base, &params.render.user_fields),
-        |u| oldest_first_position(u.created_at, u.id.as_uuid()),
+        |u| Position::oldest_first(u.created_at, u.id.as_uuid()),
     ))
 }
 

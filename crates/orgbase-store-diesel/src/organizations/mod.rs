@@ -178,32 +178,12 @@ pub fn list(conn: &mut AnyConnection, query: &ListQuery) -> Result<Page<Organiza
         (true, true) => Some(query::counted(conn, query.archived).map_err(from_diesel)?),
         (true, false) => Some(query::count(conn, query)?),
     };
-    let size = query.page.size;
-    let keyset = query.page.keyset.as_ref();
-    // Without a total, and on every keyset page, one row more than the page tells whether
-    // another follows.
-    let fetch = if total.is_some() && keyset.is_none() {
-        size
-    } else {
-        size.saturating_add(1)
-    };
-    let mut rows = query::page(conn, query, to_i64(fetch), to_i64(query.page.offset()))?;
-    let more = rows.len() as u64 > size;
-    rows.truncate(usize::try_from(size).unwrap_or(usize::MAX));
-    let mut items = records(conn, rows)?;
     let total = total.map(|t| u64::try_from(t).unwrap_or(0));
-    let (has_next, has_previous) = match (keyset, total) {
-        (Some(keyset), _) if keyset.is_backwards() => {
-            // Read last row first: put the page back in the query's order.
-            items.reverse();
-            (false, more)
-        }
-        (Some(_), _) | (None, None) => (more, false),
-        (None, Some(total)) => (
-            query.page.offset().saturating_add(items.len() as u64) < total,
-            false,
-        ),
-    };
+    let fetch = query.page.rows_to_read(total.is_some());
+    let mut rows = query::page(conn, query, to_i64(fetch), to_i64(query.page.offset()))?;
+    // Settled before the custom values are read, so the extra row costs no query.
+    let (has_next, has_previous) = query.page.settle(&mut rows, total);
+    let items = records(conn, rows)?;
     Ok(Page {
         items,
         total,

@@ -3,7 +3,7 @@
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use orgbase_domain::query::{FieldValue, PageRequest};
+use orgbase_domain::query::PageRequest;
 use orgbase_domain::{
     ApiKey, Constraint, Error, Keyset, Position, Role, Secret, Store, User, UserId, UserPatch, time,
 };
@@ -89,10 +89,7 @@ pub fn users_list_oldest_first_in_pages(store: &Arc<dyn Store>) {
 
 /// A keyset page of an oldest-first list: after and/or before `(created_at, id)` positions.
 fn by_position(size: u64, after: Option<&User>, before: Option<&User>) -> PageRequest {
-    let position = |user: &User| Position {
-        values: vec![FieldValue::DateTime(Some(user.created_at))],
-        id: user.id.as_uuid(),
-    };
+    let position = |user: &User| Position::oldest_first(user.created_at, user.id.as_uuid());
     PageRequest {
         number: 1,
         size,
@@ -146,10 +143,7 @@ pub fn users_and_keys_page_by_position_both_ways(store: &Arc<dyn Store>) {
     let (k1, _) = issue(&**store, &users[0], "a", 0);
     let (k2, _) = issue(&**store, &users[1], "b", 1);
     let (k3, _) = issue(&**store, &users[0], "c", 2);
-    let key_position = |k: &ApiKey| Position {
-        values: vec![FieldValue::DateTime(Some(k.created_at))],
-        id: k.id.as_uuid(),
-    };
+    let key_position = |k: &ApiKey| Position::oldest_first(k.created_at, k.id.as_uuid());
     let after_k1 = PageRequest {
         number: 1,
         size: 1,

@@ -60,24 +60,18 @@ pub async fn list(
         .run(move |store| store.list_organizations(&list_query))
         .await?;
     let base = state.base_url(&req);
-    let cursors: Vec<String> = match &params.cursors {
-        Some(cursors) => page
-            .items
-            .iter()
-            .map(|org| cursors.encode(&params.query.position_of(org)))
-            .collect(),
-        None => Vec::new(),
-    };
     let data: Vec<OrganizationResource<'_>> = page
         .items
         .iter()
-        .enumerate()
-        .map(|(i, org)| OrganizationResource {
+        .map(|org| OrganizationResource {
             org,
             base: &base,
             fields: &params.render.fields,
             custom: &custom,
-            cursor: cursors.get(i).cloned(),
+            cursor: params
+                .cursors
+                .as_ref()
+                .map(|cursors| cursors.encode(&params.query.position_of(org))),
         })
         .collect();
     let included = included_users(&state, &page.items, &base, &params.render).await?;
@@ -88,8 +82,8 @@ pub async fn list(
             &pairs,
             &params,
             &page,
-            cursors.first().map(String::as_str),
-            cursors.last().map(String::as_str),
+            data.first().and_then(|r| r.cursor.as_deref()),
+            data.last().and_then(|r| r.cursor.as_deref()),
         )
     } else {
         collection_links_and_meta(
