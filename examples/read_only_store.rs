@@ -11,14 +11,15 @@
 
 use std::sync::Arc;
 
+use orgbase_domain::change::LogState;
 use orgbase_domain::import::{ImportOutcome, ImportRow};
 use orgbase_domain::query::PageRequest;
 use orgbase_domain::service::create_organization;
 use orgbase_domain::time::{self, Timestamp};
 use orgbase_domain::{
-    ApiKey, ApiKeyId, CustomField, CustomFieldId, CustomFieldPatch, CustomFields, Error, ListQuery,
-    NewOrganization, Organization, OrganizationId, OrganizationPatch, Page, Result, Store, User,
-    UserId, UserPatch,
+    ApiKey, ApiKeyId, Change, ChangeQuery, CustomField, CustomFieldId, CustomFieldPatch,
+    CustomFields, Error, ListQuery, NewOrganization, Organization, OrganizationId,
+    OrganizationPatch, Page, Result, Store, User, UserId, UserPatch, Version, Write,
 };
 use orgbase_store_memory::MemoryStore;
 
@@ -36,7 +37,7 @@ fn refused<T>() -> Result<T> {
 }
 
 impl Store for ReadOnlyStore {
-    fn insert_organization(&self, _: &Organization) -> Result<()> {
+    fn insert_organization(&self, _: &Organization) -> Result<Version> {
         refused()
     }
     fn get_organization(&self, id: OrganizationId) -> Result<Organization> {
@@ -50,10 +51,11 @@ impl Store for ReadOnlyStore {
         _: OrganizationId,
         _: &OrganizationPatch,
         _: Timestamp,
+        _: Write,
     ) -> Result<Organization> {
         refused()
     }
-    fn delete_organization(&self, _: OrganizationId) -> Result<()> {
+    fn delete_organization(&self, _: OrganizationId, _: Write) -> Result<()> {
         refused()
     }
     fn list_organizations(&self, query: &ListQuery) -> Result<Page<Organization>> {
@@ -67,7 +69,7 @@ impl Store for ReadOnlyStore {
     fn check_health(&self) -> Result<()> {
         self.inner.check_health()
     }
-    fn insert_user(&self, _: &User) -> Result<()> {
+    fn insert_user(&self, _: &User, _: Option<UserId>) -> Result<Version> {
         refused()
     }
     fn get_user(&self, id: UserId) -> Result<User> {
@@ -82,16 +84,16 @@ impl Store for ReadOnlyStore {
     fn list_users(&self, page: PageRequest) -> Result<Page<User>> {
         self.inner.list_users(page)
     }
-    fn update_user(&self, _: UserId, _: &UserPatch) -> Result<User> {
+    fn update_user(&self, _: UserId, _: &UserPatch, _: Write) -> Result<User> {
         refused()
     }
-    fn delete_user(&self, _: UserId, _: Option<UserId>) -> Result<()> {
+    fn delete_user(&self, _: UserId, _: Option<UserId>, _: Write) -> Result<()> {
         refused()
     }
     fn count_users(&self) -> Result<u64> {
         self.inner.count_users()
     }
-    fn insert_api_key(&self, _: &ApiKey) -> Result<()> {
+    fn insert_api_key(&self, _: &ApiKey, _: Option<UserId>) -> Result<Version> {
         refused()
     }
     fn get_api_key(&self, id: ApiKeyId) -> Result<ApiKey> {
@@ -100,7 +102,7 @@ impl Store for ReadOnlyStore {
     fn list_api_keys(&self, user: Option<UserId>, page: PageRequest) -> Result<Page<ApiKey>> {
         self.inner.list_api_keys(user, page)
     }
-    fn delete_api_key(&self, _: ApiKeyId) -> Result<()> {
+    fn delete_api_key(&self, _: ApiKeyId, _: Write) -> Result<()> {
         refused()
     }
     fn find_api_keys_by_prefix(&self, prefix: &str) -> Result<Vec<(ApiKey, User)>> {
@@ -110,7 +112,7 @@ impl Store for ReadOnlyStore {
     fn touch_api_key(&self, _: ApiKeyId, _: Timestamp) -> Result<()> {
         Ok(())
     }
-    fn insert_custom_field(&self, _: &CustomField) -> Result<()> {
+    fn insert_custom_field(&self, _: &CustomField, _: Option<UserId>) -> Result<Version> {
         refused()
     }
     fn get_custom_field(&self, id: CustomFieldId) -> Result<CustomField> {
@@ -124,11 +126,23 @@ impl Store for ReadOnlyStore {
         _: CustomFieldId,
         _: &CustomFieldPatch,
         _: Timestamp,
+        _: Write,
     ) -> Result<CustomField> {
         refused()
     }
-    fn delete_custom_field(&self, _: CustomFieldId) -> Result<()> {
+    fn delete_custom_field(&self, _: CustomFieldId, _: Write) -> Result<()> {
         refused()
+    }
+    /// The replica's feed is the primary's: it changes nothing itself.
+    fn list_changes(&self, query: &ChangeQuery) -> Result<Page<Change>> {
+        self.inner.list_changes(query)
+    }
+    fn change_log_state(&self) -> Result<LogState> {
+        self.inner.change_log_state()
+    }
+    /// Pruning is the primary's job.
+    fn prune_changes(&self, _: Timestamp, _: u64) -> Result<u64> {
+        Ok(0)
     }
 }
 

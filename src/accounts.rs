@@ -38,9 +38,10 @@ pub fn ensure_first_admin(store: &dyn Store, chosen: Option<&str>) -> anyhow::Re
         email: "admin@orgbase.invalid".into(),
         role: Role::Admin,
         created_at: time::now(),
+        version: 0,
     };
-    match store.insert_user(&admin) {
-        Ok(()) => {}
+    match store.insert_user(&admin, None) {
+        Ok(_) => {}
         // Another instance starting at the same moment bootstrapped first.
         Err(Error::Conflict(Constraint::UserEmail)) => return Ok(()),
         Err(error) => return Err(explain(error)),
@@ -50,7 +51,7 @@ pub fn ensure_first_admin(store: &dyn Store, chosen: Option<&str>) -> anyhow::Re
         None => (Secret::generate()?, true),
     };
     let key = ApiKey::issue(admin.id, "bootstrap".into(), &secret, time::now());
-    store.insert_api_key(&key).map_err(explain)?;
+    store.insert_api_key(&key, None).map_err(explain)?;
     if generated {
         eprintln!(
             "orgbase: created the first admin (admin@orgbase.invalid). Its API key, shown this once:\n\n    {}\n\nSend it as `Authorization: Token <key>`; create users and keys with it, then revoke it.",
@@ -67,7 +68,7 @@ pub fn create_user(store: &dyn Store, name: &str, email: &str, role: &str) -> an
     let attributes = object(json!({ "name": name, "email": email, "role": role }));
     let user =
         read_new_user(&attributes, None, time::now()).map_err(|e| explain(Error::Invalid(e)))?;
-    store.insert_user(&user).map_err(explain)?;
+    store.insert_user(&user, None).map_err(explain)?;
     println!("{}", user.id);
     Ok(())
 }
@@ -82,7 +83,7 @@ pub fn create_key(store: &dyn Store, email: &str, name: &str) -> anyhow::Result<
         .ok_or_else(|| anyhow!("no user has the e-mail address {email:?}"))?;
     let secret = Secret::generate()?;
     store
-        .insert_api_key(&ApiKey::issue(user.id, name, &secret, time::now()))
+        .insert_api_key(&ApiKey::issue(user.id, name, &secret, time::now()), None)
         .map_err(explain)?;
     println!("{}", secret.expose());
     eprintln!("orgbase: this is the only time the key is shown; store it now.");

@@ -261,8 +261,8 @@ fn define_field(
             field.format.as_str()
         )),
         None => store
-            .insert_custom_field(&field)
-            .map(|()| true)
+            .insert_custom_field(&field, None)
+            .map(|_| true)
             .map_err(|e| describe(&e)),
     }
 }

@@ -88,10 +88,11 @@ fn round_trip(source: &dyn Store, target: &dyn Store) {
         email: "owner@crm.example".into(),
         role: Role::Member,
         created_at: at(2026, 1, 1, 0),
+        version: 0,
     };
     // Users are not part of an export: the target knows the same people.
-    source.insert_user(&owner).unwrap();
-    target.insert_user(&owner).unwrap();
+    source.insert_user(&owner, None).unwrap();
+    target.insert_user(&owner, None).unwrap();
     populate(source, &owner);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("export.ndjson");

@@ -32,16 +32,15 @@ pub fn seed_admin(store: &dyn Store) {
         email: "admin@test.example".into(),
         role: Role::Admin,
         created_at: time::now(),
+        version: 0,
     };
-    if store.insert_user(&admin).is_ok() {
+    if store.insert_user(&admin, None).is_ok() {
         let secret = Secret::chosen(ADMIN_KEY).unwrap();
         store
-            .insert_api_key(&ApiKey::issue(
-                admin.id,
-                "tests".into(),
-                &secret,
-                time::now(),
-            ))
+            .insert_api_key(
+                &ApiKey::issue(admin.id, "tests".into(), &secret, time::now()),
+                None,
+            )
             .unwrap();
     }
 }

@@ -5,11 +5,13 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::test::TestRequest;
+use orgbase_domain::change::LogState;
 use orgbase_domain::query::PageRequest;
 use orgbase_domain::time::Timestamp;
 use orgbase_domain::{
-    ApiKey, ApiKeyId, CustomField, CustomFieldId, CustomFieldPatch, CustomFields, Error, ListQuery,
-    Organization, OrganizationId, OrganizationPatch, Page, Result, Store, User, UserId, UserPatch,
+    ApiKey, ApiKeyId, Change, ChangeQuery, CustomField, CustomFieldId, CustomFieldPatch,
+    CustomFields, Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page, Result,
+    Store, User, UserId, UserPatch, Version, Write,
 };
 use orgbase_http::{AppState, BaseUrl};
 use serde_json::json;
@@ -422,32 +424,35 @@ macro_rules! failing {
 
 impl Store for FailingStore {
     failing! {
-        insert_organization(&Organization) -> ();
+        insert_organization(&Organization) -> Version;
         get_organization(OrganizationId) -> Organization;
         find_organization_by_name(&str) -> Option<Organization>;
-        update_organization(OrganizationId, &OrganizationPatch, Timestamp) -> Organization;
-        delete_organization(OrganizationId) -> ();
+        update_organization(OrganizationId, &OrganizationPatch, Timestamp, Write) -> Organization;
+        delete_organization(OrganizationId, Write) -> ();
         list_organizations(&ListQuery) -> Page<Organization>;
         check_health() -> ();
-        insert_user(&User) -> ();
+        insert_user(&User, Option<UserId>) -> Version;
         get_user(UserId) -> User;
         get_users(&[UserId]) -> Vec<User>;
         find_user_by_email(&str) -> Option<User>;
         list_users(PageRequest) -> Page<User>;
-        update_user(UserId, &UserPatch) -> User;
-        delete_user(UserId, Option<UserId>) -> ();
+        update_user(UserId, &UserPatch, Write) -> User;
+        delete_user(UserId, Option<UserId>, Write) -> ();
         count_users() -> u64;
-        insert_api_key(&ApiKey) -> ();
+        insert_api_key(&ApiKey, Option<UserId>) -> Version;
         get_api_key(ApiKeyId) -> ApiKey;
         list_api_keys(Option<UserId>, PageRequest) -> Page<ApiKey>;
-        delete_api_key(ApiKeyId) -> ();
+        delete_api_key(ApiKeyId, Write) -> ();
         find_api_keys_by_prefix(&str) -> Vec<(ApiKey, User)>;
         touch_api_key(ApiKeyId, Timestamp) -> ();
-        insert_custom_field(&CustomField) -> ();
+        insert_custom_field(&CustomField, Option<UserId>) -> Version;
         get_custom_field(CustomFieldId) -> CustomField;
         list_custom_fields() -> CustomFields;
-        update_custom_field(CustomFieldId, &CustomFieldPatch, Timestamp) -> CustomField;
-        delete_custom_field(CustomFieldId) -> ();
+        update_custom_field(CustomFieldId, &CustomFieldPatch, Timestamp, Write) -> CustomField;
+        delete_custom_field(CustomFieldId, Write) -> ();
+        list_changes(&ChangeQuery) -> Page<Change>;
+        change_log_state() -> LogState;
+        prune_changes(Timestamp, u64) -> u64;
     }
 }
 

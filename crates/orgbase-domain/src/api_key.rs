@@ -6,6 +6,7 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::change::Version;
 use crate::ids::{ApiKeyId, UserId};
 use crate::time::Timestamp;
 
@@ -26,6 +27,8 @@ pub struct ApiKey {
     pub secret_hash: String,
     pub created_at: Timestamp,
     pub last_used_at: Option<Timestamp>,
+    /// Set by the store when written (`last_used_at` is bookkeeping and keeps it).
+    pub version: Version,
 }
 
 /// A secret as issued, shown once. `Debug` and `Display` never print it.
@@ -91,6 +94,7 @@ impl ApiKey {
             secret_hash: secret.hash(),
             created_at: now,
             last_used_at: None,
+            version: 0,
         }
     }
 

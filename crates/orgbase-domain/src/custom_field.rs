@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde_json::Value;
 
+use crate::change::Version;
 use crate::error::{Error, ValidationErrors};
 use crate::ids::CustomFieldId;
 use crate::time::{self, Timestamp};
@@ -101,6 +102,8 @@ pub struct CustomField {
     pub options: Vec<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Set by the store on every write: the ETag's version.
+    pub version: Version,
 }
 
 /// What the query model needs of a field: which values to look at and how they compare.

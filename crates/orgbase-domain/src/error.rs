@@ -49,6 +49,12 @@ pub enum Error {
     /// The input broke one or more rules.
     #[error("{0}")]
     Invalid(ValidationErrors),
+    /// The record is no longer at the version the write expected (`If-Match`).
+    #[error("the record changed since the version the write expected")]
+    PreconditionFailed,
+    /// A changes-feed cursor points at or before entries the retention period pruned.
+    #[error("changes up to sequence {pruned_through} were pruned")]
+    ChangesPruned { pruned_through: u64 },
     /// Storage cannot be reached now; the same request may succeed later.
     #[error("storage unavailable: {0}")]
     Unavailable(String),

@@ -8,6 +8,7 @@
 use serde_json::{Map, Value};
 
 use crate::attributes::{read_new_organization, read_organization_patch};
+use crate::change::Write;
 use crate::custom_field::CustomFields;
 use crate::error::{Constraint, Error, ValidationErrors};
 use crate::ids::{OrganizationId, UserId};
@@ -101,10 +102,13 @@ pub fn import_row<S: Store + ?Sized>(store: &S, row: &ImportRow, now: Timestamp)
         return match row.patch.apply(&mut probe, now) {
             Err(errors) => ImportOutcome::Failed(Error::Invalid(errors)),
             Ok(false) => ImportOutcome::Unchanged(org.id),
-            Ok(true) => match store.update_organization(org.id, &row.patch, now) {
-                Ok(updated) => ImportOutcome::Updated(updated.id),
-                Err(error) => ImportOutcome::Failed(error),
-            },
+            Ok(true) => {
+                match store.update_organization(org.id, &row.patch, now, Write::by(row.patch.actor))
+                {
+                    Ok(updated) => ImportOutcome::Updated(updated.id),
+                    Err(error) => ImportOutcome::Failed(error),
+                }
+            }
         };
     }
     ImportOutcome::Failed(Error::Conflict(Constraint::OrganizationName))

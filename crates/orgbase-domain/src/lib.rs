@@ -9,6 +9,8 @@
 //! - [`query`]: the storage-agnostic list query (filters, sorts, page).
 //! - [`custom_field`]: fields admins define at run time and the values organizations hold.
 //! - [`user`] and [`api_key`]: the people behind requests, their roles and their keys.
+//! - [`change`]: the change log's entries, the snapshots they are the difference of, and
+//!   the changes feed's query.
 //! - [`store`]: the storage trait every backend implements.
 //! - [`error`]: the one error type the trait and the rules return.
 //! - [`service`]: operations composed from store calls (slug and copy-name retries).
@@ -16,6 +18,7 @@
 
 pub mod api_key;
 pub mod attributes;
+pub mod change;
 pub mod custom_field;
 pub mod error;
 pub mod ids;
@@ -30,6 +33,7 @@ pub mod time;
 pub mod user;
 
 pub use api_key::{ApiKey, Secret};
+pub use change::{Change, ChangeEntry, ChangeQuery, Operation, ResourceType, Version, Write};
 pub use custom_field::{
     CustomField, CustomFieldKey, CustomFieldPatch, CustomFields, CustomFormat, CustomValue,
     CustomValues,

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use std::collections::BTreeMap;
 
+use crate::change::Version;
 use crate::custom_field::{CustomValue, CustomValues};
 use crate::error::{ValidationErrors, pointer_token};
 use crate::ids::{CustomFieldId, OrganizationId, UserId};
@@ -53,6 +54,8 @@ pub struct Organization {
     pub updater_id: Option<UserId>,
     /// Everything else a client writes freely.
     pub details: Details,
+    /// Set by the store on every write: the ETag's version.
+    pub version: Version,
 }
 
 impl Organization {
@@ -144,6 +147,7 @@ impl NewOrganization {
                 },
                 ..self.details.clone()
             },
+            version: 0,
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Operations composed from store calls, written once for every backend and every caller
 //! (HTTP handlers, the importer).
 
+use crate::change::Write;
 use crate::error::{Constraint, Error, Result};
-use crate::ids::{OrganizationId, UserId};
+use crate::ids::OrganizationId;
 use crate::name::NAME_MAX_CHARS;
 use crate::organization::{Details, NewOrganization, Organization};
 use crate::slug::Slug;
@@ -25,8 +26,8 @@ pub fn create_organization<S: Store + ?Sized>(
     // Fix the id once so every attempt inserts the same record.
     let id = *new.id.get_or_insert_with(OrganizationId::generate);
     if let Some(slug) = &new.slug {
-        let record = new.to_organization(slug, now);
-        store.insert_organization(&record)?;
+        let mut record = new.to_organization(slug, now);
+        record.version = store.insert_organization(&record)?;
         return Ok(record);
     }
     let base = Slug::derive(&new.name);
@@ -39,9 +40,12 @@ pub fn create_organization<S: Store + ?Sized>(
         ))));
     let mut last = Error::Conflict(Constraint::OrganizationSlug);
     for slug in candidates {
-        let record = new.to_organization(&slug, now);
+        let mut record = new.to_organization(&slug, now);
         match store.insert_organization(&record) {
-            Ok(()) => return Ok(record),
+            Ok(version) => {
+                record.version = version;
+                return Ok(record);
+            }
             Err(Error::Conflict(Constraint::OrganizationSlug)) => {
                 last = Error::Conflict(Constraint::OrganizationSlug)
             }
@@ -96,14 +100,18 @@ pub fn copy_name(name: &str, n: u32) -> String {
 
 /// Copies an organization's attributes, lists, domains, metadata and owner into a new,
 /// unarchived organization named `NAME (copy)`, or `NAME (copy 2)` … when that is taken;
-/// `actor` becomes its creator.
+/// the writer becomes its creator. The source must be at the version the writer expects.
 pub fn duplicate_organization(
     store: &dyn Store,
     id: OrganizationId,
-    actor: Option<UserId>,
+    write: Write,
     now: Timestamp,
 ) -> Result<Organization> {
     let source = store.get_organization(id)?;
+    if !write.admits(source.version) {
+        return Err(Error::PreconditionFailed);
+    }
+    let actor = write.actor;
     let details = Details {
         archived_at: None,
         ..source.details

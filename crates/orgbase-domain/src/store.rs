@@ -3,10 +3,17 @@
 //! Synchronous and object-safe, so the server holds an `Arc<dyn Store>` and runs calls on a
 //! blocking pool. Every backend passes the conformance suite in `orgbase-store-tests`; the
 //! in-memory store is the reference implementation.
+//!
+//! Every write that changes something appends its [`ChangeEntry`](crate::ChangeEntry)s (see
+//! [`crate::change`]) in its own transaction, numbered in the order writes become visible,
+//! and sets the written records' `version` to its entry's sequence. A write that changes
+//! nothing appends nothing. A [`Write`] says who writes (the entries' actor) and, for
+//! updates and deletes, the version the writer expects, checked inside the transaction.
 
 use std::fmt::Debug;
 
 use crate::api_key::ApiKey;
+use crate::change::{Change, ChangeQuery, LogState, Version, Write};
 use crate::custom_field::{CustomField, CustomFieldPatch, CustomFields};
 use crate::error::Result;
 use crate::ids::{ApiKeyId, CustomFieldId, OrganizationId, UserId};
@@ -21,7 +28,8 @@ pub trait Store: Send + Sync + Debug {
     /// [`Error::Conflict`](crate::Error::Conflict) naming that constraint, decided by the
     /// storage itself (a unique index), never by a read before the write. Custom values are
     /// checked with [`CustomFields::check`] against the fields as they are inside the write.
-    fn insert_organization(&self, organization: &Organization) -> Result<()>;
+    /// Its creator is the entry's actor. Returns the version stored.
+    fn insert_organization(&self, organization: &Organization) -> Result<Version>;
 
     /// The organization with this id, archived or not, or
     /// [`Error::NotFound`](crate::Error::NotFound).
@@ -38,10 +46,12 @@ pub trait Store: Send + Sync + Debug {
         id: OrganizationId,
         patch: &OrganizationPatch,
         now: Timestamp,
+        write: Write,
     ) -> Result<Organization>;
 
-    /// Deletes the organization, or [`Error::NotFound`](crate::Error::NotFound).
-    fn delete_organization(&self, id: OrganizationId) -> Result<()>;
+    /// Deletes the organization, or [`Error::NotFound`](crate::Error::NotFound); appends
+    /// its tombstone.
+    fn delete_organization(&self, id: OrganizationId, write: Write) -> Result<()>;
 
     /// One page of the organizations `query` selects, in its order, with the total count.
     fn list_organizations(&self, query: &ListQuery) -> Result<Page<Organization>>;
@@ -59,7 +69,7 @@ pub trait Store: Send + Sync + Debug {
     // Users.
 
     /// Inserts a user; a taken id or e-mail (ignoring case) is a conflict naming it.
-    fn insert_user(&self, user: &User) -> Result<()>;
+    fn insert_user(&self, user: &User, actor: Option<UserId>) -> Result<Version>;
 
     /// The user with this id, or [`Error::NotFound`](crate::Error::NotFound).
     fn get_user(&self, id: UserId) -> Result<User>;
@@ -77,14 +87,16 @@ pub trait Store: Send + Sync + Debug {
     /// Applies `patch` in one transaction; demoting the last admin is
     /// [`Constraint::LastAdmin`](crate::Constraint::LastAdmin), decided inside it so two
     /// concurrent demotions cannot both pass.
-    fn update_user(&self, id: UserId, patch: &UserPatch) -> Result<User>;
+    fn update_user(&self, id: UserId, patch: &UserPatch, write: Write) -> Result<User>;
 
     /// Deletes a user and, with them, their API keys; the last admin cannot be deleted. A
     /// user who owns organizations is
     /// [`Constraint::UserOwnsOrganizations`](crate::Constraint::UserOwnsOrganizations) unless
     /// `reassign_to` names the user who takes them over (in the same transaction).
-    /// Organizations they created or last updated forget them.
-    fn delete_user(&self, id: UserId, reassign_to: Option<UserId>) -> Result<()>;
+    /// Organizations they created or last updated forget them (a new version, no entry:
+    /// neither relationship is logged). Appends the user's and their keys' tombstones and an
+    /// update of each reassigned organization.
+    fn delete_user(&self, id: UserId, reassign_to: Option<UserId>, write: Write) -> Result<()>;
 
     /// How many users exist (the first start creates an admin when none do).
     fn count_users(&self) -> Result<u64>;
@@ -93,7 +105,7 @@ pub trait Store: Send + Sync + Debug {
 
     /// Inserts a key; a user id that does not exist is
     /// [`Error::NotFound`](crate::Error::NotFound) for that user.
-    fn insert_api_key(&self, key: &ApiKey) -> Result<()>;
+    fn insert_api_key(&self, key: &ApiKey, actor: Option<UserId>) -> Result<Version>;
 
     /// The key with this id, or [`Error::NotFound`](crate::Error::NotFound).
     fn get_api_key(&self, id: ApiKeyId) -> Result<ApiKey>;
@@ -102,19 +114,20 @@ pub trait Store: Send + Sync + Debug {
     fn list_api_keys(&self, user: Option<UserId>, page: PageRequest) -> Result<Page<ApiKey>>;
 
     /// Revokes (deletes) a key at once.
-    fn delete_api_key(&self, id: ApiKeyId) -> Result<()>;
+    fn delete_api_key(&self, id: ApiKeyId, write: Write) -> Result<()>;
 
     /// The keys with this public prefix and their users: the candidates a presented secret is
     /// compared with.
     fn find_api_keys_by_prefix(&self, prefix: &str) -> Result<Vec<(ApiKey, User)>>;
 
-    /// Records a use of the key (callers throttle this; it is a write).
+    /// Records a use of the key (callers throttle this; it is a write, but bookkeeping: no
+    /// entry, no new version).
     fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> Result<()>;
 
     // Custom fields.
 
     /// Inserts a field; a taken id or identifier is a conflict naming it.
-    fn insert_custom_field(&self, field: &CustomField) -> Result<()>;
+    fn insert_custom_field(&self, field: &CustomField, actor: Option<UserId>) -> Result<Version>;
 
     /// The field with this id, or [`Error::NotFound`](crate::Error::NotFound).
     fn get_custom_field(&self, id: CustomFieldId) -> Result<CustomField>;
@@ -130,8 +143,26 @@ pub trait Store: Send + Sync + Debug {
         id: CustomFieldId,
         patch: &CustomFieldPatch,
         now: Timestamp,
+        write: Write,
     ) -> Result<CustomField>;
 
-    /// Deletes the field and every value organizations hold for it.
-    fn delete_custom_field(&self, id: CustomFieldId) -> Result<()>;
+    /// Deletes the field and every value organizations hold for it: its tombstone, and an
+    /// update of each organization that held a value (`{identifier: {from: value, to: null}}`).
+    fn delete_custom_field(&self, id: CustomFieldId, write: Write) -> Result<()>;
+
+    // The change log.
+
+    /// A page of entries in sequence order. A cursor at or before pruned entries is
+    /// [`Error::ChangesPruned`](crate::Error::ChangesPruned) (see
+    /// [`ChangeQuery::check_not_pruned`]). A reader paging by `after` from any position sees
+    /// every entry committed later exactly once: a store must never make an entry visible
+    /// after one with a higher sequence.
+    fn list_changes(&self, query: &ChangeQuery) -> Result<Page<Change>>;
+
+    /// The newest visible sequence and the pruning mark.
+    fn change_log_state(&self) -> Result<LogState>;
+
+    /// Deletes up to `limit` of the oldest entries changed before `before`; returns how many
+    /// went. The pruning mark moves to the last sequence deleted.
+    fn prune_changes(&self, before: Timestamp, limit: u64) -> Result<u64>;
 }

@@ -1,5 +1,6 @@
 //! Users: the people API keys belong to, each with one role.
 
+use crate::change::Version;
 use crate::ids::UserId;
 use crate::time::Timestamp;
 
@@ -38,6 +39,8 @@ pub struct User {
     pub email: String,
     pub role: Role,
     pub created_at: Timestamp,
+    /// Set by the store on every write: the ETag's version.
+    pub version: Version,
 }
 
 /// The key under the unique index: two spellings of one address are one user.

@@ -42,6 +42,10 @@ pub enum Kind {
     OwnsOrganizations,
     /// A field failed validation; the field error carries its own code.
     Invalid,
+    /// `If-Match` named a version the resource is no longer at.
+    PreconditionFailed,
+    /// A changes-feed cursor points where entries were pruned.
+    ChangesPruned,
     StorageUnavailable,
     Internal,
 }
@@ -119,6 +123,12 @@ impl Kind {
                 "The user owns organizations",
             ),
             Kind::Invalid => (S::UNPROCESSABLE_ENTITY, "invalid", "Invalid attribute"),
+            Kind::PreconditionFailed => (
+                S::PRECONDITION_FAILED,
+                "precondition_failed",
+                "Precondition failed",
+            ),
+            Kind::ChangesPruned => (S::GONE, "changes_pruned", "Changes pruned"),
             Kind::StorageUnavailable => (
                 S::SERVICE_UNAVAILABLE,
                 "storage_unavailable",
@@ -323,6 +333,16 @@ impl From<Error> for ApiError {
                 ApiError::new(Kind::StorageUnavailable, "Storage is unavailable right now; retry shortly.")
                     .with_header(header::RETRY_AFTER, HeaderValue::from_static("5"))
             }
+            Error::PreconditionFailed => ErrorObject::new(
+                Kind::PreconditionFailed,
+                "The resource changed since the version If-Match names; fetch it again, reapply your change and send its new ETag.",
+            )
+            .at(Source::Header("If-Match".to_owned()))
+            .into(),
+            Error::ChangesPruned { pruned_through } => ApiError::new(
+                Kind::ChangesPruned,
+                format!("Changes up to sequence {pruned_through} were pruned (ORGBASE_CHANGES_RETENTION_DAYS), so changes after this cursor may be missing; resync: walk the collections again, then follow /changes from the cursor in meta.latest."),
+            ),
             Error::Backend(detail) => ApiError::internal(detail),
         }
     }

@@ -3,13 +3,17 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use orgbase_domain::change::snapshot::user_linkage;
+use orgbase_domain::change::{ChangeEntry, Operation, Snapshot, Version, Write};
 use orgbase_domain::query::{FieldValue, PageRequest};
-use orgbase_domain::time::Timestamp;
+use orgbase_domain::time::{self, Timestamp};
 use orgbase_domain::user::email_key;
 use orgbase_domain::{
-    ApiKey, ApiKeyId, Constraint, Error, Page, Position, Result, Role, User, UserId, UserPatch,
+    ApiKey, ApiKeyId, Constraint, Error, Page, Position, ResourceType, Result, Role, User, UserId,
+    UserPatch,
 };
 
+use crate::changes;
 use crate::columns::utc;
 use crate::connection::AnyConnection;
 use crate::errors::{TxError, from_diesel};
@@ -24,6 +28,7 @@ pub struct UserRow {
     pub email_key: String,
     pub role: String,
     pub created_at: NaiveDateTime,
+    pub version: i64,
 }
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
@@ -36,6 +41,7 @@ pub struct ApiKeyRow {
     pub secret_hash: String,
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
+    pub version: i64,
 }
 
 impl From<&User> for UserRow {
@@ -47,6 +53,7 @@ impl From<&User> for UserRow {
             email_key: user.email_key(),
             role: user.role.as_str().to_owned(),
             created_at: user.created_at.naive_utc(),
+            version: to_i64(user.version),
         }
     }
 }
@@ -63,6 +70,7 @@ impl TryFrom<UserRow> for User {
             name: row.name,
             email: row.email,
             created_at: utc(row.created_at),
+            version: u64::try_from(row.version).unwrap_or(0),
         })
     }
 }
@@ -77,6 +85,7 @@ impl From<&ApiKey> for ApiKeyRow {
             secret_hash: key.secret_hash.clone(),
             created_at: key.created_at.naive_utc(),
             last_used_at: key.last_used_at.map(|t| t.naive_utc()),
+            version: to_i64(key.version),
         }
     }
 }
@@ -95,6 +104,7 @@ impl TryFrom<ApiKeyRow> for ApiKey {
             secret_hash: row.secret_hash,
             created_at: utc(row.created_at),
             last_used_at: row.last_used_at.map(utc),
+            version: u64::try_from(row.version).unwrap_or(0),
         })
     }
 }
@@ -166,12 +176,29 @@ fn oldest_first_position(position: &Position) -> Result<(NaiveDateTime, String)>
     }
 }
 
-pub fn insert_user(conn: &mut AnyConnection, user: &User) -> Result<()> {
-    diesel::insert_into(users::table)
-        .values(UserRow::from(user))
-        .execute(conn)
-        .map(drop)
-        .map_err(from_diesel)
+pub fn insert_user(
+    conn: &mut AnyConnection,
+    user: &User,
+    actor: Option<UserId>,
+) -> Result<Version> {
+    let version = conn.transaction::<_, TxError, _>(|conn| {
+        let entry = ChangeEntry::created(
+            ResourceType::Users,
+            user.id,
+            &Snapshot::user(user),
+            time::now(),
+            actor,
+        );
+        let version = changes::append(conn, entry)?;
+        diesel::insert_into(users::table)
+            .values(UserRow::from(&User {
+                version,
+                ..user.clone()
+            }))
+            .execute(conn)?;
+        Ok(version)
+    })?;
+    Ok(version)
 }
 
 pub fn get_user(conn: &mut AnyConnection, id: UserId) -> Result<User> {
@@ -245,14 +272,35 @@ fn lock_admins_and(
     Ok((user, admins))
 }
 
-pub fn update_user(conn: &mut AnyConnection, id: UserId, patch: &UserPatch) -> Result<User> {
+pub fn update_user(
+    conn: &mut AnyConnection,
+    id: UserId,
+    patch: &UserPatch,
+    write: Write,
+) -> Result<User> {
     let id_text = id.to_string();
     let user = conn.transaction::<_, TxError, _>(|conn| {
         let (mut user, admins) = lock_admins_and(conn, &id_text)?;
+        if !write.admits(user.version) {
+            return Err(TxError::Domain(Error::PreconditionFailed));
+        }
         if patch.demotes(&user) && admins <= 1 {
             return Err(TxError::Domain(Error::Conflict(Constraint::LastAdmin)));
         }
+        let before = Snapshot::user(&user);
         if patch.apply(&mut user) {
+            let entry = ChangeEntry::updated(
+                ResourceType::Users,
+                id,
+                &before,
+                &Snapshot::user(&user),
+                time::now(),
+                write.actor,
+            );
+            user.version = match entry {
+                Some(entry) => changes::append(conn, entry)?,
+                None => changes::allocate(conn, 1)?,
+            };
             diesel::update(users::table.find(&id_text))
                 .set(UserRow::from(&user))
                 .execute(conn)?;
@@ -266,19 +314,47 @@ pub fn delete_user(
     conn: &mut AnyConnection,
     id: UserId,
     reassign_to: Option<UserId>,
+    write: Write,
 ) -> Result<()> {
     use crate::schema::organizations;
     let id_text = id.to_string();
     conn.transaction::<_, TxError, _>(|conn| {
         let (user, admins) = lock_admins_and(conn, &id_text)?;
+        if !write.admits(user.version) {
+            return Err(TxError::Domain(Error::PreconditionFailed));
+        }
         if user.role == Role::Admin && admins <= 1 {
             return Err(TxError::Domain(Error::Conflict(Constraint::LastAdmin)));
         }
-        let owned: i64 = organizations::table
-            .filter(organizations::owner_id.eq(&id_text))
-            .count()
-            .get_result(conn)?;
-        if owned > 0 {
+        // Every organization the deletion writes (a new owner, or a creator or updater set to
+        // null), locked in id order before the log's allocation (see `crate::changes`).
+        let referencing = || {
+            organizations::table
+                .filter(
+                    organizations::owner_id
+                        .eq(&id_text)
+                        .or(organizations::creator_id.eq(&id_text))
+                        .or(organizations::updater_id.eq(&id_text)),
+                )
+                .order(organizations::id)
+                .select((organizations::id, organizations::owner_id))
+        };
+        let touched: Vec<(String, Option<String>)> = match conn {
+            AnyConnection::Postgresql(pg) => referencing().for_update().load(pg)?,
+            AnyConnection::Sqlite(sqlite) => referencing().load(sqlite)?,
+        };
+        let owned: Vec<&String> = touched
+            .iter()
+            .filter(|(_, owner)| owner.as_deref() == Some(id_text.as_str()))
+            .map(|(org, _)| org)
+            .collect();
+        let keys: Vec<String> = api_keys::table
+            .filter(api_keys::user_id.eq(&id_text))
+            .order(api_keys::id)
+            .select(api_keys::id)
+            .load(conn)?;
+        let mut heir_id = None;
+        if !owned.is_empty() {
             let Some(heir) = reassign_to.filter(|heir| *heir != id) else {
                 return Err(TxError::Domain(match reassign_to {
                     None => Error::Conflict(Constraint::UserOwnsOrganizations),
@@ -293,10 +369,52 @@ pub fn delete_user(
             if heirs == 0 {
                 return Err(TxError::Domain(Error::user_not_found(heir)));
             }
+            heir_id = Some(heir);
+        }
+        let now = time::now();
+        let owner_change = serde_json::json!({
+            "from": user_linkage(Some(id)),
+            "to": user_linkage(heir_id),
+        });
+        let mut entries: Vec<ChangeEntry> = owned
+            .iter()
+            .map(|org| ChangeEntry {
+                operation: Operation::Update,
+                resource_type: ResourceType::Organizations,
+                resource_id: (*org).clone(),
+                changed_at: now,
+                actor: write.actor,
+                changes: [("owner".to_owned(), owner_change.clone())]
+                    .into_iter()
+                    .collect(),
+            })
+            .collect();
+        entries.extend(
+            keys.iter()
+                .map(|key| ChangeEntry::deleted(ResourceType::ApiKeys, key, now, write.actor)),
+        );
+        entries.push(ChangeEntry::deleted(
+            ResourceType::Users,
+            id,
+            now,
+            write.actor,
+        ));
+        let first = changes::allocate(conn, entries.len() as u64)?;
+        let sequences = changes::append_from(conn, first, entries)?;
+        // Every organization this write changes takes its last sequence as its version.
+        let version = to_i64(sequences.last().copied().unwrap_or(first));
+        if let Some(heir) = heir_id {
             diesel::update(organizations::table.filter(organizations::owner_id.eq(&id_text)))
-                .set(organizations::owner_id.eq(Some(heir_text)))
+                .set((
+                    organizations::owner_id.eq(Some(heir.to_string())),
+                    organizations::version.eq(version),
+                ))
                 .execute(conn)?;
         }
+        let ids: Vec<&String> = touched.iter().map(|(org, _)| org).collect();
+        diesel::update(organizations::table.filter(organizations::id.eq_any(ids)))
+            .set(organizations::version.eq(version))
+            .execute(conn)?;
         // Keys go with their user (ON DELETE CASCADE); creator and updater are set to null.
         diesel::delete(users::table.find(&id_text)).execute(conn)?;
         Ok(())
@@ -309,17 +427,36 @@ pub fn count_users(conn: &mut AnyConnection) -> Result<u64> {
     Ok(u64::try_from(total).unwrap_or(0))
 }
 
-pub fn insert_api_key(conn: &mut AnyConnection, key: &ApiKey) -> Result<()> {
-    match diesel::insert_into(api_keys::table)
-        .values(ApiKeyRow::from(key))
-        .execute(conn)
-    {
-        Ok(_) => Ok(()),
+pub fn insert_api_key(
+    conn: &mut AnyConnection,
+    key: &ApiKey,
+    actor: Option<UserId>,
+) -> Result<Version> {
+    let inserted = conn.transaction::<_, TxError, _>(|conn| {
+        let entry = ChangeEntry::created(
+            ResourceType::ApiKeys,
+            key.id,
+            &Snapshot::api_key(key),
+            time::now(),
+            actor,
+        );
+        let version = changes::append(conn, entry)?;
+        diesel::insert_into(api_keys::table)
+            .values(ApiKeyRow::from(&ApiKey {
+                version,
+                ..key.clone()
+            }))
+            .execute(conn)?;
+        Ok(version)
+    });
+    match inserted {
+        Ok(version) => Ok(version),
         // The one foreign key of api_keys: the user.
-        Err(DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
-            Err(Error::user_not_found(key.user_id))
-        }
-        Err(other) => Err(from_diesel(other)),
+        Err(TxError::Diesel(DieselError::DatabaseError(
+            DatabaseErrorKind::ForeignKeyViolation,
+            _,
+        ))) => Err(Error::user_not_found(key.user_id)),
+        Err(other) => Err(Error::from(other)),
     }
 }
 
@@ -349,13 +486,31 @@ pub fn list_api_keys(
     Ok(oldest_first!(conn, scoped, api_keys, ApiKeyRow, &page))
 }
 
-pub fn delete_api_key(conn: &mut AnyConnection, id: ApiKeyId) -> Result<()> {
-    let deleted = diesel::delete(api_keys::table.find(id.to_string()))
-        .execute(conn)
-        .map_err(from_diesel)?;
-    if deleted == 0 {
-        return Err(Error::api_key_not_found(id));
-    }
+pub fn delete_api_key(conn: &mut AnyConnection, id: ApiKeyId, write: Write) -> Result<()> {
+    let id_text = id.to_string();
+    conn.transaction::<_, TxError, _>(|conn| {
+        // Write first, to hold the row while its version is compared.
+        let touched = diesel::update(api_keys::table.find(&id_text))
+            .set(api_keys::id.eq(api_keys::id))
+            .execute(conn)?;
+        let version: Option<i64> = api_keys::table
+            .find(&id_text)
+            .select(api_keys::version)
+            .get_result(conn)
+            .optional()?;
+        let (Some(version), 1) = (version, touched) else {
+            return Err(TxError::Domain(Error::api_key_not_found(id)));
+        };
+        if !write.admits(u64::try_from(version).unwrap_or(0)) {
+            return Err(TxError::Domain(Error::PreconditionFailed));
+        }
+        changes::append(
+            conn,
+            ChangeEntry::deleted(ResourceType::ApiKeys, id, time::now(), write.actor),
+        )?;
+        diesel::delete(api_keys::table.find(&id_text)).execute(conn)?;
+        Ok(())
+    })?;
     Ok(())
 }
 

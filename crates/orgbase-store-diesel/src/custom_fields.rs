@@ -2,15 +2,19 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use orgbase_domain::change::{ChangeEntry, Operation, Snapshot, Version, Write};
 use orgbase_domain::custom_field::options_in_use;
-use orgbase_domain::time::Timestamp;
+use orgbase_domain::time::{self, Timestamp};
 use orgbase_domain::{
-    CustomField, CustomFieldId, CustomFieldPatch, CustomFields, CustomFormat, Error, Result,
+    CustomField, CustomFieldId, CustomFieldPatch, CustomFields, CustomFormat, Error, ResourceType,
+    Result, UserId,
 };
 
+use crate::changes;
 use crate::columns::{to_json, utc};
 use crate::connection::AnyConnection;
 use crate::errors::{TxError, from_diesel};
+use crate::organizations::custom_values;
 use crate::schema::{custom_fields, organization_custom_values, organizations};
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
@@ -23,6 +27,7 @@ pub struct CustomFieldRow {
     pub options: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub version: i64,
 }
 
 impl From<&CustomField> for CustomFieldRow {
@@ -35,6 +40,7 @@ impl From<&CustomField> for CustomFieldRow {
             options: to_json(&field.options),
             created_at: field.created_at.naive_utc(),
             updated_at: field.updated_at.naive_utc(),
+            version: i64::try_from(field.version).unwrap_or(i64::MAX),
         }
     }
 }
@@ -54,6 +60,7 @@ impl TryFrom<CustomFieldRow> for CustomField {
             name: row.name,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
+            version: u64::try_from(row.version).unwrap_or(0),
         })
     }
 }
@@ -66,12 +73,29 @@ fn fields(rows: Vec<CustomFieldRow>) -> Result<CustomFields> {
     ))
 }
 
-pub fn insert(conn: &mut AnyConnection, field: &CustomField) -> Result<()> {
-    diesel::insert_into(custom_fields::table)
-        .values(CustomFieldRow::from(field))
-        .execute(conn)
-        .map_err(from_diesel)?;
-    Ok(())
+pub fn insert(
+    conn: &mut AnyConnection,
+    field: &CustomField,
+    actor: Option<UserId>,
+) -> Result<Version> {
+    let version = conn.transaction::<_, TxError, _>(|conn| {
+        let entry = ChangeEntry::created(
+            ResourceType::CustomFields,
+            field.id,
+            &Snapshot::custom_field(field),
+            time::now(),
+            actor,
+        );
+        let version = changes::append(conn, entry)?;
+        diesel::insert_into(custom_fields::table)
+            .values(CustomFieldRow::from(&CustomField {
+                version,
+                ..field.clone()
+            }))
+            .execute(conn)?;
+        Ok(version)
+    })?;
+    Ok(version)
 }
 
 fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<CustomFieldRow>> {
@@ -130,6 +154,7 @@ pub fn update(
     id: CustomFieldId,
     patch: &CustomFieldPatch,
     now: Timestamp,
+    write: Write,
 ) -> Result<CustomField> {
     let id_text = id.to_string();
     let field = conn.transaction::<_, TxError, _>(|conn| {
@@ -143,6 +168,10 @@ pub fn update(
             return Err(TxError::Domain(Error::custom_field_not_found(id)));
         };
         let mut field = CustomField::try_from(row).map_err(TxError::Domain)?;
+        if !write.admits(field.version) {
+            return Err(TxError::Domain(Error::PreconditionFailed));
+        }
+        let before = Snapshot::custom_field(&field);
         if let Some(options) = &patch.options {
             let removed = field.removed_options(options);
             if !removed.is_empty() {
@@ -161,6 +190,18 @@ pub fn update(
             }
         }
         if patch.apply(&mut field, now) {
+            let after = Snapshot::custom_field(&field);
+            field.version = match ChangeEntry::updated(
+                ResourceType::CustomFields,
+                id,
+                &before,
+                &after,
+                now,
+                write.actor,
+            ) {
+                Some(entry) => changes::append(conn, entry)?,
+                None => changes::allocate(conn, 1)?,
+            };
             diesel::update(custom_fields::table.find(&id_text))
                 .set(CustomFieldRow::from(&field))
                 .execute(conn)?;
@@ -170,13 +211,64 @@ pub fn update(
     Ok(field)
 }
 
-/// Deletes the field; its values go with it (`ON DELETE CASCADE`).
-pub fn delete(conn: &mut AnyConnection, id: CustomFieldId) -> Result<()> {
-    let deleted = diesel::delete(custom_fields::table.find(id.to_string()))
-        .execute(conn)
-        .map_err(from_diesel)?;
-    if deleted == 0 {
-        return Err(Error::custom_field_not_found(id));
-    }
+/// Deletes the field; its values go with it (`ON DELETE CASCADE`). Each organization that
+/// held one gets an update entry; its version stays (no row of its own is written, which
+/// would lock organizations after the log's allocation), and its ETag changes anyway, since
+/// an organization's ETag names the set of fields it was rendered with.
+pub fn delete(conn: &mut AnyConnection, id: CustomFieldId, write: Write) -> Result<()> {
+    let id_text = id.to_string();
+    conn.transaction::<_, TxError, _>(|conn| {
+        // Locked for the delete before the allocation: writers of its values hold it shared
+        // until they commit (see `locked`), so they finish first or wait for this.
+        let row = match conn {
+            AnyConnection::Postgresql(pg) => custom_fields::table
+                .find(&id_text)
+                .select(CustomFieldRow::as_select())
+                .for_update()
+                .get_result(pg)
+                .optional()?,
+            AnyConnection::Sqlite(sqlite) => custom_fields::table
+                .find(&id_text)
+                .select(CustomFieldRow::as_select())
+                .get_result(sqlite)
+                .optional()?,
+        };
+        let field = CustomField::try_from(
+            row.ok_or_else(|| TxError::Domain(Error::custom_field_not_found(id)))?,
+        )
+        .map_err(TxError::Domain)?;
+        if !write.admits(field.version) {
+            return Err(TxError::Domain(Error::PreconditionFailed));
+        }
+        let now = time::now();
+        let removed = serde_json::json!(null);
+        let mut entries: Vec<ChangeEntry> = custom_values::of_field(conn, &field)
+            .map_err(TxError::Domain)?
+            .into_iter()
+            .map(|(org, value)| ChangeEntry {
+                operation: Operation::Update,
+                resource_type: ResourceType::Organizations,
+                resource_id: org,
+                changed_at: now,
+                actor: write.actor,
+                changes: [(
+                    field.identifier.clone(),
+                    serde_json::json!({ "from": value.to_json(), "to": removed }),
+                )]
+                .into_iter()
+                .collect(),
+            })
+            .collect();
+        entries.push(ChangeEntry::deleted(
+            ResourceType::CustomFields,
+            id,
+            now,
+            write.actor,
+        ));
+        let first = changes::allocate(conn, entries.len() as u64)?;
+        changes::append_from(conn, first, entries)?;
+        diesel::delete(custom_fields::table.find(&id_text)).execute(conn)?;
+        Ok(())
+    })?;
     Ok(())
 }

@@ -14,6 +14,7 @@
 //! - [`testing`]: throwaway PostgreSQL databases for tests.
 
 mod accounts;
+mod changes;
 mod columns;
 mod connection;
 mod custom_fields;

@@ -30,6 +30,7 @@ diesel::table! {
         owner_id -> Nullable<Text>,
         creator_id -> Nullable<Text>,
         updater_id -> Nullable<Text>,
+        version -> BigInt,
     }
 }
 
@@ -69,6 +70,7 @@ diesel::table! {
         email_key -> Text,
         role -> Text,
         created_at -> Timestamp,
+        version -> BigInt,
     }
 }
 
@@ -81,6 +83,7 @@ diesel::table! {
         secret_hash -> Text,
         created_at -> Timestamp,
         last_used_at -> Nullable<Timestamp>,
+        version -> BigInt,
     }
 }
 
@@ -98,6 +101,7 @@ diesel::table! {
         options -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        version -> BigInt,
     }
 }
 
@@ -121,3 +125,23 @@ diesel::allow_tables_to_appear_in_same_query!(
     organization_custom_values,
     custom_fields
 );
+
+diesel::table! {
+    changes (sequence) {
+        sequence -> BigInt,
+        operation -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        changed_at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        diff -> Text,
+    }
+}
+
+diesel::table! {
+    change_log (id) {
+        id -> Integer,
+        last_sequence -> BigInt,
+        pruned_through -> BigInt,
+    }
+}

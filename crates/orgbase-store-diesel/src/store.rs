@@ -6,15 +6,18 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use diesel::prelude::*;
+use orgbase_domain::change::{LogState, Version, Write};
 use orgbase_domain::import::{ImportOutcome, ImportRow, import_row, import_rows};
 use orgbase_domain::query::PageRequest;
 use orgbase_domain::time::Timestamp;
 use orgbase_domain::{
-    ApiKey, ApiKeyId, CustomField, CustomFieldId, CustomFieldPatch, CustomFields, Error, ListQuery,
-    Organization, OrganizationId, OrganizationPatch, Page, Result, Store, User, UserId, UserPatch,
+    ApiKey, ApiKeyId, Change, ChangeQuery, CustomField, CustomFieldId, CustomFieldPatch,
+    CustomFields, Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page, Result,
+    Store, User, UserId, UserPatch,
 };
 
 use crate::accounts;
+use crate::changes;
 use crate::connection::{
     self, ConnectError, DatabaseTarget, Manager, Pool, PoolOptions, PooledConnection,
 };
@@ -111,7 +114,7 @@ impl DieselStore {
 }
 
 impl Store for DieselStore {
-    fn insert_organization(&self, organization: &Organization) -> Result<()> {
+    fn insert_organization(&self, organization: &Organization) -> Result<Version> {
         organizations::insert(&mut *self.writer()?, organization)
     }
 
@@ -147,12 +150,13 @@ impl Store for DieselStore {
         id: OrganizationId,
         patch: &OrganizationPatch,
         now: Timestamp,
+        write: Write,
     ) -> Result<Organization> {
-        organizations::update(&mut *self.writer()?, id, patch, now)
+        organizations::update(&mut *self.writer()?, id, patch, now, write)
     }
 
-    fn delete_organization(&self, id: OrganizationId) -> Result<()> {
-        organizations::delete(&mut *self.writer()?, id)
+    fn delete_organization(&self, id: OrganizationId, write: Write) -> Result<()> {
+        organizations::delete(&mut *self.writer()?, id, write)
     }
 
     fn list_organizations(&self, query: &ListQuery) -> Result<Page<Organization>> {
@@ -167,8 +171,8 @@ impl Store for DieselStore {
         Ok(())
     }
 
-    fn insert_user(&self, user: &User) -> Result<()> {
-        accounts::insert_user(&mut *self.writer()?, user)
+    fn insert_user(&self, user: &User, actor: Option<UserId>) -> Result<Version> {
+        accounts::insert_user(&mut *self.writer()?, user, actor)
     }
 
     fn get_user(&self, id: UserId) -> Result<User> {
@@ -187,20 +191,20 @@ impl Store for DieselStore {
         accounts::list_users(&mut *self.conn()?, page)
     }
 
-    fn update_user(&self, id: UserId, patch: &UserPatch) -> Result<User> {
-        accounts::update_user(&mut *self.writer()?, id, patch)
+    fn update_user(&self, id: UserId, patch: &UserPatch, write: Write) -> Result<User> {
+        accounts::update_user(&mut *self.writer()?, id, patch, write)
     }
 
-    fn delete_user(&self, id: UserId, reassign_to: Option<UserId>) -> Result<()> {
-        accounts::delete_user(&mut *self.writer()?, id, reassign_to)
+    fn delete_user(&self, id: UserId, reassign_to: Option<UserId>, write: Write) -> Result<()> {
+        accounts::delete_user(&mut *self.writer()?, id, reassign_to, write)
     }
 
     fn count_users(&self) -> Result<u64> {
         accounts::count_users(&mut *self.conn()?)
     }
 
-    fn insert_api_key(&self, key: &ApiKey) -> Result<()> {
-        accounts::insert_api_key(&mut *self.writer()?, key)
+    fn insert_api_key(&self, key: &ApiKey, actor: Option<UserId>) -> Result<Version> {
+        accounts::insert_api_key(&mut *self.writer()?, key, actor)
     }
 
     fn get_api_key(&self, id: ApiKeyId) -> Result<ApiKey> {
@@ -211,8 +215,8 @@ impl Store for DieselStore {
         accounts::list_api_keys(&mut *self.conn()?, user, page)
     }
 
-    fn delete_api_key(&self, id: ApiKeyId) -> Result<()> {
-        accounts::delete_api_key(&mut *self.writer()?, id)
+    fn delete_api_key(&self, id: ApiKeyId, write: Write) -> Result<()> {
+        accounts::delete_api_key(&mut *self.writer()?, id, write)
     }
 
     fn find_api_keys_by_prefix(&self, prefix: &str) -> Result<Vec<(ApiKey, User)>> {
@@ -223,8 +227,8 @@ impl Store for DieselStore {
         accounts::touch_api_key(&mut *self.writer()?, id, at)
     }
 
-    fn insert_custom_field(&self, field: &CustomField) -> Result<()> {
-        custom_fields::insert(&mut *self.writer()?, field)
+    fn insert_custom_field(&self, field: &CustomField, actor: Option<UserId>) -> Result<Version> {
+        custom_fields::insert(&mut *self.writer()?, field, actor)
     }
 
     fn get_custom_field(&self, id: CustomFieldId) -> Result<CustomField> {
@@ -240,11 +244,24 @@ impl Store for DieselStore {
         id: CustomFieldId,
         patch: &CustomFieldPatch,
         now: Timestamp,
+        write: Write,
     ) -> Result<CustomField> {
-        custom_fields::update(&mut *self.writer()?, id, patch, now)
+        custom_fields::update(&mut *self.writer()?, id, patch, now, write)
     }
 
-    fn delete_custom_field(&self, id: CustomFieldId) -> Result<()> {
-        custom_fields::delete(&mut *self.writer()?, id)
+    fn delete_custom_field(&self, id: CustomFieldId, write: Write) -> Result<()> {
+        custom_fields::delete(&mut *self.writer()?, id, write)
+    }
+
+    fn list_changes(&self, query: &ChangeQuery) -> Result<Page<Change>> {
+        changes::list(&mut *self.conn()?, query)
+    }
+
+    fn change_log_state(&self) -> Result<LogState> {
+        changes::state(&mut *self.conn()?).map_err(from_diesel)
+    }
+
+    fn prune_changes(&self, before: Timestamp, limit: u64) -> Result<u64> {
+        changes::prune(&mut *self.writer()?, before, limit)
     }
 }

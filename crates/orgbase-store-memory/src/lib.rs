@@ -3,19 +3,22 @@
 //! It defines what every other backend must answer (the conformance suite and the
 //! differential tests compare against it), so it favours being obviously right: one lock,
 //! unique maps that mirror the SQL unique indexes, and [`ListQuery::compare`] as its order.
+//! The change log is a vector appended under the same lock as the write it records, so
+//! entries become visible in sequence order.
 
 use std::collections::HashMap;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use orgbase_domain::change::{ChangeEntry, LogState, Snapshot, Version, Write};
 use orgbase_domain::custom_field::options_in_use;
 use orgbase_domain::name::name_key;
 use orgbase_domain::query::{PageRequest, Position};
-use orgbase_domain::time::Timestamp;
+use orgbase_domain::time::{self, Timestamp};
 use orgbase_domain::user::email_key;
 use orgbase_domain::{
-    ApiKey, ApiKeyId, Constraint, CustomField, CustomFieldId, CustomFieldPatch, CustomFields,
-    CustomValue, Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page, Result,
-    Role, Store, User, UserId, UserPatch,
+    ApiKey, ApiKeyId, Change, ChangeQuery, Constraint, CustomField, CustomFieldId,
+    CustomFieldPatch, CustomFields, CustomValue, Error, ListQuery, Organization, OrganizationId,
+    OrganizationPatch, Page, ResourceType, Result, Role, Store, User, UserId, UserPatch,
 };
 use uuid::Uuid;
 
@@ -35,6 +38,28 @@ struct Tables {
     emails: HashMap<String, UserId>,
     api_keys: HashMap<ApiKeyId, ApiKey>,
     custom_fields: HashMap<CustomFieldId, CustomField>,
+    /// The change log, in sequence order.
+    changes: Vec<Change>,
+    log: LogState,
+}
+
+impl Tables {
+    /// The sequence the next entry (or the next record version) takes.
+    fn allocate(&mut self) -> Version {
+        self.log.latest += 1;
+        self.log.latest
+    }
+
+    /// Appends `entry` under a new sequence and returns it.
+    fn append(&mut self, entry: ChangeEntry) -> Version {
+        let sequence = self.allocate();
+        self.changes.push(entry.numbered(sequence));
+        sequence
+    }
+
+    fn fields(&self) -> CustomFields {
+        CustomFields::new(self.custom_fields.values().cloned().collect())
+    }
 }
 
 impl Tables {
@@ -132,18 +157,30 @@ impl MemoryStore {
 }
 
 impl Store for MemoryStore {
-    fn insert_organization(&self, organization: &Organization) -> Result<()> {
+    fn insert_organization(&self, organization: &Organization) -> Result<Version> {
         let mut tables = self.write();
         tables.check_owner(organization)?;
         tables.check_custom_values(organization)?;
         if let Some(constraint) = tables.collision(organization, None) {
             return Err(Error::Conflict(constraint));
         }
+        let created = Snapshot::organization(organization, &tables.fields());
+        let version = tables.append(ChangeEntry::created(
+            ResourceType::Organizations,
+            organization.id,
+            &created,
+            time::now(),
+            organization.creator_id,
+        ));
         tables.index(organization);
-        tables
-            .organizations
-            .insert(organization.id, organization.clone());
-        Ok(())
+        tables.organizations.insert(
+            organization.id,
+            Organization {
+                version,
+                ..organization.clone()
+            },
+        );
+        Ok(version)
     }
 
     fn get_organization(&self, id: OrganizationId) -> Result<Organization> {
@@ -168,6 +205,7 @@ impl Store for MemoryStore {
         id: OrganizationId,
         patch: &OrganizationPatch,
         now: Timestamp,
+        write: Write,
     ) -> Result<Organization> {
         let mut tables = self.write();
         let mut updated = tables
@@ -175,6 +213,10 @@ impl Store for MemoryStore {
             .get(&id)
             .cloned()
             .ok_or_else(|| Error::organization_not_found(id))?;
+        if !write.admits(updated.version) {
+            return Err(Error::PreconditionFailed);
+        }
+        let before = updated.clone();
         if !patch.apply(&mut updated, now).map_err(Error::Invalid)? {
             return Ok(updated);
         }
@@ -183,6 +225,18 @@ impl Store for MemoryStore {
         if let Some(constraint) = tables.collision(&updated, Some(id)) {
             return Err(Error::Conflict(constraint));
         }
+        let fields = tables.fields();
+        updated.version = match ChangeEntry::updated(
+            ResourceType::Organizations,
+            id,
+            &Snapshot::organization(&before, &fields),
+            &Snapshot::organization(&updated, &fields),
+            now,
+            write.actor,
+        ) {
+            Some(entry) => tables.append(entry),
+            None => tables.allocate(),
+        };
         if let Some(previous) = tables.organizations.insert(id, updated.clone()) {
             tables.unindex(&previous);
         }
@@ -190,13 +244,25 @@ impl Store for MemoryStore {
         Ok(updated)
     }
 
-    fn delete_organization(&self, id: OrganizationId) -> Result<()> {
+    fn delete_organization(&self, id: OrganizationId, write: Write) -> Result<()> {
         let mut tables = self.write();
-        let removed = tables
+        let version = tables
             .organizations
-            .remove(&id)
-            .ok_or_else(|| Error::organization_not_found(id))?;
-        tables.unindex(&removed);
+            .get(&id)
+            .ok_or_else(|| Error::organization_not_found(id))?
+            .version;
+        if !write.admits(version) {
+            return Err(Error::PreconditionFailed);
+        }
+        if let Some(removed) = tables.organizations.remove(&id) {
+            tables.unindex(&removed);
+        }
+        tables.append(ChangeEntry::deleted(
+            ResourceType::Organizations,
+            id,
+            time::now(),
+            write.actor,
+        ));
         Ok(())
     }
 
@@ -215,7 +281,7 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn insert_user(&self, user: &User) -> Result<()> {
+    fn insert_user(&self, user: &User, actor: Option<UserId>) -> Result<Version> {
         let mut tables = self.write();
         if tables.users.contains_key(&user.id) {
             return Err(Error::Conflict(Constraint::UserId));
@@ -223,9 +289,22 @@ impl Store for MemoryStore {
         if tables.emails.contains_key(&user.email_key()) {
             return Err(Error::Conflict(Constraint::UserEmail));
         }
+        let version = tables.append(ChangeEntry::created(
+            ResourceType::Users,
+            user.id,
+            &Snapshot::user(user),
+            time::now(),
+            actor,
+        ));
         tables.emails.insert(user.email_key(), user.id);
-        tables.users.insert(user.id, user.clone());
-        Ok(())
+        tables.users.insert(
+            user.id,
+            User {
+                version,
+                ..user.clone()
+            },
+        );
+        Ok(version)
     }
 
     fn get_user(&self, id: UserId) -> Result<User> {
@@ -263,13 +342,17 @@ impl Store for MemoryStore {
         ))
     }
 
-    fn update_user(&self, id: UserId, patch: &UserPatch) -> Result<User> {
+    fn update_user(&self, id: UserId, patch: &UserPatch, write: Write) -> Result<User> {
         let mut tables = self.write();
         let mut user = tables
             .users
             .get(&id)
             .cloned()
             .ok_or_else(|| Error::user_not_found(id))?;
+        if !write.admits(user.version) {
+            return Err(Error::PreconditionFailed);
+        }
+        let before = Snapshot::user(&user);
         if patch.demotes(&user) && tables.admins() <= 1 {
             return Err(Error::Conflict(Constraint::LastAdmin));
         }
@@ -284,19 +367,34 @@ impl Store for MemoryStore {
         {
             return Err(Error::Conflict(Constraint::UserEmail));
         }
+        let after = Snapshot::user(&user);
+        user.version = match ChangeEntry::updated(
+            ResourceType::Users,
+            id,
+            &before,
+            &after,
+            time::now(),
+            write.actor,
+        ) {
+            Some(entry) => tables.append(entry),
+            None => tables.allocate(),
+        };
         tables.emails.remove(&old_key);
         tables.emails.insert(user.email_key(), id);
         tables.users.insert(id, user.clone());
         Ok(user)
     }
 
-    fn delete_user(&self, id: UserId, reassign_to: Option<UserId>) -> Result<()> {
+    fn delete_user(&self, id: UserId, reassign_to: Option<UserId>, write: Write) -> Result<()> {
         let mut tables = self.write();
         let user = tables
             .users
             .get(&id)
             .cloned()
             .ok_or_else(|| Error::user_not_found(id))?;
+        if !write.admits(user.version) {
+            return Err(Error::PreconditionFailed);
+        }
         if user.role == Role::Admin && tables.admins() <= 1 {
             return Err(Error::Conflict(Constraint::LastAdmin));
         }
@@ -312,7 +410,22 @@ impl Store for MemoryStore {
             }
             Some(_) => {}
         }
-        for org in tables.organizations.values_mut() {
+        let now = time::now();
+        let mut touched: Vec<OrganizationId> = tables
+            .organizations
+            .values()
+            .filter(|o| [o.details.owner_id, o.creator_id, o.updater_id].contains(&Some(id)))
+            .map(|o| o.id)
+            .collect();
+        touched.sort();
+        // One version for the organizations that only forget the user; each reassigned one
+        // gets its own entry's.
+        let forgotten = tables.allocate();
+        for org_id in touched {
+            let Some(mut org) = tables.organizations.get(&org_id).cloned() else {
+                continue;
+            };
+            let before = Snapshot::organization(&org, &CustomFields::EMPTY);
             if org.details.owner_id == Some(id) {
                 org.details.owner_id = reassign_to;
             }
@@ -322,10 +435,44 @@ impl Store for MemoryStore {
             if org.updater_id == Some(id) {
                 org.updater_id = None;
             }
+            let after = Snapshot::organization(&org, &CustomFields::EMPTY);
+            org.version = match ChangeEntry::updated(
+                ResourceType::Organizations,
+                org_id,
+                &before,
+                &after,
+                now,
+                write.actor,
+            ) {
+                Some(entry) => tables.append(entry),
+                None => forgotten,
+            };
+            tables.organizations.insert(org_id, org);
+        }
+        let mut keys: Vec<ApiKeyId> = tables
+            .api_keys
+            .values()
+            .filter(|key| key.user_id == id)
+            .map(|key| key.id)
+            .collect();
+        keys.sort();
+        for key in keys {
+            tables.api_keys.remove(&key);
+            tables.append(ChangeEntry::deleted(
+                ResourceType::ApiKeys,
+                key,
+                now,
+                write.actor,
+            ));
         }
         tables.users.remove(&id);
         tables.emails.remove(&user.email_key());
-        tables.api_keys.retain(|_, key| key.user_id != id);
+        tables.append(ChangeEntry::deleted(
+            ResourceType::Users,
+            id,
+            now,
+            write.actor,
+        ));
         Ok(())
     }
 
@@ -333,7 +480,7 @@ impl Store for MemoryStore {
         Ok(self.read().users.len() as u64)
     }
 
-    fn insert_api_key(&self, key: &ApiKey) -> Result<()> {
+    fn insert_api_key(&self, key: &ApiKey, actor: Option<UserId>) -> Result<Version> {
         let mut tables = self.write();
         if !tables.users.contains_key(&key.user_id) {
             return Err(Error::user_not_found(key.user_id));
@@ -341,8 +488,21 @@ impl Store for MemoryStore {
         if tables.api_keys.contains_key(&key.id) {
             return Err(Error::Conflict(Constraint::ApiKeyId));
         }
-        tables.api_keys.insert(key.id, key.clone());
-        Ok(())
+        let version = tables.append(ChangeEntry::created(
+            ResourceType::ApiKeys,
+            key.id,
+            &Snapshot::api_key(key),
+            time::now(),
+            actor,
+        ));
+        tables.api_keys.insert(
+            key.id,
+            ApiKey {
+                version,
+                ..key.clone()
+            },
+        );
+        Ok(version)
     }
 
     fn get_api_key(&self, id: ApiKeyId) -> Result<ApiKey> {
@@ -363,12 +523,24 @@ impl Store for MemoryStore {
         Ok(page_of(keys, |k| (k.created_at, k.id.as_uuid()), page))
     }
 
-    fn delete_api_key(&self, id: ApiKeyId) -> Result<()> {
-        self.write()
+    fn delete_api_key(&self, id: ApiKeyId, write: Write) -> Result<()> {
+        let mut tables = self.write();
+        let version = tables
             .api_keys
-            .remove(&id)
-            .map(drop)
-            .ok_or_else(|| Error::api_key_not_found(id))
+            .get(&id)
+            .ok_or_else(|| Error::api_key_not_found(id))?
+            .version;
+        if !write.admits(version) {
+            return Err(Error::PreconditionFailed);
+        }
+        tables.api_keys.remove(&id);
+        tables.append(ChangeEntry::deleted(
+            ResourceType::ApiKeys,
+            id,
+            time::now(),
+            write.actor,
+        ));
+        Ok(())
     }
 
     fn find_api_keys_by_prefix(&self, prefix: &str) -> Result<Vec<(ApiKey, User)>> {
@@ -391,7 +563,7 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn insert_custom_field(&self, field: &CustomField) -> Result<()> {
+    fn insert_custom_field(&self, field: &CustomField, actor: Option<UserId>) -> Result<Version> {
         let mut tables = self.write();
         if tables.custom_fields.contains_key(&field.id) {
             return Err(Error::Conflict(Constraint::CustomFieldId));
@@ -403,8 +575,21 @@ impl Store for MemoryStore {
         {
             return Err(Error::Conflict(Constraint::CustomFieldIdentifier));
         }
-        tables.custom_fields.insert(field.id, field.clone());
-        Ok(())
+        let version = tables.append(ChangeEntry::created(
+            ResourceType::CustomFields,
+            field.id,
+            &Snapshot::custom_field(field),
+            time::now(),
+            actor,
+        ));
+        tables.custom_fields.insert(
+            field.id,
+            CustomField {
+                version,
+                ..field.clone()
+            },
+        );
+        Ok(version)
     }
 
     fn get_custom_field(&self, id: CustomFieldId) -> Result<CustomField> {
@@ -426,6 +611,7 @@ impl Store for MemoryStore {
         id: CustomFieldId,
         patch: &CustomFieldPatch,
         now: Timestamp,
+        write: Write,
     ) -> Result<CustomField> {
         let mut tables = self.write();
         let mut field = tables
@@ -433,6 +619,10 @@ impl Store for MemoryStore {
             .get(&id)
             .cloned()
             .ok_or_else(|| Error::custom_field_not_found(id))?;
+        if !write.admits(field.version) {
+            return Err(Error::PreconditionFailed);
+        }
+        let before = Snapshot::custom_field(&field);
         if let Some(options) = &patch.options {
             let removed = field.removed_options(options);
             let holds_removed = |value: &CustomValue| match value {
@@ -450,20 +640,95 @@ impl Store for MemoryStore {
             }
         }
         if patch.apply(&mut field, now) {
+            let after = Snapshot::custom_field(&field);
+            field.version = match ChangeEntry::updated(
+                ResourceType::CustomFields,
+                id,
+                &before,
+                &after,
+                now,
+                write.actor,
+            ) {
+                Some(entry) => tables.append(entry),
+                None => tables.allocate(),
+            };
             tables.custom_fields.insert(id, field.clone());
         }
         Ok(field)
     }
 
-    fn delete_custom_field(&self, id: CustomFieldId) -> Result<()> {
+    fn delete_custom_field(&self, id: CustomFieldId, write: Write) -> Result<()> {
         let mut tables = self.write();
-        tables
+        let field = tables
             .custom_fields
-            .remove(&id)
+            .get(&id)
+            .cloned()
             .ok_or_else(|| Error::custom_field_not_found(id))?;
-        for org in tables.organizations.values_mut() {
-            org.details.custom.remove(&id);
+        if !write.admits(field.version) {
+            return Err(Error::PreconditionFailed);
         }
+        let now = time::now();
+        let this_field = CustomFields::new(vec![field]);
+        let mut holders: Vec<OrganizationId> = tables
+            .organizations
+            .values()
+            .filter(|org| org.details.custom.contains_key(&id))
+            .map(|org| org.id)
+            .collect();
+        holders.sort();
+        for org_id in holders {
+            let Some(mut org) = tables.organizations.get(&org_id).cloned() else {
+                continue;
+            };
+            let before = Snapshot::organization(&org, &this_field);
+            org.details.custom.remove(&id);
+            let after = Snapshot::organization(&org, &CustomFields::EMPTY);
+            if let Some(entry) = ChangeEntry::updated(
+                ResourceType::Organizations,
+                org_id,
+                &before,
+                &after,
+                now,
+                write.actor,
+            ) {
+                org.version = tables.append(entry);
+            }
+            tables.organizations.insert(org_id, org);
+        }
+        tables.custom_fields.remove(&id);
+        tables.append(ChangeEntry::deleted(
+            ResourceType::CustomFields,
+            id,
+            now,
+            write.actor,
+        ));
         Ok(())
+    }
+
+    fn list_changes(&self, query: &ChangeQuery) -> Result<Page<Change>> {
+        let tables = self.read();
+        query.check_not_pruned(tables.log)?;
+        Ok(query.cut(&tables.changes))
+    }
+
+    fn change_log_state(&self) -> Result<LogState> {
+        Ok(self.read().log)
+    }
+
+    fn prune_changes(&self, before: Timestamp, limit: u64) -> Result<u64> {
+        let mut tables = self.write();
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let mut pruned = 0;
+        let mut through = tables.log.pruned_through;
+        tables.changes.retain(|change| {
+            let prune = pruned < limit && change.entry.changed_at < before;
+            if prune {
+                pruned += 1;
+                through = through.max(change.sequence);
+            }
+            !prune
+        });
+        tables.log.pruned_through = through;
+        Ok(pruned as u64)
     }
 }

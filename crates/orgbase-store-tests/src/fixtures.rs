@@ -57,8 +57,8 @@ pub fn insert_named(store: &dyn Store, name: &str, created_at: Timestamp) -> Org
         created_at: Some(created_at),
         ..NewOrganization::named(name)
     };
-    let org = new.to_organization(&Slug::derive(name), time::now());
-    store.insert_organization(&org).unwrap();
+    let mut org = new.to_organization(&Slug::derive(name), time::now());
+    org.version = store.insert_organization(&org).unwrap();
     org
 }
 

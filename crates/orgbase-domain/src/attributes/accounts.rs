@@ -38,6 +38,7 @@ pub fn read_new_user(
         email: email.unwrap_or_default(),
         role: role.unwrap_or(Role::Viewer),
         created_at: now,
+        version: 0,
     })
 }
 

@@ -109,6 +109,7 @@ pub fn read_new_custom_field(
         options: options.unwrap_or_default(),
         created_at: now,
         updated_at: now,
+        version: 0,
     })
 }
 
@@ -273,6 +274,7 @@ mod tests {
             options: options.iter().map(|o| (*o).to_owned()).collect(),
             created_at: crate::time::now(),
             updated_at: crate::time::now(),
+            version: 0,
         }
     }
 

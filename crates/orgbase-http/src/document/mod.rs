@@ -15,6 +15,7 @@ use orgbase_domain::time;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::conditional::{ETag, not_modified, not_modified_response, tagged};
 use crate::jsonapi::{JSONAPI_MEDIA_TYPE, JsonApiVersion};
 
 mod organization;
@@ -138,10 +139,17 @@ impl MetaDocument {
 /// `Location` on 201. `included` is present, empty, when the client sent `include` (users
 /// and keys have nothing to include, but the document still says so).
 pub fn respond_resource(
+    req: &actix_web::HttpRequest,
     resource: Value,
+    version: orgbase_domain::Version,
     status: StatusCode,
     include_requested: bool,
 ) -> HttpResponse {
+    let etag =
+        ETag::of(version).vary_by_shape(&crate::query::QueryPairs::parse(req.query_string()));
+    if not_modified(req, &etag) {
+        return not_modified_response(&etag);
+    }
     let self_link = resource["links"]["self"].clone();
     let mut response = Document::new(resource, serde_json::json!({ "self": self_link }))
         .with_included(include_requested.then(Vec::new))
@@ -152,7 +160,7 @@ pub fn respond_resource(
     if let (StatusCode::CREATED, Some(location)) = (status, location) {
         response.headers_mut().insert(header::LOCATION, location);
     }
-    response
+    tagged(response, &etag)
 }
 
 #[cfg(test)]
@@ -202,6 +210,7 @@ mod tests {
             email: "ada@example.com".into(),
             role: Role::Admin,
             created_at: time::now(),
+            version: 0,
         };
         assert_eq!(
             keys(&user_resource(&user, &base, &FieldSet::All)),
@@ -216,6 +225,7 @@ mod tests {
             options: Vec::new(),
             created_at: time::now(),
             updated_at: time::now(),
+            version: 0,
         };
         assert_eq!(
             keys(&custom_field_resource(&field, &base, &FieldSet::All)),

@@ -8,6 +8,7 @@ use orgbase_domain::{ApiKey, Error, Position, Role, Secret, UserId, time};
 use serde_json::{Map, Value};
 
 use crate::auth::Caller;
+use crate::conditional::Precondition;
 use crate::document::{API_KEYS, USERS, api_key_resource, respond_resource};
 use crate::errors::{ApiError, ErrorObject, Kind};
 use crate::extract::{OneResource, PageOnly, PathId, Query, ResourceBody};
@@ -115,6 +116,7 @@ pub async fn list(
 pub async fn create(
     query: Query<OneResource>,
     body: ResourceBody<ApiKeys>,
+    caller: Caller,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -129,8 +131,9 @@ pub async fn create(
     let secret = Secret::generate().map_err(ApiError::internal)?;
     let key = ApiKey::issue(owner, name, &secret, time::now());
     let stored = key.clone();
-    state
-        .run(move |store| store.insert_api_key(&stored))
+    let actor = Some(caller.user.id);
+    let version = state
+        .run(move |store| store.insert_api_key(&stored, actor))
         .await?;
     let resource = api_key_resource(
         &key,
@@ -139,7 +142,9 @@ pub async fn create(
         &query.params.render.api_key_fields,
     );
     Ok(respond_resource(
+        &req,
         resource,
+        version,
         StatusCode::CREATED,
         query.params.render.include.is_some(),
     ))
@@ -172,7 +177,9 @@ pub async fn get(
         &query.params.render.api_key_fields,
     );
     Ok(respond_resource(
+        &req,
         resource,
+        key.version,
         StatusCode::OK,
         query.params.render.include.is_some(),
     ))
@@ -211,11 +218,25 @@ pub async fn delete(
     _: Query<OneResource>,
     PathId(id): PathId<ApiKeys>,
     caller: Caller,
+    req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = state.run(move |store| store.get_api_key(id)).await?;
+    let precondition = Precondition::of(&req);
+    let key = state
+        .run({
+            let precondition = precondition.clone();
+            move |store| store.get_api_key(id).map_err(|e| precondition.judge(e))
+        })
+        .await?;
     caller.may_act_for(key.user_id)?;
-    state.run(move |store| store.delete_api_key(id)).await?;
+    let write = precondition.write(caller.user.id);
+    state
+        .run(move |store| {
+            store
+                .delete_api_key(id, write)
+                .map_err(|e| precondition.judge(e))
+        })
+        .await?;
     state.accounts_changed();
     Ok(HttpResponse::NoContent().finish())
 }

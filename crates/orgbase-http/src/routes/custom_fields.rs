@@ -6,6 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::{read_custom_field_patch, read_new_custom_field};
 use orgbase_domain::{CustomField, Page, Position, time};
 
+use crate::auth::Caller;
+use crate::conditional::Precondition;
 use crate::document::{CUSTOM_FIELDS, custom_field_resource, respond_resource};
 use crate::errors::ApiError;
 use crate::extract::{OneResource, PageOnly, PathId, Query, ResourceBody};
@@ -24,7 +26,9 @@ fn respond(
     status: StatusCode,
 ) -> HttpResponse {
     respond_resource(
+        req,
         custom_field_resource(field, &state.base_url(req), &render.custom_field_fields),
+        field.version,
         status,
         render.include.is_some(),
     )
@@ -90,16 +94,18 @@ pub async fn list(
 pub async fn create(
     query: Query<OneResource>,
     body: ResourceBody<CustomFields>,
+    caller: Caller,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let field = combine(
+    let mut field = combine(
         read_new_custom_field(&body.attributes, body.id, time::now()),
         unknown_relationships(&body.relationships, CUSTOM_FIELDS),
     )?;
     let stored = field.clone();
-    state
-        .run(move |store| store.insert_custom_field(&stored))
+    let actor = Some(caller.user.id);
+    field.version = state
+        .run(move |store| store.insert_custom_field(&stored, actor))
         .await?;
     state.custom_fields_changed();
     Ok(respond(
@@ -155,18 +161,34 @@ pub async fn update(
     query: Query<OneResource>,
     PathId(id): PathId<CustomFields>,
     body: ResourceBody<CustomFields>,
+    caller: Caller,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let precondition = Precondition::of(&req);
     // The identifier and format the patch may echo are compared with this read; the options
     // check that matters runs again inside the store's transaction.
-    let current = state.run(move |store| store.get_custom_field(id)).await?;
+    let current = state
+        .run({
+            let precondition = precondition.clone();
+            move |store| {
+                store
+                    .get_custom_field(id)
+                    .map_err(|e| precondition.judge(e))
+            }
+        })
+        .await?;
     let patch = combine(
         read_custom_field_patch(&body.attributes, &current),
         unknown_relationships(&body.relationships, CUSTOM_FIELDS),
     )?;
+    let write = precondition.write(caller.user.id);
     let field = state
-        .run(move |store| store.update_custom_field(id, &patch, time::now()))
+        .run(move |store| {
+            store
+                .update_custom_field(id, &patch, time::now(), write)
+                .map_err(|e| precondition.judge(e))
+        })
         .await?;
     state.custom_fields_changed();
     Ok(respond(
@@ -192,10 +214,18 @@ pub async fn update(
 pub async fn delete(
     _: Query<OneResource>,
     PathId(id): PathId<CustomFields>,
+    caller: Caller,
+    req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let precondition = Precondition::of(&req);
+    let write = precondition.write(caller.user.id);
     state
-        .run(move |store| store.delete_custom_field(id))
+        .run(move |store| {
+            store
+                .delete_custom_field(id, write)
+                .map_err(|e| precondition.judge(e))
+        })
         .await?;
     state.custom_fields_changed();
     Ok(HttpResponse::NoContent().finish())

@@ -6,6 +6,7 @@ use orgbase_domain::attributes::{read_new_user, read_user_patch};
 use orgbase_domain::{Position, User, time};
 
 use crate::auth::Caller;
+use crate::conditional::Precondition;
 use crate::document::{USERS, respond_resource, user_resource};
 use crate::errors::ApiError;
 use crate::extract::{DeleteUser, OneResource, PageOnly, PathId, Query, ResourceBody};
@@ -24,7 +25,9 @@ fn respond(
     status: StatusCode,
 ) -> HttpResponse {
     respond_resource(
+        req,
         user_resource(user, &state.base_url(req), &render.user_fields),
+        user.version,
         status,
         render.include.is_some(),
     )
@@ -81,15 +84,19 @@ pub async fn list(
 pub async fn create(
     query: Query<OneResource>,
     body: ResourceBody<Users>,
+    caller: Caller,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = combine(
+    let mut user = combine(
         read_new_user(&body.attributes, body.id, time::now()),
         unknown_relationships(&body.relationships, USERS),
     )?;
     let stored = user.clone();
-    state.run(move |store| store.insert_user(&stored)).await?;
+    let actor = Some(caller.user.id);
+    user.version = state
+        .run(move |store| store.insert_user(&stored, actor))
+        .await?;
     Ok(respond(
         &req,
         &state,
@@ -145,16 +152,28 @@ pub async fn update(
     query: Query<OneResource>,
     PathId(id): PathId<Users>,
     body: ResourceBody<Users>,
+    caller: Caller,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let current = state.run(move |store| store.get_user(id)).await?;
+    let precondition = Precondition::of(&req);
+    let current = state
+        .run({
+            let precondition = precondition.clone();
+            move |store| store.get_user(id).map_err(|e| precondition.judge(e))
+        })
+        .await?;
     let patch = combine(
         read_user_patch(&body.attributes, &current),
         unknown_relationships(&body.relationships, USERS),
     )?;
+    let write = precondition.write(caller.user.id);
     let user = state
-        .run(move |store| store.update_user(id, &patch))
+        .run(move |store| {
+            store
+                .update_user(id, &patch, write)
+                .map_err(|e| precondition.judge(e))
+        })
         .await?;
     state.accounts_changed();
     Ok(respond(
@@ -183,11 +202,19 @@ pub async fn update(
 pub async fn delete(
     query: Query<DeleteUser>,
     PathId(id): PathId<Users>,
+    caller: Caller,
+    req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let reassign_to = query.params;
+    let precondition = Precondition::of(&req);
+    let write = precondition.write(caller.user.id);
     state
-        .run(move |store| store.delete_user(id, reassign_to))
+        .run(move |store| {
+            store
+                .delete_user(id, reassign_to, write)
+                .map_err(|e| precondition.judge(e))
+        })
         .await?;
     state.accounts_changed();
     Ok(HttpResponse::NoContent().finish())

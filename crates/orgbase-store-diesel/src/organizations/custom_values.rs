@@ -183,6 +183,50 @@ fn value(format: CustomFormat, rows: &[ValueRow]) -> Option<CustomValue> {
     })
 }
 
+/// Every organization's value of `field` (by organization id, in id order): what deleting
+/// the field removes.
+pub fn of_field(
+    conn: &mut AnyConnection,
+    field: &orgbase_domain::CustomField,
+) -> Result<Vec<(String, CustomValue)>> {
+    let loaded: Vec<ValueRow> = values::table
+        .filter(values::field_id.eq(field.id.to_string()))
+        .order((values::organization_id, values::position))
+        .select(ValueRow::as_select())
+        .load(conn)
+        .map_err(from_diesel)?;
+    let mut held = Vec::new();
+    for rows in loaded.chunk_by(|a, b| a.organization_id == b.organization_id) {
+        let organization_id = rows[0].organization_id.clone();
+        let value = value(field.format, rows).ok_or_else(|| {
+            Error::Backend(format!(
+                "organization {organization_id} has an unreadable value of custom field {}",
+                field.id
+            ))
+        })?;
+        held.push((organization_id, value));
+    }
+    Ok(held)
+}
+
+/// The fields `orgs` hold values of, share-locked as [`custom_fields::checked`] does: taken
+/// before the change log's allocation (see `crate::changes`), and named in its snapshots.
+pub fn lock_fields<'a>(
+    conn: &mut AnyConnection,
+    orgs: impl IntoIterator<Item = &'a Organization>,
+) -> std::result::Result<orgbase_domain::CustomFields, TxError> {
+    let ids: std::collections::BTreeSet<String> = orgs
+        .into_iter()
+        .flat_map(|o| o.details.custom.keys())
+        .map(ToString::to_string)
+        .collect();
+    if ids.is_empty() {
+        return Ok(orgbase_domain::CustomFields::EMPTY);
+    }
+    let ids: Vec<String> = ids.into_iter().collect();
+    custom_fields::checked(conn, &ids)
+}
+
 /// Reads the custom values of `orgs` (one query for a whole page).
 pub fn attach(conn: &mut AnyConnection, orgs: &mut [Organization]) -> Result<()> {
     if orgs.is_empty() {

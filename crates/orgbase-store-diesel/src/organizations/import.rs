@@ -12,16 +12,18 @@
 use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
+use orgbase_domain::change::{ChangeEntry, Snapshot};
 use orgbase_domain::import::{ImportOutcome, ImportRow};
 use orgbase_domain::name::name_key;
 use orgbase_domain::slug::Slug;
-use orgbase_domain::time::Timestamp;
-use orgbase_domain::{Error, Organization, OrganizationId};
+use orgbase_domain::time::{self, Timestamp};
+use orgbase_domain::{Error, Organization, OrganizationId, ResourceType, UserId};
 
 use super::custom_values;
 use super::memberships;
 use super::records;
 use super::row::OrganizationRow;
+use crate::changes;
 use crate::connection::{AnyConnection, insert_many};
 use crate::errors::TxError;
 use crate::schema::organizations;
@@ -120,7 +122,7 @@ pub fn batch(
         true
     };
     let mut created: Vec<Organization> = Vec::new();
-    let mut updated: Vec<(Organization, Organization)> = Vec::new();
+    let mut updated: Vec<(Organization, Organization, Option<UserId>)> = Vec::new();
     let mut plans = Vec::with_capacity(rows.len());
     for row in rows {
         let existing = match row.new.id {
@@ -151,7 +153,7 @@ pub fn batch(
                     }
                     Ok(true) => {
                         let id = org.id;
-                        updated.push((org.clone(), after));
+                        updated.push((org.clone(), after, row.patch.actor));
                         Plan::Done(ImportOutcome::Updated(id))
                     }
                 }
@@ -180,17 +182,61 @@ pub fn batch(
         plans.push(plan);
     }
 
+    // The custom fields' locks before the log's allocation, the writes after it (see
+    // `crate::changes`); one allocation numbers the whole batch.
+    let fields = custom_values::lock_fields(
+        conn,
+        created.iter().chain(
+            updated
+                .iter()
+                .flat_map(|(before, after, _)| [before, after]),
+        ),
+    )?;
+    let count = (created.len() + updated.len()) as u64;
+    let mut log = Vec::new();
+    if count > 0 {
+        let mut sequence = changes::allocate(conn, count)?;
+        let changed_at = time::now();
+        for org in &mut created {
+            org.version = sequence;
+            let snapshot = Snapshot::organization(org, &fields);
+            let entry = ChangeEntry::created(
+                ResourceType::Organizations,
+                org.id,
+                &snapshot,
+                changed_at,
+                org.creator_id,
+            );
+            log.push(entry.numbered(sequence));
+            sequence += 1;
+        }
+        for (before, after, actor) in &mut updated {
+            after.version = sequence;
+            if let Some(entry) = ChangeEntry::updated(
+                ResourceType::Organizations,
+                after.id,
+                &Snapshot::organization(before, &fields),
+                &Snapshot::organization(after, &fields),
+                now,
+                *actor,
+            ) {
+                log.push(entry.numbered(sequence));
+            }
+            sequence += 1;
+        }
+    }
     let new_rows: Vec<OrganizationRow> = created.iter().map(OrganizationRow::from).collect();
     insert_many!(&mut *conn, organizations::table, &new_rows)?;
     memberships::insert_all(conn, &created)?;
     custom_values::insert_all(conn, &created)?;
-    for (before, after) in &updated {
+    for (before, after, _) in &updated {
         diesel::update(organizations::table.find(after.id.to_string()))
             .set(OrganizationRow::from(after))
             .execute(conn)?;
         memberships::replace(conn, before, after)?;
         custom_values::replace(conn, before, after)?;
     }
+    changes::append_numbered(conn, &log)?;
     Ok(plans
         .into_iter()
         .map(|plan| match plan {

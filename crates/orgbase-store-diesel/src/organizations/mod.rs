@@ -5,12 +5,14 @@
 //! this process's SQLite writer turn).
 
 use diesel::prelude::*;
+use orgbase_domain::change::{ChangeEntry, Snapshot, Version, Write};
 use orgbase_domain::name::name_key;
-use orgbase_domain::time::Timestamp;
+use orgbase_domain::time::{self, Timestamp};
 use orgbase_domain::{
-    Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page, Result,
+    Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page, ResourceType, Result,
 };
 
+use crate::changes;
 use crate::connection::{AnyConnection, on_inner};
 use crate::errors::{TxError, from_diesel};
 use crate::schema::organizations;
@@ -72,14 +74,29 @@ fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// Inserts the record with its memberships and custom values, in one transaction.
-pub fn insert(conn: &mut AnyConnection, organization: &Organization) -> Result<()> {
+/// Inserts the record with its memberships and custom values and appends its entry, in one
+/// transaction; returns its version.
+pub fn insert(conn: &mut AnyConnection, organization: &Organization) -> Result<Version> {
     conn.transaction::<_, TxError, _>(|conn| {
+        let fields = custom_values::lock_fields(conn, [organization])?;
+        let entry = ChangeEntry::created(
+            ResourceType::Organizations,
+            organization.id,
+            &Snapshot::organization(organization, &fields),
+            time::now(),
+            organization.creator_id,
+        );
+        let version = changes::append(conn, entry)?;
+        let stored = Organization {
+            version,
+            ..organization.clone()
+        };
         diesel::insert_into(organizations::table)
-            .values(OrganizationRow::from(organization))
+            .values(OrganizationRow::from(&stored))
             .execute(conn)?;
         memberships::insert(conn, organization)?;
-        custom_values::insert(conn, organization)
+        custom_values::insert(conn, organization)?;
+        Ok(version)
     })
     .map_err(|e| match e {
         TxError::Diesel(e) => owner_or(e, organization),
@@ -107,12 +124,14 @@ pub fn find_by_name(conn: &mut AnyConnection, name: &str) -> Result<Option<Organ
 }
 
 /// Applies `patch` under the row's lock, so concurrent patches queue instead of losing
-/// updates; writes nothing when it changes nothing.
+/// updates (and the version compared is the one replaced); writes nothing when it changes
+/// nothing.
 pub fn update(
     conn: &mut AnyConnection,
     id: OrganizationId,
     patch: &OrganizationPatch,
     now: Timestamp,
+    write: Write,
 ) -> Result<Organization> {
     let id_text = id.to_string();
     let updated = conn
@@ -129,16 +148,35 @@ pub fn update(
             let row = load(conn, &id_text)?
                 .ok_or_else(|| TxError::Domain(Error::organization_not_found(id)))?;
             let mut org = record(conn, row).map_err(TxError::Domain)?;
+            if !write.admits(org.version) {
+                return Err(TxError::Domain(Error::PreconditionFailed));
+            }
             let before = org.clone();
             let changed = patch
                 .apply(&mut org, now)
                 .map_err(|errors| TxError::Domain(Error::Invalid(errors)))?;
             if changed {
+                // The side tables first: their writes take the custom fields' locks, which
+                // come before the log's allocation; the row (whose archived state and keys
+                // others' triggers and indexes watch) after it. See `crate::changes`.
+                memberships::replace(conn, &before, &org)?;
+                custom_values::replace(conn, &before, &org)?;
+                let fields = custom_values::lock_fields(conn, [&before, &org])?;
+                let entry = ChangeEntry::updated(
+                    ResourceType::Organizations,
+                    id,
+                    &Snapshot::organization(&before, &fields),
+                    &Snapshot::organization(&org, &fields),
+                    now,
+                    write.actor,
+                );
+                org.version = match entry {
+                    Some(entry) => changes::append(conn, entry)?,
+                    None => changes::allocate(conn, 1)?,
+                };
                 diesel::update(organizations::table.find(&id_text))
                     .set(OrganizationRow::from(&org))
                     .execute(conn)?;
-                memberships::replace(conn, &before, &org)?;
-                custom_values::replace(conn, &before, &org)?;
             }
             Ok(org)
         })
@@ -156,14 +194,33 @@ pub fn update(
     Ok(updated)
 }
 
-/// Deletes the record; its memberships and custom values go with it (ON DELETE CASCADE).
-pub fn delete(conn: &mut AnyConnection, id: OrganizationId) -> Result<()> {
-    let deleted = diesel::delete(organizations::table.find(id.to_string()))
-        .execute(conn)
-        .map_err(from_diesel)?;
-    if deleted == 0 {
-        return Err(Error::organization_not_found(id));
-    }
+/// Deletes the record (its memberships and custom values go with it, ON DELETE CASCADE)
+/// and appends its tombstone.
+pub fn delete(conn: &mut AnyConnection, id: OrganizationId, write: Write) -> Result<()> {
+    let id_text = id.to_string();
+    conn.transaction::<_, TxError, _>(|conn| {
+        // A no-op write first holds the row while its version is compared.
+        let touched = diesel::update(organizations::table.find(&id_text))
+            .set(organizations::id.eq(organizations::id))
+            .execute(conn)?;
+        let version: Option<i64> = organizations::table
+            .find(&id_text)
+            .select(organizations::version)
+            .get_result(conn)
+            .optional()?;
+        let (Some(version), 1) = (version, touched) else {
+            return Err(TxError::Domain(Error::organization_not_found(id)));
+        };
+        if !write.admits(u64::try_from(version).unwrap_or(0)) {
+            return Err(TxError::Domain(Error::PreconditionFailed));
+        }
+        changes::append(
+            conn,
+            ChangeEntry::deleted(ResourceType::Organizations, id, time::now(), write.actor),
+        )?;
+        diesel::delete(organizations::table.find(&id_text)).execute(conn)?;
+        Ok(())
+    })?;
     Ok(())
 }
 

@@ -40,6 +40,7 @@ pub struct OrganizationRow {
     pub owner_id: Option<String>,
     pub creator_id: Option<String>,
     pub updater_id: Option<String>,
+    pub version: i64,
 }
 
 fn user_id(text: &Option<String>) -> Result<Option<orgbase_domain::UserId>, ()> {
@@ -76,6 +77,7 @@ impl From<&Organization> for OrganizationRow {
             owner_id: org.details.owner_id.map(|u| u.to_string()),
             creator_id: org.creator_id.map(|u| u.to_string()),
             updater_id: org.updater_id.map(|u| u.to_string()),
+            version: i64::try_from(org.version).unwrap_or(i64::MAX),
         }
     }
 }
@@ -124,6 +126,7 @@ impl TryFrom<OrganizationRow> for Organization {
             created_from: row.created_from,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
+            version: u64::try_from(row.version).unwrap_or(0),
         })
     }
 }

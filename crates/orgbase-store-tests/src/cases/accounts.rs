@@ -5,7 +5,8 @@ use std::thread;
 
 use orgbase_domain::query::PageRequest;
 use orgbase_domain::{
-    ApiKey, Constraint, Error, Keyset, Position, Role, Secret, Store, User, UserId, UserPatch, time,
+    ApiKey, Constraint, Error, Keyset, Position, Role, Secret, Store, User, UserId, UserPatch,
+    Write, time,
 };
 
 use crate::fixtures::at;
@@ -17,17 +18,18 @@ fn user(name: &str, email: &str, role: Role, minute: u32) -> User {
         email: email.to_owned(),
         role,
         created_at: at(2026, 1, 1, minute),
+        version: 0,
     }
 }
 
 fn add_user(store: &dyn Store, name: &str, role: Role, minute: u32) -> User {
-    let user = user(
+    let mut user = user(
         name,
         &format!("{}@crm.example", name.to_lowercase()),
         role,
         minute,
     );
-    store.insert_user(&user).unwrap();
+    user.version = store.insert_user(&user, None).unwrap();
     user
 }
 
@@ -39,8 +41,8 @@ fn conflict(result: orgbase_domain::Result<impl std::fmt::Debug>) -> Constraint 
 }
 
 pub fn users_round_trip_and_emails_are_unique_ignoring_case(store: &Arc<dyn Store>) {
-    let ada = user("Ada", "Ada@CRM.example", Role::Admin, 0);
-    store.insert_user(&ada).unwrap();
+    let mut ada = user("Ada", "Ada@CRM.example", Role::Admin, 0);
+    ada.version = store.insert_user(&ada, None).unwrap();
     assert_eq!(store.get_user(ada.id).unwrap(), ada);
     assert_eq!(
         store.find_user_by_email(" ada@crm.EXAMPLE ").unwrap(),
@@ -48,12 +50,18 @@ pub fn users_round_trip_and_emails_are_unique_ignoring_case(store: &Arc<dyn Stor
     );
     assert_eq!(store.find_user_by_email("bob@crm.example").unwrap(), None);
     let twin = user("Ada Two", "ada@crm.example", Role::Viewer, 1);
-    assert_eq!(conflict(store.insert_user(&twin)), Constraint::UserEmail);
+    assert_eq!(
+        conflict(store.insert_user(&twin, None)),
+        Constraint::UserEmail
+    );
     let same_id = User {
         email: "other@crm.example".into(),
         ..ada.clone()
     };
-    assert_eq!(conflict(store.insert_user(&same_id)), Constraint::UserId);
+    assert_eq!(
+        conflict(store.insert_user(&same_id, None)),
+        Constraint::UserId
+    );
     assert!(matches!(
         store.get_user(UserId::generate()),
         Err(Error::NotFound {
@@ -165,11 +173,13 @@ pub fn user_patches_change_only_given_members(store: &Arc<dyn Store>) {
         role: Some(Role::Member),
         ..UserPatch::default()
     };
-    let updated = store.update_user(bea.id, &patch).unwrap();
+    let updated = store.update_user(bea.id, &patch, Write::default()).unwrap();
+    assert!(updated.version > bea.version, "a change is a new version");
     assert_eq!(
         updated,
         User {
             role: Role::Member,
+            version: updated.version,
             ..bea.clone()
         }
     );
@@ -179,14 +189,16 @@ pub fn user_patches_change_only_given_members(store: &Arc<dyn Store>) {
         ..UserPatch::default()
     };
     assert_eq!(
-        conflict(store.update_user(bea.id, &taken)),
+        conflict(store.update_user(bea.id, &taken, Write::default())),
         Constraint::UserEmail
     );
     let renamed = UserPatch {
         email: Some("bea.new@crm.example".into()),
         ..UserPatch::default()
     };
-    store.update_user(bea.id, &renamed).unwrap();
+    store
+        .update_user(bea.id, &renamed, Write::default())
+        .unwrap();
     assert_eq!(
         store.find_user_by_email("bea@crm.example").unwrap(),
         None,
@@ -208,11 +220,11 @@ pub fn the_last_admin_cannot_be_demoted_or_deleted(store: &Arc<dyn Store>) {
         ..UserPatch::default()
     };
     assert_eq!(
-        conflict(store.update_user(ada.id, &demote)),
+        conflict(store.update_user(ada.id, &demote, Write::default())),
         Constraint::LastAdmin
     );
     assert_eq!(
-        conflict(store.delete_user(ada.id, None)),
+        conflict(store.delete_user(ada.id, None, Write::default())),
         Constraint::LastAdmin
     );
     assert_eq!(store.get_user(ada.id).unwrap(), ada);
@@ -224,14 +236,19 @@ pub fn the_last_admin_cannot_be_demoted_or_deleted(store: &Arc<dyn Store>) {
                 name: Some("Ada L.".into()),
                 ..UserPatch::default()
             },
+            Write::default(),
         )
         .unwrap();
-    store.delete_user(viewer.id, None).unwrap();
+    store
+        .delete_user(viewer.id, None, Write::default())
+        .unwrap();
     // With a second admin, the first may go.
     let grace = add_user(&**store, "Grace", Role::Admin, 2);
-    store.update_user(ada.id, &demote).unwrap();
+    store
+        .update_user(ada.id, &demote, Write::default())
+        .unwrap();
     assert_eq!(
-        conflict(store.delete_user(grace.id, None)),
+        conflict(store.delete_user(grace.id, None, Write::default())),
         Constraint::LastAdmin
     );
 }
@@ -254,6 +271,7 @@ pub fn two_admins_demoted_at_once_leave_one(store: &Arc<dyn Store>) {
                         role: Some(Role::Viewer),
                         ..UserPatch::default()
                     },
+                    Write::default(),
                 )
             })
         })
@@ -273,8 +291,8 @@ pub fn two_admins_demoted_at_once_leave_one(store: &Arc<dyn Store>) {
 
 fn issue(store: &dyn Store, user: &User, name: &str, minute: u32) -> (ApiKey, Secret) {
     let secret = Secret::generate().unwrap();
-    let key = ApiKey::issue(user.id, name.to_owned(), &secret, at(2026, 2, 1, minute));
-    store.insert_api_key(&key).unwrap();
+    let mut key = ApiKey::issue(user.id, name.to_owned(), &secret, at(2026, 2, 1, minute));
+    key.version = store.insert_api_key(&key, None).unwrap();
     (key, secret)
 }
 
@@ -294,13 +312,13 @@ pub fn api_keys_round_trip_list_by_user_and_revoke(store: &Arc<dyn Store>) {
         .list_api_keys(Some(ada.id), PageRequest::default())
         .unwrap();
     assert_eq!(adas.items, vec![k1.clone(), k3.clone()]);
-    store.delete_api_key(k1.id).unwrap();
+    store.delete_api_key(k1.id, Write::default()).unwrap();
     assert!(matches!(
         store.get_api_key(k1.id),
         Err(Error::NotFound { .. })
     ));
     assert!(matches!(
-        store.delete_api_key(k1.id),
+        store.delete_api_key(k1.id, Write::default()),
         Err(Error::NotFound { .. })
     ));
     assert!(
@@ -331,7 +349,7 @@ pub fn keys_are_found_by_prefix_with_their_user(store: &Arc<dyn Store>) {
         time::now(),
     );
     assert!(matches!(
-        store.insert_api_key(&missing),
+        store.insert_api_key(&missing, None),
         Err(Error::NotFound {
             resource: "user",
             ..
@@ -343,7 +361,7 @@ pub fn deleting_a_user_revokes_their_keys(store: &Arc<dyn Store>) {
     add_user(&**store, "Admin", Role::Admin, 0);
     let bob = add_user(&**store, "Bob", Role::Member, 1);
     let (key, secret) = issue(&**store, &bob, "ci", 0);
-    store.delete_user(bob.id, None).unwrap();
+    store.delete_user(bob.id, None, Write::default()).unwrap();
     assert!(matches!(
         store.get_user(bob.id),
         Err(Error::NotFound { .. })
@@ -412,7 +430,7 @@ pub fn owners_must_exist_and_are_reassigned_before_deletion(store: &Arc<dyn Stor
         ..Default::default()
     };
     assert!(matches!(
-        store.update_organization(org.id, &to_ghost, time::now()),
+        store.update_organization(org.id, &to_ghost, time::now(), Write::default()),
         Err(Error::NotFound {
             resource: "user",
             ..
@@ -426,21 +444,23 @@ pub fn owners_must_exist_and_are_reassigned_before_deletion(store: &Arc<dyn Stor
     };
     assert_eq!(
         store
-            .update_organization(org.id, &rename, time::now())
+            .update_organization(org.id, &rename, time::now(), Write::default())
             .unwrap()
             .updater_id,
         Some(lee.id)
     );
     // Kim owns it: refused without an heir, an unknown heir is not found, then handed to Admin.
     assert_eq!(
-        conflict(store.delete_user(kim.id, None)),
+        conflict(store.delete_user(kim.id, None, Write::default())),
         Constraint::UserOwnsOrganizations
     );
     assert!(matches!(
-        store.delete_user(kim.id, Some(ghost)),
+        store.delete_user(kim.id, Some(ghost), Write::default()),
         Err(Error::NotFound { .. })
     ));
-    store.delete_user(kim.id, Some(admin.id)).unwrap();
+    store
+        .delete_user(kim.id, Some(admin.id), Write::default())
+        .unwrap();
     let after = store.get_organization(org.id).unwrap();
     assert_eq!(
         (after.details.owner_id, after.creator_id, after.updater_id),
@@ -469,7 +489,7 @@ pub fn owners_must_exist_and_are_reassigned_before_deletion(store: &Arc<dyn Stor
     assert_eq!(by_owner(&admin.id.to_string(), "eq"), vec![org.id]);
     assert_eq!(by_owner("true", "null"), Vec::new());
     // Deleting Lee (no organizations owned) forgets them as updater.
-    store.delete_user(lee.id, None).unwrap();
+    store.delete_user(lee.id, None, Write::default()).unwrap();
     assert_eq!(store.get_organization(org.id).unwrap().updater_id, None);
 }
 

@@ -3,7 +3,8 @@ use std::thread;
 
 use orgbase_domain::service::{self, Created};
 use orgbase_domain::{
-    ArchivedFilter, Constraint, Error, ListQuery, NewOrganization, OrganizationPatch, Store, time,
+    ArchivedFilter, Constraint, Error, ListQuery, NewOrganization, OrganizationPatch, Store, Write,
+    time,
 };
 
 use crate::fixtures::{at, insert_named};
@@ -98,7 +99,7 @@ pub fn concurrent_patches_of_one_record_lose_no_update(store: &Arc<dyn Store>) {
                 ..OrganizationPatch::default()
             };
             // `updated_at` works as an optimistic version: a stale one is refused, and we retry.
-            match shared.update_organization(id, &patch, time::now()) {
+            match shared.update_organization(id, &patch, time::now(), Write::default()) {
                 Ok(_) => break,
                 Err(Error::Invalid(_)) => thread::yield_now(),
                 Err(other) => panic!("{other:?}"),

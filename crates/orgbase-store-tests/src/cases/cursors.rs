@@ -11,7 +11,7 @@ use orgbase_domain::organization::Details;
 use orgbase_domain::slug::Slug;
 use orgbase_domain::{
     ArchivedFilter, Condition, Field, Filter, Keyset, ListQuery, NewOrganization, Operand,
-    Organization, OrganizationId, OrganizationPatch, PageRequest, SortKey, Store, time,
+    Organization, OrganizationId, OrganizationPatch, PageRequest, SortKey, Store, Write, time,
 };
 
 use super::custom_fields::define;
@@ -132,8 +132,8 @@ fn varied(store: &dyn Store) -> (Vec<Organization>, [orgbase_domain::CustomField
                 },
                 ..NewOrganization::named(format!("Org {:02}", 29 - i))
             };
-            let org = new.to_organization(&Slug::derive(&new.name), time::now());
-            store.insert_organization(&org).unwrap();
+            let mut org = new.to_organization(&Slug::derive(&new.name), time::now());
+            org.version = store.insert_organization(&org).unwrap();
             org
         })
         .collect();
@@ -274,8 +274,8 @@ pub fn a_walk_racing_writers_sees_every_survivor_once(store: &Arc<dyn Store>) {
             created_at: Some(created_at),
             ..NewOrganization::named(&name)
         };
-        let org = new.to_organization(&Slug::derive(&name), time::now());
-        store.insert_organization(&org).unwrap();
+        let mut org = new.to_organization(&Slug::derive(&name), time::now());
+        org.version = store.insert_organization(&org).unwrap();
         org
     };
     // Stable records, many sharing a timestamp; each walk's doomed ones interleave with them.
@@ -342,7 +342,9 @@ pub fn a_walk_racing_writers_sees_every_survivor_once(store: &Arc<dyn Store>) {
                         description: Some(Some(format!("edit {n}"))),
                         ..OrganizationPatch::default()
                     };
-                    store.update_organization(*id, &patch, time::now()).unwrap();
+                    store
+                        .update_organization(*id, &patch, time::now(), Write::default())
+                        .unwrap();
                 }
             }));
         }
@@ -353,7 +355,7 @@ pub fn a_walk_racing_writers_sees_every_survivor_once(store: &Arc<dyn Store>) {
             writers.push(thread::spawn(move || {
                 start.wait();
                 for id in targets {
-                    store.delete_organization(id).unwrap();
+                    store.delete_organization(id, Write::default()).unwrap();
                     thread::yield_now();
                 }
             }));

@@ -12,7 +12,7 @@ use orgbase_domain::slug::Slug;
 use orgbase_domain::{
     ArchivedFilter, Constraint, CustomField, CustomFieldId, CustomFieldPatch, CustomFormat,
     CustomValue, Error, Field, Filter, ListQuery, NewOrganization, Operator, Organization,
-    OrganizationPatch, PageRequest, SortKey, Store, time,
+    OrganizationPatch, PageRequest, SortKey, Store, Write, time,
 };
 
 use crate::fixtures::at;
@@ -25,7 +25,7 @@ pub fn define(
     options: &[&str],
 ) -> CustomField {
     let now = time::now();
-    let field = CustomField {
+    let mut field = CustomField {
         id: CustomFieldId::generate(),
         identifier: identifier.to_owned(),
         name: identifier.trim_start_matches("c_").to_uppercase(),
@@ -33,8 +33,9 @@ pub fn define(
         options: options.iter().map(|o| (*o).to_owned()).collect(),
         created_at: now,
         updated_at: now,
+        version: 0,
     };
-    store.insert_custom_field(&field).unwrap();
+    field.version = store.insert_custom_field(&field, None).unwrap();
     field
 }
 
@@ -52,8 +53,8 @@ fn insert_with(
     for (field, value) in values {
         new.details.custom.insert(field.id, value.clone());
     }
-    let org = new.to_organization(&Slug::derive(name), time::now());
-    store.insert_organization(&org).unwrap();
+    let mut org = new.to_organization(&Slug::derive(name), time::now());
+    org.version = store.insert_organization(&org).unwrap();
     org
 }
 
@@ -101,7 +102,7 @@ pub fn definitions_round_trip_list_in_order_and_change(store: &Arc<dyn Store>) {
         ..arr.clone()
     };
     assert!(matches!(
-        store.insert_custom_field(&same_identifier),
+        store.insert_custom_field(&same_identifier, None),
         Err(Error::Conflict(Constraint::CustomFieldIdentifier))
     ));
     let same_id = CustomField {
@@ -109,7 +110,7 @@ pub fn definitions_round_trip_list_in_order_and_change(store: &Arc<dyn Store>) {
         ..arr.clone()
     };
     assert!(matches!(
-        store.insert_custom_field(&same_id),
+        store.insert_custom_field(&same_id, None),
         Err(Error::Conflict(Constraint::CustomFieldId))
     ));
 
@@ -118,14 +119,16 @@ pub fn definitions_round_trip_list_in_order_and_change(store: &Arc<dyn Store>) {
         name: Some("Account tier".into()),
         options: Some(vec!["Gold".into(), "Silver".into(), "Bronze".into()]),
     };
-    let changed = store.update_custom_field(tier.id, &patch, later).unwrap();
+    let changed = store
+        .update_custom_field(tier.id, &patch, later, Write::default())
+        .unwrap();
     assert_eq!(changed.name, "Account tier");
     assert_eq!(changed.options, ["Gold", "Silver", "Bronze"]);
     assert_eq!(changed.updated_at, later);
     assert_eq!(store.get_custom_field(tier.id).unwrap(), changed);
     // The same patch again changes nothing, so updated_at stays.
     let again = store
-        .update_custom_field(tier.id, &patch, at(2031, 1, 1, 0))
+        .update_custom_field(tier.id, &patch, at(2031, 1, 1, 0), Write::default())
         .unwrap();
     assert_eq!(again.updated_at, later);
 
@@ -135,11 +138,11 @@ pub fn definitions_round_trip_list_in_order_and_change(store: &Arc<dyn Store>) {
         Err(Error::NotFound { .. })
     ));
     assert!(matches!(
-        store.update_custom_field(unknown, &patch, later),
+        store.update_custom_field(unknown, &patch, later, Write::default()),
         Err(Error::NotFound { .. })
     ));
     assert!(matches!(
-        store.delete_custom_field(unknown),
+        store.delete_custom_field(unknown, Write::default()),
         Err(Error::NotFound { .. })
     ));
 }
@@ -217,7 +220,7 @@ pub fn every_format_round_trips_through_create_patch_get_and_list(store: &Arc<dy
         ..OrganizationPatch::default()
     };
     let updated = store
-        .update_organization(org.id, &patch, at(2030, 1, 1, 0))
+        .update_organization(org.id, &patch, at(2030, 1, 1, 0), Write::default())
         .unwrap();
     let mut expected = org.clone();
     expected
@@ -226,11 +229,13 @@ pub fn every_format_round_trips_through_create_patch_get_and_list(store: &Arc<dy
         .insert(number.id, CustomValue::Number(7.0));
     expected.details.custom.remove(&multi.id);
     expected.updated_at = at(2030, 1, 1, 0);
+    assert!(updated.version > org.version, "a change is a new version");
+    expected.version = updated.version;
     assert_eq!(updated, expected);
     assert_eq!(store.get_organization(org.id).unwrap(), expected);
     // Writing the same values again is no change.
     let same = store
-        .update_organization(org.id, &patch, at(2031, 1, 1, 0))
+        .update_organization(org.id, &patch, at(2031, 1, 1, 0), Write::default())
         .unwrap();
     assert_eq!(same.updated_at, at(2030, 1, 1, 0));
 }
@@ -265,7 +270,12 @@ pub fn values_are_checked_inside_the_write(store: &Arc<dyn Store>) {
     assert_eq!(
         codes(
             store
-                .update_organization(org.id, &set(&tier, Some(text("gold"))), time::now())
+                .update_organization(
+                    org.id,
+                    &set(&tier, Some(text("gold"))),
+                    time::now(),
+                    Write::default()
+                )
                 .unwrap_err()
         ),
         vec![("/c_tier".to_owned(), "invalid_value")],
@@ -316,7 +326,7 @@ pub fn removing_options_in_use_is_refused_with_the_number_of_holders(store: &Arc
 
     let detail = holders_count(
         store
-            .update_custom_field(tier.id, &options(&["Gold"]), now)
+            .update_custom_field(tier.id, &options(&["Gold"]), now, Write::default())
             .unwrap_err(),
     );
     assert!(detail.starts_with("2 organizations hold"), "{detail}");
@@ -324,22 +334,32 @@ pub fn removing_options_in_use_is_refused_with_the_number_of_holders(store: &Arc
     assert_eq!(store.get_custom_field(tier.id).unwrap(), tier, "unchanged");
     let detail = holders_count(
         store
-            .update_custom_field(tags.id, &options(&["B", "C"]), now)
+            .update_custom_field(tags.id, &options(&["B", "C"]), now, Write::default())
             .unwrap_err(),
     );
     assert!(detail.starts_with("1 organization holds"), "{detail}");
 
     // Unused options go; new ones come; reordering is fine.
     let changed = store
-        .update_custom_field(tier.id, &options(&["Silver", "Gold", "Platinum"]), now)
+        .update_custom_field(
+            tier.id,
+            &options(&["Silver", "Gold", "Platinum"]),
+            now,
+            Write::default(),
+        )
         .unwrap();
     assert_eq!(changed.options, ["Silver", "Gold", "Platinum"]);
     // Once no organization holds it, an option can be removed.
     store
-        .update_organization(a.id, &set(&tags, Some(choices(&["B"]))), now)
+        .update_organization(
+            a.id,
+            &set(&tags, Some(choices(&["B"]))),
+            now,
+            Write::default(),
+        )
         .unwrap();
     store
-        .update_custom_field(tags.id, &options(&["B", "C"]), now)
+        .update_custom_field(tags.id, &options(&["B", "C"]), now, Write::default())
         .unwrap();
 }
 
@@ -353,7 +373,9 @@ pub fn deleting_a_field_deletes_its_values(store: &Arc<dyn Store>) {
         1,
         &[(&tier, text("gold")), (&arr, CustomValue::Number(5.0))],
     );
-    store.delete_custom_field(tier.id).unwrap();
+    store
+        .delete_custom_field(tier.id, Write::default())
+        .unwrap();
     let stored = store.get_organization(org.id).unwrap();
     assert_eq!(
         stored.details.custom,
@@ -375,8 +397,8 @@ pub fn deleting_a_field_deletes_its_values(store: &Arc<dyn Store>) {
     };
     assert_eq!(store.list_organizations(&query).unwrap().total, Some(0));
     // Deleting an organization deletes its values too (and does not block the field).
-    store.delete_organization(org.id).unwrap();
-    store.delete_custom_field(arr.id).unwrap();
+    store.delete_organization(org.id, Write::default()).unwrap();
+    store.delete_custom_field(arr.id, Write::default()).unwrap();
 }
 
 /// Six organizations, created in this order (so ids follow it), with values and gaps.
@@ -672,8 +694,12 @@ pub fn options_change_racing_value_writes_never_orphans_a_value(store: &Arc<dyn 
                     } else {
                         "A"
                     };
-                    match store.update_organization(id, &set(&tier, Some(text(value))), time::now())
-                    {
+                    match store.update_organization(
+                        id,
+                        &set(&tier, Some(text(value))),
+                        time::now(),
+                        Write::default(),
+                    ) {
                         Ok(_) | Err(Error::Unavailable(_)) => {}
                         Err(Error::Invalid(errors)) => {
                             assert_eq!(errors.0[0].pointer, "/c_tier");
@@ -697,7 +723,7 @@ pub fn options_change_racing_value_writes_never_orphans_a_value(store: &Arc<dyn 
                 options: Some(vec!["A".into()]),
             };
             for _ in 0..20_000 {
-                match store.update_custom_field(id, &patch, time::now()) {
+                match store.update_custom_field(id, &patch, time::now(), Write::default()) {
                     Ok(_) => {
                         removed.store(true, Ordering::SeqCst);
                         return true;
@@ -747,8 +773,8 @@ pub fn archiving_moves_custom_values_between_live_and_archived_lists(store: &Arc
     };
     new_c.details.archived_at = Some(at(2024, 1, 1, 0));
     new_c.details.custom.insert(score.id, number(9.0));
-    let c = new_c.to_organization(&Slug::derive("C"), time::now());
-    store.insert_organization(&c).unwrap();
+    let mut c = new_c.to_organization(&Slug::derive("C"), time::now());
+    c.version = store.insert_organization(&c).unwrap();
 
     let listed = |archived: ArchivedFilter, filters: &[(Operator, &str)]| {
         let query = ListQuery {
@@ -791,7 +817,7 @@ pub fn archiving_moves_custom_values_between_live_and_archived_lists(store: &Arc
             ..OrganizationPatch::default()
         };
         store
-            .update_organization(org.id, &patch, time::now())
+            .update_organization(org.id, &patch, time::now(), Write::default())
             .unwrap();
     };
     archive(&b, Some(at(2025, 1, 1, 0)));
@@ -807,7 +833,12 @@ pub fn archiving_moves_custom_values_between_live_and_archived_lists(store: &Arc
 
     // A value written while archived is found among the archived.
     store
-        .update_organization(b.id, &set(&score, Some(number(1.0))), time::now())
+        .update_organization(
+            b.id,
+            &set(&score, Some(number(1.0))),
+            time::now(),
+            Write::default(),
+        )
         .unwrap();
     expect(Only, &[(Operator::Lte, "1")], &["B"]);
     expect(Exclude, &[(Operator::Lte, "1")], &[]);

@@ -7,7 +7,7 @@ use orgbase_domain::organization::Details;
 use orgbase_domain::slug::Slug;
 use orgbase_domain::{
     ArchivedFilter, Field, Filter, ListQuery, NewOrganization, Operator, Organization,
-    OrganizationPatch, PageRequest, SortKey, Status, Store, time,
+    OrganizationPatch, PageRequest, SortKey, Status, Store, Write, time,
 };
 
 use crate::fixtures::at;
@@ -91,8 +91,8 @@ pub fn catalog(store: &dyn Store) -> Vec<Organization> {
     entries
         .iter()
         .map(|new| {
-            let record = new.to_organization(&Slug::derive(&new.name), time::now());
-            store.insert_organization(&record).unwrap();
+            let mut record = new.to_organization(&Slug::derive(&new.name), time::now());
+            record.version = store.insert_organization(&record).unwrap();
             record
         })
         .collect()
@@ -287,7 +287,7 @@ pub fn list_and_domain_membership(store: &Arc<dyn Store>) {
         ..Default::default()
     };
     store
-        .update_organization(orgs[0].id, &patch, time::now())
+        .update_organization(orgs[0].id, &patch, time::now(), Write::default())
         .unwrap();
     expect(
         &**store,
@@ -297,7 +297,9 @@ pub fn list_and_domain_membership(store: &Arc<dyn Store>) {
             ("domains", "eq", "acme.example", &[]),
         ],
     );
-    store.delete_organization(orgs[1].id).unwrap();
+    store
+        .delete_organization(orgs[1].id, Write::default())
+        .unwrap();
     expect(&**store, &[("lists", "eq", "vip", &[])]);
 }
 
@@ -342,7 +344,8 @@ pub fn search_follows_updates_renames_and_deletes(store: &Arc<dyn Store>) {
         domains: Some(vec!["Wile-Coyote.example".into()]),
         ..OrganizationPatch::default()
     };
-    s.update_organization(acme.id, &patch, time::now()).unwrap();
+    s.update_organization(acme.id, &patch, time::now(), Write::default())
+        .unwrap();
     assert_eq!(
         search("anvils"),
         Vec::<String>::new(),
@@ -354,7 +357,7 @@ pub fn search_follows_updates_renames_and_deletes(store: &Arc<dyn Store>) {
         name: Some("Roadrunner Supplies".into()),
         ..OrganizationPatch::default()
     };
-    s.update_organization(acme.id, &rename, time::now())
+    s.update_organization(acme.id, &rename, time::now(), Write::default())
         .unwrap();
     assert_eq!(search("runner sup"), ["Roadrunner Supplies"]);
     assert_eq!(
@@ -362,7 +365,7 @@ pub fn search_follows_updates_renames_and_deletes(store: &Arc<dyn Store>) {
         ["Roadrunner Supplies"],
         "by its website, still"
     );
-    s.delete_organization(acme.id).unwrap();
+    s.delete_organization(acme.id, Write::default()).unwrap();
     assert_eq!(search("quantum"), Vec::<String>::new());
     // Two characters have no trigram: still answered, by a scan.
     assert_eq!(search("nl").len(), 1);

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use orgbase_domain::{
     ArchivedFilter, Field, ListQuery, OrganizationId, OrganizationPatch, PageRequest, SortKey,
-    Store, time,
+    Store, Write, time,
 };
 
 use crate::fixtures::{at, insert_named};
@@ -81,7 +81,7 @@ pub fn ties_follow_the_last_keys_direction_across_pages(store: &Arc<dyn Store>) 
                 ..OrganizationPatch::default()
             };
             store
-                .update_organization(org.id, &patch, time::now())
+                .update_organization(org.id, &patch, time::now(), Write::default())
                 .unwrap();
             (org.id, size, org.created_at)
         })
@@ -124,7 +124,7 @@ pub fn sorts_by_name_ignoring_case_both_ways(store: &Arc<dyn Store>) {
         ..OrganizationPatch::default()
     };
     let touched = store
-        .update_organization(a.id, &patch, time::now())
+        .update_organization(a.id, &patch, time::now(), Write::default())
         .unwrap();
     query.sort = vec![
         SortKey::descending(Field::UpdatedAt),
@@ -141,7 +141,7 @@ pub fn archived_are_hidden_unless_asked_for(store: &Arc<dyn Store>) {
         ..OrganizationPatch::default()
     };
     store
-        .update_organization(gone.id, &patch, time::now())
+        .update_organization(gone.id, &patch, time::now(), Write::default())
         .unwrap();
     let query = |archived| ListQuery {
         archived,
@@ -191,7 +191,9 @@ pub fn unfiltered_totals_follow_archive_restore_and_delete(store: &Arc<dyn Store
             archived_at: Some(at_),
             ..OrganizationPatch::default()
         };
-        store.update_organization(id, &patch, time::now()).unwrap();
+        store
+            .update_organization(id, &patch, time::now(), Write::default())
+            .unwrap();
     };
     assert_eq!(totals(), [4, 0, 4]);
     archive(orgs[0].id, Some(at(2025, 1, 1, 0)));
@@ -202,8 +204,12 @@ pub fn unfiltered_totals_follow_archive_restore_and_delete(store: &Arc<dyn Store
     assert_eq!(totals(), [2, 2, 4]);
     archive(orgs[0].id, None);
     assert_eq!(totals(), [3, 1, 4]);
-    store.delete_organization(orgs[1].id).unwrap();
-    store.delete_organization(orgs[2].id).unwrap();
+    store
+        .delete_organization(orgs[1].id, Write::default())
+        .unwrap();
+    store
+        .delete_organization(orgs[2].id, Write::default())
+        .unwrap();
     assert_eq!(totals(), [2, 0, 2]);
 }
 

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use orgbase_domain::slug::Slug;
-use orgbase_domain::{Constraint, Error, NewOrganization, OrganizationPatch, Store};
+use orgbase_domain::{Constraint, Error, NewOrganization, OrganizationPatch, Store, Write};
 use orgbase_domain::{service, time};
 
 use crate::fixtures::{at, insert_named};
@@ -55,14 +55,14 @@ pub fn rename_to_a_taken_name_is_a_conflict_and_changes_nothing(store: &Arc<dyn 
         city: Some(Some("Gent".into())),
         ..OrganizationPatch::default()
     };
-    let result = store.update_organization(org.id, &patch, time::now());
+    let result = store.update_organization(org.id, &patch, time::now(), Write::default());
     assert_eq!(conflict_of(result), Constraint::OrganizationName);
     assert_eq!(store.get_organization(org.id).unwrap(), org);
     let slug_patch = OrganizationPatch {
         slug: Some(Slug::parse("taken").unwrap()),
         ..OrganizationPatch::default()
     };
-    let result = store.update_organization(org.id, &slug_patch, time::now());
+    let result = store.update_organization(org.id, &slug_patch, time::now(), Write::default());
     assert_eq!(conflict_of(result), Constraint::OrganizationSlug);
 }
 
@@ -73,7 +73,7 @@ pub fn rename_frees_the_old_name(store: &Arc<dyn Store>) {
         ..OrganizationPatch::default()
     };
     store
-        .update_organization(org.id, &patch, time::now())
+        .update_organization(org.id, &patch, time::now(), Write::default())
         .unwrap();
     assert_eq!(store.find_organization_by_name("old name").unwrap(), None);
     assert_eq!(
@@ -105,8 +105,10 @@ pub fn duplicate_names_copies_in_turn(store: &Arc<dyn Store>) {
     let now = time::now();
     let source =
         service::create_organization(&**store, &crate::fixtures::full("Acme"), now).unwrap();
-    let first = service::duplicate_organization(&**store, source.id, None, now).unwrap();
-    let second = service::duplicate_organization(&**store, source.id, None, now).unwrap();
+    let first =
+        service::duplicate_organization(&**store, source.id, Write::default(), now).unwrap();
+    let second =
+        service::duplicate_organization(&**store, source.id, Write::default(), now).unwrap();
     assert_eq!(first.name, "Acme (copy)");
     assert_eq!(second.name, "Acme (copy 2)");
     assert_ne!(first.id, source.id);

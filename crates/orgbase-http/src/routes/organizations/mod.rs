@@ -8,6 +8,7 @@ use orgbase_domain::service::{self, Created};
 use orgbase_domain::time;
 
 use crate::auth::Caller;
+use crate::conditional::Precondition;
 use crate::cursor::CURSOR_PROFILE;
 use crate::document::{Document, OrganizationResource};
 use crate::errors::ApiError;
@@ -191,7 +192,7 @@ pub async fn get(
         render: &query.params.render,
         custom: &query.custom,
     };
-    single(&state, &org, rendering, self_link, StatusCode::OK).await
+    single(&req, &state, &org, rendering, self_link, StatusCode::OK).await
 }
 
 /// Update an organization
@@ -233,8 +234,14 @@ pub async fn update(
     if requested.owner.is_some() {
         patch.owner_id = requested.owner;
     }
+    let precondition = Precondition::of(&req);
+    let write = precondition.write(caller.user.id);
     let org = state
-        .run(move |store| store.update_organization(id, &patch, time::now()))
+        .run(move |store| {
+            store
+                .update_organization(id, &patch, time::now(), write)
+                .map_err(|e| precondition.judge(e))
+        })
         .await?;
     resource_response(&req, &state, &org, &params.render, &custom, StatusCode::OK).await
 }
@@ -253,10 +260,18 @@ pub async fn update(
 pub async fn delete(
     _: Query<OrganizationReference>,
     PathId(id): PathId<Organizations>,
+    caller: Caller,
+    req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let precondition = Precondition::of(&req);
+    let write = precondition.write(caller.user.id);
     state
-        .run(move |store| store.delete_organization(id))
+        .run(move |store| {
+            store
+                .delete_organization(id, write)
+                .map_err(|e| precondition.judge(e))
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -282,10 +297,14 @@ pub async fn duplicate(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = Some(caller.user.id);
+    let precondition = Precondition::of(&req);
+    let write = precondition.write(caller.user.id);
     let now = time::now();
     let copy = state
-        .run(move |store| service::duplicate_organization(store, id, actor, now))
+        .run(move |store| {
+            service::duplicate_organization(store, id, write, now)
+                .map_err(|e| precondition.judge(e))
+        })
         .await?;
     resource_response(
         &req,

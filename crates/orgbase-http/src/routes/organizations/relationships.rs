@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::linkage_input::{server_set, user_identifier};
 use crate::auth::Caller;
+use crate::conditional::Precondition;
 use crate::document::{Document, related_user, relationship_links, user_linkage, user_resource};
 use crate::errors::ApiError;
 use crate::extract::{LinkageBody, OrganizationReference, PathId, Query};
@@ -142,6 +143,7 @@ pub async fn update_owner(
     PathId(id): PathId<Organizations>,
     LinkageBody(data): LinkageBody,
     caller: Caller,
+    req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let owner = user_identifier(&data, "")?;
@@ -150,8 +152,14 @@ pub async fn update_owner(
         actor: Some(caller.user.id),
         ..OrganizationPatch::default()
     };
+    let precondition = Precondition::of(&req);
+    let write = precondition.write(caller.user.id);
     state
-        .run(move |store| store.update_organization(id, &patch, time::now()))
+        .run(move |store| {
+            store
+                .update_organization(id, &patch, time::now(), write)
+                .map_err(|e| precondition.judge(e))
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -6,10 +6,11 @@ use actix_web::{HttpRequest, HttpResponse};
 use orgbase_domain::{CustomFields, Organization, UserId};
 use serde_json::{Value, json};
 
+use crate::conditional::{ETag, not_modified, not_modified_response, tagged};
 use crate::document::{Document, OrganizationResource, related_user, user_resource};
 use crate::errors::ApiError;
 use crate::links::BaseUrl;
-use crate::query::RenderOptions;
+use crate::query::{QueryPairs, RenderOptions};
 use crate::state::AppState;
 
 /// The users that `include` names for these organizations, each once, in order of first
@@ -51,8 +52,29 @@ pub struct Rendering<'a> {
     pub custom: &'a CustomFields,
 }
 
-/// A single-organization document, with `included` users when asked.
+/// An organization representation's ETag: its version, varied by the fields defined (each is
+/// an attribute), the fieldsets and `include` asked for, and what is included.
+fn organization_etag(
+    req: &HttpRequest,
+    org: &Organization,
+    custom: &CustomFields,
+    included: Option<&Vec<Value>>,
+) -> ETag {
+    let mut etag = ETag::of(org.version);
+    for field in custom.iter() {
+        etag = etag.vary(&field.id.to_string());
+    }
+    etag = etag.vary_by_shape(&QueryPairs::parse(req.query_string()));
+    if let Some(included) = included {
+        etag = etag.vary(&Value::from(included.clone()).to_string());
+    }
+    etag
+}
+
+/// A single-organization document, with `included` users when asked, its ETag, and 304 for
+/// a GET whose `If-None-Match` names that tag.
 pub async fn single(
+    req: &HttpRequest,
     state: &AppState,
     org: &Organization,
     rendering: Rendering<'_>,
@@ -65,6 +87,10 @@ pub async fn single(
         custom,
     } = rendering;
     let included = included_users(state, std::slice::from_ref(org), base, render).await?;
+    let etag = organization_etag(req, org, custom, included.as_ref());
+    if not_modified(req, &etag) {
+        return Ok(not_modified_response(&etag));
+    }
     let resource = OrganizationResource {
         org,
         base,
@@ -79,7 +105,7 @@ pub async fn single(
     if let (StatusCode::CREATED, Ok(location)) = (status, location) {
         response.headers_mut().insert(header::LOCATION, location);
     }
-    Ok(response)
+    Ok(tagged(response, &etag))
 }
 
 /// A single-resource document whose `links.self` is the resource's own URL.
@@ -98,5 +124,5 @@ pub async fn resource_response(
         render,
         custom,
     };
-    single(state, org, rendering, self_link, status).await
+    single(req, state, org, rendering, self_link, status).await
 }

@@ -1,0 +1,197 @@
+//! Records as the change log sees them: each attribute and relationship the API shows, with
+//! the value it shows, so an entry's `from` and `to` read like the resource did.
+//!
+//! Left out on purpose: `updated_at` (the entry's `changed_at` is that instant), an
+//! organization's `creator` and `updater` (the entry's `actor` says who wrote), an API key's
+//! secret, its hash and `last_used_at` (bookkeeping, not a change).
+
+use serde_json::{Map, Value, json};
+
+use crate::api_key::ApiKey;
+use crate::custom_field::{CustomField, CustomFields};
+use crate::ids::UserId;
+use crate::organization::Organization;
+use crate::time;
+use crate::user::User;
+
+/// One record's values, by attribute or relationship name, in the order the API shows them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot(Map<String, Value>);
+
+/// A to-one relationship's linkage to a user: a resource identifier object, or null.
+pub fn user_linkage(user: Option<UserId>) -> Value {
+    user.map_or(
+        Value::Null,
+        |id| json!({ "type": "users", "id": id.to_string() }),
+    )
+}
+
+fn timestamp(at: Option<&time::Timestamp>) -> Value {
+    at.map_or(Value::Null, |at| Value::from(time::format(at)))
+}
+
+impl Snapshot {
+    fn of(values: Vec<(&str, Value)>) -> Self {
+        Self(
+            values
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value))
+                .collect(),
+        )
+    }
+
+    /// An organization's attributes and `owner`, and its values of `fields` (at least the
+    /// fields whose values may differ between the snapshots compared), keyed by identifier.
+    pub fn organization(org: &Organization, fields: &CustomFields) -> Self {
+        let d = &org.details;
+        let mut snapshot = Self::of(vec![
+            ("name", Value::from(org.name.as_str())),
+            ("organization_type", json!(d.organization_type)),
+            ("status", Value::from(d.status.as_str())),
+            ("description", json!(d.description)),
+            ("website", json!(d.website)),
+            ("email", json!(d.email)),
+            ("phone", json!(d.phone)),
+            ("address", json!(d.address)),
+            ("city", json!(d.city)),
+            ("state", json!(d.state)),
+            ("country", json!(d.country)),
+            ("industry", json!(d.industry)),
+            ("company_size", json!(d.company_size)),
+            ("domains", json!(d.domains)),
+            ("lists", json!(d.lists)),
+            ("metadata", json!(d.metadata)),
+            ("slug", Value::from(org.slug.as_str())),
+            ("created_from", Value::from(org.created_from.as_str())),
+            ("last_contact_at", timestamp(d.last_contact_at.as_ref())),
+            ("archived_at", timestamp(d.archived_at.as_ref())),
+            ("created_at", timestamp(Some(&org.created_at))),
+        ]);
+        for field in fields.iter() {
+            let value = d
+                .custom
+                .get(&field.id)
+                .map_or_else(|| field.format.empty_json(), |v| v.to_json());
+            snapshot.0.insert(field.identifier.clone(), value);
+        }
+        snapshot
+            .0
+            .insert("owner".to_owned(), user_linkage(d.owner_id));
+        snapshot
+    }
+
+    /// A user's attributes, as the API shows them.
+    pub fn user(user: &User) -> Self {
+        Self::of(user_attributes(user))
+    }
+
+    /// A custom field's attributes, `updated_at` aside.
+    pub fn custom_field(field: &CustomField) -> Self {
+        let mut values = custom_field_attributes(field);
+        values.retain(|(name, _)| *name != "updated_at");
+        Self::of(values)
+    }
+
+    /// An API key's name, prefix, creation time and user; never its secret.
+    pub fn api_key(key: &ApiKey) -> Self {
+        let mut values = api_key_attributes(key);
+        values.retain(|(name, _)| *name != "last_used_at");
+        values.push(("user", user_linkage(Some(key.user_id))));
+        Self::of(values)
+    }
+
+    /// `{"name": {"from": …, "to": …}}` for each value that differs. From an empty snapshot
+    /// (a create), only the values set: not null, not an empty list.
+    pub fn changes_to(&self, after: &Snapshot) -> Map<String, Value> {
+        let creating = self.0.is_empty();
+        let mut changes = Map::new();
+        let names = after
+            .0
+            .keys()
+            .chain(self.0.keys().filter(|k| !after.0.contains_key(*k)));
+        for name in names {
+            let from = self.0.get(name).unwrap_or(&Value::Null);
+            let to = after.0.get(name).unwrap_or(&Value::Null);
+            let unset = to.is_null() || to.as_array().is_some_and(Vec::is_empty);
+            if from != to && !(creating && unset) {
+                changes.insert(name.clone(), json!({ "from": from, "to": to }));
+            }
+        }
+        changes
+    }
+}
+
+/// A user's attributes in the order the API shows them (the user resource writes these).
+pub fn user_attributes(user: &User) -> Vec<(&'static str, Value)> {
+    vec![
+        ("name", Value::from(user.name.as_str())),
+        ("email", Value::from(user.email.as_str())),
+        ("role", Value::from(user.role.as_str())),
+        ("created_at", timestamp(Some(&user.created_at))),
+    ]
+}
+
+/// A custom field's attributes in the order the API shows them.
+pub fn custom_field_attributes(field: &CustomField) -> Vec<(&'static str, Value)> {
+    vec![
+        ("identifier", Value::from(field.identifier.as_str())),
+        ("name", Value::from(field.name.as_str())),
+        ("format", Value::from(field.format.as_str())),
+        ("options", json!(field.options)),
+        ("created_at", timestamp(Some(&field.created_at))),
+        ("updated_at", timestamp(Some(&field.updated_at))),
+    ]
+}
+
+/// An API key's attributes in the order the API shows them, the secret (shown once, by the
+/// answer that creates the key) aside.
+pub fn api_key_attributes(key: &ApiKey) -> Vec<(&'static str, Value)> {
+    vec![
+        ("name", Value::from(key.name.as_str())),
+        ("prefix", Value::from(key.prefix.as_str())),
+        ("created_at", timestamp(Some(&key.created_at))),
+        ("last_used_at", timestamp(key.last_used_at.as_ref())),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attributes::table::ORGANIZATION_ATTRIBUTES;
+    use crate::organization::NewOrganization;
+    use crate::slug::Slug;
+
+    #[test]
+    fn an_organization_snapshot_has_every_attribute_but_updated_at_then_owner() {
+        let org =
+            NewOrganization::named("Acme").to_organization(&Slug::derive("Acme"), time::now());
+        let snapshot = Snapshot::organization(&org, &CustomFields::EMPTY);
+        let names: Vec<&str> = snapshot.0.keys().map(String::as_str).collect();
+        let mut expected: Vec<&str> = ORGANIZATION_ATTRIBUTES
+            .iter()
+            .map(|a| a.name)
+            .filter(|n| *n != "updated_at")
+            .collect();
+        expected.push("owner");
+        assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn a_create_lists_what_is_set_and_an_update_what_differs() {
+        let mut org =
+            NewOrganization::named("Acme").to_organization(&Slug::derive("Acme"), time::now());
+        let created = Snapshot::organization(&org, &CustomFields::EMPTY);
+        let changes = Snapshot::default().changes_to(&created);
+        assert_eq!(changes["name"], json!({"from": null, "to": "Acme"}));
+        assert!(!changes.contains_key("domains"), "an empty list is not set");
+        assert!(!changes.contains_key("owner"), "no owner is not set");
+        org.details.city = Some("Oslo".to_owned());
+        let after = Snapshot::organization(&org, &CustomFields::EMPTY);
+        let update = created.changes_to(&after);
+        assert_eq!(
+            Value::Object(update),
+            json!({"city": {"from": null, "to": "Oslo"}})
+        );
+        assert!(after.changes_to(&after).is_empty());
+    }
+}
