@@ -146,6 +146,14 @@ macro_rules! conformance_suite {
             import::rows_match_by_id_else_by_name_and_update_in_place,
             import::a_bad_row_fails_alone,
             import::rows_colliding_in_one_batch_see_each_other,
+            changes::organization_writes_append_exactly_their_changes,
+            changes::duplicates_and_imports_append_one_entry_per_changed_record,
+            changes::accounts_and_fields_append_their_entries_and_never_a_secret,
+            changes::a_write_expecting_another_version_changes_nothing,
+            changes::racing_writes_expecting_one_version_let_one_through,
+            changes::a_reader_racing_eight_writers_skips_no_change,
+            changes::the_feed_filters_and_pages_both_ways,
+            changes::pruning_moves_the_mark_and_a_cursor_before_it_is_gone,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {
