@@ -8,6 +8,7 @@
 mod accounts;
 mod auth;
 mod bad_input;
+mod changes;
 mod cursors;
 mod custom_fields;
 mod described;

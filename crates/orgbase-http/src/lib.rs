@@ -12,6 +12,7 @@ use actix_web::{App, web};
 
 pub mod auth;
 pub mod cache;
+pub mod change_query;
 pub mod conditional;
 pub mod cursor;
 pub mod document;

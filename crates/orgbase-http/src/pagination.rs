@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use orgbase_domain::Page;
 use orgbase_domain::query::PageRequest;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::cursor::CURSOR_PROFILE;
 use crate::document::{Document, cursor_meta};
@@ -128,6 +128,27 @@ pub fn respond_page<T>(
     render: impl Fn(&T) -> Value,
     position: impl Fn(&T) -> orgbase_domain::Position,
 ) -> HttpResponse {
+    respond_page_with_meta(req, base, pairs, params, page, render, position, Map::new())
+}
+
+/// [`respond_page`] with more members in the top-level `meta` (the changes feed's `latest`).
+#[allow(clippy::too_many_arguments)] // respond_page's, and the meta
+pub fn respond_page_with_meta<T>(
+    req: &HttpRequest,
+    base: &BaseUrl,
+    pairs: &QueryPairs,
+    params: &ListParams,
+    page: &Page<T>,
+    render: impl Fn(&T) -> Value,
+    position: impl Fn(&T) -> orgbase_domain::Position,
+    more_meta: Map<String, Value>,
+) -> HttpResponse {
+    let with_more = |mut meta: Value| {
+        if let Some(object) = meta.as_object_mut() {
+            object.extend(more_meta.clone());
+        }
+        meta
+    };
     let Some(cursors) = &params.cursors else {
         let total = params.query.with_total.then_some(page.total).flatten();
         let data: Vec<Value> = page.items.iter().map(render).collect();
@@ -140,7 +161,7 @@ pub fn respond_page<T>(
             page.has_next,
         );
         return Document::new(data, links)
-            .with_meta(meta)
+            .with_meta(with_more(meta))
             .with_included(params.render.include.is_some().then(Vec::new))
             .respond(StatusCode::OK);
     };
@@ -163,7 +184,7 @@ pub fn respond_page<T>(
         cursor_list.last().map(String::as_str),
     );
     Document::new(data, links)
-        .with_meta(meta)
+        .with_meta(with_more(meta))
         .with_included(params.render.include.is_some().then(Vec::new))
         .with_profile(CURSOR_PROFILE)
         .respond(StatusCode::OK)

@@ -127,6 +127,8 @@ enum Accepts {
     Collection,
     /// Users or keys: pages only.
     PlainCollection,
+    /// The changes feed: pages (its filters are read by [`crate::change_query`]).
+    Changes,
     Resource,
     Create,
 }
@@ -149,11 +151,11 @@ struct Parser<'a> {
     before: Option<String>,
 }
 
-fn invalid(name: &str, detail: impl Into<String>) -> ErrorObject {
+pub(crate) fn invalid(name: &str, detail: impl Into<String>) -> ErrorObject {
     ErrorObject::new(Kind::InvalidParameter, detail).parameter(name)
 }
 
-fn unknown(name: &str, detail: impl Into<String>) -> ErrorObject {
+pub(crate) fn unknown(name: &str, detail: impl Into<String>) -> ErrorObject {
     ErrorObject::new(Kind::UnknownParameter, detail).parameter(name)
 }
 
@@ -204,7 +206,8 @@ impl<'a> Parser<'a> {
 
     fn one(&mut self, name: &str, value: &str) -> Result<(), ErrorObject> {
         let collection = self.accepts == Accepts::Collection;
-        let paged = collection || self.accepts == Accepts::PlainCollection;
+        let paged =
+            collection || matches!(self.accepts, Accepts::PlainCollection | Accepts::Changes);
         match name {
             "fields[organizations]" => {
                 let known: Vec<&str> =
@@ -321,6 +324,9 @@ impl<'a> Parser<'a> {
                 .iter()
                 .map(|k| k.field.kind())
                 .collect()
+        } else if self.accepts == Accepts::Changes {
+            // The feed is ordered by sequence alone.
+            vec![FieldKind::Integer]
         } else {
             // Users, keys and custom fields list oldest first: (created_at, id).
             vec![FieldKind::DateTime]
@@ -545,6 +551,19 @@ pub fn plain_list_params(pairs: &QueryPairs, paging: &Paging) -> Result<ListPara
     parser.run(pairs);
     parser.settle_paging(pairs, paging);
     parser.finish(|list, _| list)
+}
+
+/// The paging of the changes feed: `rest` holds its parameters but the filters and `sort`
+/// (read by [`crate::change_query`]), `pairs` all of them, which a cursor is bound to.
+pub fn change_paging(
+    rest: &QueryPairs,
+    pairs: &QueryPairs,
+    paging: &Paging,
+) -> (ListParams, Vec<ErrorObject>) {
+    let mut parser = Parser::new(Accepts::Changes, &[], &NO_CUSTOM_FIELDS);
+    parser.run(rest);
+    parser.settle_paging(pairs, paging);
+    (parser.list, parser.errors)
 }
 
 /// Parameters of a request about one resource whose relationships `include` may name.

@@ -20,6 +20,6 @@ pub use body::{LinkageBody, ResourceBody};
 pub use in_order::InOrder;
 pub use path_id::PathId;
 pub use query::{
-    DeleteUser, OneOrganization, OneResource, OrganizationCreate, OrganizationList,
-    OrganizationReference, PageOnly, Query, QueryShape,
+    ChangeList, DeleteUser, OneOrganization, OneResource, OrganizationCreate, OrganizationList,
+    OrganizationReference, PageOnly, Query, QueryShape, RecordHistory,
 };

@@ -6,6 +6,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use orgbase_domain::{CustomFields, UserId};
 
+use crate::change_query::{ChangeParams, change_params};
 use crate::document::ORGANIZATION_RELATIONSHIPS;
 use crate::errors::ApiError;
 use crate::query::{self, ListParams, Paging, QueryPairs, ResourceParams};
@@ -170,5 +171,37 @@ impl QueryShape for DeleteUser {
     const NAMES_CUSTOM_FIELDS: bool = false;
     fn parse(pairs: &QueryPairs, _: &CustomFields, _: &Paging) -> Result<Option<UserId>, ApiError> {
         query::delete_user_params(pairs)
+    }
+}
+
+/// `GET /changes`: the feed's filters and pages.
+#[derive(Debug)]
+pub struct ChangeList;
+
+impl QueryShape for ChangeList {
+    type Params = ChangeParams;
+    const NAMES_CUSTOM_FIELDS: bool = false;
+    fn parse(
+        pairs: &QueryPairs,
+        _: &CustomFields,
+        paging: &Paging,
+    ) -> Result<ChangeParams, ApiError> {
+        change_params(pairs, paging, false)
+    }
+}
+
+/// `GET /organizations/{id}/changes`: one record's feed (no type or id filter).
+#[derive(Debug)]
+pub struct RecordHistory;
+
+impl QueryShape for RecordHistory {
+    type Params = ChangeParams;
+    const NAMES_CUSTOM_FIELDS: bool = false;
+    fn parse(
+        pairs: &QueryPairs,
+        _: &CustomFields,
+        paging: &Paging,
+    ) -> Result<ChangeParams, ApiError> {
+        change_params(pairs, paging, true)
     }
 }

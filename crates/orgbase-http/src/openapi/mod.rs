@@ -31,6 +31,7 @@ use crate::routes::{endpoints, http_method};
         (name = "custom_fields", description = "Definitions of custom attributes (`c_…`) that organizations then carry."),
         (name = "users", description = "People who hold API keys and own organizations."),
         (name = "api_keys", description = "Keys that authenticate requests; the secret is shown once."),
+        (name = "changes", description = "The change log: every committed write, in the order it became visible, for keeping a mirror in sync."),
         (name = "health", description = "Liveness and readiness probes, without a key."),
         (name = "api description", description = "This document and a browsable page of it, without a key."),
     ),

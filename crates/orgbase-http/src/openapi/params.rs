@@ -56,6 +56,33 @@ pub struct PageQuery {
     fields: Option<()>,
 }
 
+/// `/changes`: `filter[resource_type]`, `filter[resource_id]`, `filter[operation]`,
+/// `filter[actor]` (comma-separated lists), `filter[changed_at][gte|lt]`, `sort=sequence`, and
+/// pages by number or by cursor.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChangeQuery {
+    #[param(style = DeepObject, explode, value_type = Object)]
+    filter: Option<()>,
+    #[param(value_type = String)]
+    sort: Option<()>,
+    #[param(style = DeepObject, explode, value_type = Object)]
+    page: Option<()>,
+}
+
+/// `/organizations/{id}/changes`: `filter[operation]`, `filter[actor]`,
+/// `filter[changed_at][gte|lt]`, `sort=sequence`, and pages.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecordHistoryQuery {
+    #[param(style = DeepObject, explode, value_type = Object)]
+    filter: Option<()>,
+    #[param(value_type = String)]
+    sort: Option<()>,
+    #[param(style = DeepObject, explode, value_type = Object)]
+    page: Option<()>,
+}
+
 /// One custom field, user or API key.
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]

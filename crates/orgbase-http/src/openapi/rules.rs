@@ -106,6 +106,30 @@ fn operation_rules(method: &Method, path: &str, operation: &mut Value) {
         }
     }
 
+    let conditional = Conditional::of(method, path);
+    match conditional {
+        Conditional::Read => {
+            common.push((
+                304,
+                "`If-None-Match` names this representation's current `ETag`: no body.",
+            ));
+            add_parameter(
+                operation,
+                "If-None-Match",
+                "Answers 304 when it names the current `ETag` (or is `*`).",
+            );
+        }
+        Conditional::Write => {
+            common.push((412, "`If-Match` names no current version of the resource (`precondition_failed`, `source.header`), or the resource does not exist."));
+            add_parameter(
+                operation,
+                "If-Match",
+                "The write happens only while the resource is at the version one of these `ETag`s names (any representation of it); `*` matches any existing resource. Decided inside the write: of two writes sent with one `ETag`, one succeeds and the other gets 412.",
+            );
+        }
+        Conditional::Create | Conditional::None => {}
+    }
+
     let responses = operation["responses"]
         .as_object_mut()
         .map(std::mem::take)
@@ -118,6 +142,14 @@ fn operation_rules(method: &Method, path: &str, operation: &mut Value) {
     }
     for (status, response) in responses.iter_mut() {
         response_rules(status, response, jsonapi_bodies);
+        let answers_a_resource =
+            matches!(status.as_str(), "200" | "201" | "304") && conditional != Conditional::None;
+        if answers_a_resource {
+            response["headers"]["ETag"] = json!({
+                "description": "Strong: the resource's version, and a digest of what else this representation depends on (fieldsets, include, an organization's custom fields).",
+                "schema": { "type": "string" },
+            });
+        }
     }
     // Statuses in numeric order, as a reader scans them.
     let mut sorted: Vec<(String, Value)> = responses.into_iter().collect();
@@ -134,6 +166,47 @@ fn operation_rules(method: &Method, path: &str, operation: &mut Value) {
         for parameter in parameters {
             parameter_rules(parameter);
         }
+    }
+}
+
+/// What conditional requests an operation takes (see [`crate::conditional`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Conditional {
+    /// `GET` of one resource: `If-None-Match`, 304, `ETag`.
+    Read,
+    /// A write of one resource: `If-Match`, 412, `ETag` on its answer.
+    Write,
+    /// A create: `ETag` on its 201.
+    Create,
+    None,
+}
+
+impl Conditional {
+    fn of(method: &Method, path: &str) -> Self {
+        let one = path.ends_with("/{id}");
+        match *method {
+            Method::GET if one => Self::Read,
+            Method::PATCH | Method::DELETE if one && !path.starts_with("/api_keys") => Self::Write,
+            Method::DELETE if one => Self::Write,
+            Method::PATCH if path.ends_with("/relationships/owner") => Self::Write,
+            Method::POST if path.ends_with("/duplicate") => Self::Write,
+            Method::POST if !path.contains('{') => Self::Create,
+            _ => Self::None,
+        }
+    }
+}
+
+fn add_parameter(operation: &mut Value, name: &str, description: &str) {
+    let parameter = json!({
+        "name": name,
+        "in": "header",
+        "required": false,
+        "description": description,
+        "schema": { "type": "string" },
+    });
+    match operation["parameters"].as_array_mut() {
+        Some(parameters) => parameters.push(parameter),
+        None => operation["parameters"] = json!([parameter]),
     }
 }
 

@@ -17,6 +17,7 @@ use crate::extract::InOrder;
 
 pub mod api_description;
 pub mod api_keys;
+pub mod changes;
 pub mod custom_fields;
 mod endpoint;
 pub mod fallback;
@@ -93,6 +94,9 @@ endpoints! {
     // Anyone may learn that keys cannot be changed (403 unsupported_update).
     api_keys::update => VIEWER,
     api_keys::delete => ADMIN_OR_SELF,
+    // Readers see organizations' and custom fields' changes; admins every type's.
+    changes::list => VIEWER,
+    changes::organization_history => VIEWER,
 }
 
 /// Every endpoint the app serves, in registration order.

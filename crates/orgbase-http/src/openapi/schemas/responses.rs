@@ -161,6 +161,87 @@ fn documents(schemas: &mut Map<String, Value>, name: &str) {
     }
 }
 
+/// The changes feed: `Change` and its two page documents, whose `meta` also has `latest`.
+fn changes(schemas: &mut Map<String, Value>) {
+    let change = json!({
+        "type": "object",
+        "required": ["type", "id", "attributes", "relationships"],
+        "properties": {
+            "type": { "const": "changes" },
+            "id": { "type": "string", "pattern": "^[1-9][0-9]*$", "description": "The sequence, as a string." },
+            "attributes": {
+                "type": "object",
+                "required": ["sequence", "operation", "resource_type", "resource_id", "changed_at", "changes"],
+                "properties": {
+                    "sequence": { "type": "integer", "minimum": 1, "description": "Strictly increasing in the order changes became visible." },
+                    "operation": { "enum": ["create", "update", "delete"] },
+                    "resource_type": { "enum": ["organizations", "custom_fields", "users", "api_keys"] },
+                    "resource_id": { "type": "string", "format": "uuid" },
+                    "changed_at": { "type": "string", "format": "date-time" },
+                    "changes": {
+                        "type": "object",
+                        "additionalProperties": {
+                            "type": "object",
+                            "required": ["from", "to"],
+                            "properties": { "from": {}, "to": {} },
+                            "additionalProperties": false,
+                        },
+                        "description": "Each attribute or relationship that changed, `{from, to}`; every value set on a create; empty on a delete.",
+                    },
+                },
+                "additionalProperties": false,
+            },
+            "relationships": {
+                "type": "object",
+                "required": ["actor"],
+                "properties": {
+                    "actor": {
+                        "type": "object",
+                        "required": ["data"],
+                        "properties": { "data": or_null(reference("UserIdentifier")) },
+                        "additionalProperties": false,
+                        "description": "The user whose key made the change; null for the command line.",
+                    },
+                },
+                "additionalProperties": false,
+            },
+            "meta": reference("CursorMeta"),
+        },
+        "additionalProperties": false,
+    });
+    schemas.insert("Change".to_owned(), change);
+    let latest = json!({
+        "type": "object",
+        "required": ["sequence", "cursor"],
+        "properties": {
+            "sequence": { "type": "integer", "minimum": 0 },
+            "cursor": { "type": "string" },
+        },
+        "additionalProperties": false,
+        "description": "The newest change visible when the request was read, and a cursor to follow the feed from it with the same filters (`page[after]`).",
+    });
+    for (kind, links, mut meta) in [
+        ("Collection", "PageLinks", page_meta()),
+        ("CursorCollection", "CursorPageLinks", cursor_page_meta()),
+    ] {
+        meta["properties"]["latest"] = latest.clone();
+        schemas.insert(
+            format!("Change{kind}"),
+            json!({
+                "type": "object",
+                "required": ["jsonapi", "data", "links", "meta"],
+                "properties": {
+                    "jsonapi": reference("JsonApi"),
+                    "data": { "type": "array", "items": reference("Change") },
+                    "links": reference(links),
+                    "meta": meta,
+                },
+                "additionalProperties": false,
+            }),
+        );
+    }
+}
+
 pub(super) fn add(schemas: &mut Map<String, Value>) {
     let mut add = |name: &str, schema: Value| {
         schemas.insert(name.to_owned(), schema);
@@ -281,6 +362,7 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     for name in ["Organization", "User", "CustomField", "ApiKey"] {
         documents(schemas, name);
     }
+    changes(schemas);
     let mut add = |name: &str, schema: Value| {
         schemas.insert(name.to_owned(), schema);
     };
