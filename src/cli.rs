@@ -32,6 +32,10 @@ pub struct Cli {
     #[arg(long, env = "ORGBASE_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
 
+    /// Days the change log keeps entries; older ones are pruned in small batches while serving, and a cursor before them answers 410 changes_pruned. 0 keeps everything [default: 400]
+    #[arg(long, env = "ORGBASE_CHANGES_RETENTION_DAYS", global = true)]
+    pub changes_retention_days: Option<u32>,
+
     /// Configuration file (TOML) for what flags and environment variables leave unset [default: ./orgbase.toml, if present]
     #[arg(long, env = "ORGBASE_CONFIG", global = true)]
     pub config: Option<PathBuf>,

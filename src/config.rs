@@ -12,6 +12,8 @@ use crate::cli::Cli;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://orgbase.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_LOG: &str = "info";
+/// How long the change log keeps entries: over a year, so a yearly sync still resumes.
+pub const DEFAULT_CHANGES_RETENTION_DAYS: u32 = 400;
 /// Read when present and no `--config` is given.
 pub const DEFAULT_CONFIG_FILE: &str = "orgbase.toml";
 
@@ -25,6 +27,7 @@ struct FileSettings {
     public_url: Option<String>,
     bootstrap_key: Option<String>,
     log: Option<String>,
+    changes_retention_days: Option<u32>,
 }
 
 /// The settings in force. `Debug` hides the database password and the bootstrap key.
@@ -34,6 +37,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     pub bootstrap_key: Option<String>,
     pub log: String,
+    /// Days the change log keeps entries; 0 keeps everything.
+    pub changes_retention_days: u32,
     /// The file read, if any.
     pub file: Option<PathBuf>,
 }
@@ -49,6 +54,7 @@ impl fmt::Debug for Settings {
             .field("public_url", &self.public_url)
             .field("bootstrap_key", &self.bootstrap_key.as_ref().map(|_| "***"))
             .field("log", &self.log)
+            .field("changes_retention_days", &self.changes_retention_days)
             .field("file", &self.file)
             .finish()
     }
@@ -88,6 +94,10 @@ impl Settings {
             log: non_empty(env(LOG_ENV))
                 .or(file.log)
                 .unwrap_or_else(|| DEFAULT_LOG.to_owned()),
+            changes_retention_days: cli
+                .changes_retention_days
+                .or(file.changes_retention_days)
+                .unwrap_or(DEFAULT_CHANGES_RETENTION_DAYS),
             file: path,
         })
     }
@@ -144,6 +154,15 @@ mod tests {
         assert_eq!(s.public_url.as_deref(), Some("https://crm.example"));
         assert_eq!(s.bootstrap_key.as_deref(), Some("ob_file"));
         assert_eq!(s.log, "debug");
+        assert_eq!(s.changes_retention_days, DEFAULT_CHANGES_RETENTION_DAYS);
+        let s = settings(&[], Some("changes_retention_days = 30\n"), &[]);
+        assert_eq!(s.changes_retention_days, 30);
+        let s = settings(
+            &["--changes-retention-days", "0"],
+            Some("changes_retention_days = 30\n"),
+            &[],
+        );
+        assert_eq!(s.changes_retention_days, 0, "the flag wins");
 
         let s = settings(
             &["--bind", "127.0.0.1:1"],

@@ -3,11 +3,13 @@
 mod accounts;
 mod cli;
 mod config;
+mod retention;
 mod storage;
 mod transfer;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use actix_web::HttpServer;
 use anyhow::{Context, bail};
@@ -52,6 +54,7 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
         anyhow::Ok(store)
     })
     .await??;
+    retention::start(Arc::clone(&store), settings.changes_retention_days);
     let state = AppState {
         public_url,
         ..AppState::new(store)
