@@ -40,38 +40,77 @@ impl Client {
         body: Option<Value>,
         accept: &str,
     ) -> Result<Value, String> {
+        let reply = self.exchange(method, path, body, accept, &[])?;
+        if !(200..300).contains(&reply.status) {
+            return Err(format!(
+                "{method} {path} answered {}: {}",
+                reply.status, reply.document["errors"]
+            ));
+        }
+        Ok(reply.document)
+    }
+
+    /// Sends a request with extra headers (`If-Match` …) and returns the answer whatever its
+    /// status, with its `ETag`.
+    #[allow(dead_code)]
+    pub fn exchange(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        accept: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, String> {
         let url = format!("{}{path}", self.base);
         let authorization = format!("Token {}", self.key);
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .build()
             .into();
-        let request = ureq::http::Request::builder()
+        let mut request = ureq::http::Request::builder()
             .method(method)
             .uri(&url)
             .header("Authorization", &authorization)
             .header("Accept", accept)
-            .header("Content-Type", JSONAPI)
+            .header("Content-Type", JSONAPI);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request
             .body(body.map(|b| b.to_string()).unwrap_or_default())
             .map_err(|e| e.to_string())?;
         let mut response = agent
             .run(request)
             .map_err(|e| format!("{method} {url}: {e}"))?;
-        let status = response.status();
+        let status = response.status().as_u16();
+        let etag = response
+            .headers()
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let text = response
             .body_mut()
             .read_to_string()
             .map_err(|e| e.to_string())?;
-        let document: Value =
-            serde_json::from_str(&text).map_err(|e| format!("{method} {url}: {e}: {text}"))?;
-        if !status.is_success() {
-            return Err(format!(
-                "{method} {url} answered {status}: {}",
-                document["errors"]
-            ));
-        }
-        Ok(document)
+        let document: Value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).map_err(|e| format!("{method} {url}: {e}: {text}"))?
+        };
+        Ok(Reply {
+            status,
+            etag,
+            document,
+        })
     }
+}
+
+/// An answer: status, `ETag` and document (null when there was no body).
+#[allow(dead_code)]
+pub struct Reply {
+    pub status: u16,
+    pub etag: Option<String>,
+    pub document: Value,
 }
 
 /// Runs an example against the server the environment names; its failure is one line on
