@@ -3,11 +3,13 @@
 # and PostgreSQL: page 1 against page 5,000, newest first, filtered and sorted pages (a filter
 # of one in seven, two filters, the owner, built-in attributes and a custom number field),
 # search, one GET, and cursor pages 90 % deep (default order, newest first, the sync query),
-# with the server's peak RSS during each scenario.
+# with the server's peak RSS during each scenario; and pages of the changes feed at the start,
+# middle and end of a log of CHANGES entries (10,000,000 by default, seeded once per database).
 # One connection at a time (wrk -c1), so the figures are per-request latency, not throughput.
 #
 #   bench/query-scale.sh                       # everything (about 15 minutes)
 #   ROWS=10000 BACKENDS=sqlite bench/query-scale.sh
+#   ROWS=1000000 ONLY='changes' bench/query-scale.sh   # the scenarios whose name matches
 #
 # Writes bench/results/query-scale.md. Needs the PostgreSQL server of ORGBASE_BENCH_POSTGRES_URL
 # (default postgres://postgres@127.0.0.1:5432/postgres) for the PostgreSQL rows.
@@ -21,6 +23,8 @@ PORT=${PORT:-18181}
 PG_ADMIN=${ORGBASE_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 DATA=bench/.data
 OUT=bench/results/query-scale.md
+CHANGES=${CHANGES:-10000000}
+ONLY=${ONLY:-}
 
 for tool in wrk sqlite3 psql curl; do
   command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk sqlite3 postgresql-client curl >/dev/null; break; }
@@ -52,6 +56,10 @@ SCENARIOS=(
   "custom number: sort -c_arr, no filter|/organizations?$(q 'sort=-c_arr&page[size]=100')"
   "GET one|/organizations/00000000-0000-7000-8000-000000000fff"
 )
+
+psql_or_sqlite() { # backend url sql → the one value
+  if [ "$1" = sqlite ]; then sqlite3 "${2#sqlite://}" "$3"; else psql "$2" -tAc "$3"; fi
+}
 
 to_ms() { # wrk latency like 812.00us, 1.23ms, 2.01s → milliseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
@@ -89,6 +97,46 @@ prepare() { # backend rows → database URL, seeded
   fi
 }
 
+# Appends CHANGES synthetic entries after the log's last sequence, once per database: the
+# feed's cost must not grow with the log.
+seed_changes() { # backend url
+  local backend=$1 url=$2
+  if [ "$backend" = sqlite ]; then
+    local file=${url#sqlite://}
+    [ -f "$file.changes-$CHANGES" ] && return
+    sqlite3 -bail "$file" >/dev/null <<SQL
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $CHANGES)
+INSERT INTO changes (sequence, operation, resource_type, resource_id, changed_at, actor_id, diff)
+SELECT (SELECT last_sequence FROM change_log) + i, 'update', 'organizations',
+       printf('00000000-0000-7000-8000-%012x', i % 1000000), strftime('%Y-%m-%d %H:%M:%f', 'now'), NULL,
+       '{"city":{"from":"city 1","to":"city 2"}}'
+FROM n;
+UPDATE change_log SET last_sequence = (SELECT max(sequence) FROM changes);
+ANALYZE changes;
+SQL
+    touch "$file.changes-$CHANGES"
+  else
+    [ "$(psql "$url" -tAc "SELECT count(*) >= $CHANGES FROM changes")" = t ] && return
+    psql -q -v ON_ERROR_STOP=1 "$url" >/dev/null <<SQL
+INSERT INTO changes (sequence, operation, resource_type, resource_id, changed_at, actor_id, diff)
+SELECT (SELECT last_sequence FROM change_log) + i, 'update', 'organizations',
+       '00000000-0000-7000-8000-' || lpad(to_hex(i % 1000000), 12, '0'), now() AT TIME ZONE 'UTC', NULL,
+       '{"city":{"from":"city 1","to":"city 2"}}'
+FROM generate_series(1, $CHANGES) AS i;
+UPDATE change_log SET last_sequence = (SELECT max(sequence) FROM changes);
+VACUUM ANALYZE changes;
+SQL
+  fi
+}
+
+# The cursor of feed position SEQUENCE for /changes without filters (as crates/orgbase-http/src/cursor.rs makes it).
+change_cursor() {
+  python3 -c 'import base64,hashlib,json,sys
+scope = base64.urlsafe_b64encode(hashlib.sha256(b"/changes").digest()[:9]).decode().rstrip("=")
+doc = json.dumps({"s": scope, "v": [int(sys.argv[1])], "i": "00000000-0000-0000-0000-000000000000"})
+print(base64.urlsafe_b64encode(doc.encode()).decode().rstrip("="))' "$1"
+}
+
 {
   echo "# List query latency at scale"
   echo
@@ -102,6 +150,7 @@ prepare() { # backend rows → database URL, seeded
 for backend in $BACKENDS; do
   for rows in $ROWS; do
     url=$(prepare "$backend" "$rows")
+    seed_changes "$backend" "$url"
     # The seed's admin (who owns one organization in ten) gets a key for this run.
     KEY=$("$BIN" keys create --user bench@bench.example --name query-scale --database-url "$url" 2>/dev/null)
     RUST_LOG=warn "$BIN" serve --bind "127.0.0.1:$PORT" --database-url "$url" 2>"$DATA/server.log" &
@@ -121,8 +170,18 @@ for backend in $BACKENDS; do
       "sync by cursor: updated_at > date, sort updated_at,id, $depth deep|$(deep 'filter[updated_at][gt]=2015-01-08&sort=updated_at,id' updated_at,id)"
       "sync by cursor, page[total]=true, $depth deep|$(deep 'filter[updated_at][gt]=2015-01-08&sort=updated_at,id&page[total]=true' updated_at,id)"
     )
-    for scenario in "${SCENARIOS[@]}" "${CURSOR_SCENARIOS[@]}"; do
+    first_change=$(psql_or_sqlite "$backend" "$url" 'SELECT min(sequence) FROM changes')
+    last_change=$(psql_or_sqlite "$backend" "$url" 'SELECT max(sequence) FROM changes')
+    at() { echo $((first_change + (last_change - first_change) * $1 / 100)); }
+    CHANGE_SCENARIOS=(
+      "changes: page of 100 after the first entry|/changes?$(q 'page[size]=100')&$(q 'page[after]')=$(change_cursor "$first_change")"
+      "changes: page of 100, 50 % deep|/changes?$(q 'page[size]=100')&$(q 'page[after]')=$(change_cursor "$(at 50)")"
+      "changes: page of 100, 90 % deep|/changes?$(q 'page[size]=100')&$(q 'page[after]')=$(change_cursor "$(at 90)")"
+      "changes: one organization's history (10 of the entries)|/organizations/00000000-0000-7000-8000-000000000fff/changes?$(q 'page[size]=100&page[number]=1&page[total]=false')"
+    )
+    for scenario in "${SCENARIOS[@]}" "${CURSOR_SCENARIOS[@]}" "${CHANGE_SCENARIOS[@]}"; do
       name=${scenario%%|*} path=${scenario#*|}
+      [ -z "$ONLY" ] || [[ "$name" == *$ONLY* ]] || continue
       curl -fs -o /dev/null -H "Authorization: Token $KEY" "http://127.0.0.1:$PORT$path" || true # warm caches: p99 is about steady state
       echo 5 > "/proc/$server/clear_refs" 2>/dev/null || true # peak RSS from here on
       report=$(wrk -t1 -c1 -d"$DURATION" --latency -H "Authorization: Token $KEY" "http://127.0.0.1:$PORT$path")

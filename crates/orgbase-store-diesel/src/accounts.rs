@@ -297,10 +297,7 @@ pub fn update_user(
                 time::now(),
                 write.actor,
             );
-            user.version = match entry {
-                Some(entry) => changes::append(conn, entry)?,
-                None => changes::allocate(conn, 1)?,
-            };
+            user.version = changes::record(conn, entry)?;
             diesel::update(users::table.find(&id_text))
                 .set(UserRow::from(&user))
                 .execute(conn)?;

@@ -130,6 +130,18 @@ pub fn append(conn: &mut AnyConnection, entry: ChangeEntry) -> std::result::Resu
     Ok(first)
 }
 
+/// The new version of a changed record: its entry's sequence (appended), or a fresh one when
+/// nothing the log shows changed.
+pub fn record(
+    conn: &mut AnyConnection,
+    entry: Option<ChangeEntry>,
+) -> std::result::Result<u64, TxError> {
+    match entry {
+        Some(entry) => append(conn, entry),
+        None => Ok(allocate(conn, 1)?),
+    }
+}
+
 pub fn state(conn: &mut AnyConnection) -> QueryResult<LogState> {
     let (latest, pruned): (i64, i64) = change_log::table
         .find(1)

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use orgbase_domain::change::{ChangeEntry, Operation, Snapshot, Version, Write};
+use orgbase_domain::change::{ChangeEntry, Snapshot, Version, Write};
 use orgbase_domain::custom_field::options_in_use;
 use orgbase_domain::time::{self, Timestamp};
 use orgbase_domain::{
@@ -191,17 +191,17 @@ pub fn update(
         }
         if patch.apply(&mut field, now) {
             let after = Snapshot::custom_field(&field);
-            field.version = match ChangeEntry::updated(
-                ResourceType::CustomFields,
-                id,
-                &before,
-                &after,
-                now,
-                write.actor,
-            ) {
-                Some(entry) => changes::append(conn, entry)?,
-                None => changes::allocate(conn, 1)?,
-            };
+            field.version = changes::record(
+                conn,
+                ChangeEntry::updated(
+                    ResourceType::CustomFields,
+                    id,
+                    &before,
+                    &after,
+                    now,
+                    write.actor,
+                ),
+            )?;
             diesel::update(custom_fields::table.find(&id_text))
                 .set(CustomFieldRow::from(&field))
                 .execute(conn)?;
@@ -241,22 +241,11 @@ pub fn delete(conn: &mut AnyConnection, id: CustomFieldId, write: Write) -> Resu
             return Err(TxError::Domain(Error::PreconditionFailed));
         }
         let now = time::now();
-        let removed = serde_json::json!(null);
         let mut entries: Vec<ChangeEntry> = custom_values::of_field(conn, &field)
             .map_err(TxError::Domain)?
             .into_iter()
-            .map(|(org, value)| ChangeEntry {
-                operation: Operation::Update,
-                resource_type: ResourceType::Organizations,
-                resource_id: org,
-                changed_at: now,
-                actor: write.actor,
-                changes: [(
-                    field.identifier.clone(),
-                    serde_json::json!({ "from": value.to_json(), "to": removed }),
-                )]
-                .into_iter()
-                .collect(),
+            .map(|(org, value)| {
+                ChangeEntry::value_removed(org, &field.identifier, &value, now, write.actor)
             })
             .collect();
         entries.push(ChangeEntry::deleted(

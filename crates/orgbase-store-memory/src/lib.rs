@@ -57,6 +57,15 @@ impl Tables {
         sequence
     }
 
+    /// The new version of a changed record: its entry's sequence, or a fresh one when
+    /// nothing the log shows changed.
+    fn record(&mut self, entry: Option<ChangeEntry>) -> Version {
+        match entry {
+            Some(entry) => self.append(entry),
+            None => self.allocate(),
+        }
+    }
+
     fn fields(&self) -> CustomFields {
         CustomFields::new(self.custom_fields.values().cloned().collect())
     }
@@ -226,17 +235,14 @@ impl Store for MemoryStore {
             return Err(Error::Conflict(constraint));
         }
         let fields = tables.fields();
-        updated.version = match ChangeEntry::updated(
+        updated.version = tables.record(ChangeEntry::updated(
             ResourceType::Organizations,
             id,
             &Snapshot::organization(&before, &fields),
             &Snapshot::organization(&updated, &fields),
             now,
             write.actor,
-        ) {
-            Some(entry) => tables.append(entry),
-            None => tables.allocate(),
-        };
+        ));
         if let Some(previous) = tables.organizations.insert(id, updated.clone()) {
             tables.unindex(&previous);
         }
@@ -368,17 +374,14 @@ impl Store for MemoryStore {
             return Err(Error::Conflict(Constraint::UserEmail));
         }
         let after = Snapshot::user(&user);
-        user.version = match ChangeEntry::updated(
+        user.version = tables.record(ChangeEntry::updated(
             ResourceType::Users,
             id,
             &before,
             &after,
             time::now(),
             write.actor,
-        ) {
-            Some(entry) => tables.append(entry),
-            None => tables.allocate(),
-        };
+        ));
         tables.emails.remove(&old_key);
         tables.emails.insert(user.email_key(), id);
         tables.users.insert(id, user.clone());
@@ -641,17 +644,14 @@ impl Store for MemoryStore {
         }
         if patch.apply(&mut field, now) {
             let after = Snapshot::custom_field(&field);
-            field.version = match ChangeEntry::updated(
+            field.version = tables.record(ChangeEntry::updated(
                 ResourceType::CustomFields,
                 id,
                 &before,
                 &after,
                 now,
                 write.actor,
-            ) {
-                Some(entry) => tables.append(entry),
-                None => tables.allocate(),
-            };
+            ));
             tables.custom_fields.insert(id, field.clone());
         }
         Ok(field)
@@ -668,32 +668,22 @@ impl Store for MemoryStore {
             return Err(Error::PreconditionFailed);
         }
         let now = time::now();
-        let this_field = CustomFields::new(vec![field]);
-        let mut holders: Vec<OrganizationId> = tables
+        // As on SQL: each holder's entry is logged, its version stays (its ETag changes
+        // through the custom field digest).
+        let mut removed: Vec<(OrganizationId, CustomValue)> = tables
             .organizations
-            .values()
-            .filter(|org| org.details.custom.contains_key(&id))
-            .map(|org| org.id)
+            .values_mut()
+            .filter_map(|org| Some((org.id, org.details.custom.remove(&id)?)))
             .collect();
-        holders.sort();
-        for org_id in holders {
-            let Some(mut org) = tables.organizations.get(&org_id).cloned() else {
-                continue;
-            };
-            let before = Snapshot::organization(&org, &this_field);
-            org.details.custom.remove(&id);
-            let after = Snapshot::organization(&org, &CustomFields::EMPTY);
-            if let Some(entry) = ChangeEntry::updated(
-                ResourceType::Organizations,
-                org_id,
-                &before,
-                &after,
+        removed.sort_by_key(|(org, _)| *org);
+        for (org, value) in removed {
+            tables.append(ChangeEntry::value_removed(
+                org,
+                &field.identifier,
+                &value,
                 now,
                 write.actor,
-            ) {
-                org.version = tables.append(entry);
-            }
-            tables.organizations.insert(org_id, org);
+            ));
         }
         tables.custom_fields.remove(&id);
         tables.append(ChangeEntry::deleted(

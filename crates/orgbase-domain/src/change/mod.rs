@@ -163,6 +163,25 @@ impl ChangeEntry {
         })
     }
 
+    /// The update of an organization whose value of a deleted custom field went with it.
+    pub fn value_removed(
+        organization: impl ToString,
+        identifier: &str,
+        value: &crate::custom_field::CustomValue,
+        changed_at: Timestamp,
+        actor: Option<UserId>,
+    ) -> Self {
+        let change = serde_json::json!({ "from": value.to_json(), "to": null });
+        Self {
+            operation: Operation::Update,
+            resource_type: ResourceType::Organizations,
+            resource_id: organization.to_string(),
+            changed_at,
+            actor,
+            changes: [(identifier.to_owned(), change)].into_iter().collect(),
+        }
+    }
+
     /// The tombstone of a deleted record.
     pub fn deleted(
         resource_type: ResourceType,

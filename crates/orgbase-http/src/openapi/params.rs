@@ -56,25 +56,12 @@ pub struct PageQuery {
     fields: Option<()>,
 }
 
-/// `/changes`: `filter[resource_type]`, `filter[resource_id]`, `filter[operation]`,
-/// `filter[actor]` (comma-separated lists), `filter[changed_at][gte|lt]`, `sort=sequence`, and
-/// pages by number or by cursor.
+/// The changes feed: `filter[resource_type]` and `filter[resource_id]` (on `/changes` only),
+/// `filter[operation]`, `filter[actor]` (comma-separated lists), `filter[changed_at][gte|lt]`,
+/// `sort=sequence`, and pages by number or by cursor.
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ChangeQuery {
-    #[param(style = DeepObject, explode, value_type = Object)]
-    filter: Option<()>,
-    #[param(value_type = String)]
-    sort: Option<()>,
-    #[param(style = DeepObject, explode, value_type = Object)]
-    page: Option<()>,
-}
-
-/// `/organizations/{id}/changes`: `filter[operation]`, `filter[actor]`,
-/// `filter[changed_at][gte|lt]`, `sort=sequence`, and pages.
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct RecordHistoryQuery {
     #[param(style = DeepObject, explode, value_type = Object)]
     filter: Option<()>,
     #[param(value_type = String)]

@@ -146,7 +146,7 @@ pub async fn list(
     path = "/organizations/{id}/changes",
     tag = "changes",
     operation_id = "listOrganizationChanges",
-    params(params::RecordHistoryQuery, params::IdPath),
+    params(params::ChangeQuery, params::IdPath),
     responses(
         (status = 200, description = "A page of the organization's changes.", body = ref("ChangeCollection")),
         (status = 410, description = "The cursor points at or before pruned changes (`changes_pruned`)."),

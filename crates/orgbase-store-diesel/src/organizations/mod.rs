@@ -170,10 +170,7 @@ pub fn update(
                     now,
                     write.actor,
                 );
-                org.version = match entry {
-                    Some(entry) => changes::append(conn, entry)?,
-                    None => changes::allocate(conn, 1)?,
-                };
+                org.version = changes::record(conn, entry)?;
                 diesel::update(organizations::table.find(&id_text))
                     .set(OrganizationRow::from(&org))
                     .execute(conn)?;
