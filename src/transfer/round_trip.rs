@@ -112,7 +112,13 @@ fn round_trip(source: &dyn Store, target: &dyn Store) {
         strict: false,
     };
     import::run(target, &options).unwrap();
-    let (before, after) = (all_organizations(source), all_organizations(target));
+    // Versions are each store's own numbers; the data is what must round-trip.
+    let unversioned = |store: &dyn Store| {
+        let mut all = all_organizations(store);
+        all.iter_mut().for_each(|o| o.version = 0);
+        all
+    };
+    let (before, after) = (unversioned(source), unversioned(target));
     // More than one export page (1,000), and more than one import batch (2,000).
     assert_eq!(before.len(), 2500);
     assert_eq!(after, before);
@@ -130,9 +136,10 @@ fn round_trip(source: &dyn Store, target: &dyn Store) {
             .map(|f| (f.id, &f.identifier, f.format, &f.options))
             .collect::<Vec<_>>(),
     );
-    // Importing the same file again changes nothing.
+    // Importing the same file again changes nothing, not even a version.
+    let imported = all_organizations(target);
     import::run(target, &options).unwrap();
-    assert_eq!(all_organizations(target), before);
+    assert_eq!(all_organizations(target), imported);
 }
 
 #[test]

@@ -189,7 +189,7 @@ pub fn insert_user(
             time::now(),
             actor,
         );
-        let version = changes::append(conn, entry)?;
+        let version = changes::record(conn, Some(entry))?;
         diesel::insert_into(users::table)
             .values(UserRow::from(&User {
                 version,
@@ -396,10 +396,9 @@ pub fn delete_user(
             now,
             write.actor,
         ));
-        let first = changes::allocate(conn, entries.len() as u64)?;
-        let sequences = changes::append_from(conn, first, entries)?;
-        // Every organization this write changes takes its last sequence as its version.
-        let version = to_i64(sequences.last().copied().unwrap_or(first));
+        changes::append_all(conn, &entries)?;
+        // Every organization this write changes takes one new version.
+        let version = to_i64(changes::version(conn)?);
         if let Some(heir) = heir_id {
             diesel::update(organizations::table.filter(organizations::owner_id.eq(&id_text)))
                 .set((
@@ -437,7 +436,7 @@ pub fn insert_api_key(
             time::now(),
             actor,
         );
-        let version = changes::append(conn, entry)?;
+        let version = changes::record(conn, Some(entry))?;
         diesel::insert_into(api_keys::table)
             .values(ApiKeyRow::from(&ApiKey {
                 version,
@@ -501,9 +500,14 @@ pub fn delete_api_key(conn: &mut AnyConnection, id: ApiKeyId, write: Write) -> R
         if !write.admits(u64::try_from(version).unwrap_or(0)) {
             return Err(TxError::Domain(Error::PreconditionFailed));
         }
-        changes::append(
+        changes::append_all(
             conn,
-            ChangeEntry::deleted(ResourceType::ApiKeys, id, time::now(), write.actor),
+            &[ChangeEntry::deleted(
+                ResourceType::ApiKeys,
+                id,
+                time::now(),
+                write.actor,
+            )],
         )?;
         diesel::delete(api_keys::table.find(&id_text)).execute(conn)?;
         Ok(())

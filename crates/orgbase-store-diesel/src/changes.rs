@@ -1,19 +1,27 @@
-//! The change log in SQL: the `changes` table and the one-row `change_log` that numbers it.
+//! The change log in SQL: the `changes` table, the one-row `change_log`, and record versions.
 //!
-//! Sequences come from `change_log.last_sequence`, raised by an UPDATE inside the write
-//! transaction. That UPDATE's lock (a row lock on PostgreSQL, the write lock on SQLite) is
-//! held until commit, so the next writer numbers its entries only after this one's are
-//! visible: entries become visible in sequence order, and a reader paging by sequence never
-//! skips one that commits later. The price is that writers serialize from their allocation
-//! to their commit, so every write path allocates as late as it can.
+//! The feed shows numbered entries only, in `sequence` order, and an entry must never be
+//! numbered below one a reader may already have passed. How each backend numbers:
 //!
-//! Deadlock freedom rests on one rule: a write transaction takes its row locks on existing
-//! rows (the record it changes, the custom fields it checks, the organizations a user
-//! deletion touches) before it allocates, and does its inserts, deletes and key changes
-//! after. A transaction holding the allocation then never waits for one that waits for it.
+//! - **SQLite** has one writer at a time, holding the write lock until it commits, so a
+//!   writer numbers its own entries from `change_log.last_sequence`: nobody can commit a
+//!   lower number after it.
+//! - **PostgreSQL** writers commit concurrently, and numbering inside the write would force
+//!   them to commit one after another (the counter's row lock held to commit; measured: creates
+//!   and patches fell to 35–55 % of their rate). So a writer inserts its entries unnumbered,
+//!   and [`number_pending`] numbers them after they commit: one numbering transaction at a
+//!   time (an advisory lock), each numbering every unnumbered entry its snapshot sees — the
+//!   committed ones, in insertion order — above every number given before. An entry whose
+//!   transaction commits later is numbered by a later round, higher, so nothing can appear
+//!   below a reader's cursor. Readers number before they read: the feed shows every write
+//!   committed before the read.
+//!
+//! Record versions (ETags) come from `record_versions` (PostgreSQL, no lock) or the same
+//! counter (SQLite): they only grow, so a version never repeats for an id.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 use orgbase_domain::change::{Change, ChangeEntry, ChangeQuery, LogState, Operation};
 use orgbase_domain::{Error, Page, ResourceType, Result, UserId};
 
@@ -22,16 +30,45 @@ use crate::connection::{AnyConnection, insert_many, on_inner};
 use crate::errors::{TxError, from_diesel};
 use crate::schema::{change_log, changes};
 
-#[derive(Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = changes, treat_none_as_default_value = false)]
+/// Numbering runs one transaction at a time, under this advisory lock.
+const NUMBERING_LOCK_KEY: i64 = 0x006f_7267_6368_616e; // "orgchan"
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = changes)]
 struct ChangeRow {
-    sequence: i64,
+    sequence: Option<i64>,
     operation: String,
     resource_type: String,
     resource_id: String,
     changed_at: NaiveDateTime,
     actor_id: Option<String>,
     /// The entry's `changes` object, as JSON.
+    diff: String,
+}
+
+/// An entry as SQLite stores it: numbered by its writer.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = changes, treat_none_as_default_value = false)]
+struct NumberedRow {
+    id: i64,
+    sequence: Option<i64>,
+    operation: String,
+    resource_type: String,
+    resource_id: String,
+    changed_at: NaiveDateTime,
+    actor_id: Option<String>,
+    diff: String,
+}
+
+/// An entry as PostgreSQL stores it: `id`, `xid` by default, `sequence` later.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = changes, treat_none_as_default_value = false)]
+struct PendingRow {
+    operation: String,
+    resource_type: String,
+    resource_id: String,
+    changed_at: NaiveDateTime,
+    actor_id: Option<String>,
     diff: String,
 }
 
@@ -43,11 +80,9 @@ fn to_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
-impl From<&Change> for ChangeRow {
-    fn from(change: &Change) -> Self {
-        let e = &change.entry;
+impl From<&ChangeEntry> for PendingRow {
+    fn from(e: &ChangeEntry) -> Self {
         Self {
-            sequence: to_i64(change.sequence),
             operation: e.operation.as_str().to_owned(),
             resource_type: e.resource_type.as_str().to_owned(),
             resource_id: e.resource_id.clone(),
@@ -62,9 +97,9 @@ impl TryFrom<ChangeRow> for Change {
     type Error = Error;
 
     fn try_from(row: ChangeRow) -> Result<Self> {
-        let corrupt = |what: &str| {
-            Error::Backend(format!("change {} has an unreadable {what}", row.sequence))
-        };
+        let sequence = row.sequence.unwrap_or(0);
+        let corrupt =
+            |what: &str| Error::Backend(format!("change {sequence} has an unreadable {what}"));
         let operation = Operation::parse(&row.operation).ok_or_else(|| corrupt("operation"))?;
         let resource_type =
             ResourceType::parse(&row.resource_type).ok_or_else(|| corrupt("resource type"))?;
@@ -79,7 +114,7 @@ impl TryFrom<ChangeRow> for Change {
             _ => return Err(corrupt("changes object")),
         };
         Ok(Change {
-            sequence: to_u64(row.sequence),
+            sequence: to_u64(sequence),
             entry: ChangeEntry {
                 operation,
                 resource_type,
@@ -92,9 +127,9 @@ impl TryFrom<ChangeRow> for Change {
     }
 }
 
-/// Numbers `count` entries (or record versions); returns the first of the `count` sequences.
-/// Takes the allocation lock, held until commit: call it after the transaction's row locks.
-pub fn allocate(conn: &mut AnyConnection, count: u64) -> QueryResult<u64> {
+/// Raises SQLite's counter by `count`; returns the first of the `count` numbers. The write
+/// lock the UPDATE takes is held to commit, as every SQLite writer's is.
+fn allocate(conn: &mut AnyConnection, count: u64) -> QueryResult<u64> {
     let last: i64 = on_inner!(conn, |c| diesel::update(change_log::table.find(1))
         .set(change_log::last_sequence.eq(change_log::last_sequence + to_i64(count)))
         .returning(change_log::last_sequence)
@@ -102,47 +137,98 @@ pub fn allocate(conn: &mut AnyConnection, count: u64) -> QueryResult<u64> {
     Ok(to_u64(last) + 1 - count)
 }
 
-/// Appends entries numbered from `first` on; returns each one's sequence, in order.
-pub fn append_from(
-    conn: &mut AnyConnection,
-    first: u64,
-    entries: Vec<ChangeEntry>,
-) -> std::result::Result<Vec<u64>, TxError> {
-    let numbered: Vec<Change> = entries
-        .into_iter()
-        .zip(first..)
-        .map(|(entry, sequence)| entry.numbered(sequence))
-        .collect();
-    append_numbered(conn, &numbered)?;
-    Ok(numbered.iter().map(|c| c.sequence).collect())
+/// A new version for the records a write changes.
+pub fn version(conn: &mut AnyConnection) -> QueryResult<u64> {
+    #[derive(QueryableByName)]
+    struct Next {
+        #[diesel(sql_type = BigInt)]
+        version: i64,
+    }
+    match conn {
+        AnyConnection::Postgresql(pg) => {
+            let next: Next =
+                diesel::sql_query("SELECT nextval('record_versions') AS version").get_result(pg)?;
+            Ok(to_u64(next.version))
+        }
+        AnyConnection::Sqlite(_) => allocate(conn, 1),
+    }
 }
 
-/// Appends entries already numbered from sequences this transaction allocated.
-pub fn append_numbered(conn: &mut AnyConnection, numbered: &[Change]) -> QueryResult<()> {
-    let rows: Vec<ChangeRow> = numbered.iter().map(ChangeRow::from).collect();
+/// Appends a write's entries, in order.
+pub fn append_all(conn: &mut AnyConnection, entries: &[ChangeEntry]) -> QueryResult<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    if matches!(conn, AnyConnection::Postgresql(_)) {
+        let rows: Vec<PendingRow> = entries.iter().map(PendingRow::from).collect();
+        return insert_many!(&mut *conn, changes::table, &rows);
+    }
+    let first = allocate(conn, entries.len() as u64)?;
+    let rows: Vec<NumberedRow> = entries
+        .iter()
+        .zip(first..)
+        .map(|(entry, sequence)| {
+            let row = PendingRow::from(entry);
+            NumberedRow {
+                id: to_i64(sequence),
+                sequence: Some(to_i64(sequence)),
+                operation: row.operation,
+                resource_type: row.resource_type,
+                resource_id: row.resource_id,
+                changed_at: row.changed_at,
+                actor_id: row.actor_id,
+                diff: row.diff,
+            }
+        })
+        .collect();
     insert_many!(&mut *conn, changes::table, &rows)
 }
 
-/// Allocates and appends one entry; returns its sequence.
-pub fn append(conn: &mut AnyConnection, entry: ChangeEntry) -> std::result::Result<u64, TxError> {
-    let first = allocate(conn, 1)?;
-    append_from(conn, first, vec![entry])?;
-    Ok(first)
-}
-
-/// The new version of a changed record: its entry's sequence (appended), or a fresh one when
-/// nothing the log shows changed.
+/// The new version of a changed record, with its entry appended (none when nothing the log
+/// shows changed).
 pub fn record(
     conn: &mut AnyConnection,
     entry: Option<ChangeEntry>,
 ) -> std::result::Result<u64, TxError> {
-    match entry {
-        Some(entry) => append(conn, entry),
-        None => Ok(allocate(conn, 1)?),
-    }
+    let version = version(conn)?;
+    append_all(conn, entry.as_slice())?;
+    Ok(version)
 }
 
+/// PostgreSQL: numbers, in one transaction under the numbering lock, every committed entry
+/// not numbered yet, in insertion order (which keeps a record's entries in the order its
+/// row lock ordered its writes). SQLite numbers at insert: nothing to do.
+pub fn number_pending(conn: &mut AnyConnection) -> QueryResult<()> {
+    let AnyConnection::Postgresql(pg) = conn else {
+        return Ok(());
+    };
+    pg.transaction(|pg| {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({NUMBERING_LOCK_KEY})"))
+            .execute(pg)?;
+        // A statement of its own after the lock, so its snapshot sees the previous numbering.
+        let numbered = diesel::sql_query(
+            "WITH pending AS ( \
+                 SELECT id, row_number() OVER (ORDER BY id) AS n FROM changes \
+                 WHERE sequence IS NULL \
+             ) \
+             UPDATE changes SET sequence = (SELECT last_sequence FROM change_log WHERE id = 1) + pending.n \
+             FROM pending WHERE changes.id = pending.id",
+        )
+        .execute(pg)?;
+        if numbered > 0 {
+            diesel::sql_query(
+                "UPDATE change_log SET last_sequence = last_sequence + $1 WHERE id = 1",
+            )
+            .bind::<BigInt, _>(i64::try_from(numbered).unwrap_or(i64::MAX))
+            .execute(pg)?;
+        }
+        Ok(())
+    })
+}
+
+/// The newest sequence given and the pruning mark, after numbering what has ended.
 pub fn state(conn: &mut AnyConnection) -> QueryResult<LogState> {
+    number_pending(conn)?;
     let (latest, pruned): (i64, i64) = change_log::table
         .find(1)
         .select((change_log::last_sequence, change_log::pruned_through))
@@ -156,8 +242,11 @@ pub fn state(conn: &mut AnyConnection) -> QueryResult<LogState> {
 /// A page of the feed. The pruning mark is read after the page, so a prune that commits
 /// while the page is read still answers 410 rather than a page with a hole in it.
 pub fn list(conn: &mut AnyConnection, query: &ChangeQuery) -> Result<Page<Change>> {
+    number_pending(conn).map_err(from_diesel)?;
     let filtered = || {
-        let mut q = changes::table.into_boxed();
+        let mut q = changes::table
+            .filter(changes::sequence.is_not_null())
+            .into_boxed();
         if !query.resource_types.is_empty() {
             let types: Vec<&str> = query.resource_types.iter().map(|t| t.as_str()).collect();
             q = q.filter(changes::resource_type.eq_any(types));
@@ -209,7 +298,15 @@ pub fn list(conn: &mut AnyConnection, query: &ChangeQuery) -> Result<Page<Change
         .load(conn)
         .map_err(from_diesel)?;
     if page.keyset.is_some() {
-        query.check_not_pruned(state(conn).map_err(from_diesel)?)?;
+        let (latest, pruned_through): (i64, i64) = change_log::table
+            .find(1)
+            .select((change_log::last_sequence, change_log::pruned_through))
+            .get_result(conn)
+            .map_err(from_diesel)?;
+        query.check_not_pruned(LogState {
+            latest: to_u64(latest),
+            pruned_through: to_u64(pruned_through),
+        })?;
     }
     let (has_next, has_previous) = page.settle(&mut loaded, total);
     Ok(Page {
@@ -231,12 +328,14 @@ pub fn prune(
     limit: u64,
 ) -> Result<u64> {
     conn.transaction::<_, TxError, _>(|conn| {
-        let doomed: Vec<i64> = changes::table
+        let doomed: Vec<Option<i64>> = changes::table
+            .filter(changes::sequence.is_not_null())
             .filter(changes::changed_at.lt(before.naive_utc()))
             .order(changes::sequence.asc())
             .limit(to_i64(limit))
             .select(changes::sequence)
             .load(conn)?;
+        let doomed: Vec<i64> = doomed.into_iter().flatten().collect();
         let Some(last) = doomed.last().copied() else {
             return Ok(0);
         };

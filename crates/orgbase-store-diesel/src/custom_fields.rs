@@ -86,7 +86,7 @@ pub fn insert(
             time::now(),
             actor,
         );
-        let version = changes::append(conn, entry)?;
+        let version = changes::record(conn, Some(entry))?;
         diesel::insert_into(custom_fields::table)
             .values(CustomFieldRow::from(&CustomField {
                 version,
@@ -254,8 +254,7 @@ pub fn delete(conn: &mut AnyConnection, id: CustomFieldId, write: Write) -> Resu
             now,
             write.actor,
         ));
-        let first = changes::allocate(conn, entries.len() as u64)?;
-        changes::append_from(conn, first, entries)?;
+        changes::append_all(conn, &entries)?;
         diesel::delete(custom_fields::table.find(&id_text)).execute(conn)?;
         Ok(())
     })?;

@@ -127,8 +127,9 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 
 diesel::table! {
-    changes (sequence) {
-        sequence -> BigInt,
+    changes (id) {
+        id -> BigInt,
+        sequence -> Nullable<BigInt>,
         operation -> Text,
         resource_type -> Text,
         resource_id -> Text,

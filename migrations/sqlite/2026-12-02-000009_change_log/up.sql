@@ -1,8 +1,12 @@
--- The change log: one immutable entry per committed write, appended in the write's
--- transaction. `sequence` is allocated from change_log.last_sequence by an UPDATE, which
--- holds the write lock until commit, so entries become visible in sequence order.
+-- The change log: one immutable entry per committed write, inserted in the write's own
+-- transaction. SQLite has one writer at a time, which holds the write lock until it commits,
+-- so a writer numbers its entries itself from change_log.last_sequence: they become visible
+-- in sequence order, and a reader paging by sequence skips none. (The columns are those of
+-- PostgreSQL's table, which numbers entries after their transactions commit; here `id` is
+-- the sequence.)
 CREATE TABLE changes (
-    sequence      BIGINT PRIMARY KEY NOT NULL,
+    id            BIGINT PRIMARY KEY NOT NULL,
+    sequence      BIGINT UNIQUE,
     operation     TEXT NOT NULL CHECK (operation IN ('create', 'update', 'delete')),
     resource_type TEXT NOT NULL,
     resource_id   TEXT NOT NULL,
@@ -20,13 +24,14 @@ CREATE INDEX changes_changed_at ON changes (changed_at);
 
 CREATE TABLE change_log (
     id             INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+    -- the last sequence given to an entry or a record version
     last_sequence  BIGINT NOT NULL,
     pruned_through BIGINT NOT NULL
 );
 INSERT INTO change_log (id, last_sequence, pruned_through) VALUES (1, 0, 0);
 
--- Each record's version (its ETag): the sequence of the write that last changed it; 0 for
--- records written before the log existed.
+-- Each record's version (its ETag): a number taken from change_log.last_sequence by every
+-- write that changes the record, so it only grows; 0 for records written before the log.
 ALTER TABLE organizations ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE api_keys ADD COLUMN version BIGINT NOT NULL DEFAULT 0;

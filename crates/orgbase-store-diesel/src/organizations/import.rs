@@ -192,37 +192,32 @@ pub fn batch(
                 .flat_map(|(before, after, _)| [before, after]),
         ),
     )?;
-    let count = (created.len() + updated.len()) as u64;
     let mut log = Vec::new();
-    if count > 0 {
-        let mut sequence = changes::allocate(conn, count)?;
+    if !created.is_empty() || !updated.is_empty() {
+        // One version for every record the batch writes (each is written once).
+        let version = changes::version(conn)?;
         let changed_at = time::now();
         for org in &mut created {
-            org.version = sequence;
+            org.version = version;
             let snapshot = Snapshot::organization(org, &fields);
-            let entry = ChangeEntry::created(
+            log.push(ChangeEntry::created(
                 ResourceType::Organizations,
                 org.id,
                 &snapshot,
                 changed_at,
                 org.creator_id,
-            );
-            log.push(entry.numbered(sequence));
-            sequence += 1;
+            ));
         }
         for (before, after, actor) in &mut updated {
-            after.version = sequence;
-            if let Some(entry) = ChangeEntry::updated(
+            after.version = version;
+            log.extend(ChangeEntry::updated(
                 ResourceType::Organizations,
                 after.id,
                 &Snapshot::organization(before, &fields),
                 &Snapshot::organization(after, &fields),
                 now,
                 *actor,
-            ) {
-                log.push(entry.numbered(sequence));
-            }
-            sequence += 1;
+            ));
         }
     }
     let new_rows: Vec<OrganizationRow> = created.iter().map(OrganizationRow::from).collect();
@@ -236,7 +231,7 @@ pub fn batch(
         memberships::replace(conn, before, after)?;
         custom_values::replace(conn, before, after)?;
     }
-    changes::append_numbered(conn, &log)?;
+    changes::append_all(conn, &log)?;
     Ok(plans
         .into_iter()
         .map(|plan| match plan {

@@ -86,7 +86,7 @@ pub fn insert(conn: &mut AnyConnection, organization: &Organization) -> Result<V
             time::now(),
             organization.creator_id,
         );
-        let version = changes::append(conn, entry)?;
+        let version = changes::record(conn, Some(entry))?;
         let stored = Organization {
             version,
             ..organization.clone()
@@ -211,9 +211,14 @@ pub fn delete(conn: &mut AnyConnection, id: OrganizationId, write: Write) -> Res
         if !write.admits(u64::try_from(version).unwrap_or(0)) {
             return Err(TxError::Domain(Error::PreconditionFailed));
         }
-        changes::append(
+        changes::append_all(
             conn,
-            ChangeEntry::deleted(ResourceType::Organizations, id, time::now(), write.actor),
+            &[ChangeEntry::deleted(
+                ResourceType::Organizations,
+                id,
+                time::now(),
+                write.actor,
+            )],
         )?;
         diesel::delete(organizations::table.find(&id_text)).execute(conn)?;
         Ok(())

@@ -103,10 +103,7 @@ pub fn organization_writes_append_exactly_their_changes(store: &Arc<dyn Store>) 
     let id = org.id.to_string();
     let created = entries_after(&**store, start);
     assert_eq!(created.len(), 1);
-    assert_eq!(
-        created[0].sequence, org.version,
-        "the version is the entry's sequence"
-    );
+    assert!(org.version > 0, "a stored record has a version");
     assert_eq!(created[0].entry.actor, Some(ada.id));
     assert_eq!(
         summary(&created[0]),
@@ -176,7 +173,7 @@ pub fn organization_writes_append_exactly_their_changes(store: &Arc<dyn Store>) 
             ("delete", "organizations", id.clone(), json!({})),
         ]
     );
-    assert_eq!(later[0].sequence, updated.version);
+    assert!(updated.version > org.version, "a change is a new version");
     assert_eq!(later[0].entry.actor, Some(ada.id));
     assert_eq!(later[1].entry.actor, None, "no actor: the command line");
     assert!(later.windows(2).all(|w| w[0].sequence < w[1].sequence));
@@ -461,7 +458,12 @@ pub fn racing_writes_expecting_one_version_let_one_through(store: &Arc<dyn Store
         .count();
     assert_eq!((won.len(), refused), (1, 15), "{results:?}");
     assert_eq!(store.get_organization(org.id).unwrap(), *won[0]);
-    let updates = entries_after(&**store, org.version);
+    let updates: Vec<Change> = entries_after(&**store, 0)
+        .into_iter()
+        .filter(|c| {
+            c.entry.resource_id == org.id.to_string() && c.entry.operation == Operation::Update
+        })
+        .collect();
     assert_eq!(updates.len(), 1, "one write, one entry");
 }
 
@@ -553,7 +555,7 @@ pub fn the_feed_filters_and_pages_both_ways(store: &Arc<dyn Store>) {
     let start = latest(&**store);
     let a =
         service::create_organization(&**store, &NewOrganization::named("A"), time::now()).unwrap();
-    let b = service::create_organization(
+    service::create_organization(
         &**store,
         &NewOrganization {
             actor: Some(ada.id),
@@ -565,7 +567,7 @@ pub fn the_feed_filters_and_pages_both_ways(store: &Arc<dyn Store>) {
     store
         .delete_organization(a.id, Write::by(Some(ada.id)))
         .unwrap();
-    let field = define(&**store, "c_y", CustomFormat::Text, &[]);
+    define(&**store, "c_y", CustomFormat::Text, &[]);
     let query = |mut q: ChangeQuery| {
         q.page = PageRequest::numbered(1, 100);
         q.with_total = true;
@@ -588,7 +590,6 @@ pub fn the_feed_filters_and_pages_both_ways(store: &Arc<dyn Store>) {
         }),
         vec![seq(3)]
     );
-    assert_eq!(field.version, seq(3));
     assert_eq!(
         query(ChangeQuery {
             resource_ids: vec![a.id.to_string()],
@@ -611,7 +612,6 @@ pub fn the_feed_filters_and_pages_both_ways(store: &Arc<dyn Store>) {
         }),
         vec![seq(1), seq(2)]
     );
-    assert_eq!(b.version, seq(1));
     let before_all = all[0].entry.changed_at;
     assert_eq!(
         query(ChangeQuery {
