@@ -106,8 +106,8 @@ seed_changes() { # backend url
     [ -f "$file.changes-$CHANGES" ] && return
     sqlite3 -bail "$file" >/dev/null <<SQL
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $CHANGES)
-INSERT INTO changes (sequence, operation, resource_type, resource_id, changed_at, actor_id, diff)
-SELECT (SELECT last_sequence FROM change_log) + i, 'update', 'organizations',
+INSERT INTO changes (id, sequence, operation, resource_type, resource_id, changed_at, actor_id, diff)
+SELECT (SELECT last_sequence FROM change_log) + i, (SELECT last_sequence FROM change_log) + i, 'update', 'organizations',
        printf('00000000-0000-7000-8000-%012x', i % 1000000), strftime('%Y-%m-%d %H:%M:%f', 'now'), NULL,
        '{"city":{"from":"city 1","to":"city 2"}}'
 FROM n;

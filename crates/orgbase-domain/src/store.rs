@@ -5,8 +5,8 @@
 //! in-memory store is the reference implementation.
 //!
 //! Every write that changes something appends its [`ChangeEntry`](crate::ChangeEntry)s (see
-//! [`crate::change`]) in its own transaction, numbered in the order writes become visible,
-//! and sets the written records' `version` to its entry's sequence. A write that changes
+//! [`crate::change`]) in its own transaction (the feed shows them in the order writes became
+//! visible), and gives the records it writes a new, larger `version`. A write that changes
 //! nothing appends nothing. A [`Write`] says who writes (the entries' actor) and, for
 //! updates and deletes, the version the writer expects, checked inside the transaction.
 
@@ -156,7 +156,8 @@ pub trait Store: Send + Sync + Debug {
     /// [`Error::ChangesPruned`](crate::Error::ChangesPruned) (see
     /// [`ChangeQuery::check_not_pruned`]). A reader paging by `after` from any position sees
     /// every entry committed later exactly once: a store must never make an entry visible
-    /// after one with a higher sequence.
+    /// with a sequence below one already visible. Every write committed before the call is
+    /// in it.
     fn list_changes(&self, query: &ChangeQuery) -> Result<Page<Change>>;
 
     /// The newest visible sequence and the pruning mark.

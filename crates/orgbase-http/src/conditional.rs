@@ -1,7 +1,7 @@
 //! ETags and conditional requests (RFC 9110 §13).
 //!
-//! A single resource's ETag is strong and made of its stored version (the sequence of the
-//! change log entry of the write that last changed it): `"42"`. A representation that
+//! A single resource's ETag is strong and made of its stored version (a number every write
+//! of the record takes, which only grows): `"42"`. A representation that
 //! depends on more than the stored record adds a digest of what else it depends on:
 //! `"42-1f0c9a3e"`, for sparse fieldsets, `include` (and the included records' versions), and,
 //! for organizations, the set of custom fields defined (each is an attribute).

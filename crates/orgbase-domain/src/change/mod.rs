@@ -1,7 +1,7 @@
 //! The change log: one immutable entry per committed write, appended in the write's own
-//! transaction. It is what the changes feed pages through, what ETags are made of (a record's
-//! version is the sequence of the write that last changed it) and what tells a mirror about
-//! deletions.
+//! transaction. It is what the changes feed pages through, and what tells a mirror about
+//! deletions; every write also gives the records it changes a new [`Version`], which ETags
+//! are made of.
 //!
 //! - [`Change`] and [`ChangeEntry`]: an entry, before and after the store numbers it.
 //! - [`snapshot`]: each record's attributes and relationships as the API shows them, and the
@@ -19,9 +19,10 @@ use crate::time::Timestamp;
 pub use query::ChangeQuery;
 pub use snapshot::Snapshot;
 
-/// A record's version: the sequence of the change log entry of the write that last changed
-/// it, so versions only grow, across deletion and re-creation under the same id too. `0` is
-/// a record stored before the change log existed, or not yet stored.
+/// A record's version: a number the write that last changed it took from an increasing
+/// source (the in-memory store uses its entry's sequence), so versions only grow, across
+/// deletion and re-creation under the same id too. `0` is a record stored before the change
+/// log existed, or not yet stored.
 pub type Version = u64;
 
 /// Who writes, and which versions they expect to replace (`If-Match`).
