@@ -182,8 +182,8 @@ pub fn batch(
         plans.push(plan);
     }
 
-    // The custom fields' locks before the log's allocation, the writes after it (see
-    // `crate::changes`); one allocation numbers the whole batch.
+    // The custom fields' locks before the log's work, the writes after it (the lock order
+    // of docs/design.md, *The change log*).
     let fields = custom_values::lock_fields(
         conn,
         created.iter().chain(
