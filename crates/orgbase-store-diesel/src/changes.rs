@@ -52,15 +52,11 @@ struct ChangeRow {
 struct NumberedRow {
     id: i64,
     sequence: Option<i64>,
-    operation: String,
-    resource_type: String,
-    resource_id: String,
-    changed_at: NaiveDateTime,
-    actor_id: Option<String>,
-    diff: String,
+    #[diesel(embed)]
+    entry: PendingRow,
 }
 
-/// An entry as PostgreSQL stores it: `id`, `xid` by default, `sequence` later.
+/// An entry as PostgreSQL stores it: `id` by default, `sequence` later.
 #[derive(Debug, Insertable)]
 #[diesel(table_name = changes, treat_none_as_default_value = false)]
 struct PendingRow {
@@ -167,21 +163,19 @@ pub fn append_all(conn: &mut AnyConnection, entries: &[ChangeEntry]) -> QueryRes
     let rows: Vec<NumberedRow> = entries
         .iter()
         .zip(first..)
-        .map(|(entry, sequence)| {
-            let row = PendingRow::from(entry);
-            NumberedRow {
-                id: to_i64(sequence),
-                sequence: Some(to_i64(sequence)),
-                operation: row.operation,
-                resource_type: row.resource_type,
-                resource_id: row.resource_id,
-                changed_at: row.changed_at,
-                actor_id: row.actor_id,
-                diff: row.diff,
-            }
+        .map(|(entry, sequence)| NumberedRow {
+            id: to_i64(sequence),
+            sequence: Some(to_i64(sequence)),
+            entry: PendingRow::from(entry),
         })
         .collect();
-    insert_many!(&mut *conn, changes::table, &rows)
+    // SQLite only, so plain multi-row INSERTs (a COPY cannot fill an embedded row).
+    for chunk in rows.chunks(crate::connection::INSERT_CHUNK) {
+        on_inner!(&mut *conn, |c| diesel::insert_into(changes::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(())
 }
 
 /// The new version of a changed record, with its entry appended (none when nothing the log
