@@ -17,6 +17,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use orgbase_domain::{Error, UserId, Version, Write};
 use sha2::{Digest, Sha256};
 
+use crate::errors::ApiError;
 use crate::query::QueryPairs;
 
 /// The ETag of one representation.
@@ -138,11 +139,11 @@ impl Precondition {
 
     /// A write's error as the precondition makes it: with `If-Match`, a record that does
     /// not exist fails the precondition (RFC 9110 §13.1.1) rather than being a 404.
-    pub fn judge(&self, error: Error) -> Error {
-        match error {
-            Error::NotFound { .. } if self.present => Error::PreconditionFailed,
-            other => other,
+    pub fn judge(&self, error: ApiError) -> ApiError {
+        if self.present && error.status == StatusCode::NOT_FOUND {
+            return ApiError::from(Error::PreconditionFailed);
         }
+        error
     }
 }
 
@@ -209,10 +210,11 @@ mod tests {
         let listed = of("\"7\", \"9-0a0b0c0d\", W/\"11\"");
         assert_eq!(listed.write(actor).expected, Some(vec![7, 9]));
         assert_eq!(of("*").write(actor).expected, None);
-        assert!(matches!(
-            of("*").judge(Error::user_not_found(actor)),
-            Error::PreconditionFailed
-        ));
+        let missing = || ApiError::from(Error::user_not_found(actor));
+        assert_eq!(
+            of("*").judge(missing()).status,
+            StatusCode::PRECONDITION_FAILED
+        );
         assert_eq!(
             of("\"xyz\"").write(actor).expected,
             Some(vec![]),
@@ -220,10 +222,7 @@ mod tests {
         );
         let none = Precondition::of(&TestRequest::default().to_http_request());
         assert_eq!(none.write(actor).expected, None);
-        assert!(matches!(
-            none.judge(Error::user_not_found(actor)),
-            Error::NotFound { .. }
-        ));
+        assert_eq!(none.judge(missing()).status, StatusCode::NOT_FOUND);
     }
 
     #[test]

@@ -324,7 +324,7 @@ pub fn delete_user(
             return Err(TxError::Domain(Error::Conflict(Constraint::LastAdmin)));
         }
         // Every organization the deletion writes (a new owner, or a creator or updater set to
-        // null), locked in id order before the log's allocation (see `crate::changes`).
+        // null), locked in id order, so the entries name exactly the rows then updated.
         let referencing = || {
             organizations::table
                 .filter(

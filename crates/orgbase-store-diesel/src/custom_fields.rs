@@ -212,14 +212,16 @@ pub fn update(
 }
 
 /// Deletes the field; its values go with it (`ON DELETE CASCADE`). Each organization that
-/// held one gets an update entry; its version stays (no row of its own is written, which
-/// would lock organizations after the log's allocation), and its ETag changes anyway, since
-/// an organization's ETag names the set of fields it was rendered with.
+/// held one gets an update entry; its version stays (writing its row would lock
+/// organizations while holding the field, the reverse of an organization write's order, which
+/// locks its row and then the fields), and its ETag changes anyway, since an organization's
+/// ETag names the set of fields it was rendered with.
 pub fn delete(conn: &mut AnyConnection, id: CustomFieldId, write: Write) -> Result<()> {
     let id_text = id.to_string();
     conn.transaction::<_, TxError, _>(|conn| {
-        // Locked for the delete before the allocation: writers of its values hold it shared
-        // until they commit (see `locked`), so they finish first or wait for this.
+        // Locked for the delete, and so its version is compared with what is deleted: writers
+        // of its values hold it shared until they commit (see `locked`), so they finish first
+        // or wait for this.
         let row = match conn {
             AnyConnection::Postgresql(pg) => custom_fields::table
                 .find(&id_text)

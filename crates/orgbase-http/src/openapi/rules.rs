@@ -186,7 +186,8 @@ impl Conditional {
         let one = path.ends_with("/{id}");
         match *method {
             Method::GET if one => Self::Read,
-            Method::PATCH | Method::DELETE if one && !path.starts_with("/api_keys") => Self::Write,
+            // Keys cannot be changed: their PATCH is always 403.
+            Method::PATCH if one && !path.starts_with("/api_keys") => Self::Write,
             Method::DELETE if one => Self::Write,
             Method::PATCH if path.ends_with("/relationships/owner") => Self::Write,
             Method::POST if path.ends_with("/duplicate") => Self::Write,

@@ -223,20 +223,15 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let precondition = Precondition::of(&req);
     let key = state
-        .run({
-            let precondition = precondition.clone();
-            move |store| store.get_api_key(id).map_err(|e| precondition.judge(e))
-        })
-        .await?;
+        .run(move |store| store.get_api_key(id))
+        .await
+        .map_err(|e| precondition.judge(e))?;
     caller.may_act_for(key.user_id)?;
     let write = precondition.write(caller.user.id);
     state
-        .run(move |store| {
-            store
-                .delete_api_key(id, write)
-                .map_err(|e| precondition.judge(e))
-        })
-        .await?;
+        .run(move |store| store.delete_api_key(id, write))
+        .await
+        .map_err(|e| precondition.judge(e))?;
     state.accounts_changed();
     Ok(HttpResponse::NoContent().finish())
 }

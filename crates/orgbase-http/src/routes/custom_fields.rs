@@ -169,27 +169,18 @@ pub async fn update(
     // The identifier and format the patch may echo are compared with this read; the options
     // check that matters runs again inside the store's transaction.
     let current = state
-        .run({
-            let precondition = precondition.clone();
-            move |store| {
-                store
-                    .get_custom_field(id)
-                    .map_err(|e| precondition.judge(e))
-            }
-        })
-        .await?;
+        .run(move |store| store.get_custom_field(id))
+        .await
+        .map_err(|e| precondition.judge(e))?;
     let patch = combine(
         read_custom_field_patch(&body.attributes, &current),
         unknown_relationships(&body.relationships, CUSTOM_FIELDS),
     )?;
     let write = precondition.write(caller.user.id);
     let field = state
-        .run(move |store| {
-            store
-                .update_custom_field(id, &patch, time::now(), write)
-                .map_err(|e| precondition.judge(e))
-        })
-        .await?;
+        .run(move |store| store.update_custom_field(id, &patch, time::now(), write))
+        .await
+        .map_err(|e| precondition.judge(e))?;
     state.custom_fields_changed();
     Ok(respond(
         &req,
@@ -221,12 +212,9 @@ pub async fn delete(
     let precondition = Precondition::of(&req);
     let write = precondition.write(caller.user.id);
     state
-        .run(move |store| {
-            store
-                .delete_custom_field(id, write)
-                .map_err(|e| precondition.judge(e))
-        })
-        .await?;
+        .run(move |store| store.delete_custom_field(id, write))
+        .await
+        .map_err(|e| precondition.judge(e))?;
     state.custom_fields_changed();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -158,23 +158,18 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let precondition = Precondition::of(&req);
     let current = state
-        .run({
-            let precondition = precondition.clone();
-            move |store| store.get_user(id).map_err(|e| precondition.judge(e))
-        })
-        .await?;
+        .run(move |store| store.get_user(id))
+        .await
+        .map_err(|e| precondition.judge(e))?;
     let patch = combine(
         read_user_patch(&body.attributes, &current),
         unknown_relationships(&body.relationships, USERS),
     )?;
     let write = precondition.write(caller.user.id);
     let user = state
-        .run(move |store| {
-            store
-                .update_user(id, &patch, write)
-                .map_err(|e| precondition.judge(e))
-        })
-        .await?;
+        .run(move |store| store.update_user(id, &patch, write))
+        .await
+        .map_err(|e| precondition.judge(e))?;
     state.accounts_changed();
     Ok(respond(
         &req,
@@ -210,12 +205,9 @@ pub async fn delete(
     let precondition = Precondition::of(&req);
     let write = precondition.write(caller.user.id);
     state
-        .run(move |store| {
-            store
-                .delete_user(id, reassign_to, write)
-                .map_err(|e| precondition.judge(e))
-        })
-        .await?;
+        .run(move |store| store.delete_user(id, reassign_to, write))
+        .await
+        .map_err(|e| precondition.judge(e))?;
     state.accounts_changed();
     Ok(HttpResponse::NoContent().finish())
 }

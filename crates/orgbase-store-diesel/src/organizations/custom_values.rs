@@ -6,7 +6,9 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use orgbase_domain::{CustomFieldId, CustomFormat, CustomValue, Error, Organization, Result};
+use orgbase_domain::{
+    CustomFieldId, CustomFields, CustomFormat, CustomValue, Error, Organization, Result,
+};
 
 use crate::columns::utc;
 use crate::connection::{AnyConnection, insert_many, on_inner};
@@ -70,16 +72,17 @@ fn rows(org: &Organization, field: CustomFieldId, value: &CustomValue) -> Vec<Va
     }
 }
 
-/// Checks and writes `changes` (set or cleared values) of one organization.
+/// Checks and writes `changes` (set or cleared values) of one organization; returns the
+/// definitions of the fields written (what the change log's snapshots name them by).
 fn write<'a>(
     conn: &mut AnyConnection,
     org: &Organization,
     changes: impl Iterator<Item = (&'a CustomFieldId, Option<&'a CustomValue>)> + Clone,
-) -> std::result::Result<(), TxError> {
+) -> std::result::Result<CustomFields, TxError> {
     let organization_id = org.id.to_string();
     let changed: Vec<String> = changes.clone().map(|(id, _)| id.to_string()).collect();
     if changed.is_empty() {
-        return Ok(());
+        return Ok(CustomFields::EMPTY);
     }
     let set: Vec<(&CustomFieldId, &CustomValue)> = changes
         .clone()
@@ -105,11 +108,14 @@ fn write<'a>(
             .values(&new_rows)
             .execute(c))?;
     }
-    Ok(())
+    Ok(fields)
 }
 
-/// Writes the values of a new organization.
-pub fn insert(conn: &mut AnyConnection, org: &Organization) -> std::result::Result<(), TxError> {
+/// Writes the values of a new organization; returns the fields it holds values of.
+pub fn insert(
+    conn: &mut AnyConnection,
+    org: &Organization,
+) -> std::result::Result<CustomFields, TxError> {
     write(
         conn,
         org,
@@ -145,13 +151,13 @@ pub fn insert_all(
     Ok(())
 }
 
-/// Rewrites the values that differ between `before` and `after`. (Archiving or restoring
-/// updates the archived state the other rows copy by a trigger.)
+/// Rewrites the values that differ between `before` and `after`; returns those fields.
+/// (Archiving or restoring updates the archived state the other rows copy by a trigger.)
 pub fn replace(
     conn: &mut AnyConnection,
     before: &Organization,
     after: &Organization,
-) -> std::result::Result<(), TxError> {
+) -> std::result::Result<CustomFields, TxError> {
     let (old, new) = (&before.details.custom, &after.details.custom);
     let changes: Vec<(&CustomFieldId, Option<&CustomValue>)> = old
         .keys()
@@ -209,8 +215,8 @@ pub fn of_field(
     Ok(held)
 }
 
-/// The fields `orgs` hold values of, share-locked as [`custom_fields::checked`] does: taken
-/// before the change log's allocation (see `crate::changes`), and named in its snapshots.
+/// The fields `orgs` hold values of, share-locked as [`custom_fields::checked`] does: what a
+/// batch's change log snapshots name them by.
 pub fn lock_fields<'a>(
     conn: &mut AnyConnection,
     orgs: impl IntoIterator<Item = &'a Organization>,

@@ -182,8 +182,7 @@ pub fn batch(
         plans.push(plan);
     }
 
-    // The custom fields' locks before the log's work, the writes after it (the lock order
-    // of docs/design.md, *The change log*).
+    // The fields every row's snapshot may name, read (and share-locked) once for the batch.
     let fields = custom_values::lock_fields(
         conn,
         created.iter().chain(

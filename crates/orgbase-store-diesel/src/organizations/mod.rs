@@ -78,15 +78,7 @@ fn to_i64(n: u64) -> i64 {
 /// transaction; returns its version.
 pub fn insert(conn: &mut AnyConnection, organization: &Organization) -> Result<Version> {
     conn.transaction::<_, TxError, _>(|conn| {
-        let fields = custom_values::lock_fields(conn, [organization])?;
-        let entry = ChangeEntry::created(
-            ResourceType::Organizations,
-            organization.id,
-            &Snapshot::organization(organization, &fields),
-            time::now(),
-            organization.creator_id,
-        );
-        let version = changes::record(conn, Some(entry))?;
+        let version = changes::version(conn)?;
         let stored = Organization {
             version,
             ..organization.clone()
@@ -95,7 +87,15 @@ pub fn insert(conn: &mut AnyConnection, organization: &Organization) -> Result<V
             .values(OrganizationRow::from(&stored))
             .execute(conn)?;
         memberships::insert(conn, organization)?;
-        custom_values::insert(conn, organization)?;
+        let fields = custom_values::insert(conn, organization)?;
+        let entry = ChangeEntry::created(
+            ResourceType::Organizations,
+            organization.id,
+            &Snapshot::organization(organization, &fields),
+            time::now(),
+            organization.creator_id,
+        );
+        changes::append_all(conn, &[entry])?;
         Ok(version)
     })
     .map_err(|e| match e {
@@ -156,12 +156,9 @@ pub fn update(
                 .apply(&mut org, now)
                 .map_err(|errors| TxError::Domain(Error::Invalid(errors)))?;
             if changed {
-                // The side tables first: their writes take the custom fields' locks, which
-                // come before the log's allocation; the row (whose archived state and keys
-                // others' triggers and indexes watch) after it. See `crate::changes`.
                 memberships::replace(conn, &before, &org)?;
-                custom_values::replace(conn, &before, &org)?;
-                let fields = custom_values::lock_fields(conn, [&before, &org])?;
+                // The fields whose values changed: the only ones the snapshots can differ in.
+                let fields = custom_values::replace(conn, &before, &org)?;
                 let entry = ChangeEntry::updated(
                     ResourceType::Organizations,
                     id,

@@ -237,12 +237,9 @@ pub async fn update(
     let precondition = Precondition::of(&req);
     let write = precondition.write(caller.user.id);
     let org = state
-        .run(move |store| {
-            store
-                .update_organization(id, &patch, time::now(), write)
-                .map_err(|e| precondition.judge(e))
-        })
-        .await?;
+        .run(move |store| store.update_organization(id, &patch, time::now(), write))
+        .await
+        .map_err(|e| precondition.judge(e))?;
     resource_response(&req, &state, &org, &params.render, &custom, StatusCode::OK).await
 }
 
@@ -267,12 +264,9 @@ pub async fn delete(
     let precondition = Precondition::of(&req);
     let write = precondition.write(caller.user.id);
     state
-        .run(move |store| {
-            store
-                .delete_organization(id, write)
-                .map_err(|e| precondition.judge(e))
-        })
-        .await?;
+        .run(move |store| store.delete_organization(id, write))
+        .await
+        .map_err(|e| precondition.judge(e))?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -301,11 +295,9 @@ pub async fn duplicate(
     let write = precondition.write(caller.user.id);
     let now = time::now();
     let copy = state
-        .run(move |store| {
-            service::duplicate_organization(store, id, write, now)
-                .map_err(|e| precondition.judge(e))
-        })
-        .await?;
+        .run(move |store| service::duplicate_organization(store, id, write, now))
+        .await
+        .map_err(|e| precondition.judge(e))?;
     resource_response(
         &req,
         &state,

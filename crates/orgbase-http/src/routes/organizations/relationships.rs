@@ -155,12 +155,9 @@ pub async fn update_owner(
     let precondition = Precondition::of(&req);
     let write = precondition.write(caller.user.id);
     state
-        .run(move |store| {
-            store
-                .update_organization(id, &patch, time::now(), write)
-                .map_err(|e| precondition.judge(e))
-        })
-        .await?;
+        .run(move |store| store.update_organization(id, &patch, time::now(), write))
+        .await
+        .map_err(|e| precondition.judge(e))?;
     Ok(HttpResponse::NoContent().finish())
 }
 

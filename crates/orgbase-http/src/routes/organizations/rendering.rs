@@ -66,7 +66,8 @@ fn organization_etag(
     }
     etag = etag.vary_by_shape(&QueryPairs::parse(req.query_string()));
     if let Some(included) = included {
-        etag = etag.vary(&Value::from(included.clone()).to_string());
+        // The included users as rendered: a user's change changes the document.
+        etag = etag.vary(&serde_json::to_string(included).unwrap_or_default());
     }
     etag
 }
