@@ -16,8 +16,10 @@
 //!   below a reader's cursor. Readers number before they read: the feed shows every write
 //!   committed before the read.
 //!
-//! Record versions (ETags) come from `record_versions` (PostgreSQL, no lock) or the same
-//! counter (SQLite): they only grow, so a version never repeats for an id.
+//! Record versions (ETags) come from `record_versions` (PostgreSQL, no lock; entry ids come
+//! from it too) or the same counter (SQLite): they only grow, so a version never repeats for
+//! an id. A write that changes one record numbers its entry (SQLite) or ids it (PostgreSQL)
+//! with the record's new version: one counter update or one INSERT instead of two.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -133,6 +135,12 @@ fn allocate(conn: &mut AnyConnection, count: u64) -> QueryResult<u64> {
     Ok(to_u64(last) + 1 - count)
 }
 
+/// SQLite: takes the database's write lock now, for the rest of the transaction, by a write
+/// that changes nothing (the counter every writer updates anyway).
+pub fn hold_sqlite_write_lock(conn: &mut AnyConnection) -> QueryResult<()> {
+    allocate(conn, 0).map(drop)
+}
+
 /// A new version for the records a write changes.
 pub fn version(conn: &mut AnyConnection) -> QueryResult<u64> {
     #[derive(QueryableByName)]
@@ -150,6 +158,25 @@ pub fn version(conn: &mut AnyConnection) -> QueryResult<u64> {
     }
 }
 
+/// SQLite's numbered rows, inserted by plain multi-row INSERTs (a COPY cannot fill an
+/// embedded row, and SQLite has none).
+fn insert_numbered(conn: &mut AnyConnection, rows: &[NumberedRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(crate::connection::INSERT_CHUNK) {
+        on_inner!(&mut *conn, |c| diesel::insert_into(changes::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+fn numbered(entry: &ChangeEntry, sequence: u64) -> NumberedRow {
+    NumberedRow {
+        id: to_i64(sequence),
+        sequence: Some(to_i64(sequence)),
+        entry: PendingRow::from(entry),
+    }
+}
+
 /// Appends a write's entries, in order.
 pub fn append_all(conn: &mut AnyConnection, entries: &[ChangeEntry]) -> QueryResult<()> {
     if entries.is_empty() {
@@ -163,29 +190,45 @@ pub fn append_all(conn: &mut AnyConnection, entries: &[ChangeEntry]) -> QueryRes
     let rows: Vec<NumberedRow> = entries
         .iter()
         .zip(first..)
-        .map(|(entry, sequence)| NumberedRow {
-            id: to_i64(sequence),
-            sequence: Some(to_i64(sequence)),
-            entry: PendingRow::from(entry),
-        })
+        .map(|(entry, sequence)| numbered(entry, sequence))
         .collect();
-    // SQLite only, so plain multi-row INSERTs (a COPY cannot fill an embedded row).
-    for chunk in rows.chunks(crate::connection::INSERT_CHUNK) {
-        on_inner!(&mut *conn, |c| diesel::insert_into(changes::table)
-            .values(chunk)
-            .execute(c))?;
+    insert_numbered(conn, &rows)
+}
+
+/// Appends the one entry of a write that changed one record, whose new `version` this
+/// transaction took from [`version`]. SQLite numbers the entry with that same number, which
+/// saves the counter a second update: it was taken under the write lock this transaction
+/// holds to commit, so it is still above every committed sequence.
+pub fn append_versioned(
+    conn: &mut AnyConnection,
+    entry: &ChangeEntry,
+    version: u64,
+) -> QueryResult<()> {
+    if matches!(conn, AnyConnection::Postgresql(_)) {
+        return append_all(conn, std::slice::from_ref(entry));
     }
-    Ok(())
+    insert_numbered(conn, &[numbered(entry, version)])
 }
 
 /// The new version of a changed record, with its entry appended (none when nothing the log
-/// shows changed).
+/// shows changed). On PostgreSQL the entry's own id is the version: the two share the
+/// `record_versions` sequence, so one INSERT … RETURNING takes both.
 pub fn record(
     conn: &mut AnyConnection,
     entry: Option<ChangeEntry>,
 ) -> std::result::Result<u64, TxError> {
+    let Some(entry) = entry else {
+        return Ok(version(conn)?);
+    };
+    if let AnyConnection::Postgresql(pg) = conn {
+        let id: i64 = diesel::insert_into(changes::table)
+            .values(PendingRow::from(&entry))
+            .returning(changes::id)
+            .get_result(pg)?;
+        return Ok(to_u64(id));
+    }
     let version = version(conn)?;
-    append_all(conn, entry.as_slice())?;
+    append_versioned(conn, &entry, version)?;
     Ok(version)
 }
 

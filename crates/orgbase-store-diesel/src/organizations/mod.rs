@@ -95,7 +95,7 @@ pub fn insert(conn: &mut AnyConnection, organization: &Organization) -> Result<V
             time::now(),
             organization.creator_id,
         );
-        changes::append_all(conn, &[entry])?;
+        changes::append_versioned(conn, &entry, version)?;
         Ok(version)
     })
     .map_err(|e| match e {
