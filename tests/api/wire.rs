@@ -453,6 +453,7 @@ impl Store for FailingStore {
         list_changes(&ChangeQuery) -> Page<Change>;
         change_log_state() -> LogState;
         prune_changes(Timestamp, u64) -> u64;
+        atomically(&mut dyn FnMut(&dyn Store) -> Result<()>) -> ();
     }
 }
 

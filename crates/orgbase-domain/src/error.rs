@@ -55,6 +55,10 @@ pub enum Error {
     /// A changes-feed cursor points at or before entries the retention period pruned.
     #[error("changes up to sequence {pruned_through} were pruned")]
     ChangesPruned { pruned_through: u64 },
+    /// The work given to [`Store::atomically`](crate::Store::atomically) gave up, for a
+    /// reason its caller holds; nothing it wrote was kept.
+    #[error("an atomic write gave up; nothing was kept")]
+    GaveUp,
     /// Storage cannot be reached now; the same request may succeed later.
     #[error("storage unavailable: {0}")]
     Unavailable(String),

@@ -166,4 +166,14 @@ pub trait Store: Send + Sync + Debug {
     /// Deletes up to `limit` of the oldest entries changed before `before`; returns how many
     /// went. The pruning mark moves to the last sequence deleted.
     fn prune_changes(&self, before: Timestamp, limit: u64) -> Result<u64>;
+
+    // Several writes as one.
+
+    /// Runs `work` against a view of this store in which its writes form one transaction:
+    /// all of them are kept when it returns `Ok`, none when it returns `Err` (which is
+    /// returned as is). Reads through the view see the writes made before them, and each
+    /// write is checked exactly as it is outside (constraints, preconditions, entries); the
+    /// entries of every write commit together, so the feed shows all of them or none.
+    /// Other writers may wait for the whole of `work`: keep it to storage calls.
+    fn atomically(&self, work: &mut dyn FnMut(&dyn Store) -> Result<()>) -> Result<()>;
 }

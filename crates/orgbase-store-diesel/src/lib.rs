@@ -8,6 +8,7 @@
 //! - [`accounts`]: users and API keys.
 //! - [`custom_fields`]: custom field definitions.
 //! - [`columns`]: how timestamps and JSON sit in columns both backends share.
+//! - [`leases`]: where the store's calls get connections: the pool, or a transaction's.
 //! - [`connection`]: which database a URL names, connecting with actionable errors, the pool.
 //! - [`migrations`]: per-backend migrations, embedded in the binary.
 //! - [`errors`]: diesel errors to domain errors, including which unique constraint failed.
@@ -19,6 +20,7 @@ mod columns;
 mod connection;
 mod custom_fields;
 mod errors;
+mod leases;
 mod migrations;
 mod organizations;
 mod schema;

@@ -1,9 +1,10 @@
 //! [`DieselStore`]: the [`Store`] trait on SQLite or PostgreSQL. It owns the pool and this
-//! process's SQLite writer queue, picks the connection each call needs (a [`Writer`] for
-//! writes), and delegates the SQL to [`crate::organizations`], [`crate::accounts`] and
-//! [`crate::custom_fields`].
+//! process's SQLite writer queue, picks the connection each call needs (a writer for
+//! writes, see [`crate::leases`]), and delegates the SQL to [`crate::organizations`],
+//! [`crate::accounts`] and [`crate::custom_fields`]. The same calls serve the work of
+//! [`Store::atomically`], on the one connection of its transaction.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use diesel::prelude::*;
 use orgbase_domain::change::{LogState, Version, Write};
@@ -19,10 +20,11 @@ use orgbase_domain::{
 use crate::accounts;
 use crate::changes;
 use crate::connection::{
-    self, ConnectError, DatabaseTarget, Manager, Pool, PoolOptions, PooledConnection,
+    self, AnyConnection, ConnectError, DatabaseTarget, Manager, Pool, PoolOptions,
 };
 use crate::custom_fields;
 use crate::errors::{TxError, from_diesel, from_pool};
+use crate::leases::{Connections, InTransaction, PoolLease};
 use crate::migrations;
 use crate::organizations;
 
@@ -37,27 +39,6 @@ pub struct DieselStore {
     /// SQLite writers here, and each starts the moment the previous one commits. (Other
     /// processes on the same file still meet the busy timeout.) PostgreSQL locks rows.
     sqlite_writers: Option<Mutex<()>>,
-}
-
-/// A connection to write with, holding this process's SQLite writer turn (if any) until it
-/// is dropped. The turn is taken before the connection, so no thread ever holds a pooled
-/// connection while it waits for the turn.
-struct Writer<'a> {
-    conn: PooledConnection,
-    _turn: Option<MutexGuard<'a, ()>>,
-}
-
-impl std::ops::Deref for Writer<'_> {
-    type Target = PooledConnection;
-    fn deref(&self) -> &PooledConnection {
-        &self.conn
-    }
-}
-
-impl std::ops::DerefMut for Writer<'_> {
-    fn deref_mut(&mut self) -> &mut PooledConnection {
-        &mut self.conn
-    }
 }
 
 impl DieselStore {
@@ -95,35 +76,46 @@ impl DieselStore {
     pub fn target(&self) -> &DatabaseTarget {
         &self.target
     }
+}
 
-    fn conn(&self) -> Result<PooledConnection> {
-        self.pool.get().map_err(from_pool)
+impl Connections for DieselStore {
+    type Lease<'a> = PoolLease<'a>;
+
+    fn reader(&self) -> Result<PoolLease<'_>> {
+        Ok(PoolLease {
+            conn: self.pool.get().map_err(from_pool)?,
+            _turn: None,
+        })
     }
 
-    fn writer(&self) -> Result<Writer<'_>> {
+    fn writer(&self) -> Result<PoolLease<'_>> {
         // A writer that panicked rolled back; the turn itself holds no data.
         let turn = self
             .sqlite_writers
             .as_ref()
             .map(|m| m.lock().unwrap_or_else(PoisonError::into_inner));
-        Ok(Writer {
-            conn: self.conn()?,
+        Ok(PoolLease {
+            conn: self.pool.get().map_err(from_pool)?,
             _turn: turn,
         })
     }
 }
 
-impl Store for DieselStore {
+/// The store's calls, written once for both sources of connections: the pool
+/// ([`DieselStore`]) and a transaction in progress ([`InTransaction`]).
+macro_rules! sql_store {
+    ($store:ty) => {
+impl Store for $store {
     fn insert_organization(&self, organization: &Organization) -> Result<Version> {
-        organizations::insert(&mut *self.writer()?, organization)
+        organizations::insert(&mut *Connections::writer(self)?, organization)
     }
 
     fn import_organizations(&self, rows: &[ImportRow], now: Timestamp) -> Vec<ImportOutcome> {
-        let batched = self.writer().and_then(|mut conn| {
+        let batched = Connections::writer(self).and_then(|mut conn| {
             conn.transaction::<_, TxError, _>(|conn| organizations::import::batch(conn, rows, now))
                 .map_err(Error::from)
         });
-        // The connection is back in the pool here: the reference path takes its own.
+        // The connection is given back here: the reference path takes its own.
         match batched {
             Ok(outcomes) => outcomes
                 .into_iter()
@@ -138,11 +130,11 @@ impl Store for DieselStore {
     }
 
     fn get_organization(&self, id: OrganizationId) -> Result<Organization> {
-        organizations::get(&mut *self.conn()?, id)
+        organizations::get(&mut *Connections::reader(self)?, id)
     }
 
     fn find_organization_by_name(&self, name: &str) -> Result<Option<Organization>> {
-        organizations::find_by_name(&mut *self.conn()?, name)
+        organizations::find_by_name(&mut *Connections::reader(self)?, name)
     }
 
     fn update_organization(
@@ -152,91 +144,91 @@ impl Store for DieselStore {
         now: Timestamp,
         write: Write,
     ) -> Result<Organization> {
-        organizations::update(&mut *self.writer()?, id, patch, now, write)
+        organizations::update(&mut *Connections::writer(self)?, id, patch, now, write)
     }
 
     fn delete_organization(&self, id: OrganizationId, write: Write) -> Result<()> {
-        organizations::delete(&mut *self.writer()?, id, write)
+        organizations::delete(&mut *Connections::writer(self)?, id, write)
     }
 
     fn list_organizations(&self, query: &ListQuery) -> Result<Page<Organization>> {
-        organizations::list(&mut *self.conn()?, query)
+        organizations::list(&mut *Connections::reader(self)?, query)
     }
 
     fn check_health(&self) -> Result<()> {
-        let mut conn = self.conn()?;
+        let mut conn = Connections::reader(self)?;
         diesel::sql_query("SELECT 1")
-            .execute(&mut conn)
+            .execute(&mut *conn)
             .map_err(from_diesel)?;
         Ok(())
     }
 
     fn insert_user(&self, user: &User, actor: Option<UserId>) -> Result<Version> {
-        accounts::insert_user(&mut *self.writer()?, user, actor)
+        accounts::insert_user(&mut *Connections::writer(self)?, user, actor)
     }
 
     fn get_user(&self, id: UserId) -> Result<User> {
-        accounts::get_user(&mut *self.conn()?, id)
+        accounts::get_user(&mut *Connections::reader(self)?, id)
     }
 
     fn get_users(&self, ids: &[UserId]) -> Result<Vec<User>> {
-        accounts::get_users(&mut *self.conn()?, ids)
+        accounts::get_users(&mut *Connections::reader(self)?, ids)
     }
 
     fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
-        accounts::find_user_by_email(&mut *self.conn()?, email)
+        accounts::find_user_by_email(&mut *Connections::reader(self)?, email)
     }
 
     fn list_users(&self, page: PageRequest) -> Result<Page<User>> {
-        accounts::list_users(&mut *self.conn()?, page)
+        accounts::list_users(&mut *Connections::reader(self)?, page)
     }
 
     fn update_user(&self, id: UserId, patch: &UserPatch, write: Write) -> Result<User> {
-        accounts::update_user(&mut *self.writer()?, id, patch, write)
+        accounts::update_user(&mut *Connections::writer(self)?, id, patch, write)
     }
 
     fn delete_user(&self, id: UserId, reassign_to: Option<UserId>, write: Write) -> Result<()> {
-        accounts::delete_user(&mut *self.writer()?, id, reassign_to, write)
+        accounts::delete_user(&mut *Connections::writer(self)?, id, reassign_to, write)
     }
 
     fn count_users(&self) -> Result<u64> {
-        accounts::count_users(&mut *self.conn()?)
+        accounts::count_users(&mut *Connections::reader(self)?)
     }
 
     fn insert_api_key(&self, key: &ApiKey, actor: Option<UserId>) -> Result<Version> {
-        accounts::insert_api_key(&mut *self.writer()?, key, actor)
+        accounts::insert_api_key(&mut *Connections::writer(self)?, key, actor)
     }
 
     fn get_api_key(&self, id: ApiKeyId) -> Result<ApiKey> {
-        accounts::get_api_key(&mut *self.conn()?, id)
+        accounts::get_api_key(&mut *Connections::reader(self)?, id)
     }
 
     fn list_api_keys(&self, user: Option<UserId>, page: PageRequest) -> Result<Page<ApiKey>> {
-        accounts::list_api_keys(&mut *self.conn()?, user, page)
+        accounts::list_api_keys(&mut *Connections::reader(self)?, user, page)
     }
 
     fn delete_api_key(&self, id: ApiKeyId, write: Write) -> Result<()> {
-        accounts::delete_api_key(&mut *self.writer()?, id, write)
+        accounts::delete_api_key(&mut *Connections::writer(self)?, id, write)
     }
 
     fn find_api_keys_by_prefix(&self, prefix: &str) -> Result<Vec<(ApiKey, User)>> {
-        accounts::find_api_keys_by_prefix(&mut *self.conn()?, prefix)
+        accounts::find_api_keys_by_prefix(&mut *Connections::reader(self)?, prefix)
     }
 
     fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> Result<()> {
-        accounts::touch_api_key(&mut *self.writer()?, id, at)
+        accounts::touch_api_key(&mut *Connections::writer(self)?, id, at)
     }
 
     fn insert_custom_field(&self, field: &CustomField, actor: Option<UserId>) -> Result<Version> {
-        custom_fields::insert(&mut *self.writer()?, field, actor)
+        custom_fields::insert(&mut *Connections::writer(self)?, field, actor)
     }
 
     fn get_custom_field(&self, id: CustomFieldId) -> Result<CustomField> {
-        custom_fields::get(&mut *self.conn()?, id)
+        custom_fields::get(&mut *Connections::reader(self)?, id)
     }
 
     fn list_custom_fields(&self) -> Result<CustomFields> {
-        custom_fields::list(&mut *self.conn()?)
+        custom_fields::list(&mut *Connections::reader(self)?)
     }
 
     fn update_custom_field(
@@ -246,22 +238,50 @@ impl Store for DieselStore {
         now: Timestamp,
         write: Write,
     ) -> Result<CustomField> {
-        custom_fields::update(&mut *self.writer()?, id, patch, now, write)
+        custom_fields::update(&mut *Connections::writer(self)?, id, patch, now, write)
     }
 
     fn delete_custom_field(&self, id: CustomFieldId, write: Write) -> Result<()> {
-        custom_fields::delete(&mut *self.writer()?, id, write)
+        custom_fields::delete(&mut *Connections::writer(self)?, id, write)
     }
 
     fn list_changes(&self, query: &ChangeQuery) -> Result<Page<Change>> {
-        changes::list(&mut *self.conn()?, query)
+        changes::list(&mut *Connections::reader(self)?, query)
     }
 
     fn change_log_state(&self) -> Result<LogState> {
-        changes::state(&mut *self.conn()?).map_err(from_diesel)
+        changes::state(&mut *Connections::reader(self)?).map_err(from_diesel)
     }
 
     fn prune_changes(&self, before: Timestamp, limit: u64) -> Result<u64> {
-        changes::prune(&mut *self.writer()?, before, limit)
+        changes::prune(&mut *Connections::writer(self)?, before, limit)
+    }
+
+    fn atomically(&self, work: &mut dyn FnMut(&dyn Store) -> Result<()>) -> Result<()> {
+        let mut conn = Connections::writer(self)?;
+        let mut failure = None;
+        let outcome = conn.transaction::<_, TxError, _>(|conn| {
+            if matches!(conn, AnyConnection::Sqlite(_)) {
+                // Take SQLite's write lock before the work reads anything: a read transaction
+                // that later writes fails when another process wrote in between. (PostgreSQL
+                // locks rows as the writes reach them.)
+                changes::hold_sqlite_write_lock(conn)?;
+            }
+            // Kept aside, so that the rollback is not mistaken for a storage failure.
+            work(&InTransaction::new(conn)).map_err(|error| {
+                failure = Some(error);
+                TxError::Domain(Error::GaveUp)
+            })
+        });
+        match (outcome, failure) {
+            (Ok(()), _) => Ok(()),
+            (Err(_), Some(error)) => Err(error),
+            (Err(error), None) => Err(Error::from(error)),
+        }
     }
 }
+    };
+}
+
+sql_store!(DieselStore);
+sql_store!(InTransaction<'_>);

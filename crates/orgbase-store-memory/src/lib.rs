@@ -27,7 +27,7 @@ pub struct MemoryStore {
     inner: RwLock<Tables>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Tables {
     organizations: HashMap<OrganizationId, Organization>,
     /// The unique indexes: normalised name and slug to id.
@@ -720,5 +720,21 @@ impl Store for MemoryStore {
         });
         tables.log.pruned_through = through;
         Ok(pruned as u64)
+    }
+
+    /// The work runs on a copy of the tables, under the write lock held throughout (so no
+    /// other write can interleave), and the copy replaces them only if it succeeds: the
+    /// reference's transaction is as plain as that.
+    fn atomically(&self, work: &mut dyn FnMut(&dyn Store) -> Result<()>) -> Result<()> {
+        let mut tables = self.write();
+        let draft = MemoryStore {
+            inner: RwLock::new(tables.clone()),
+        };
+        work(&draft)?;
+        *tables = draft
+            .inner
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Ok(())
     }
 }

@@ -154,6 +154,10 @@ macro_rules! conformance_suite {
             changes::a_reader_racing_eight_writers_skips_no_change,
             changes::the_feed_filters_and_pages_both_ways,
             changes::pruning_moves_the_mark_and_a_cursor_before_it_is_gone,
+            atomic::the_work_is_kept_whole_with_its_entries,
+            atomic::work_that_gives_up_keeps_nothing,
+            atomic::a_failed_write_inside_undoes_only_itself,
+            atomic::of_two_racing_transactions_that_collide_one_is_kept_whole,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

@@ -1,6 +1,7 @@
 //! Conformance cases, one module per concern. Each is `pub fn(&Arc<dyn Store>)`.
 
 pub mod accounts;
+pub mod atomic;
 pub mod changes;
 pub mod concurrency;
 pub mod crud;
