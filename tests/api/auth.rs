@@ -108,6 +108,9 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
                 ("PATCH", "/custom_fields/{id}") => Some(
                     json!({"data": {"type": "custom_fields", "id": field, "attributes": {"name": "Renamed"}}}),
                 ),
+                ("POST", "/operations") => Some(
+                    json!({"atomic:operations": [{"op": "add", "data": {"type": "organizations", "attributes": {"name": format!("Atomic {counter}")}}}]}),
+                ),
                 ("PATCH", p) if p.contains("/relationships/") => {
                     Some(json!({"data": {"type": "users", "id": viewer.id}}))
                 }
@@ -117,8 +120,13 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
                 .method(method.parse().unwrap())
                 .uri(&path);
             if let Some(body) = body {
+                let media_type = if *pattern == "/operations" {
+                    crate::support::atomic_media_type()
+                } else {
+                    JSONAPI.to_owned()
+                };
                 req = req
-                    .insert_header((header::CONTENT_TYPE, JSONAPI))
+                    .insert_header((header::CONTENT_TYPE, media_type))
                     .set_payload(body.to_string());
             }
             let key = match who {
@@ -147,6 +155,7 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
                 if role.is_none() { 401 } else { 403 }
             } else {
                 match *method {
+                    "POST" if *pattern == "/operations" => 200,
                     "POST" => 201,
                     "DELETE" => 204,
                     "PATCH" if *pattern == "/api_keys/{id}" => 403,
@@ -214,7 +223,7 @@ async fn escaped_paths_get_the_rule_of_the_route_they_reach() {
         assert_eq!(reply.only_error(403).0, "forbidden", "{method} {path}");
         checked += 1;
     }
-    assert_eq!(checked, 13);
+    assert_eq!(checked, 14);
     let kept = send(&app, get(&format!("/organizations/{org}"))).await;
     assert_eq!(kept.status, StatusCode::OK);
 }

@@ -13,6 +13,7 @@ mod cursors;
 mod custom_fields;
 mod described;
 mod openapi;
+mod operations;
 mod organizations;
 mod query;
 mod relationships;

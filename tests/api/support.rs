@@ -177,7 +177,33 @@ pub fn schema_errors(body: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The atomic extension's URI.
+pub const ATOMIC_EXT: &str = "https://jsonapi.org/ext/atomic";
+
+/// The media type of atomic operations and their results.
+pub fn atomic_media_type() -> String {
+    format!("{JSONAPI}; ext=\"{ATOMIC_EXT}\"")
+}
+
 pub fn assert_valid_document(body: &Value) {
+    // The base schema knows no extension's members: an atomic results document is checked
+    // result by result, each resource as the primary data of a document of its own.
+    if let Some(results) = body.get("atomic:results") {
+        assert_eq!(
+            body["jsonapi"],
+            json!({"version": "1.1", "ext": [ATOMIC_EXT]}),
+            "{body}"
+        );
+        for result in results.as_array().expect("atomic:results is an array") {
+            match result.get("data") {
+                Some(data) => {
+                    assert_valid_document(&json!({"jsonapi": {"version": "1.1"}, "data": data}))
+                }
+                None => assert_eq!(result, &json!({}), "{body}"),
+            }
+        }
+        return;
+    }
     let errors = schema_errors(body);
     assert!(
         errors.is_empty(),
@@ -226,6 +252,8 @@ where
         // The profile a document applies is named in its media type, and only then.
         let expected = if body["jsonapi"]["profile"].is_array() {
             cursor_media_type()
+        } else if body["jsonapi"]["ext"].is_array() {
+            atomic_media_type()
         } else {
             JSONAPI.to_owned()
         };
@@ -340,6 +368,17 @@ pub struct SqlStore {
     pub name: &'static str,
     pub store: Arc<dyn Store>,
     _keep: Box<dyn std::any::Any>,
+}
+
+/// The reference store, then [`sql_stores`]: for behaviour every backend must share.
+pub fn every_store() -> Vec<SqlStore> {
+    let mut stores = vec![SqlStore {
+        name: "memory",
+        store: Arc::new(MemoryStore::new()),
+        _keep: Box::new(()),
+    }];
+    stores.extend(sql_stores());
+    stores
 }
 
 /// SQLite always; PostgreSQL when `ORGBASE_TEST_POSTGRES_URL` is set (required in CI).

@@ -69,7 +69,8 @@ async fn accept_negotiation() {
         |accept: &str| get("/organizations").insert_header((header::ACCEPT, accept.to_owned()));
     for refused in [
         "application/vnd.api+json; charset=utf-8",
-        "application/vnd.api+json; ext=\"https://jsonapi.org/ext/atomic\", application/vnd.api+json; foo=bar",
+        "application/vnd.api+json; ext=\"https://example.com/ext/unknown\", application/vnd.api+json; foo=bar",
+        "application/vnd.api+json; ext=\"https://jsonapi.org/ext/atomic https://example.com/ext/unknown\"",
     ] {
         let reply = send(&app, with_accept(refused)).await;
         assert_eq!(
@@ -85,6 +86,8 @@ async fn accept_negotiation() {
         "*/*",
         "application/json",
         "text/html, application/vnd.api+json;q=0.9",
+        // The one extension orgbase supports (applied at /operations).
+        "application/vnd.api+json; ext=\"https://jsonapi.org/ext/atomic\"",
     ] {
         assert_eq!(
             send(&app, with_accept(accepted)).await.status,

@@ -124,7 +124,7 @@ fn unauthorized(detail: &str) -> ApiError {
     )
 }
 
-fn forbidden(required: Role) -> ApiError {
+pub(crate) fn forbidden(required: Role) -> ApiError {
     ApiError::new(
         Kind::Forbidden,
         format!("This needs the {} role or higher.", required.as_str()),

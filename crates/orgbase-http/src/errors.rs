@@ -44,6 +44,10 @@ pub enum Kind {
     Invalid,
     /// `If-Match` named a version the resource is no longer at.
     PreconditionFailed,
+    /// An atomic operation orgbase does not perform (an API key's, a to-one "add").
+    UnsupportedOperation,
+    /// More atomic operations than one request may carry.
+    TooManyOperations,
     /// A changes-feed cursor points where entries were pruned.
     ChangesPruned,
     StorageUnavailable,
@@ -129,6 +133,16 @@ impl Kind {
                 "Precondition failed",
             ),
             Kind::ChangesPruned => (S::GONE, "changes_pruned", "Changes pruned"),
+            Kind::UnsupportedOperation => (
+                S::BAD_REQUEST,
+                "unsupported_operation",
+                "Operation not supported",
+            ),
+            Kind::TooManyOperations => (
+                S::PAYLOAD_TOO_LARGE,
+                "too_many_operations",
+                "Too many operations",
+            ),
             Kind::StorageUnavailable => (
                 S::SERVICE_UNAVAILABLE,
                 "storage_unavailable",
@@ -259,6 +273,19 @@ impl ApiError {
         self
     }
 
+    /// The same errors, about a part of a larger document: each pointer is prefixed with
+    /// `prefix` (`/atomic:operations/3`), and an error with no source points at the part.
+    pub fn within(mut self, prefix: &str) -> Self {
+        for error in &mut self.errors {
+            match &mut error.source {
+                Some(Source::Pointer(pointer)) => *pointer = format!("{prefix}{pointer}"),
+                None => error.source = Some(Source::Pointer(prefix.to_owned())),
+                Some(Source::Parameter(_) | Source::Header(_)) => {}
+            }
+        }
+        self
+    }
+
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(error = %detail, "internal error");
         Self::new(
@@ -344,6 +371,8 @@ impl From<Error> for ApiError {
                 format!("Changes up to sequence {pruned_through} were pruned (ORGBASE_CHANGES_RETENTION_DAYS), so changes after this cursor may be missing; resync: walk the collections again, then follow /changes from the cursor in meta.latest."),
             ),
             Error::Backend(detail) => ApiError::internal(detail),
+            // Callers of `atomically` answer with the reason they kept; reaching here is a bug.
+            Error::GaveUp => ApiError::internal("an atomic write gave up without a reason"),
         }
     }
 }

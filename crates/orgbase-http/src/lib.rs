@@ -10,6 +10,7 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
 use actix_web::{App, web};
 
+pub mod atomic;
 pub mod auth;
 pub mod cache;
 pub mod change_query;

@@ -1,6 +1,7 @@
 //! Content negotiation, as JSON:API 1.1 requires: a request body in the JSON:API media type
-//! with parameters other than `ext`/`profile` (or with an extension, since orgbase supports
-//! none) is a 415; an `Accept` whose every JSON:API entry carries such parameters is a 406.
+//! with parameters other than `ext`/`profile`, or with an extension the endpoint does not
+//! apply (orgbase supports one, the atomic extension, at `POST /operations`), is a 415; an
+//! `Accept` whose every JSON:API entry carries parameters orgbase cannot honour is a 406.
 //! Plain `application/json` bodies are accepted too.
 
 use actix_web::ResponseError;
@@ -9,6 +10,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 
+use crate::atomic::ATOMIC_EXT;
 use crate::errors::{ApiError, ErrorObject, Kind, Source};
 use crate::jsonapi::JSONAPI_MEDIA_TYPE;
 
@@ -36,21 +38,73 @@ impl MediaType {
     }
 
     /// The JSON:API media type with only parameters orgbase can honour: `profile` (ignored, as
-    /// the spec allows) and, in `Accept`, the quality `q`. Any `ext` is unsupported.
+    /// the spec allows) and, in `Accept`, the quality `q` and an `ext` of extensions orgbase
+    /// supports (the atomic one). A request body's `ext` is judged per endpoint
+    /// ([`check_content_type`], [`check_atomic_content_type`]).
     fn is_acceptable_jsonapi(&self, in_accept: bool) -> bool {
+        self.params.iter().all(|(name, value)| {
+            name == "profile"
+                || (in_accept && name == "q")
+                || (in_accept && name == "ext" && extensions(value).all(|e| e == ATOMIC_EXT))
+        })
+    }
+
+    /// The URIs of its `ext` parameter (a space-separated list), if any.
+    fn extensions(&self) -> impl Iterator<Item = &str> {
         self.params
             .iter()
-            .all(|(name, _)| name == "profile" || (in_accept && name == "q"))
+            .filter(|(name, _)| name == "ext")
+            .flat_map(|(_, value)| extensions(value))
     }
 }
 
+fn extensions(value: &str) -> impl Iterator<Item = &str> {
+    value.split_ascii_whitespace()
+}
+
+fn unsupported_media_type(detail: String) -> ApiError {
+    ErrorObject::new(Kind::UnsupportedMediaType, detail)
+        .at(Source::Header("Content-Type".into()))
+        .into()
+}
+
+/// Checks the `Content-Type` of `POST /operations`: the JSON:API media type whose `ext`
+/// names the atomic extension, and no extension orgbase does not support.
+pub fn check_atomic_content_type(value: Option<&header::HeaderValue>) -> Result<(), ApiError> {
+    let expected = format!("{JSONAPI_MEDIA_TYPE}; ext=\"{ATOMIC_EXT}\"");
+    let media = value.map(|v| MediaType::parse(v.to_str().unwrap_or("")));
+    let Some(media) = media.filter(|m| m.essence == JSONAPI_MEDIA_TYPE) else {
+        return Err(unsupported_media_type(format!(
+            "Send atomic operations with Content-Type: {expected}."
+        )));
+    };
+    if let Some(other) = media.extensions().find(|e| *e != ATOMIC_EXT) {
+        return Err(unsupported_media_type(format!(
+            "orgbase does not support the extension {other:?}; it supports {ATOMIC_EXT:?} only."
+        )));
+    }
+    if media.extensions().next().is_none() {
+        return Err(unsupported_media_type(format!(
+            "Atomic operations need the extension in the media type: Content-Type: {expected}."
+        )));
+    }
+    if media
+        .params
+        .iter()
+        .any(|(name, _)| name != "ext" && name != "profile")
+    {
+        return Err(unsupported_media_type(format!(
+            "{JSONAPI_MEDIA_TYPE} may carry only the ext and profile parameters; send {expected}."
+        )));
+    }
+    Ok(())
+}
+
+impl MediaType {}
+
 /// Checks a request body's `Content-Type`.
 pub fn check_content_type(value: Option<&header::HeaderValue>) -> Result<(), ApiError> {
-    let unsupported = |detail: String| -> ApiError {
-        ErrorObject::new(Kind::UnsupportedMediaType, detail)
-            .at(Source::Header("Content-Type".into()))
-            .into()
-    };
+    let unsupported = unsupported_media_type;
     let Some(value) = value else {
         return Err(unsupported(format!(
             "Send the body with Content-Type: {JSONAPI_MEDIA_TYPE}."
@@ -59,8 +113,13 @@ pub fn check_content_type(value: Option<&header::HeaderValue>) -> Result<(), Api
     let media = MediaType::parse(value.to_str().unwrap_or(""));
     match media.essence.as_str() {
         JSONAPI_MEDIA_TYPE if media.is_acceptable_jsonapi(false) => Ok(()),
+        JSONAPI_MEDIA_TYPE if media.extensions().any(|e| e == ATOMIC_EXT) => {
+            Err(unsupported(format!(
+                "The atomic extension applies to POST /operations only; send {JSONAPI_MEDIA_TYPE} without ext here."
+            )))
+        }
         JSONAPI_MEDIA_TYPE => Err(unsupported(format!(
-            "{JSONAPI_MEDIA_TYPE} may carry only the profile parameter here (orgbase supports no extensions)."
+            "{JSONAPI_MEDIA_TYPE} may carry only the profile parameter here (orgbase supports no other extensions)."
         ))),
         "application/json" => Ok(()),
         other => Err(unsupported(format!(
@@ -90,7 +149,7 @@ pub async fn negotiate<B: MessageBody>(
         if !jsonapi.is_empty() && jsonapi.iter().all(|m| !m.is_acceptable_jsonapi(true)) {
             let error: ApiError = ErrorObject::new(
                 Kind::NotAcceptable,
-                format!("Accept {JSONAPI_MEDIA_TYPE} without parameters other than profile (orgbase supports no extensions)."),
+                format!("Accept {JSONAPI_MEDIA_TYPE} without parameters other than profile, or with ext=\"{ATOMIC_EXT}\" (the one extension orgbase supports)."),
             )
             .at(Source::Header("Accept".into()))
             .into();

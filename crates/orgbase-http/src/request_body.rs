@@ -1,4 +1,4 @@
-//! Request bodies: the media type, the 1 MiB limit, JSON syntax, and the shape of a JSON:API
+//! Request bodies: the media type, the 1 MiB limit (16 MiB for atomic operations), JSON syntax, and the shape of a JSON:API
 //! resource document. Attribute values are checked later, by the domain's attribute reader.
 
 use actix_web::HttpRequest;
@@ -13,10 +13,10 @@ use crate::media_type::check_content_type;
 /// The largest request body accepted.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
-fn too_large() -> ApiError {
+fn too_large(limit: usize) -> ApiError {
     ApiError::new(
         Kind::BodyTooLarge,
-        format!("Request bodies are limited to {BODY_LIMIT} bytes."),
+        format!("Request bodies here are limited to {limit} bytes."),
     )
 }
 
@@ -32,17 +32,26 @@ pub async fn read_json_object(
     payload: Payload,
 ) -> Result<Map<String, Value>, ApiError> {
     check_content_type(req.headers().get(header::CONTENT_TYPE))?;
+    read_object(req, payload, BODY_LIMIT).await
+}
+
+/// Reads the body, at most `limit` bytes, as a JSON object (its media type already checked).
+pub async fn read_object(
+    req: &HttpRequest,
+    payload: Payload,
+    limit: usize,
+) -> Result<Map<String, Value>, ApiError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
-        return Err(too_large());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large(limit));
     }
-    let body = to_bytes_limited(BodyStream::new(payload), BODY_LIMIT)
+    let body = to_bytes_limited(BodyStream::new(payload), limit)
         .await
-        .map_err(|_| too_large())?
+        .map_err(|_| too_large(limit))?
         .map_err(|e| {
             ApiError::new(
                 Kind::InvalidDocument,

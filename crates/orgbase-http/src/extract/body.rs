@@ -7,8 +7,10 @@ use actix_web::http::Method;
 use actix_web::{FromRequest, HttpRequest};
 use serde_json::{Map, Value};
 
+use crate::atomic::{OPERATIONS_BODY_LIMIT, Operation, read_operations};
 use crate::errors::ApiError;
-use crate::request_body::{Intent, primary_data, read_json_object, resource_input};
+use crate::media_type::check_atomic_content_type;
+use crate::request_body::{Intent, primary_data, read_json_object, read_object, resource_input};
 use crate::resources::ResourceType;
 
 /// The resource object of a create (`POST`) or update (`PATCH`, whose URL names the resource)
@@ -68,6 +70,26 @@ impl FromRequest for LinkageBody {
         Box::pin(async move {
             let document = read_json_object(&req, payload).await?;
             primary_data(document).map(LinkageBody)
+        })
+    }
+}
+
+/// The operations of a `POST /operations` request: the media type (with the atomic
+/// extension), the endpoint's own size limit, and each operation's structure checked.
+#[derive(Debug)]
+pub struct AtomicBody(pub Vec<Operation>);
+
+impl FromRequest for AtomicBody {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            check_atomic_content_type(req.headers().get(actix_web::http::header::CONTENT_TYPE))?;
+            let document = read_object(&req, payload, OPERATIONS_BODY_LIMIT).await?;
+            read_operations(document).map(AtomicBody)
         })
     }
 }

@@ -16,10 +16,10 @@ mod in_order;
 mod path_id;
 mod query;
 
-pub use body::{LinkageBody, ResourceBody};
+pub use body::{AtomicBody, LinkageBody, ResourceBody};
 pub use in_order::InOrder;
 pub use path_id::PathId;
 pub use query::{
-    ChangeList, DeleteUser, OneOrganization, OneResource, OrganizationCreate, OrganizationList,
-    OrganizationReference, PageOnly, Query, QueryShape, RecordHistory,
+    ChangeList, DeleteUser, OneOrganization, OneResource, Operations, OrganizationCreate,
+    OrganizationList, OrganizationReference, PageOnly, Query, QueryShape, RecordHistory,
 };

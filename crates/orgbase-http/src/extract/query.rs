@@ -134,6 +134,22 @@ impl QueryShape for OrganizationReference {
     }
 }
 
+/// `POST /operations`: fieldsets of the results (custom fields too), no `include`.
+#[derive(Debug)]
+pub struct Operations;
+
+impl QueryShape for Operations {
+    type Params = ResourceParams;
+    const NAMES_CUSTOM_FIELDS: bool = true;
+    fn parse(
+        pairs: &QueryPairs,
+        custom: &CustomFields,
+        _: &Paging,
+    ) -> Result<ResourceParams, ApiError> {
+        query::organization_params(pairs, &[], custom)
+    }
+}
+
 /// A collection of users, keys or custom fields: pages and fieldsets.
 #[derive(Debug)]
 pub struct PageOnly;

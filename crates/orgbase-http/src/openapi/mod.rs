@@ -31,6 +31,7 @@ use crate::routes::{endpoints, http_method};
         (name = "custom_fields", description = "Definitions of custom attributes (`c_…`) that organizations then carry."),
         (name = "users", description = "People who hold API keys and own organizations."),
         (name = "api_keys", description = "Keys that authenticate requests; the secret is shown once."),
+        (name = "operations", description = "Atomic Operations: many writes in one request, kept together or not at all."),
         (name = "changes", description = "The change log: every committed write, in the order it became visible, for keeping a mirror in sync."),
         (name = "health", description = "Liveness and readiness probes, without a key."),
         (name = "api description", description = "This document and a browsable page of it, without a key."),
@@ -56,8 +57,32 @@ pub fn document() -> &'static Value {
         doc["components"]["schemas"] = Value::Object(schemas::components());
         rules::apply(&mut doc);
         describe_cursor_pages(&mut doc);
+        describe_atomic_media_type(&mut doc);
         doc
     })
+}
+
+/// `/operations` takes and answers the JSON:API media type with the atomic extension, and
+/// that only.
+fn describe_atomic_media_type(doc: &mut Value) {
+    let media = format!(
+        "{}; ext=\"{}\"",
+        crate::jsonapi::JSONAPI_MEDIA_TYPE,
+        crate::atomic::ATOMIC_EXT
+    );
+    let Some(operation) = doc.pointer_mut("/paths/~1operations/post") else {
+        return;
+    };
+    for pointer in ["/requestBody/content", "/responses/200/content"] {
+        if let Some(content) = operation
+            .pointer_mut(pointer)
+            .and_then(Value::as_object_mut)
+            && let Some(schema) = content.values().next().cloned()
+        {
+            content.clear();
+            content.insert(media.clone(), schema);
+        }
+    }
 }
 
 /// Every collection also answers pages by cursor: its 200 lists the profile's media type

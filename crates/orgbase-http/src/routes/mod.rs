@@ -22,6 +22,7 @@ pub mod custom_fields;
 mod endpoint;
 pub mod fallback;
 pub mod health;
+pub mod operations;
 pub mod organizations;
 pub mod users;
 
@@ -97,6 +98,8 @@ endpoints! {
     // Readers see organizations' and custom fields' changes; admins every type's.
     changes::list => VIEWER,
     changes::organization_history => VIEWER,
+    // The least any operation needs; each is then checked against its own endpoint's role.
+    operations::perform => MEMBER,
 }
 
 /// Every endpoint the app serves, in registration order.

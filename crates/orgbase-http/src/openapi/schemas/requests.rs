@@ -71,6 +71,42 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     let mut add = |name: &str, schema: Value| {
         schemas.insert(name.to_owned(), schema);
     };
+    add(
+        "AtomicOperationsDocument",
+        json!({
+            "type": "object",
+            "required": ["atomic:operations"],
+            "properties": {
+                "atomic:operations": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": crate::atomic::MAX_OPERATIONS,
+                    "items": {
+                        "type": "object",
+                        "required": ["op"],
+                        "properties": {
+                            "op": { "enum": ["add", "update", "remove"] },
+                            "ref": {
+                                "type": "object",
+                                "required": ["type"],
+                                "properties": {
+                                    "type": { "enum": [ORGANIZATIONS, CUSTOM_FIELDS, USERS] },
+                                    "id": { "type": "string" },
+                                    "lid": { "type": "string", "description": "The `lid` an earlier add gave its resource." },
+                                    "relationship": { "type": "string", "description": "An organization's `owner`." },
+                                },
+                            },
+                            "href": { "type": "string", "description": "The endpoint the operation stands for: `/organizations`, `/users/{id}`, `/organizations/{id}/relationships/owner`; `/users/{id}?reassign_to=ID` for a remove." },
+                            "data": {
+                                "description": "A resource object (its `lid` names it for later operations; linkage may name users by `lid`), or a relationship's linkage.",
+                                "type": ["object", "null"],
+                            },
+                        },
+                    },
+                },
+            },
+        }),
+    );
     let owner_input = user_relationships_input(&["owner"], &[]);
     add(
         "NewOrganizationDocument",

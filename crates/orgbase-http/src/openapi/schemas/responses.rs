@@ -258,11 +258,38 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
                     "items": { "const": crate::cursor::CURSOR_PROFILE },
                     "description": "On pages by cursor: the cursor pagination profile.",
                 },
+                "ext": {
+                    "type": "array",
+                    "items": { "const": crate::atomic::ATOMIC_EXT },
+                    "description": "On the answers of `/operations`: the atomic extension.",
+                },
             },
             "additionalProperties": false,
         }),
     );
     add("UserIdentifier", user_identifier());
+    add(
+        "AtomicResultsDocument",
+        json!({
+            "type": "object",
+            "required": ["jsonapi", "atomic:results"],
+            "properties": {
+                "jsonapi": reference("JsonApi"),
+                "atomic:results": {
+                    "type": "array",
+                    "description": "One result per operation, in order: the resource an add or an update wrote as `data`; `{}` for a remove or a relationship update.",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "data": { "oneOf": [reference("Organization"), reference("CustomField"), reference("User")] },
+                        },
+                        "additionalProperties": false,
+                    },
+                },
+            },
+            "additionalProperties": false,
+        }),
+    );
     add("PageLinks", page_links());
     add("PageMeta", page_meta());
     add("CursorPageLinks", cursor_page_links());

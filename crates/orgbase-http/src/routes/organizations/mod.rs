@@ -5,7 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::{read_new_organization, read_organization_patch};
 use orgbase_domain::service::{self, Created};
-use orgbase_domain::time;
+use orgbase_domain::{CustomFields, NewOrganization, OrganizationId, UserId, time};
+use serde_json::{Map, Value};
 
 use crate::auth::Caller;
 use crate::conditional::Precondition;
@@ -22,7 +23,7 @@ use crate::request_body::combine;
 use crate::resources::Organizations;
 use crate::state::AppState;
 
-mod linkage_input;
+pub(crate) mod linkage_input;
 mod relationships;
 mod rendering;
 
@@ -136,18 +137,13 @@ pub async fn create(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let Query { params, custom, .. } = query;
-    let requested = requested_relationships(&body.relationships)?;
-    check_echoed(&requested.echoed, None)?;
-    let mut new = combine(
-        read_new_organization(&body.attributes, body.id, &custom),
-        requested.unknown,
+    let new = read_new(
+        &body.attributes,
+        &body.relationships,
+        body.id,
+        &custom,
+        caller.user.id,
     )?;
-    new.actor = Some(caller.user.id);
-    // The relationship and its `owner_id` alias set the same thing; the relationship wins.
-    if let Some(owner) = requested.owner {
-        new.details.owner_id = owner;
-        new.owner_given = true;
-    }
     let now = time::now();
     let created = if params.return_existing {
         state
@@ -165,6 +161,30 @@ pub async fn create(
         Created::Existing(org) => (org, StatusCode::OK),
     };
     resource_response(&req, &state, org, &params.render, &custom, status).await
+}
+
+/// A create request's organization, as every way of creating one reads it (`POST
+/// /organizations`, an atomic "add"): attributes and relationships, `actor` its creator.
+pub(crate) fn read_new(
+    attributes: &Map<String, Value>,
+    relationships: &Map<String, Value>,
+    id: Option<OrganizationId>,
+    custom: &CustomFields,
+    actor: UserId,
+) -> Result<NewOrganization, ApiError> {
+    let requested = requested_relationships(relationships)?;
+    check_echoed(&requested.echoed, None)?;
+    let mut new = combine(
+        read_new_organization(attributes, id, custom),
+        requested.unknown,
+    )?;
+    new.actor = Some(actor);
+    // The relationship and its `owner_id` alias set the same thing; the relationship wins.
+    if let Some(owner) = requested.owner {
+        new.details.owner_id = owner;
+        new.owner_given = true;
+    }
+    Ok(new)
 }
 
 /// Fetch an organization
