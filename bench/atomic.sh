@@ -35,13 +35,8 @@ stop_server() {
 trap stop_server EXIT
 
 seed_file() {
-  local file="$DATA/atomic-seed-$SIZE.csv"
-  [ -s "$file" ] || awk -v rows="$SIZE" 'BEGIN {
-    print "name,website,city,country,industry,company_size,lists,domains";
-    for (n = 0; n < rows; n++)
-      printf "Company %d,https://c%d.example,City %d,Country %d,Industry %d,%d,List %d;Group %d,c%d.example\n",
-        n, n, n % 500, n % 50, n % 20, n % 5000, n % 10, n % 7, n;
-  }' > "$file"
+  local file="$DATA/seed-$SIZE.csv"
+  [ -s "$file" ] || bench/seed/organizations-csv.sh "$SIZE" > "$file"
   echo "$file"
 }
 

@@ -67,13 +67,7 @@ wait_listening() { # PORT
 # The CSV `orgbase import` seeds from: every attribute a list filters or sorts by.
 seed_file() { # ROWS
   local file="$DATA/seed-$1.csv"
-  [ -s "$file" ] && { echo "$file"; return; }
-  awk -v rows="$1" 'BEGIN {
-    print "name,website,city,country,industry,company_size,lists,domains";
-    for (n = 0; n < rows; n++)
-      printf "Company %d,https://c%d.example,City %d,Country %d,Industry %d,%d,List %d;Group %d,c%d.example\n",
-        n, n, n % 500, n % 50, n % 20, n % 5000, n % 10, n % 7, n;
-  }' > "$file"
+  [ -s "$file" ] || bench/seed/organizations-csv.sh "$1" > "$file"
   echo "$file"
 }
 
