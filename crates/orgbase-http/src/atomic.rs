@@ -53,6 +53,15 @@ impl Target {
             Self::Users => USERS,
         }
     }
+
+    /// One resource of the type, as messages say it.
+    fn one(self) -> &'static str {
+        match self {
+            Self::Organizations => "an organization",
+            Self::CustomFields => "a custom field",
+            Self::Users => "a user",
+        }
+    }
 }
 
 /// How an operation names an existing resource.
@@ -353,8 +362,8 @@ impl LocalIds {
             return Err(invalid(
                 format!("{at}/data/lid"),
                 format!(
-                    "An earlier operation already added a {} with lid {lid:?}.",
-                    target.name()
+                    "An earlier operation already added {} with lid {lid:?}.",
+                    target.one()
                 ),
             ));
         }
@@ -370,8 +379,8 @@ impl LocalIds {
                 invalid(
                     pointer,
                     format!(
-                        "No earlier operation added a {} with lid {lid:?}.",
-                        target.name()
+                        "No earlier operation added {} with lid {lid:?}.",
+                        target.one()
                     ),
                 )
             })

@@ -70,8 +70,26 @@ pub fn from_diesel(error: DieselError) -> Error {
         DieselError::DatabaseError(_, info) if is_busy(info.message()) => {
             Error::Unavailable(error.to_string())
         }
+        DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+            Error::Unavailable(format!("{TRANSIENT}: {error}"))
+        }
+        DieselError::DatabaseError(_, info) if info.message().starts_with("deadlock detected") => {
+            Error::Unavailable(format!("{TRANSIENT}: {error}"))
+        }
         _ => Error::Backend(error.to_string()),
     }
+}
+
+/// How [`from_diesel`] begins the message of a failure that running the same transaction
+/// again can cure: PostgreSQL's deadlock (40P01: two transactions writing several rows took
+/// locks, such as the organization count stripes, in opposite orders) and serialization
+/// failure (40001). Single-statement writes meet neither; multi-write transactions
+/// ([`orgbase_domain::Store::atomically`]) retry on it.
+const TRANSIENT: &str = "transient conflict, retry";
+
+/// Whether `error` is one [`TRANSIENT`] failure.
+pub fn is_transient(error: &Error) -> bool {
+    matches!(error, Error::Unavailable(message) if message.starts_with(TRANSIENT))
 }
 
 /// SQLite's answer when a competing writer outlasted busy_timeout.

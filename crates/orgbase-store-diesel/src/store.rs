@@ -23,7 +23,7 @@ use crate::connection::{
     self, AnyConnection, ConnectError, DatabaseTarget, Manager, Pool, PoolOptions,
 };
 use crate::custom_fields;
-use crate::errors::{TxError, from_diesel, from_pool};
+use crate::errors::{TxError, from_diesel, from_pool, is_transient};
 use crate::leases::{Connections, InTransaction, PoolLease};
 use crate::migrations;
 use crate::organizations;
@@ -258,29 +258,50 @@ impl Store for $store {
     }
 
     fn atomically(&self, work: &mut dyn FnMut(&dyn Store) -> Result<()>) -> Result<()> {
-        let mut conn = Connections::writer(self)?;
-        let mut failure = None;
-        let outcome = conn.transaction::<_, TxError, _>(|conn| {
-            if matches!(conn, AnyConnection::Sqlite(_)) {
-                // Take SQLite's write lock before the work reads anything: a read transaction
-                // that later writes fails when another process wrote in between. (PostgreSQL
-                // locks rows as the writes reach them.)
-                changes::hold_sqlite_write_lock(conn)?;
+        // Two such transactions can deadlock on PostgreSQL, which then aborts one of them:
+        // the work runs again from the start, a few times, before the failure is answered.
+        let mut attempts = 1;
+        loop {
+            match atomically_once(Connections::writer(self)?, work) {
+                Err(error) if is_transient(&error) && attempts < TRANSIENT_ATTEMPTS => {
+                    tracing::debug!(%error, attempts, "an atomic write met a deadlock; running it again");
+                    attempts += 1;
+                }
+                outcome => return outcome,
             }
-            // Kept aside, so that the rollback is not mistaken for a storage failure.
-            work(&InTransaction::new(conn)).map_err(|error| {
-                failure = Some(error);
-                TxError::Domain(Error::GaveUp)
-            })
-        });
-        match (outcome, failure) {
-            (Ok(()), _) => Ok(()),
-            (Err(_), Some(error)) => Err(error),
-            (Err(error), None) => Err(Error::from(error)),
         }
     }
 }
     };
+}
+
+/// How many times [`Store::atomically`] runs work that meets a deadlock.
+const TRANSIENT_ATTEMPTS: u32 = 5;
+
+/// One attempt of [`Store::atomically`], on the writer `conn`.
+fn atomically_once(
+    mut conn: impl std::ops::DerefMut<Target = AnyConnection>,
+    work: &mut dyn FnMut(&dyn Store) -> Result<()>,
+) -> Result<()> {
+    let mut failure = None;
+    let outcome = conn.transaction::<_, TxError, _>(|conn| {
+        if matches!(conn, AnyConnection::Sqlite(_)) {
+            // Take SQLite's write lock before the work reads anything: a read transaction
+            // that later writes fails when another process wrote in between. (PostgreSQL
+            // locks rows as the writes reach them.)
+            changes::hold_sqlite_write_lock(conn)?;
+        }
+        // Kept aside, so that the rollback is not mistaken for a storage failure.
+        work(&InTransaction::new(conn)).map_err(|error| {
+            failure = Some(error);
+            TxError::Domain(Error::GaveUp)
+        })
+    });
+    match (outcome, failure) {
+        (Ok(()), _) => Ok(()),
+        (Err(_), Some(error)) => Err(error),
+        (Err(error), None) => Err(Error::from(error)),
+    }
 }
 
 sql_store!(DieselStore);
