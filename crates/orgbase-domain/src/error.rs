@@ -38,7 +38,7 @@ pub enum Constraint {
 }
 
 /// What can go wrong in the domain and in storage.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// The addressed record does not exist.
     #[error("{resource} {id} was not found")]

@@ -342,7 +342,9 @@ fn check_shape(at: &str, operation: &Operation) -> Result<(), ApiError> {
     }
 }
 
-/// The ids that `lid`s stand for, as the operations that added them assigned.
+/// The ids that `lid`s stand for, as the operations that added them assigned. Its errors
+/// point into the operation being run (`/data/lid`, `/ref/lid`); the caller prefixes them
+/// with the operation's place ([`ApiError::within`]).
 #[derive(Debug, Default)]
 pub struct LocalIds {
     ids: HashMap<(Target, String), String>,
@@ -350,17 +352,11 @@ pub struct LocalIds {
 
 impl LocalIds {
     /// Records the `lid` of an added resource; a `lid` used twice for one type is a 400.
-    pub fn define(
-        &mut self,
-        at: &str,
-        target: Target,
-        lid: &str,
-        id: String,
-    ) -> Result<(), ApiError> {
+    pub fn define(&mut self, target: Target, lid: &str, id: String) -> Result<(), ApiError> {
         let key = (target, lid.to_owned());
         if self.ids.contains_key(&key) {
             return Err(invalid(
-                format!("{at}/data/lid"),
+                "/data/lid".to_owned(),
                 format!(
                     "An earlier operation already added {} with lid {lid:?}.",
                     target.one()
@@ -387,15 +383,10 @@ impl LocalIds {
     }
 
     /// The id a reference names.
-    pub fn id_of(
-        &self,
-        at: &str,
-        target: Target,
-        reference: &Reference,
-    ) -> Result<String, ApiError> {
+    pub fn id_of(&self, target: Target, reference: &Reference) -> Result<String, ApiError> {
         match reference {
             Reference::Id(id) => Ok(id.clone()),
-            Reference::Lid(lid) => self.resolve(format!("{at}/ref/lid"), target, lid),
+            Reference::Lid(lid) => self.resolve("/ref/lid".to_owned(), target, lid),
         }
     }
 
@@ -432,7 +423,7 @@ impl LocalIds {
     }
 
     /// Resolves the `lid`s in the linkage of every relationship of a resource object.
-    pub fn resolve_relationships(&self, data: &mut Value, at: &str) -> Result<(), ApiError> {
+    pub fn resolve_relationships(&self, data: &mut Value) -> Result<(), ApiError> {
         let Some(Value::Object(relationships)) = data.get_mut("relationships") else {
             return Ok(());
         };
@@ -441,7 +432,7 @@ impl LocalIds {
                 self.resolve_linkage(
                     linkage,
                     &format!(
-                        "{at}/data/relationships/{}/data",
+                        "/data/relationships/{}/data",
                         orgbase_domain::error::pointer_token(name)
                     ),
                 )?;
@@ -541,25 +532,18 @@ mod tests {
     #[test]
     fn lids_resolve_in_refs_and_linkage() {
         let mut lids = LocalIds::default();
-        lids.define("/atomic:operations/0", Target::Users, "u", "U-1".into())
-            .unwrap();
-        assert!(
-            lids.define("/atomic:operations/1", Target::Users, "u", "U-2".into())
-                .is_err()
-        );
+        lids.define(Target::Users, "u", "U-1".into()).unwrap();
+        assert!(lids.define(Target::Users, "u", "U-2".into()).is_err());
         let mut data = json!({"relationships": {"owner": {"data": {"type": "users", "lid": "u"}}}});
-        lids.resolve_relationships(&mut data, "/atomic:operations/2")
-            .unwrap();
+        lids.resolve_relationships(&mut data).unwrap();
         assert_eq!(data["relationships"]["owner"]["data"]["id"], "U-1");
         let mut unknown =
             json!({"relationships": {"owner": {"data": {"type": "users", "lid": "v"}}}});
-        let error = lids
-            .resolve_relationships(&mut unknown, "/atomic:operations/3")
-            .unwrap_err();
+        let error = lids.resolve_relationships(&mut unknown).unwrap_err();
         assert_eq!(
             error.errors[0].source,
             Some(crate::errors::Source::Pointer(
-                "/atomic:operations/3/data/relationships/owner/data/lid".into()
+                "/data/relationships/owner/data/lid".into()
             ))
         );
     }

@@ -100,13 +100,10 @@ pub fn check_atomic_content_type(value: Option<&header::HeaderValue>) -> Result<
     Ok(())
 }
 
-impl MediaType {}
-
 /// Checks a request body's `Content-Type`.
 pub fn check_content_type(value: Option<&header::HeaderValue>) -> Result<(), ApiError> {
-    let unsupported = unsupported_media_type;
     let Some(value) = value else {
-        return Err(unsupported(format!(
+        return Err(unsupported_media_type(format!(
             "Send the body with Content-Type: {JSONAPI_MEDIA_TYPE}."
         )));
     };
@@ -114,15 +111,15 @@ pub fn check_content_type(value: Option<&header::HeaderValue>) -> Result<(), Api
     match media.essence.as_str() {
         JSONAPI_MEDIA_TYPE if media.is_acceptable_jsonapi(false) => Ok(()),
         JSONAPI_MEDIA_TYPE if media.extensions().any(|e| e == ATOMIC_EXT) => {
-            Err(unsupported(format!(
+            Err(unsupported_media_type(format!(
                 "The atomic extension applies to POST /operations only; send {JSONAPI_MEDIA_TYPE} without ext here."
             )))
         }
-        JSONAPI_MEDIA_TYPE => Err(unsupported(format!(
+        JSONAPI_MEDIA_TYPE => Err(unsupported_media_type(format!(
             "{JSONAPI_MEDIA_TYPE} may carry only the profile parameter here (orgbase supports no other extensions)."
         ))),
         "application/json" => Ok(()),
-        other => Err(unsupported(format!(
+        other => Err(unsupported_media_type(format!(
             "Content-Type {other:?} is not supported; send {JSONAPI_MEDIA_TYPE}."
         ))),
     }

@@ -28,6 +28,7 @@ use crate::document::{
 use crate::errors::{ApiError, ErrorObject, Kind};
 use crate::extract::{AtomicBody, Operations, Query};
 use crate::jsonapi::{JSONAPI_MEDIA_TYPE, JsonApiVersion};
+use crate::links::BaseUrl;
 use crate::openapi::params;
 use crate::query::RenderOptions;
 use crate::request_body::{Intent, ResourceInput, combine, resource_input, unknown_relationships};
@@ -81,7 +82,8 @@ pub async fn perform(
         return Ok(HttpResponse::NoContent().finish());
     }
     let custom = state.custom_fields().await?;
-    let results = render(&req, &state, &outcomes, &query.params.render, &custom);
+    let base = state.base_url(&req);
+    let results = render(&base, &outcomes, &query.params.render, &custom);
     let document = AtomicResults {
         jsonapi: JsonApiVersion::with_ext(ATOMIC_EXT),
         results,
@@ -99,10 +101,25 @@ pub async fn perform(
 }
 
 #[derive(Serialize)]
-struct AtomicResults {
+struct AtomicResults<'a> {
     jsonapi: JsonApiVersion,
     #[serde(rename = "atomic:results")]
-    results: Vec<Value>,
+    results: Vec<AtomicResult<'a>>,
+}
+
+/// `{"data": resource}`, or `{}`.
+#[derive(Serialize)]
+struct AtomicResult<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<ResultData<'a>>,
+}
+
+/// A result's resource, serialized as the single endpoints serialize it.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ResultData<'a> {
+    Organization(OrganizationResource<'a>),
+    Plain(Value),
 }
 
 /// What one operation left to show.
@@ -116,35 +133,37 @@ enum Outcome {
     Nothing,
 }
 
-fn render(
-    req: &HttpRequest,
-    state: &AppState,
-    outcomes: &[Outcome],
-    render: &RenderOptions,
-    custom: &CustomFields,
-) -> Vec<Value> {
-    let base = state.base_url(req);
-    let data = |resource: Value| serde_json::json!({ "data": resource });
+fn render<'a>(
+    base: &'a BaseUrl,
+    outcomes: &'a [Outcome],
+    render: &'a RenderOptions,
+    custom: &'a CustomFields,
+) -> Vec<AtomicResult<'a>> {
     outcomes
         .iter()
-        .map(|outcome| match outcome {
-            Outcome::Organization(org) => data(
-                serde_json::to_value(OrganizationResource {
-                    org,
-                    base: &base,
-                    fields: &render.fields,
-                    custom,
-                    cursor: None,
-                })
-                .unwrap_or(Value::Null),
-            ),
-            Outcome::CustomField(field) => data(custom_field_resource(
-                field,
-                &base,
-                &render.custom_field_fields,
-            )),
-            Outcome::User(user) => data(user_resource(user, &base, &render.user_fields)),
-            Outcome::Nothing => Value::Object(Map::new()),
+        .map(|outcome| AtomicResult {
+            data: match outcome {
+                Outcome::Organization(org) => {
+                    Some(ResultData::Organization(OrganizationResource {
+                        org,
+                        base,
+                        fields: &render.fields,
+                        custom,
+                        cursor: None,
+                    }))
+                }
+                Outcome::CustomField(field) => Some(ResultData::Plain(custom_field_resource(
+                    field,
+                    base,
+                    &render.custom_field_fields,
+                ))),
+                Outcome::User(user) => Some(ResultData::Plain(user_resource(
+                    user,
+                    base,
+                    &render.user_fields,
+                ))),
+                Outcome::Nothing => None,
+            },
         })
         .collect()
 }
@@ -159,7 +178,9 @@ fn perform_all(
     let mut outcomes = Vec::with_capacity(operations.len());
     let mut failure = None;
     let committed = store.atomically(&mut |tx| {
+        // The store may run the work again (after a deadlock): each run starts afresh.
         outcomes.clear();
+        failure = None;
         let mut run = Run {
             tx,
             caller,
@@ -169,7 +190,13 @@ fn perform_all(
         for (index, operation) in operations.iter().enumerate() {
             match run.perform(operation) {
                 Ok(outcome) => outcomes.push(outcome),
-                Err(error) => {
+                // The store's own error goes back to it, which may run the work again (a
+                // deadlock) or not; the answer is the same error, pointed into the operation.
+                Err(Failed::Store(error)) => {
+                    failure = Some(ApiError::from(error.clone()).within(&pointer(index)));
+                    return Err(error);
+                }
+                Err(Failed::Request(error)) => {
                     failure = Some(error.within(&pointer(index)));
                     return Err(Error::GaveUp);
                 }
@@ -181,6 +208,25 @@ fn perform_all(
         (Ok(()), _) => Ok(outcomes),
         (Err(_), Some(error)) => Err(error),
         (Err(error), None) => Err(ApiError::from(error)),
+    }
+}
+
+/// Why an operation failed: the store refused a write (its error, which [`Store::atomically`]
+/// judges), or the request is wrong (the answer, ready).
+enum Failed {
+    Store(Error),
+    Request(ApiError),
+}
+
+impl From<Error> for Failed {
+    fn from(error: Error) -> Self {
+        Failed::Store(error)
+    }
+}
+
+impl From<ApiError> for Failed {
+    fn from(error: ApiError) -> Self {
+        Failed::Request(error)
     }
 }
 
@@ -229,18 +275,19 @@ impl Run<'_> {
         Write::by(Some(self.caller.user.id))
     }
 
-    fn fields(&mut self) -> Result<&CustomFields, ApiError> {
-        if self.fields.is_none() {
-            self.fields = Some(self.tx.list_custom_fields()?);
-        }
-        Ok(self.fields.get_or_insert(CustomFields::EMPTY))
+    fn fields(&mut self) -> Result<&CustomFields, Error> {
+        let fields = match self.fields.take() {
+            Some(fields) => fields,
+            None => self.tx.list_custom_fields()?,
+        };
+        Ok(self.fields.insert(fields))
     }
 
     /// The id the operation's reference names, as `T`'s id (one that cannot be is no
     /// resource: 404, as in a URL).
     fn id<T: ResourceType>(&self, operation: &Operation) -> Result<T::Id, ApiError> {
         let id = match &operation.reference {
-            Some(reference) => self.lids.id_of("", operation.target, reference)?,
+            Some(reference) => self.lids.id_of(operation.target, reference)?,
             None => String::new(),
         };
         id.parse().map_err(|_| {
@@ -264,7 +311,7 @@ impl Run<'_> {
             // An update's resource object may name its resource by the `lid` an add gave it.
             self.lids.resolve_linkage(&mut data, "/data")?;
         }
-        self.lids.resolve_relationships(&mut data, "")?;
+        self.lids.resolve_relationships(&mut data)?;
         let intent = match id {
             Some(id) => Intent::Update { id },
             None => Intent::Create,
@@ -279,15 +326,15 @@ impl Run<'_> {
         id: impl ToString,
     ) -> Result<(), ApiError> {
         match lid {
-            Some(lid) => self.lids.define("", target, &lid, id.to_string()),
+            Some(lid) => self.lids.define(target, &lid, id.to_string()),
             None => Ok(()),
         }
     }
 
-    fn perform(&mut self, operation: &Operation) -> Result<Outcome, ApiError> {
+    fn perform(&mut self, operation: &Operation) -> Result<Outcome, Failed> {
         let required = required_role(operation);
         if self.caller.user.role < required {
-            return Err(forbidden(required));
+            return Err(forbidden(required).into());
         }
         let allowed: &[&str] = match (operation.target, operation.op) {
             (Target::Users, Op::Remove) => &["reassign_to"],
@@ -301,7 +348,7 @@ impl Run<'_> {
         }
     }
 
-    fn organization(&mut self, operation: &Operation) -> Result<Outcome, ApiError> {
+    fn organization(&mut self, operation: &Operation) -> Result<Outcome, Failed> {
         type T = resources::Organizations;
         let actor = self.caller.user.id;
         if operation.op == Op::Add {
@@ -337,8 +384,8 @@ impl Run<'_> {
                     .update_organization(id, &patch, time::now(), self.actor())?;
                 Ok(Outcome::Nothing)
             }
-            (_, Some(name @ ("creator" | "updater"))) => Err(server_set(name)),
-            (_, Some(name)) => Err(no_relationship(ORGANIZATIONS, name)),
+            (_, Some(name @ ("creator" | "updater"))) => Err(server_set(name).into()),
+            (_, Some(name)) => Err(no_relationship(ORGANIZATIONS, name).into()),
             (_, None) => {
                 let id_text = id.to_string();
                 let (input, _) = self.resource::<T>(operation, Some(&id_text))?;
@@ -365,10 +412,10 @@ impl Run<'_> {
         }
     }
 
-    fn custom_field(&mut self, operation: &Operation) -> Result<Outcome, ApiError> {
+    fn custom_field(&mut self, operation: &Operation) -> Result<Outcome, Failed> {
         type T = resources::CustomFields;
         if let Some(name) = &operation.relationship {
-            return Err(no_relationship(CUSTOM_FIELDS, name));
+            return Err(no_relationship(CUSTOM_FIELDS, name).into());
         }
         // Whatever happens next, the definitions organizations are read against may change.
         self.fields = None;
@@ -405,10 +452,10 @@ impl Run<'_> {
         Ok(Outcome::CustomField(field))
     }
 
-    fn user(&mut self, operation: &Operation) -> Result<Outcome, ApiError> {
+    fn user(&mut self, operation: &Operation) -> Result<Outcome, Failed> {
         type T = resources::Users;
         if let Some(name) = &operation.relationship {
-            return Err(no_relationship(USERS, name));
+            return Err(no_relationship(USERS, name).into());
         }
         if operation.op == Op::Add {
             let (input, lid) = self.resource::<T>(operation, None)?;
