@@ -46,6 +46,13 @@ impl Store for ReadOnlyStore {
     fn find_organization_by_name(&self, name: &str) -> Result<Option<Organization>> {
         self.inner.find_organization_by_name(name)
     }
+    fn find_organization_by_custom_value(
+        &self,
+        field: CustomFieldId,
+        value: &orgbase_domain::CustomValue,
+    ) -> Result<Option<Organization>> {
+        self.inner.find_organization_by_custom_value(field, value)
+    }
     fn update_organization(
         &self,
         _: OrganizationId,

@@ -60,6 +60,7 @@ impl Column {
                 ValueType::Integer => Column::Integer,
                 ValueType::TextList => Column::List,
                 ValueType::Object => Column::Json,
+                ValueType::Boolean => Column::Boolean,
                 ValueType::Text | ValueType::DateTime | ValueType::Enum(_) => Column::Text,
             });
         }

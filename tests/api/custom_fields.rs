@@ -58,7 +58,7 @@ async fn a_field_is_created_read_listed_changed_and_deleted() {
                 "type": "custom_fields",
                 "id": id,
                 "attributes": {"identifier": "c_tier", "name": "Tier", "format": "select",
-                    "options": ["Gold", "Silver"], "created_at": at, "updated_at": at},
+                    "options": ["Gold", "Silver"], "unique": false, "created_at": at, "updated_at": at},
                 "links": {"self": self_link},
             },
             "links": {"self": self_link},

@@ -430,6 +430,7 @@ impl Store for FailingStore {
         insert_organization(&Organization) -> Version;
         get_organization(OrganizationId) -> Organization;
         find_organization_by_name(&str) -> Option<Organization>;
+        find_organization_by_custom_value(orgbase_domain::CustomFieldId, &orgbase_domain::CustomValue) -> Option<Organization>;
         update_organization(OrganizationId, &OrganizationPatch, Timestamp, Write) -> Organization;
         delete_organization(OrganizationId, Write) -> ();
         list_organizations(&ListQuery) -> Page<Organization>;

@@ -73,6 +73,15 @@ impl CustomFormat {
         Self::ALL.into_iter().find(|f| f.as_str() == text)
     }
 
+    /// Whether a field of this format may be `unique`: the formats an external system's id
+    /// comes in (a choice or a flag is shared by design).
+    pub fn may_be_unique(self) -> bool {
+        matches!(
+            self,
+            CustomFormat::Text | CustomFormat::Number | CustomFormat::Email | CustomFormat::Url
+        )
+    }
+
     /// Whether values are picked from `options`.
     pub fn has_options(self) -> bool {
         matches!(self, CustomFormat::Select | CustomFormat::MultiSelect)
@@ -100,6 +109,9 @@ pub struct CustomField {
     /// The allowed values of select and multi-select fields (empty for the others), distinct
     /// ignoring case, since filters compare values ignoring case.
     pub options: Vec<String>,
+    /// No two organizations hold the same value (ignoring case for text, email and url): an
+    /// external system's id to upsert by. Only for [`CustomFormat::may_be_unique`] formats.
+    pub unique: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     /// Set by the store on every write: the ETag's version.
@@ -153,11 +165,14 @@ impl CustomField {
     }
 }
 
-/// A validated change to a field: only its name and options may change.
+/// A validated change to a field: only its name, options and uniqueness may change.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomFieldPatch {
     pub name: Option<String>,
     pub options: Option<Vec<String>>,
+    /// Making a field unique is refused by the store while values collide
+    /// ([`values_collide`]).
+    pub unique: Option<bool>,
 }
 
 impl CustomFieldPatch {
@@ -169,6 +184,9 @@ impl CustomFieldPatch {
         }
         if let Some(options) = &self.options {
             field.options = options.clone();
+        }
+        if let Some(unique) = self.unique {
+            field.unique = unique;
         }
         let changed = *field != before;
         if changed {
@@ -201,6 +219,17 @@ impl CustomValue {
             CustomValue::Date(date) => Value::from(date.format("%Y-%m-%d").to_string()),
             CustomValue::DateTime(at) => Value::from(time::format(at)),
             CustomValue::Choices(choices) => Value::from(choices.clone()),
+        }
+    }
+
+    /// What a unique field compares: text ignoring (ASCII) case, as filters and the name's
+    /// uniqueness do, and numbers by value. `None` for values no unique field holds.
+    pub fn unique_key(&self) -> Option<String> {
+        match self {
+            CustomValue::Text(text) => Some(text.to_ascii_lowercase()),
+            // Readers store -0 as 0, so equal numbers have one spelling.
+            CustomValue::Number(n) => Some(format!("{n:?}")),
+            _ => None,
         }
     }
 
@@ -306,6 +335,28 @@ pub fn options_in_use(removed: &[String], holders: u64) -> Error {
         format!(
             "{holders} {organizations} the removed options {}; change their values first",
             quoted.join(", ")
+        ),
+    ))
+}
+
+/// How many of `values` share their [`CustomValue::unique_key`] with another: what making a
+/// field unique would break.
+pub fn colliding_holders<'a>(values: impl IntoIterator<Item = &'a CustomValue>) -> u64 {
+    let mut holders: BTreeMap<String, u64> = BTreeMap::new();
+    for key in values.into_iter().filter_map(CustomValue::unique_key) {
+        *holders.entry(key).or_default() += 1;
+    }
+    holders.values().filter(|n| **n > 1).sum()
+}
+
+/// The answer to making a field unique while organizations share values: how many hold a
+/// value another one holds too, so an admin knows what to clean up first.
+pub fn values_collide(holders: u64) -> Error {
+    Error::Invalid(ValidationErrors::single(
+        "/unique",
+        "values_not_unique",
+        format!(
+            "{holders} organizations hold a value another one holds too (ignoring case); make their values distinct first"
         ),
     ))
 }

@@ -30,6 +30,9 @@ pub enum Constraint {
     CustomFieldId,
     /// Another custom field already has this identifier.
     CustomFieldIdentifier,
+    /// Another organization already holds this value of this unique custom field. `None`
+    /// when the storage could not say which of several unique fields collided.
+    CustomValue(Option<crate::ids::CustomFieldId>),
     /// The change would leave no admin (an invariant rather than an index, kept the same way:
     /// decided inside the writing transaction).
     LastAdmin,

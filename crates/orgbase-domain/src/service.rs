@@ -2,10 +2,10 @@
 //! (HTTP handlers, the importer).
 
 use crate::change::Write;
-use crate::error::{Constraint, Error, Result};
-use crate::ids::OrganizationId;
+use crate::error::{Constraint, Error, Result, ValidationErrors};
+use crate::ids::{CustomFieldId, OrganizationId};
 use crate::name::NAME_MAX_CHARS;
-use crate::organization::{Details, NewOrganization, Organization};
+use crate::organization::{Details, NewOrganization, Organization, OrganizationPatch};
 use crate::slug::Slug;
 use crate::store::Store;
 use crate::time::Timestamp;
@@ -86,6 +86,85 @@ pub fn create_or_get_existing(
     Err(Error::Conflict(Constraint::OrganizationName))
 }
 
+/// The attribute an upsert finds its organization by: the name, or a unique custom field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpsertKey {
+    Name,
+    Custom(CustomFieldId),
+}
+
+impl UpsertKey {
+    /// Whether a create's conflict may be the key taken (the organization to update appeared
+    /// meanwhile; its name collides first when the racing writers send one name). A real
+    /// name collision stays one: every round finds no holder and fails the same way.
+    fn taken(self, error: &Error) -> bool {
+        match (self, error) {
+            (_, Error::Conflict(Constraint::OrganizationName)) => true,
+            (UpsertKey::Custom(field), Error::Conflict(Constraint::CustomValue(collided))) => {
+                collided.is_none_or(|c| c == field)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// What [`upsert_organization`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Upserted {
+    Created(Organization),
+    Updated(Organization),
+}
+
+/// How many times an upsert looks again after losing a race (the holder deleted between the
+/// lookup and the update, or a concurrent create taking the key first).
+const UPSERT_ROUNDS: u32 = 4;
+
+/// Creates `new`, or applies `patch` (the same request read as a PATCH) to the organization
+/// that holds `new`'s value of `key`. The unique index decides: a create that finds the key
+/// taken looks again and updates, so N concurrent upserts of one key make one organization,
+/// and each update is an ordinary locked update (none is lost).
+pub fn upsert_organization(
+    store: &dyn Store,
+    key: UpsertKey,
+    new: &NewOrganization,
+    patch: &OrganizationPatch,
+    write: Write,
+    now: Timestamp,
+) -> Result<Upserted> {
+    let value = match key {
+        UpsertKey::Name => None,
+        UpsertKey::Custom(field) => Some(new.details.custom.get(&field).ok_or_else(|| {
+            Error::Invalid(ValidationErrors::single(
+                "",
+                "required",
+                "an upsert needs a value of the attribute it matches by",
+            ))
+        })?),
+    };
+    let mut last = Error::Conflict(Constraint::OrganizationName);
+    for _ in 0..UPSERT_ROUNDS {
+        let holder = match (key, value) {
+            (UpsertKey::Custom(field), Some(value)) => {
+                store.find_organization_by_custom_value(field, value)?
+            }
+            _ => store.find_organization_by_name(&new.name)?,
+        };
+        match holder {
+            Some(holder) => match store.update_organization(holder.id, patch, now, write.clone()) {
+                Ok(updated) => return Ok(Upserted::Updated(updated)),
+                Err(error @ Error::NotFound { .. }) => last = error,
+                Err(other) => return Err(other),
+            },
+            None => match create_organization(store, new, now) {
+                Ok(created) => return Ok(Upserted::Created(created)),
+                Err(error) if key.taken(&error) => last = error,
+                Err(other) => return Err(other),
+            },
+        }
+    }
+    Err(last)
+}
+
 /// The name of the `n`th copy (`n` from 1), cut so it stays within the name limit.
 pub fn copy_name(name: &str, n: u32) -> String {
     let suffix = if n == 1 {
@@ -112,10 +191,15 @@ pub fn duplicate_organization(
         return Err(Error::PreconditionFailed);
     }
     let actor = write.actor;
-    let details = Details {
+    let fields = store.list_custom_fields()?;
+    let mut details = Details {
         archived_at: None,
         ..source.details
     };
+    // A unique value would collide with the source's own.
+    details
+        .custom
+        .retain(|field, _| !fields.get(*field).is_some_and(|f| f.unique));
     for n in 1..=COPY_ATTEMPTS {
         let new = NewOrganization {
             details: details.clone(),

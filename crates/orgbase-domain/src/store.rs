@@ -14,7 +14,7 @@ use std::fmt::Debug;
 
 use crate::api_key::ApiKey;
 use crate::change::{Change, ChangeQuery, LogState, Version, Write};
-use crate::custom_field::{CustomField, CustomFieldPatch, CustomFields};
+use crate::custom_field::{CustomField, CustomFieldPatch, CustomFields, CustomValue};
 use crate::error::Result;
 use crate::ids::{ApiKeyId, CustomFieldId, OrganizationId, UserId};
 use crate::import::{ImportOutcome, ImportRow, import_rows};
@@ -24,7 +24,7 @@ use crate::time::Timestamp;
 use crate::user::{User, UserPatch};
 
 pub trait Store: Send + Sync + Debug {
-    /// Inserts a complete record. A taken id, name key or slug is
+    /// Inserts a complete record. A taken id, name key, slug or unique custom value is
     /// [`Error::Conflict`](crate::Error::Conflict) naming that constraint, decided by the
     /// storage itself (a unique index), never by a read before the write. Custom values are
     /// checked with [`CustomFields::check`] against the fields as they are inside the write.
@@ -37,6 +37,15 @@ pub trait Store: Send + Sync + Debug {
 
     /// The organization whose name is the same as `name` ignoring case and surrounding space.
     fn find_organization_by_name(&self, name: &str) -> Result<Option<Organization>>;
+
+    /// The organization, archived or not, holding `value` of the unique field `field`
+    /// (compared as [`CustomValue::unique_key`](crate::CustomValue::unique_key) does): whom an
+    /// upsert by that field updates.
+    fn find_organization_by_custom_value(
+        &self,
+        field: CustomFieldId,
+        value: &CustomValue,
+    ) -> Result<Option<Organization>>;
 
     /// Applies `patch` with [`OrganizationPatch::apply`] to the stored record and writes the
     /// result if anything changed, all in one transaction that excludes concurrent writers of
@@ -136,8 +145,9 @@ pub trait Store: Send + Sync + Debug {
     fn list_custom_fields(&self) -> Result<CustomFields>;
 
     /// Applies `patch` in one transaction. Removing options that organizations hold is
-    /// [`options_in_use`](crate::custom_field::options_in_use), decided inside it, so no
-    /// concurrent write can store a value the change removes.
+    /// [`options_in_use`](crate::custom_field::options_in_use), and making a field unique
+    /// while values collide is [`values_collide`](crate::custom_field::values_collide), both
+    /// decided inside it, so no concurrent write can store a value the change forbids.
     fn update_custom_field(
         &self,
         id: CustomFieldId,

@@ -38,6 +38,8 @@ pub enum Kind {
     SlugTaken,
     EmailTaken,
     IdentifierTaken,
+    /// Another organization holds this value of a unique custom field.
+    ValueTaken,
     LastAdmin,
     OwnsOrganizations,
     /// A field failed validation; the field error carries its own code.
@@ -119,6 +121,11 @@ impl Kind {
                 S::UNPROCESSABLE_ENTITY,
                 "identifier_taken",
                 "Identifier already taken",
+            ),
+            Kind::ValueTaken => (
+                S::UNPROCESSABLE_ENTITY,
+                "value_taken",
+                "Unique value already taken",
             ),
             Kind::LastAdmin => (S::CONFLICT, "last_admin", "The last admin must stay"),
             Kind::OwnsOrganizations => (
@@ -340,6 +347,12 @@ impl From<Error> for ApiError {
             )
             .pointer("/data/attributes/identifier")
             .into(),
+            Error::Conflict(Constraint::CustomValue(_)) => ErrorObject::new(
+                Kind::ValueTaken,
+                "Another organization already holds this value of a unique custom field (compared ignoring case).",
+            )
+            .pointer("/data/attributes")
+            .into(),
             Error::Conflict(Constraint::UserOwnsOrganizations) => ApiError::new(
                 Kind::OwnsOrganizations,
                 "This user still owns organizations; send ?reassign_to=<user id> to hand them over.",
@@ -373,6 +386,28 @@ impl From<Error> for ApiError {
             Error::Backend(detail) => ApiError::internal(detail),
             // Callers of `atomically` answer with the reason they kept; reaching here is a bug.
             Error::GaveUp => ApiError::internal("an atomic write gave up without a reason"),
+        }
+    }
+}
+
+impl ApiError {
+    /// An organization write's error, a taken unique value pointing at its field (the store
+    /// names the field by id; requests name it by identifier).
+    pub fn of_organization_write(error: Error, custom: &orgbase_domain::CustomFields) -> Self {
+        match error {
+            Error::Conflict(Constraint::CustomValue(Some(id))) => match custom.get(id) {
+                Some(field) => ErrorObject::new(
+                    Kind::ValueTaken,
+                    format!(
+                        "Another organization already holds this `{}` (a unique custom field, compared ignoring case). Send ?upsert={} to update that organization instead.",
+                        field.identifier, field.identifier
+                    ),
+                )
+                .pointer(format!("/data/attributes/{}", field.identifier))
+                .into(),
+                None => error.into(),
+            },
+            other => other.into(),
         }
     }
 }

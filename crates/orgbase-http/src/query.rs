@@ -115,7 +115,11 @@ pub struct ListParams {
 pub struct ResourceParams {
     pub render: RenderOptions,
     pub return_existing: bool,
+    /// `?upsert=ATTRIBUTE` on a create: the attribute that finds the organization to update.
+    pub upsert: Option<UpsertKey>,
 }
+
+pub use orgbase_domain::service::UpsertKey;
 
 /// For endpoints whose resources have no custom fields.
 static NO_CUSTOM_FIELDS: CustomFields = CustomFields::EMPTY;
@@ -143,6 +147,7 @@ struct Parser<'a> {
     errors: Vec<ErrorObject>,
     list: ListParams,
     return_existing: bool,
+    upsert: Option<UpsertKey>,
     /// The paging parameters, read when every other parameter is known (a cursor depends on
     /// the sort and filters, which may come after it).
     number_given: bool,
@@ -183,6 +188,7 @@ impl<'a> Parser<'a> {
             errors: Vec::new(),
             list: ListParams::default(),
             return_existing: false,
+            upsert: None,
             number_given: false,
             total_given: None,
             after: None,
@@ -245,6 +251,9 @@ impl<'a> Parser<'a> {
             }
             "return_existing" if self.accepts == Accepts::Create => {
                 self.return_existing = boolean(name, value)?
+            }
+            "upsert" if self.accepts == Accepts::Create => {
+                self.upsert = Some(upsert_key(name, value, self.custom)?)
             }
             _ if name.starts_with("fields[") => {
                 return Err(invalid(
@@ -585,6 +594,7 @@ pub fn organization_params(
     parser.finish(|list, _| ResourceParams {
         render: list.render,
         return_existing: false,
+        upsert: None,
     })
 }
 
@@ -594,10 +604,45 @@ pub fn create_params(
 ) -> Result<ResourceParams, ApiError> {
     let mut parser = Parser::new(Accepts::Create, ORGANIZATION_RELATIONSHIPS, custom);
     parser.run(pairs);
+    let upsert = parser.upsert;
+    if upsert.is_some() && parser.return_existing {
+        parser.errors.push(invalid(
+            "upsert",
+            "`upsert` updates the organization that holds the value, `return_existing` returns it unchanged: send one of them.",
+        ));
+    }
     parser.finish(|list, return_existing| ResourceParams {
         render: list.render,
         return_existing,
+        upsert,
     })
+}
+
+/// `upsert=name`, or the identifier of a unique custom field.
+pub(crate) fn upsert_key(
+    name: &str,
+    value: &str,
+    custom: &CustomFields,
+) -> Result<UpsertKey, ErrorObject> {
+    if value == "name" {
+        return Ok(UpsertKey::Name);
+    }
+    match custom.by_identifier(value) {
+        Some(field) if field.unique => Ok(UpsertKey::Custom(field.id)),
+        Some(field) => Err(invalid(
+            name,
+            format!(
+                "`{}` is not a unique custom field; make it unique first (PATCH /custom_fields/{} with \"unique\": true).",
+                field.identifier, field.id
+            ),
+        )),
+        None => Err(invalid(
+            name,
+            format!(
+                "`{name}` must be `name` or the identifier of a unique custom field, not {value:?}."
+            ),
+        )),
+    }
 }
 
 /// `DELETE /users/{id}`: `reassign_to=<user id>` hands their organizations to another user.

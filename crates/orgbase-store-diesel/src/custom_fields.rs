@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use orgbase_domain::change::{ChangeEntry, Snapshot, Version, Write};
-use orgbase_domain::custom_field::options_in_use;
+use orgbase_domain::custom_field::{colliding_holders, options_in_use, values_collide};
 use orgbase_domain::time::{self, Timestamp};
 use orgbase_domain::{
     CustomField, CustomFieldId, CustomFieldPatch, CustomFields, CustomFormat, Error, ResourceType,
@@ -28,6 +28,7 @@ pub struct CustomFieldRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    pub is_unique: bool,
 }
 
 impl From<&CustomField> for CustomFieldRow {
@@ -41,6 +42,7 @@ impl From<&CustomField> for CustomFieldRow {
             created_at: field.created_at.naive_utc(),
             updated_at: field.updated_at.naive_utc(),
             version: i64::try_from(field.version).unwrap_or(i64::MAX),
+            is_unique: field.unique,
         }
     }
 }
@@ -58,6 +60,7 @@ impl TryFrom<CustomFieldRow> for CustomField {
             options: serde_json::from_str(&row.options).map_err(|_| corrupt("options"))?,
             identifier: row.identifier,
             name: row.name,
+            unique: row.is_unique,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
             version: u64::try_from(row.version).unwrap_or(0),
@@ -189,7 +192,24 @@ pub fn update(
                 }
             }
         }
+        let making_unique = patch.unique.is_some_and(|u| u != field.unique);
+        if patch.unique == Some(true) && making_unique {
+            // A rare admin step: reading the field's values once is fine.
+            let held = custom_values::of_field(conn, &field).map_err(TxError::Domain)?;
+            let holders = colliding_holders(held.iter().map(|(_, value)| value));
+            if holders > 0 {
+                return Err(TxError::Domain(values_collide(holders)));
+            }
+        }
         if patch.apply(&mut field, now) {
+            if making_unique {
+                diesel::update(
+                    organization_custom_values::table
+                        .filter(organization_custom_values::field_id.eq(&id_text)),
+                )
+                .set(organization_custom_values::unique_value.eq(field.unique))
+                .execute(conn)?;
+            }
             let after = Snapshot::custom_field(&field);
             field.version = changes::record(
                 conn,

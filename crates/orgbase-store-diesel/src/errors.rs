@@ -8,7 +8,7 @@ use orgbase_domain::{Constraint, Error};
 
 /// Each unique constraint as PostgreSQL names it and as SQLite reports it
 /// (`UNIQUE constraint failed: organizations.name_key`).
-const CONSTRAINTS: [(Constraint, &str, &str); 8] = [
+const CONSTRAINTS: [(Constraint, &str, &str); 10] = [
     (
         Constraint::OrganizationId,
         "organizations_pkey",
@@ -40,6 +40,17 @@ const CONSTRAINTS: [(Constraint, &str, &str); 8] = [
         Constraint::CustomFieldIdentifier,
         "custom_fields_identifier_unique",
         "custom_fields.identifier",
+    ),
+    // Which field collided is for the writer to say (it knows what it wrote).
+    (
+        Constraint::CustomValue(None),
+        "organization_custom_values_unique_text",
+        "organization_custom_values.text_key",
+    ),
+    (
+        Constraint::CustomValue(None),
+        "organization_custom_values_unique_number",
+        "organization_custom_values.number_value",
     ),
 ];
 

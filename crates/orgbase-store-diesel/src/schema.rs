@@ -102,6 +102,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        is_unique -> Bool,
     }
 }
 
@@ -116,6 +117,7 @@ diesel::table! {
         datetime_value -> Nullable<Timestamp>,
         boolean_value -> Nullable<Bool>,
         organization_archived -> Bool,
+        unique_value -> Bool,
     }
 }
 

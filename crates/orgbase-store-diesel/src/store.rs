@@ -13,8 +13,8 @@ use orgbase_domain::query::PageRequest;
 use orgbase_domain::time::Timestamp;
 use orgbase_domain::{
     ApiKey, ApiKeyId, Change, ChangeQuery, CustomField, CustomFieldId, CustomFieldPatch,
-    CustomFields, Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page, Result,
-    Store, User, UserId, UserPatch,
+    CustomFields, CustomValue, Error, ListQuery, Organization, OrganizationId, OrganizationPatch,
+    Page, Result, Store, User, UserId, UserPatch,
 };
 
 use crate::accounts;
@@ -135,6 +135,14 @@ impl Store for $store {
 
     fn find_organization_by_name(&self, name: &str) -> Result<Option<Organization>> {
         organizations::find_by_name(&mut *Connections::reader(self)?, name)
+    }
+
+    fn find_organization_by_custom_value(
+        &self,
+        field: CustomFieldId,
+        value: &CustomValue,
+    ) -> Result<Option<Organization>> {
+        organizations::find_by_custom_value(&mut *Connections::reader(self)?, field, value)
     }
 
     fn update_organization(

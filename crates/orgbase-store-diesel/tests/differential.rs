@@ -54,6 +54,7 @@ impl Custom {
             name: identifier.to_owned(),
             format,
             options: options.iter().map(|o| (*o).to_owned()).collect(),
+            unique: false,
             created_at: moment(0),
             updated_at: moment(0),
             version: 0,

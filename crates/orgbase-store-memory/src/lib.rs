@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use orgbase_domain::change::{ChangeEntry, LogState, Snapshot, Version, Write};
-use orgbase_domain::custom_field::options_in_use;
+use orgbase_domain::custom_field::{colliding_holders, options_in_use, values_collide};
 use orgbase_domain::name::name_key;
 use orgbase_domain::query::{PageRequest, Position};
 use orgbase_domain::time::{self, Timestamp};
@@ -88,6 +88,25 @@ impl Tables {
         }
         if taken_by_other(self.slugs.get(&org.slug)) {
             return Some(Constraint::OrganizationSlug);
+        }
+        // The reference scans: the SQL stores decide by a unique index.
+        for (field, value) in &org.details.custom {
+            if !self.custom_fields.get(field).is_some_and(|f| f.unique) {
+                continue;
+            }
+            let key = value.unique_key();
+            let taken = self.organizations.values().any(|other| {
+                other.id != org.id
+                    && other
+                        .details
+                        .custom
+                        .get(field)
+                        .and_then(CustomValue::unique_key)
+                        == key
+            });
+            if taken {
+                return Some(Constraint::CustomValue(Some(*field)));
+            }
         }
         None
     }
@@ -206,6 +225,26 @@ impl Store for MemoryStore {
             .name_keys
             .get(&name_key(name))
             .and_then(|id| tables.organizations.get(id))
+            .cloned())
+    }
+
+    fn find_organization_by_custom_value(
+        &self,
+        field: CustomFieldId,
+        value: &CustomValue,
+    ) -> Result<Option<Organization>> {
+        let key = value.unique_key();
+        Ok(self
+            .read()
+            .organizations
+            .values()
+            .find(|org| {
+                org.details
+                    .custom
+                    .get(&field)
+                    .and_then(CustomValue::unique_key)
+                    == key
+            })
             .cloned())
     }
 
@@ -640,6 +679,17 @@ impl Store for MemoryStore {
                 .count() as u64;
             if holders > 0 {
                 return Err(options_in_use(&removed, holders));
+            }
+        }
+        if patch.unique == Some(true) && !field.unique {
+            let holders = colliding_holders(
+                tables
+                    .organizations
+                    .values()
+                    .filter_map(|org| org.details.custom.get(&id)),
+            );
+            if holders > 0 {
+                return Err(values_collide(holders));
             }
         }
         if patch.apply(&mut field, now) {

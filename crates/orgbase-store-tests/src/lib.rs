@@ -158,6 +158,10 @@ macro_rules! conformance_suite {
             atomic::work_that_gives_up_keeps_nothing,
             atomic::a_failed_write_inside_undoes_only_itself,
             atomic::of_two_racing_transactions_that_collide_one_is_kept_whole,
+            upsert::a_unique_value_is_held_once_ignoring_case,
+            upsert::a_field_becomes_unique_only_while_its_values_are,
+            upsert::upsert_creates_then_updates_by_name_and_by_unique_field,
+            upsert::racing_upserts_of_one_key_make_one_organization,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

@@ -83,6 +83,13 @@ fn no_options(value: &Value) -> Parsed<()> {
     }
 }
 
+fn not_uniqueable() -> Problem {
+    Problem::new(
+        "invalid_value",
+        "can be true only for text, number, email and url fields",
+    )
+}
+
 /// Reads a new field. `id` is the already-checked client-generated id, if any.
 pub fn read_new_custom_field(
     attributes: &Map<String, Value>,
@@ -98,6 +105,10 @@ pub fn read_new_custom_field(
         Some(_) => r.nullable("options", no_options).map(|_| Vec::new()),
         None => r.nullable("options", |_| Ok(())).map(|_| Vec::new()),
     };
+    let unique = r.nullable("unique", boolean).flatten().unwrap_or(false);
+    if unique && format.is_some_and(|f| !f.may_be_unique()) {
+        r.fail("unique", not_uniqueable());
+    }
     r.read_only("created_at", datetime);
     r.read_only("updated_at", datetime);
     r.finish()?;
@@ -107,6 +118,7 @@ pub fn read_new_custom_field(
         name: name.unwrap_or_default(),
         format: format.unwrap_or(CustomFormat::Text),
         options: options.unwrap_or_default(),
+        unique,
         created_at: now,
         updated_at: now,
         version: 0,
@@ -128,7 +140,11 @@ pub fn read_custom_field_patch(
             r.nullable("options", no_options);
             None
         },
+        unique: r.non_null("unique", boolean),
     };
+    if patch.unique == Some(true) && !current.format.may_be_unique() {
+        r.fail("unique", not_uniqueable());
+    }
     let unchanged = [
         (
             "identifier",
@@ -272,6 +288,7 @@ mod tests {
             name: "X".to_owned(),
             format,
             options: options.iter().map(|o| (*o).to_owned()).collect(),
+            unique: false,
             created_at: crate::time::now(),
             updated_at: crate::time::now(),
             version: 0,

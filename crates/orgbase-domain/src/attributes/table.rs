@@ -26,6 +26,8 @@ pub enum ValueType {
     TextList,
     /// Any JSON object.
     Object,
+    /// `true` or `false`.
+    Boolean,
 }
 
 /// Who sets an attribute.
@@ -334,6 +336,12 @@ pub mod custom_field {
     pub const OPTIONS: Attribute = Attribute::new("options", ValueType::TextList)
         .nullable()
         .describe("The allowed values of select and multi_select (required for them, forbidden otherwise).");
+    pub const UNIQUE: Attribute = Attribute {
+        default: Some("false"),
+        ..Attribute::new("unique", ValueType::Boolean).describe(
+            "No two organizations hold the same value (ignoring case for text, email and url); what `POST /organizations?upsert=IDENTIFIER` matches by. Only for text, number, email and url; set on an existing field only while its values are already unique.",
+        )
+    };
     pub const CREATED_AT: Attribute =
         Attribute::new("created_at", ValueType::DateTime).writes(Writes::Never);
     pub const UPDATED_AT: Attribute =
@@ -346,6 +354,7 @@ pub const CUSTOM_FIELD_ATTRIBUTES: &[Attribute] = &[
     custom_field::NAME,
     custom_field::FORMAT,
     custom_field::OPTIONS,
+    custom_field::UNIQUE,
     custom_field::CREATED_AT,
     custom_field::UPDATED_AT,
 ];

@@ -138,6 +138,7 @@ pub fn custom_field_attributes(field: &CustomField) -> Vec<(&'static str, Value)
         ("name", Value::from(field.name.as_str())),
         ("format", Value::from(field.format.as_str())),
         ("options", json!(field.options)),
+        ("unique", Value::from(field.unique)),
         ("created_at", timestamp(Some(&field.created_at))),
         ("updated_at", timestamp(Some(&field.updated_at))),
     ]

@@ -223,6 +223,7 @@ mod tests {
             name: "Tier".into(),
             format: CustomFormat::Text,
             options: Vec::new(),
+            unique: false,
             created_at: time::now(),
             updated_at: time::now(),
             version: 0,

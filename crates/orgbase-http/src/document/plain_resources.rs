@@ -45,6 +45,7 @@ pub fn custom_field_resource(field: &CustomField, base: &BaseUrl, fields: &Field
             ("name", Value::from(field.name.clone())),
             ("format", Value::from(field.format.as_str())),
             ("options", Value::from(field.options.clone())),
+            ("unique", Value::from(field.unique)),
             ("created_at", Value::from(rfc3339(&field.created_at))),
             ("updated_at", Value::from(rfc3339(&field.updated_at))),
         ],

@@ -193,7 +193,12 @@ fn perform_all(
                 // The store's own error goes back to it, which may run the work again (a
                 // deadlock) or not; the answer is the same error, pointed into the operation.
                 Err(Failed::Store(error)) => {
-                    failure = Some(ApiError::from(error.clone()).within(&pointer(index)));
+                    let none = CustomFields::EMPTY;
+                    let fields = run.fields.as_ref().unwrap_or(&none);
+                    failure = Some(
+                        ApiError::of_organization_write(error.clone(), fields)
+                            .within(&pointer(index)),
+                    );
                     return Err(error);
                 }
                 Err(Failed::Request(error)) => {
@@ -338,6 +343,7 @@ impl Run<'_> {
         }
         let allowed: &[&str] = match (operation.target, operation.op) {
             (Target::Users, Op::Remove) => &["reassign_to"],
+            (Target::Organizations, Op::Add) => &["upsert"],
             _ => &[],
         };
         unknown_parameters(operation, allowed)?;
@@ -361,7 +367,34 @@ impl Run<'_> {
                 self.fields()?,
                 actor,
             )?;
-            let org = service::create_organization(self.tx, &new, time::now())?;
+            let upsert = operation
+                .parameters
+                .iter()
+                .find(|(name, _)| name == "upsert");
+            let org = match upsert {
+                Some((name, value)) => {
+                    let key = crate::query::upsert_key(name, value, self.fields()?)
+                        .map_err(|e| ApiError::from(e.pointer("/href")))?;
+                    let patch = super::organizations::read_upsert_patch(
+                        &input.attributes,
+                        &input.relationships,
+                        key,
+                        &new,
+                        self.fields()?,
+                    )?;
+                    match service::upsert_organization(
+                        self.tx,
+                        key,
+                        &new,
+                        &patch,
+                        self.actor(),
+                        time::now(),
+                    )? {
+                        service::Upserted::Created(org) | service::Upserted::Updated(org) => org,
+                    }
+                }
+                None => service::create_organization(self.tx, &new, time::now())?,
+            };
             self.define_lid(operation.target, lid, org.id)?;
             return Ok(Outcome::Organization(Box::new(org)));
         }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use orgbase_domain::{
-    CustomFieldId, CustomFields, CustomFormat, CustomValue, Error, Organization, Result,
+    Constraint, CustomFieldId, CustomFields, CustomFormat, CustomValue, Error, Organization, Result,
 };
 
 use crate::columns::utc;
@@ -30,15 +30,24 @@ pub struct ValueRow {
     /// A copy of the organization's archived state, so value indexes alone answer lists: set
     /// here when written, kept by a trigger when the organization is archived or restored.
     pub organization_archived: bool,
+    /// A copy of the field's `unique`, which the partial unique indexes key on.
+    pub unique_value: bool,
 }
 
 /// The rows holding one value of `org`.
-fn rows(org: &Organization, field: CustomFieldId, value: &CustomValue) -> Vec<ValueRow> {
+fn rows(
+    org: &Organization,
+    field: CustomFieldId,
+    value: &CustomValue,
+    fields: &CustomFields,
+) -> Vec<ValueRow> {
+    let unique_value = fields.get(field).is_some_and(|f| f.unique);
     let row = |position: i32| ValueRow {
         organization_id: org.id.to_string(),
         field_id: field.to_string(),
         position,
         organization_archived: org.details.archived_at.is_some(),
+        unique_value,
         ..ValueRow::default()
     };
     let text = |position: i32, text: &str| ValueRow {
@@ -100,13 +109,14 @@ fn write<'a>(
     .execute(conn)?;
     let new_rows: Vec<ValueRow> = set
         .into_iter()
-        .flat_map(|(id, value)| rows(org, *id, value))
+        .flat_map(|(id, value)| rows(org, *id, value, &fields))
         .collect();
     if !new_rows.is_empty() {
         // One multi-row INSERT; diesel builds those only on the concrete connection.
         on_inner!(conn, |c| diesel::insert_into(values::table)
             .values(&new_rows)
-            .execute(c))?;
+            .execute(c))
+        .map_err(|e| naming_the_field(e, &new_rows, &fields))?;
     }
     Ok(fields)
 }
@@ -144,11 +154,38 @@ pub fn insert_all(
             org.details
                 .custom
                 .iter()
-                .flat_map(|(id, value)| rows(org, *id, value)),
+                .flat_map(|(id, value)| rows(org, *id, value, &fields)),
         );
     }
-    insert_many!(&mut *conn, values::table, &new_rows)?;
+    insert_many!(&mut *conn, values::table, &new_rows)
+        .map_err(|e| naming_the_field(e, &new_rows, &fields))?;
     Ok(())
+}
+
+/// A unique index names no field; when the rows written hold one unique field, it is that one.
+fn naming_the_field(
+    error: diesel::result::Error,
+    written: &[ValueRow],
+    fields: &CustomFields,
+) -> TxError {
+    match from_diesel(error) {
+        Error::Conflict(Constraint::CustomValue(None)) => {
+            let unique: std::collections::BTreeSet<&str> = written
+                .iter()
+                .filter(|row| row.unique_value)
+                .map(|row| row.field_id.as_str())
+                .collect();
+            let field = match unique.into_iter().collect::<Vec<_>>().as_slice() {
+                [one] => fields
+                    .iter()
+                    .find(|f| f.id.to_string() == *one)
+                    .map(|f| f.id),
+                _ => None,
+            };
+            TxError::Domain(Error::Conflict(Constraint::CustomValue(field)))
+        }
+        other => TxError::Domain(other),
+    }
 }
 
 /// Rewrites the values that differ between `before` and `after`; returns those fields.

@@ -9,7 +9,8 @@ use orgbase_domain::change::{ChangeEntry, Snapshot, Version, Write};
 use orgbase_domain::name::name_key;
 use orgbase_domain::time::{self, Timestamp};
 use orgbase_domain::{
-    Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page, ResourceType, Result,
+    CustomFieldId, CustomValue, Error, ListQuery, Organization, OrganizationId, OrganizationPatch,
+    Page, ResourceType, Result,
 };
 
 use crate::changes;
@@ -115,6 +116,42 @@ pub fn get(conn: &mut AnyConnection, id: OrganizationId) -> Result<Organization>
 pub fn find_by_name(conn: &mut AnyConnection, name: &str) -> Result<Option<Organization>> {
     organizations::table
         .filter(organizations::name_key.eq(name_key(name)))
+        .select(OrganizationRow::as_select())
+        .get_result(conn)
+        .optional()
+        .map_err(from_diesel)?
+        .map(|row| record(conn, row))
+        .transpose()
+}
+
+/// The holder of a unique field's value, found through the unique indexes' key columns.
+pub fn find_by_custom_value(
+    conn: &mut AnyConnection,
+    field: CustomFieldId,
+    value: &CustomValue,
+) -> Result<Option<Organization>> {
+    use crate::schema::organization_custom_values as values;
+    let holders = values::table
+        .filter(values::field_id.eq(field.to_string()))
+        .filter(values::position.eq(0))
+        .select(values::organization_id);
+    let holder: Option<String> = match value {
+        CustomValue::Text(text) => holders
+            .filter(values::text_key.eq(text.to_ascii_lowercase()))
+            .first(conn)
+            .optional(),
+        CustomValue::Number(n) => holders
+            .filter(values::number_value.eq(*n))
+            .first(conn)
+            .optional(),
+        _ => Ok(None),
+    }
+    .map_err(from_diesel)?;
+    let Some(holder) = holder else {
+        return Ok(None);
+    };
+    organizations::table
+        .find(holder)
         .select(OrganizationRow::as_select())
         .get_result(conn)
         .optional()

@@ -277,6 +277,7 @@ pub fn accounts_and_fields_append_their_entries_and_never_a_secret(store: &Arc<d
     let rename = CustomFieldPatch {
         name: Some("Score".into()),
         options: None,
+        unique: None,
     };
     store
         .update_custom_field(field.id, &rename, time::now(), Write::default())
@@ -328,6 +329,7 @@ pub fn accounts_and_fields_append_their_entries_and_never_a_secret(store: &Arc<d
                     "identifier": {"from": null, "to": "c_score"},
                     "name": {"from": null, "to": "SCORE"},
                     "format": {"from": null, "to": "number"},
+                    "unique": {"from": null, "to": false},
                     "created_at": {"from": null, "to": time::format(&field.created_at)},
                 })
             ),

@@ -31,6 +31,7 @@ pub fn define(
         name: identifier.trim_start_matches("c_").to_uppercase(),
         format,
         options: options.iter().map(|o| (*o).to_owned()).collect(),
+        unique: false,
         created_at: now,
         updated_at: now,
         version: 0,
@@ -118,6 +119,7 @@ pub fn definitions_round_trip_list_in_order_and_change(store: &Arc<dyn Store>) {
     let patch = CustomFieldPatch {
         name: Some("Account tier".into()),
         options: Some(vec!["Gold".into(), "Silver".into(), "Bronze".into()]),
+        unique: None,
     };
     let changed = store
         .update_custom_field(tier.id, &patch, later, Write::default())
@@ -321,6 +323,7 @@ pub fn removing_options_in_use_is_refused_with_the_number_of_holders(store: &Arc
     let options = |items: &[&str]| CustomFieldPatch {
         name: None,
         options: Some(items.iter().map(|o| (*o).to_owned()).collect()),
+        unique: None,
     };
     let now = time::now();
 
@@ -721,6 +724,7 @@ pub fn options_change_racing_value_writes_never_orphans_a_value(store: &Arc<dyn 
             let patch = CustomFieldPatch {
                 name: None,
                 options: Some(vec!["A".into()]),
+                unique: None,
             };
             for _ in 0..20_000 {
                 match store.update_custom_field(id, &patch, time::now(), Write::default()) {

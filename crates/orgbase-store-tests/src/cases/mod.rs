@@ -11,3 +11,4 @@ pub mod filtering;
 pub mod import;
 pub mod listing;
 pub mod uniqueness;
+pub mod upsert;

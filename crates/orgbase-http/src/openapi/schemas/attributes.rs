@@ -43,6 +43,7 @@ fn attribute_schema(attribute: &Attribute) -> Value {
             json!({ "type": "array", "items": items, "uniqueItems": true })
         }
         ValueType::Object => json!({ "type": "object" }),
+        ValueType::Boolean => json!({ "type": "boolean" }),
     };
     if attribute.nullable
         && let Some(kind) = schema.get("type").cloned()
@@ -50,7 +51,10 @@ fn attribute_schema(attribute: &Attribute) -> Value {
         schema["type"] = json!([kind, "null"]);
     }
     if let Some(default) = attribute.default {
-        schema["default"] = json!(default);
+        schema["default"] = match attribute.value {
+            ValueType::Boolean => json!(default == "true"),
+            _ => json!(default),
+        };
     }
     if let Some(description) = attribute.description {
         schema["description"] = json!(description);

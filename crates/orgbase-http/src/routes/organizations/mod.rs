@@ -4,15 +4,17 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::{read_new_organization, read_organization_patch};
-use orgbase_domain::service::{self, Created};
-use orgbase_domain::{CustomFields, NewOrganization, OrganizationId, UserId, time};
+use orgbase_domain::service::{self, Created, UpsertKey, Upserted};
+use orgbase_domain::{
+    CustomFields, NewOrganization, OrganizationId, OrganizationPatch, UserId, Write, time,
+};
 use serde_json::{Map, Value};
 
 use crate::auth::Caller;
 use crate::conditional::Precondition;
 use crate::cursor::CURSOR_PROFILE;
 use crate::document::{Document, OrganizationResource};
-use crate::errors::ApiError;
+use crate::errors::{ApiError, ErrorObject, Kind};
 use crate::extract::{
     OneOrganization, OrganizationCreate, OrganizationList, OrganizationReference, PathId, Query,
     ResourceBody,
@@ -145,17 +147,37 @@ pub async fn create(
         caller.user.id,
     )?;
     let now = time::now();
+    if let Some(key) = params.upsert {
+        let patch = read_upsert_patch(&body.attributes, &body.relationships, key, &new, &custom)?;
+        let write = Write {
+            actor: Some(caller.user.id),
+            expected: None,
+        };
+        let upserted = state
+            // The store's error is judged here, where the custom fields it names are known.
+            .run(move |store| {
+                Ok(service::upsert_organization(
+                    store, key, &new, &patch, write, now,
+                ))
+            })
+            .await?
+            .map_err(|e| ApiError::of_organization_write(e, &custom))?;
+        let (org, status) = match &upserted {
+            Upserted::Created(org) => (org, StatusCode::CREATED),
+            Upserted::Updated(org) => (org, StatusCode::OK),
+        };
+        return resource_response(&req, &state, org, &params.render, &custom, status).await;
+    }
     let created = if params.return_existing {
         state
-            .run(move |store| service::create_or_get_existing(store, &new, now))
+            .run(move |store| Ok(service::create_or_get_existing(store, &new, now)))
             .await?
     } else {
-        Created::New(
-            state
-                .run(move |store| service::create_organization(store, &new, now))
-                .await?,
-        )
-    };
+        state
+            .run(move |store| Ok(service::create_organization(store, &new, now).map(Created::New)))
+            .await?
+    }
+    .map_err(|e| ApiError::of_organization_write(e, &custom))?;
     let (org, status) = match &created {
         Created::New(org) => (org, StatusCode::CREATED),
         Created::Existing(org) => (org, StatusCode::OK),
@@ -185,6 +207,48 @@ pub(crate) fn read_new(
         new.owner_given = true;
     }
     Ok(new)
+}
+
+/// An upsert's body read as the PATCH it is when the organization exists: the members given
+/// change, the rest stay. The body must carry the value it matches by, and no `id` (the
+/// value finds the organization).
+pub(crate) fn read_upsert_patch(
+    attributes: &Map<String, Value>,
+    relationships: &Map<String, Value>,
+    key: UpsertKey,
+    new: &NewOrganization,
+    custom: &CustomFields,
+) -> Result<OrganizationPatch, ApiError> {
+    if new.id.is_some() {
+        return Err(ApiError::from(
+            ErrorObject::new(
+                Kind::InvalidParameter,
+                "An upsert finds its organization by the `upsert` attribute; leave out `id`.",
+            )
+            .pointer("/data/id"),
+        ));
+    }
+    if let UpsertKey::Custom(field) = key
+        && !new.details.custom.contains_key(&field)
+    {
+        let identifier = custom.get(field).map_or("", |f| f.identifier.as_str());
+        return Err(ErrorObject::invalid_field(
+            "required",
+            format!("/data/attributes/{identifier}"),
+            format!("`{identifier}` is required: the upsert matches by it."),
+        )
+        .into());
+    }
+    let requested = requested_relationships(relationships)?;
+    let mut patch = combine(
+        read_organization_patch(attributes, custom),
+        requested.unknown,
+    )?;
+    patch.actor = new.actor;
+    if requested.owner.is_some() {
+        patch.owner_id = requested.owner;
+    }
+    Ok(patch)
 }
 
 /// Fetch an organization
@@ -257,9 +321,9 @@ pub async fn update(
     let precondition = Precondition::of(&req);
     let write = precondition.write(caller.user.id);
     let org = state
-        .run(move |store| store.update_organization(id, &patch, time::now(), write))
-        .await
-        .map_err(|e| precondition.judge(e))?;
+        .run(move |store| Ok(store.update_organization(id, &patch, time::now(), write)))
+        .await?
+        .map_err(|e| precondition.judge(ApiError::of_organization_write(e, &custom)))?;
     resource_response(&req, &state, &org, &params.render, &custom, StatusCode::OK).await
 }
 
