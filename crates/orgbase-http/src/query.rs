@@ -119,7 +119,7 @@ pub struct ResourceParams {
     pub upsert: Option<UpsertKey>,
 }
 
-pub use orgbase_domain::service::UpsertKey;
+use orgbase_domain::service::UpsertKey;
 
 /// For endpoints whose resources have no custom fields.
 static NO_CUSTOM_FIELDS: CustomFields = CustomFields::EMPTY;

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use orgbase_domain::change::{ChangeEntry, Snapshot, Version, Write};
-use orgbase_domain::custom_field::{colliding_holders, options_in_use, values_collide};
+use orgbase_domain::custom_field::{options_in_use, values_collide};
 use orgbase_domain::time::{self, Timestamp};
 use orgbase_domain::{
     CustomField, CustomFieldId, CustomFieldPatch, CustomFields, CustomFormat, Error, ResourceType,
@@ -194,9 +194,7 @@ pub fn update(
         }
         let making_unique = patch.unique.is_some_and(|u| u != field.unique);
         if patch.unique == Some(true) && making_unique {
-            // A rare admin step: reading the field's values once is fine.
-            let held = custom_values::of_field(conn, &field).map_err(TxError::Domain)?;
-            let holders = colliding_holders(held.iter().map(|(_, value)| value));
+            let holders = colliding_holders(conn, &field)?;
             if holders > 0 {
                 return Err(TxError::Domain(values_collide(holders)));
             }
@@ -229,6 +227,33 @@ pub fn update(
         Ok(field)
     })?;
     Ok(field)
+}
+
+/// How many organizations hold a value of `field` that another one holds too, counted by
+/// the database per shared key (text keys are lower-cased already).
+fn colliding_holders(conn: &mut AnyConnection, field: &CustomField) -> QueryResult<u64> {
+    use diesel::dsl::count_star;
+    use organization_custom_values as values;
+    let id = field.id.to_string();
+    macro_rules! shared {
+        ($key:expr) => {
+            values::table
+                .filter(values::field_id.eq(&id))
+                .filter($key.is_not_null())
+                .group_by($key)
+                .having(count_star().gt(1))
+                .select(count_star())
+                .load::<i64>(conn)?
+        };
+    }
+    let groups = match field.format {
+        CustomFormat::Number => shared!(values::number_value),
+        _ => shared!(values::text_key),
+    };
+    Ok(groups
+        .into_iter()
+        .map(|n| u64::try_from(n).unwrap_or(0))
+        .sum())
 }
 
 /// Deletes the field; its values go with it (`ON DELETE CASCADE`). Each organization that

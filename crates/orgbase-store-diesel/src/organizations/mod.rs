@@ -124,40 +124,40 @@ pub fn find_by_name(conn: &mut AnyConnection, name: &str) -> Result<Option<Organ
         .transpose()
 }
 
-/// The holder of a unique field's value, found through the unique indexes' key columns.
+/// The holder of a unique field's value, in one query served by the partial unique indexes
+/// (their key columns and predicate).
 pub fn find_by_custom_value(
     conn: &mut AnyConnection,
     field: CustomFieldId,
     value: &CustomValue,
 ) -> Result<Option<Organization>> {
     use crate::schema::organization_custom_values as values;
-    let holders = values::table
-        .filter(values::field_id.eq(field.to_string()))
-        .filter(values::position.eq(0))
-        .select(values::organization_id);
-    let holder: Option<String> = match value {
-        CustomValue::Text(text) => holders
-            .filter(values::text_key.eq(text.to_ascii_lowercase()))
-            .first(conn)
-            .optional(),
-        CustomValue::Number(n) => holders
-            .filter(values::number_value.eq(*n))
-            .first(conn)
-            .optional(),
+    let field_id = field.to_string();
+    // A macro, not a closure: the key column's type differs by format.
+    macro_rules! holder {
+        ($key:expr) => {
+            organizations::table
+                .filter(
+                    organizations::id.eq_any(
+                        values::table
+                            .filter(values::field_id.eq(&field_id))
+                            .filter(values::unique_value.eq(true))
+                            .filter($key)
+                            .select(values::organization_id),
+                    ),
+                )
+                .select(OrganizationRow::as_select())
+                .first(conn)
+                .optional()
+        };
+    }
+    let row = match value {
+        CustomValue::Text(text) => holder!(values::text_key.eq(text.to_ascii_lowercase())),
+        CustomValue::Number(n) => holder!(values::number_value.eq(*n)),
         _ => Ok(None),
     }
     .map_err(from_diesel)?;
-    let Some(holder) = holder else {
-        return Ok(None);
-    };
-    organizations::table
-        .find(holder)
-        .select(OrganizationRow::as_select())
-        .get_result(conn)
-        .optional()
-        .map_err(from_diesel)?
-        .map(|row| record(conn, row))
-        .transpose()
+    row.map(|row| record(conn, row)).transpose()
 }
 
 /// Applies `patch` under the row's lock, so concurrent patches queue instead of losing
