@@ -18,4 +18,5 @@ mod organizations;
 mod query;
 mod relationships;
 mod support;
+mod upsert;
 mod wire;

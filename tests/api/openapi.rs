@@ -169,7 +169,7 @@ async fn query_parameter_families_are_described_where_they_apply() {
     );
     assert_eq!(
         names("/organizations", "post"),
-        ["fields", "include", "return_existing"]
+        ["fields", "include", "return_existing", "upsert"]
     );
     assert_eq!(names("/users", "get"), ["page", "fields"]);
     assert_eq!(names("/users/{id}", "delete"), ["reassign_to"]);

@@ -44,6 +44,8 @@ pub struct CreateOrganizationQuery {
     include: Option<()>,
     #[param(value_type = bool)]
     return_existing: Option<()>,
+    #[param(value_type = String)]
+    upsert: Option<()>,
 }
 
 /// The other collections (`/custom_fields`, `/users`, `/api_keys`): pages and fieldsets.

@@ -131,6 +131,15 @@ pub fn query_parameter(name: &str) -> Option<(Value, String)> {
              instead of a 422 `name_taken`; safe under concurrent creates."
                 .to_owned(),
         ),
+        "upsert" => (
+            json!({ "type": "string", "pattern": "^(name|c_[a-z0-9_]{0,59}[a-z0-9])$" }),
+            "Create or update by a key: `name` or a unique custom field's identifier. When no \
+             organization holds the body's value for it, the organization is created (201); \
+             when one does, it is updated with the body, with PATCH semantics (200). The body \
+             must carry a value for the key (422 `required`) and no `id`; combining it with \
+             `return_existing` is a 400."
+                .to_owned(),
+        ),
         "reassign_to" => (
             json!({ "type": "string", "format": "uuid" }),
             "A user to hand the deleted user's organizations to; without it, deleting a \

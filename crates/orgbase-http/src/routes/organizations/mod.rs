@@ -123,8 +123,9 @@ pub async fn list(
     params(params::CreateOrganizationQuery),
     request_body = ref("NewOrganizationDocument"),
     responses(
-        (status = 200, description = "With `return_existing=true` and a taken name: the existing organization, unchanged.", body = ref("OrganizationDocument")),
+        (status = 200, description = "With `return_existing=true` and a taken name: the existing organization, unchanged. With `upsert`: the organization that held the value, updated.", body = ref("OrganizationDocument")),
         (status = 201, description = "Created.", body = ref("OrganizationDocument")),
+        (status = 400, description = "A malformed query parameter: an `upsert` key that is not `name` or a unique custom field, `upsert` with `return_existing`, or an `id` in an upsert's body."),
         (status = 403, description = "The client-generated `id` is not a UUID."),
         (status = 404, description = "The `owner` names no user."),
         (status = 409, description = "The client-generated `id` is taken, or the body names another type."),
@@ -232,9 +233,10 @@ pub(crate) fn read_upsert_patch(
         && !new.details.custom.contains_key(&field)
     {
         let identifier = custom.get(field).map_or("", |f| f.identifier.as_str());
+        // A missing member points at the object that lacks it, as a missing `name` does.
         return Err(ErrorObject::invalid_field(
             "required",
-            format!("/data/attributes/{identifier}"),
+            "/data/attributes",
             format!("`{identifier}` is required: the upsert matches by it."),
         )
         .into());
