@@ -67,8 +67,8 @@ pub enum Command {
     /// Apply pending database migrations and exit
     Migrate,
     /// Import organizations from a CSV or NDJSON file, matching existing ones by id, else by
-    /// name, and updating them in place: re-running a file changes nothing. Bad rows are
-    /// reported with their line and skipped (exit code 1 if any failed)
+    /// name (or by --match), and updating them in place: re-running a file changes nothing.
+    /// Bad rows are reported with their line and skipped (exit code 1 if any failed)
     Import {
         /// The file: .csv (a header row of attribute names; lists, domains and multi-select
         /// values separated by `;`) or .ndjson/.jsonl (one resource object or flat attribute
@@ -85,6 +85,10 @@ pub enum Command {
         /// a time)
         #[arg(long)]
         strict: bool,
+        /// Match rows to stored organizations by this attribute alone: `name`, or the
+        /// identifier of a unique custom field (another system's id); every row must carry it
+        #[arg(long = "match", value_name = "ATTRIBUTE")]
+        match_by: Option<String>,
     },
     /// Export organizations, custom fields included, archived ones too, in id order
     Export {

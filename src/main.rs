@@ -100,6 +100,7 @@ async fn main() -> ExitCode {
             format,
             ref owner,
             strict,
+            ref match_by,
         }) => storage::open(&settings.database_url, Workload::Bulk).and_then(|store| {
             transfer::import::run(
                 &*store,
@@ -108,6 +109,7 @@ async fn main() -> ExitCode {
                     format,
                     owner: owner.clone(),
                     strict,
+                    match_by: match_by.clone(),
                 },
             )
         }),

@@ -1,5 +1,5 @@
-//! `orgbase import FILE`: reads rows, validates each like an API request would, and hands
-//! them to the store in batches ([`Store::import_organizations`]). A bad row is reported with
+//! `orgbase import FILE`: reads rows, validates each like an API request would (and, with
+//! `--match`, keys each by that attribute), and hands them to the store in batches ([`Store::import_organizations`]). A bad row is reported with
 //! its line and does not stop the others; the summary line is always printed.
 
 use std::fs::File;
@@ -12,6 +12,7 @@ use anyhow::{Context, anyhow, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use orgbase_domain::attributes::read_new_custom_field;
 use orgbase_domain::import::{ImportOutcome, ImportRow};
+use orgbase_domain::service::UpsertKey;
 use orgbase_domain::{
     Constraint, CustomFieldId, CustomFields, Error, OrganizationId, Store, UserId, time,
 };
@@ -36,6 +37,9 @@ pub struct ImportOptions {
     pub owner: Option<String>,
     /// Stop at the first failing row (rows are then written one at a time).
     pub strict: bool,
+    /// `--match`: the attribute rows are matched by (`name` or a unique custom field's
+    /// identifier) instead of their id, then name.
+    pub match_by: Option<String>,
 }
 
 /// A row of the file, or why it could not be read.
@@ -92,6 +96,12 @@ pub fn run(store: &dyn Store, options: &ImportOptions) -> anyhow::Result<()> {
     let bar = progress_bar(file.metadata().map(|m| m.len()).unwrap_or(0));
     let reader = BufReader::new(bar.wrap_read(file));
     let fields = store.list_custom_fields()?;
+    // An NDJSON file may define the field itself, before its rows; a CSV file cannot.
+    if let Some(attribute) = &options.match_by
+        && (format == Format::Csv || fields.by_identifier(attribute).is_some())
+    {
+        match_key(attribute, &fields).map_err(|reason| anyhow!("--match: {reason}"))?;
+    }
     let rows: Box<dyn Iterator<Item = (u64, SourceRow)> + Send> = match format {
         Format::Csv => csv_rows(reader, &fields).map_err(|reason| anyhow!(reason))?,
         Format::Ndjson => Box::new(ndjson_rows(reader)),
@@ -110,7 +120,12 @@ pub fn run(store: &dyn Store, options: &ImportOptions) -> anyhow::Result<()> {
     // batch: on two cores that is most of a second core's work taken off the write path.
     let (sender, receiver) = mpsc::sync_channel::<Vec<(u64, Item)>>(2);
     std::thread::scope(|scope| {
-        scope.spawn(move || read_rows(store, rows, fields, owner, batch_rows, &sender));
+        let reading = Reading {
+            fields,
+            owner,
+            match_by: options.match_by.as_deref(),
+        };
+        scope.spawn(move || read_rows(store, rows, reading, batch_rows, &sender));
         'batches: for items in receiver.iter() {
             for (line, item) in items {
                 match item {
@@ -202,30 +217,69 @@ enum Item {
     Failed(String),
 }
 
+/// What every row is read with.
+struct Reading<'a> {
+    /// The custom fields defined so far.
+    fields: CustomFields,
+    owner: Option<UserId>,
+    match_by: Option<&'a str>,
+}
+
+impl Reading<'_> {
+    fn row(&self, id: Option<OrganizationId>, attributes: &Map<String, Value>) -> Item {
+        let read =
+            ImportRow::read(id, attributes, &self.fields, self.owner).map_err(Error::Invalid);
+        let matched = match self.match_by {
+            None => read,
+            Some(attribute) => match match_key(attribute, &self.fields) {
+                Ok(key) => {
+                    read.and_then(|row| row.matched_by(key, attribute).map_err(Error::Invalid))
+                }
+                Err(reason) => return Item::Failed(format!("--match: {reason}")),
+            },
+        };
+        match matched {
+            Ok(row) => Item::Row(row),
+            Err(error) => Item::Failed(describe(&error)),
+        }
+    }
+}
+
+/// `--match ATTRIBUTE` as the key rows are matched by.
+fn match_key(attribute: &str, fields: &CustomFields) -> Result<UpsertKey, String> {
+    if attribute == "name" {
+        return Ok(UpsertKey::Name);
+    }
+    match fields.by_identifier(attribute) {
+        Some(field) if field.unique => Ok(UpsertKey::Custom(field.id)),
+        Some(field) => Err(format!(
+            "{} is not a unique custom field; make it unique first (PATCH /custom_fields/{} with \"unique\": true)",
+            field.identifier, field.id
+        )),
+        None => Err(format!(
+            "{attribute:?} is neither `name` nor the identifier of a custom field"
+        )),
+    }
+}
+
 /// Reads and validates `rows`, sending them on in chunks of `chunk`; stops when the writer
 /// hangs up. Field definitions are written here, so the rows after them are read with them.
 fn read_rows(
     store: &dyn Store,
     rows: impl Iterator<Item = (u64, SourceRow)>,
-    mut fields: CustomFields,
-    owner: Option<UserId>,
+    mut reading: Reading,
     chunk: usize,
     sender: &mpsc::SyncSender<Vec<(u64, Item)>>,
 ) {
     let mut items = Vec::with_capacity(chunk);
     for (line, row) in rows {
         let item = match row {
-            Ok(Row::Organization(id, attributes)) => {
-                match ImportRow::read(id, &attributes, &fields, owner) {
-                    Ok(row) => Item::Row(row),
-                    Err(errors) => Item::Failed(describe(&Error::Invalid(errors))),
-                }
-            }
+            Ok(Row::Organization(id, attributes)) => reading.row(id, &attributes),
             Ok(Row::CustomField(id, attributes)) => match define_field(store, id, &attributes) {
                 Ok(false) => continue,
                 Ok(true) => match store.list_custom_fields() {
                     Ok(now_defined) => {
-                        fields = now_defined;
+                        reading.fields = now_defined;
                         Item::FieldDefined
                     }
                     Err(error) => Item::Failed(error.to_string()),
@@ -304,6 +358,9 @@ fn describe(error: &Error) -> String {
         }
         Error::Conflict(Constraint::OrganizationSlug) => {
             "slug: another organization has this slug".to_owned()
+        }
+        Error::Conflict(Constraint::CustomValue(_)) => {
+            "another organization holds this value of a unique custom field".to_owned()
         }
         Error::Conflict(Constraint::OrganizationId) => {
             "id: another organization has this id".to_owned()

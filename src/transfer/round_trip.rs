@@ -110,6 +110,7 @@ fn round_trip(source: &dyn Store, target: &dyn Store) {
         format: None,
         owner: None,
         strict: false,
+        match_by: None,
     };
     import::run(target, &options).unwrap();
     // Versions are each store's own numbers; the data is what must round-trip.

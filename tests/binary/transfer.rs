@@ -200,6 +200,76 @@ fn owner_owns_new_rows_and_ndjson_takes_both_shapes() {
 }
 
 #[test]
+fn match_pairs_rows_by_a_unique_custom_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let field = "{\"type\":\"custom_fields\",\"attributes\":{\"identifier\":\"c_hubspot_id\",\"name\":\"HubSpot id\",\"format\":\"text\",\"unique\":true}}\n";
+    std::fs::write(
+        dir.path().join("orgs.ndjson"),
+        format!(
+            "{field}{{\"name\":\"Acme\",\"c_hubspot_id\":\"HS-1\",\"city\":\"Gent\"}}\n\
+             {{\"name\":\"Globex\",\"c_hubspot_id\":\"HS-2\"}}\n\
+             {{\"name\":\"Keyless\"}}\n"
+        ),
+    )
+    .unwrap();
+    let args = ["import", "--match", "c_hubspot_id", "orgs.ndjson"];
+    let first = run(dir.path(), &args);
+    assert_eq!(
+        summary(&first),
+        "3 rows: 2 created, 0 updated, 0 unchanged, 1 failed; 1 custom fields defined"
+    );
+    assert_eq!(
+        problems(&first),
+        [
+            "orgs.ndjson:4: `c_hubspot_id` is required: the import matches rows by it (--match)",
+            "orgbase: error: 1 of 3 rows failed (listed above)"
+        ]
+    );
+
+    // The other system renamed a record: the value finds it, the name follows.
+    std::fs::write(
+        dir.path().join("orgs.csv"),
+        "name,c_hubspot_id\nAcme Holdings,hs-1\nGlobex,HS-2\nInitech,HS-3\n",
+    )
+    .unwrap();
+    let second = run(
+        dir.path(),
+        &["import", "--match", "c_hubspot_id", "orgs.csv"],
+    );
+    assert_eq!(
+        summary(&second),
+        "3 rows: 1 created, 1 updated, 1 unchanged, 0 failed"
+    );
+    let mut names: Vec<String> = exported(dir.path())
+        .iter()
+        .filter(|r| r["type"] == "organizations")
+        .map(|o| o["attributes"]["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["Acme Holdings", "Globex", "Initech"]);
+
+    for (attribute, expected) in [
+        (
+            "c_nothing",
+            "orgbase: error: --match: \"c_nothing\" is neither `name` nor the identifier of a custom field",
+        ),
+        (
+            "city",
+            "orgbase: error: --match: \"city\" is neither `name` nor the identifier of a custom field",
+        ),
+    ] {
+        let output = run(dir.path(), &["import", "--match", attribute, "orgs.csv"]);
+        assert_eq!(output.status.code(), Some(1));
+        assert_eq!(problems(&output), [expected]);
+    }
+    let by_name = run(dir.path(), &["import", "--match", "name", "orgs.csv"]);
+    assert_eq!(
+        summary(&by_name),
+        "3 rows: 0 created, 0 updated, 3 unchanged, 0 failed"
+    );
+}
+
+#[test]
 fn files_that_cannot_be_read_stop_before_any_row() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("orgs.csv"), "name,colour\nAcme,red\n").unwrap();

@@ -1,6 +1,7 @@
 //! Importing organizations from another system: each row is matched to a stored record (by id
-//! when it has one, else by normalised name) and updated rather than duplicated, so running
-//! the same file twice changes nothing the second time.
+//! when it has one, else by normalised name; or, when the import names one, by a unique
+//! custom field) and updated rather than duplicated, so running the same file twice changes
+//! nothing the second time.
 //!
 //! [`import_row`] is the reference, written with ordinary store calls; backends may import a
 //! whole batch faster ([`Store::import_organizations`]) but must reach the same outcomes.
@@ -13,7 +14,7 @@ use crate::custom_field::CustomFields;
 use crate::error::{Constraint, Error, ValidationErrors};
 use crate::ids::{OrganizationId, UserId};
 use crate::organization::{NewOrganization, Organization, OrganizationPatch};
-use crate::service::create_organization;
+use crate::service::{UpsertKey, create_organization};
 use crate::store::Store;
 use crate::time::Timestamp;
 
@@ -26,6 +27,9 @@ pub struct ImportRow {
     /// The row read as an update of the matching organization. It never carries `created_at`,
     /// `updated_at` or `created_from`: the stored history wins over the file's.
     pub patch: OrganizationPatch,
+    /// What finds the stored organization: `None` is the id, else the name; a key (`orgbase
+    /// import --match`) is that attribute alone, the name or a unique custom field.
+    pub key: Option<UpsertKey>,
 }
 
 /// The attributes that record history: a new row takes them from the file (so an export
@@ -52,7 +56,30 @@ impl ImportRow {
             changes.remove(name);
         }
         let patch = read_organization_patch(&changes, fields)?;
-        Ok(Self { new, patch })
+        Ok(Self {
+            new,
+            patch,
+            key: None,
+        })
+    }
+
+    /// The row matched by `key` instead of its id or name; it must carry a value for it.
+    pub fn matched_by(
+        mut self,
+        key: UpsertKey,
+        identifier: &str,
+    ) -> Result<Self, ValidationErrors> {
+        if let UpsertKey::Custom(field) = key
+            && !self.new.details.custom.contains_key(&field)
+        {
+            return Err(ValidationErrors::single(
+                "",
+                "required",
+                format!("`{identifier}` is required: the import matches rows by it (--match)"),
+            ));
+        }
+        self.key = Some(key);
+        Ok(self)
     }
 }
 
@@ -69,30 +96,47 @@ pub enum ImportOutcome {
 /// The stored organization a row is about, if any.
 pub fn find_match<S: Store + ?Sized>(
     store: &S,
-    new: &NewOrganization,
+    row: &ImportRow,
 ) -> Result<Option<Organization>, Error> {
-    match new.id {
-        Some(id) => match store.get_organization(id) {
+    let new = &row.new;
+    match (row.key, new.id) {
+        (Some(UpsertKey::Custom(field)), _) => match new.details.custom.get(&field) {
+            Some(value) => store.find_organization_by_custom_value(field, value),
+            None => Ok(None),
+        },
+        (None, Some(id)) => match store.get_organization(id) {
             Ok(org) => Ok(Some(org)),
             Err(Error::NotFound { .. }) => Ok(None),
             Err(other) => Err(other),
         },
-        None => store.find_organization_by_name(&new.name),
+        (Some(UpsertKey::Name), _) | (None, None) => store.find_organization_by_name(&new.name),
+    }
+}
+
+/// Whether a create's conflict may mean a concurrent writer created the row's match between
+/// the lookup and the insert (so looking again finds it).
+fn lost_race(row: &ImportRow, error: &Error) -> bool {
+    match (row.key, error) {
+        (Some(key), error) => key.taken(error),
+        (None, Error::Conflict(Constraint::OrganizationName)) => row.new.id.is_none(),
+        _ => false,
     }
 }
 
 /// Imports one row through ordinary store calls.
 pub fn import_row<S: Store + ?Sized>(store: &S, row: &ImportRow, now: Timestamp) -> ImportOutcome {
-    // Two rounds: a concurrent writer may create the name between our lookup and our insert.
+    // Two rounds: a concurrent writer may create the match between our lookup and our insert.
+    let mut last = Error::Conflict(Constraint::OrganizationName);
     for _ in 0..2 {
-        let existing = match find_match(store, &row.new) {
+        let existing = match find_match(store, row) {
             Ok(existing) => existing,
             Err(error) => return ImportOutcome::Failed(error),
         };
         let Some(org) = existing else {
             match create_organization(store, &row.new, now) {
                 Ok(created) => return ImportOutcome::Created(created.id),
-                Err(Error::Conflict(Constraint::OrganizationName)) if row.new.id.is_none() => {
+                Err(error) if lost_race(row, &error) => {
+                    last = error;
                     continue;
                 }
                 Err(error) => return ImportOutcome::Failed(error),
@@ -111,7 +155,7 @@ pub fn import_row<S: Store + ?Sized>(store: &S, row: &ImportRow, now: Timestamp)
             }
         };
     }
-    ImportOutcome::Failed(Error::Conflict(Constraint::OrganizationName))
+    ImportOutcome::Failed(last)
 }
 
 /// Imports rows one by one: the default of [`Store::import_organizations`].

@@ -97,7 +97,7 @@ impl UpsertKey {
     /// Whether a create's conflict may be the key taken (the organization to update appeared
     /// meanwhile; its name collides first when the racing writers send one name). A real
     /// name collision stays one: every round finds no holder and fails the same way.
-    fn taken(self, error: &Error) -> bool {
+    pub(crate) fn taken(self, error: &Error) -> bool {
         match (self, error) {
             (_, Error::Conflict(Constraint::OrganizationName)) => true,
             (UpsertKey::Custom(field), Error::Conflict(Constraint::CustomValue(collided))) => {

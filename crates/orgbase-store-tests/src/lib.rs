@@ -146,6 +146,8 @@ macro_rules! conformance_suite {
             import::rows_match_by_id_else_by_name_and_update_in_place,
             import::a_bad_row_fails_alone,
             import::rows_colliding_in_one_batch_see_each_other,
+            import::rows_match_by_a_unique_custom_field,
+            import::racing_imports_matched_by_a_unique_field_make_one_organization_each,
             changes::organization_writes_append_exactly_their_changes,
             changes::duplicates_and_imports_append_one_entry_per_changed_record,
             changes::accounts_and_fields_append_their_entries_and_never_a_secret,

@@ -5,7 +5,8 @@
 //! The batch handles the common rows (a new organization whose slug is free, an existing one
 //! whose name and slug stay) and leaves the rest to the reference path,
 //! [`orgbase_domain::import::import_row`], after it commits: a row that collides with another
-//! row of the same batch, a derived slug that is taken, an update that renames. If the batch
+//! row of the same batch, a derived slug that is taken, an update that renames, a row matched
+//! by a custom field (`--match c_…`). If the batch
 //! fails as a whole (a concurrent writer took a name, an owner does not exist), every row
 //! goes through the reference path, which reports each failing row by itself.
 
@@ -15,6 +16,7 @@ use diesel::prelude::*;
 use orgbase_domain::change::{ChangeEntry, Snapshot};
 use orgbase_domain::import::{ImportOutcome, ImportRow};
 use orgbase_domain::name::name_key;
+use orgbase_domain::service::UpsertKey;
 use orgbase_domain::slug::Slug;
 use orgbase_domain::time::{self, Timestamp};
 use orgbase_domain::{Error, Organization, OrganizationId, ResourceType, UserId};
@@ -125,9 +127,14 @@ pub fn batch(
     let mut updated: Vec<(Organization, Organization, Option<UserId>)> = Vec::new();
     let mut plans = Vec::with_capacity(rows.len());
     for row in rows {
-        let existing = match row.new.id {
-            Some(id) => matches.by_id.get(&id),
-            None => matches
+        let existing = match (row.key, row.new.id) {
+            // Matched by a custom value, which the batch does not load.
+            (Some(UpsertKey::Custom(_)), _) => {
+                plans.push(Plan::Deferred);
+                continue;
+            }
+            (None, Some(id)) => matches.by_id.get(&id),
+            (Some(UpsertKey::Name), _) | (None, None) => matches
                 .by_name
                 .get(&name_key(&row.new.name))
                 .and_then(|id| matches.by_id.get(id)),

@@ -1,17 +1,21 @@
 //! Import on every backend: rows match stored organizations by id or name, re-running a file
 //! changes nothing, a bad row fails alone, and rows that collide inside one batch see each
-//! other. Backends that import whole batches must give the outcomes row-by-row import gives.
+//! other; or, matched by a unique custom field, by its value alone, also racing. Backends that
+//! import whole batches must give the outcomes row-by-row import gives.
 
-use std::sync::Arc;
+use std::sync::{Arc, Barrier};
+use std::thread;
 
 use orgbase_domain::import::{ImportOutcome, ImportRow};
+use orgbase_domain::service::UpsertKey;
 use orgbase_domain::{
-    CustomFields, CustomFormat, CustomValue, Error, Organization, OrganizationId, Store, UserId,
-    time,
+    Constraint, CustomFields, CustomFormat, CustomValue, Error, Organization, OrganizationId,
+    Store, UserId, time,
 };
 use serde_json::{Value, json};
 
 use crate::cases::custom_fields::define;
+use crate::cases::upsert::unique_field;
 use crate::fixtures::{all_organizations, at, insert_named};
 
 fn row(fields: &CustomFields, attributes: Value) -> ImportRow {
@@ -207,4 +211,109 @@ pub fn rows_colliding_in_one_batch_see_each_other(store: &Arc<dyn Store>) {
         .collect();
     slugs.sort();
     assert_eq!(slugs, ["umbrella", "umbrella-2", "umbrella-3"]);
+}
+
+/// Rows read with `--match c_hs`: matched by the unique value alone.
+fn keyed_row(fields: &CustomFields, key: UpsertKey, attributes: Value) -> ImportRow {
+    row(fields, attributes).matched_by(key, "c_hs").unwrap()
+}
+
+pub fn rows_match_by_a_unique_custom_field(store: &Arc<dyn Store>) {
+    let hs = unique_field(&**store, "c_hs", CustomFormat::Text);
+    let key = UpsertKey::Custom(hs.id);
+    let fields = store.list_custom_fields().unwrap();
+    let rows = vec![
+        keyed_row(
+            &fields,
+            key,
+            json!({"name": "Acme", "c_hs": "HS-1", "city": "Gent"}),
+        ),
+        keyed_row(&fields, key, json!({"name": "Globex", "c_hs": "HS-2"})),
+    ];
+    let first = store.import_organizations(&rows, time::now());
+    assert_eq!(kinds(&first), ["created", "created"]);
+    assert_eq!(
+        kinds(&store.import_organizations(&rows, time::now())),
+        ["unchanged", "unchanged"]
+    );
+
+    // The value finds the organization whatever its name: a renamed record in the other
+    // system renames here, and a row with a known name but a new value is a new record.
+    let rows = vec![
+        keyed_row(
+            &fields,
+            key,
+            json!({"name": "Acme Holdings", "c_hs": "hs-1"}),
+        ),
+        keyed_row(&fields, key, json!({"name": "Globex", "c_hs": "HS-3"})),
+        keyed_row(&fields, key, json!({"name": "Initech", "c_hs": "HS-4"})),
+    ];
+    let second = store.import_organizations(&rows, time::now());
+    assert_eq!(kinds(&second), ["updated", "failed", "created"]);
+    assert!(
+        matches!(
+            &second[1],
+            ImportOutcome::Failed(Error::Conflict(Constraint::OrganizationName))
+        ),
+        "{:?}",
+        second[1]
+    );
+    let ImportOutcome::Created(acme) = first[0] else {
+        unreachable!()
+    };
+    let acme = store.get_organization(acme).unwrap();
+    assert_eq!(
+        (acme.name.as_str(), acme.details.city.as_deref()),
+        ("Acme Holdings", Some("Gent"))
+    );
+    assert_eq!(all_organizations(&**store).len(), 3);
+
+    let Err(errors) = row(&fields, json!({"name": "Keyless"})).matched_by(key, "c_hs") else {
+        panic!("a row without the value it is matched by was read")
+    };
+    assert_eq!(errors.0[0].code, "required");
+}
+
+pub fn racing_imports_matched_by_a_unique_field_make_one_organization_each(store: &Arc<dyn Store>) {
+    const IMPORTERS: usize = 4;
+    const ROWS: usize = 20;
+    let hs = unique_field(&**store, "c_hs", CustomFormat::Text);
+    let key = UpsertKey::Custom(hs.id);
+    let fields = store.list_custom_fields().unwrap();
+    let barrier = Arc::new(Barrier::new(IMPORTERS));
+    let handles: Vec<_> = (0..IMPORTERS)
+        .map(|n| {
+            let (store, barrier) = (Arc::clone(store), Arc::clone(&barrier));
+            // Each importer names the records its own way: only the value matches them.
+            let rows: Vec<ImportRow> = (0..ROWS)
+                .map(|r| {
+                    keyed_row(
+                        &fields,
+                        key,
+                        json!({"name": format!("Record {r}"), "c_hs": format!("HS-{r}"),
+                            "description": format!("importer {n}")}),
+                    )
+                })
+                .collect();
+            thread::spawn(move || {
+                barrier.wait();
+                store.import_organizations(&rows, time::now())
+            })
+        })
+        .collect();
+    for handle in handles {
+        let outcomes = handle.join().unwrap();
+        assert!(
+            outcomes
+                .iter()
+                .all(|o| !matches!(o, ImportOutcome::Failed(_))),
+            "{outcomes:?}"
+        );
+    }
+    let stored = all_organizations(&**store);
+    assert_eq!(stored.len(), ROWS, "one organization per value");
+    for org in &stored {
+        let description = org.details.description.as_deref().unwrap_or_default();
+        assert!(description.starts_with("importer "), "{description}");
+    }
 }

@@ -14,7 +14,7 @@ use orgbase_domain::{
 use super::custom_fields::define;
 use crate::fixtures::all_organizations;
 
-fn unique_field(store: &dyn Store, identifier: &str, format: CustomFormat) -> CustomField {
+pub fn unique_field(store: &dyn Store, identifier: &str, format: CustomFormat) -> CustomField {
     let field = define(store, identifier, format, &[]);
     let patch = CustomFieldPatch {
         unique: Some(true),
