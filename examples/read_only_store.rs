@@ -12,6 +12,7 @@
 use std::sync::Arc;
 
 use orgbase_domain::change::LogState;
+use orgbase_domain::idempotency::{Claim, IdempotencyKey, StoredResponse};
 use orgbase_domain::import::{ImportOutcome, ImportRow};
 use orgbase_domain::query::PageRequest;
 use orgbase_domain::service::create_organization;
@@ -149,6 +150,24 @@ impl Store for ReadOnlyStore {
     }
     /// Pruning is the primary's job.
     fn prune_changes(&self, _: Timestamp, _: u64) -> Result<u64> {
+        Ok(0)
+    }
+    // A replica answers no POST, so it keeps no idempotency keys.
+    fn claim_idempotency_key(&self, _: &IdempotencyKey, _: &str, _: Timestamp) -> Result<Claim> {
+        refused()
+    }
+    fn answer_idempotency_key(
+        &self,
+        _: &IdempotencyKey,
+        _: &str,
+        _: &StoredResponse,
+    ) -> Result<()> {
+        refused()
+    }
+    fn release_idempotency_key(&self, _: &IdempotencyKey, _: &str) -> Result<()> {
+        refused()
+    }
+    fn prune_idempotency_keys(&self, _: Timestamp) -> Result<u64> {
         Ok(0)
     }
     // Every write in the work is refused anyway, so there is nothing to keep or undo.

@@ -1,13 +1,13 @@
 //! Pruning the change log: entries older than the retention period go in batches of
 //! [`BATCH`], each its own short transaction, so writers (who share the log's allocation row
 //! with the pruner) never wait long. A thread of its own runs it at start and then every
-//! [`EVERY`].
+//! [`EVERY`], and prunes idempotency keys older than a day with it.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use orgbase_domain::Store;
 use orgbase_domain::time::{self, Timestamp};
+use orgbase_domain::{Store, idempotency};
 
 /// Entries deleted per transaction.
 pub const BATCH: u64 = 1000;
@@ -36,21 +36,31 @@ pub fn prune(
     }
 }
 
-/// Starts the pruning thread, unless `days` is 0 (keep everything).
+/// Starts the pruning thread: the change log unless `days` is 0 (keep everything), and
+/// idempotency keys whose day is over (they replay nothing any more) always.
 pub fn start(store: Arc<dyn Store>, days: u32) {
     if days == 0 {
         tracing::info!("the change log keeps every entry (changes_retention_days = 0)");
-        return;
     }
     let spawned = std::thread::Builder::new()
         .name("orgbase-retention".to_owned())
         .spawn(move || {
             loop {
-                match prune(&*store, days, time::now(), BETWEEN_BATCHES) {
+                let now = time::now();
+                if days > 0 {
+                    match prune(&*store, days, now, BETWEEN_BATCHES) {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(pruned = n, days, "pruned the change log"),
+                        Err(error) => {
+                            tracing::warn!(%error, "pruning the change log failed; retrying later")
+                        }
+                    }
+                }
+                match store.prune_idempotency_keys(now - idempotency::kept_for()) {
                     Ok(0) => {}
-                    Ok(n) => tracing::info!(pruned = n, days, "pruned the change log"),
+                    Ok(n) => tracing::info!(pruned = n, "pruned spent idempotency keys"),
                     Err(error) => {
-                        tracing::warn!(%error, "pruning the change log failed; retrying later")
+                        tracing::warn!(%error, "pruning idempotency keys failed; retrying later")
                     }
                 }
                 std::thread::sleep(EVERY);

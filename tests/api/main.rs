@@ -12,6 +12,7 @@ mod changes;
 mod cursors;
 mod custom_fields;
 mod described;
+mod idempotency;
 mod openapi;
 mod operations;
 mod organizations;

@@ -458,6 +458,10 @@ impl Store for FailingStore {
         change_log_state() -> LogState;
         prune_changes(Timestamp, u64) -> u64;
         atomically(&mut dyn FnMut(&dyn Store) -> Result<()>) -> ();
+        claim_idempotency_key(&orgbase_domain::idempotency::IdempotencyKey, &str, Timestamp) -> orgbase_domain::idempotency::Claim;
+        answer_idempotency_key(&orgbase_domain::idempotency::IdempotencyKey, &str, &orgbase_domain::idempotency::StoredResponse) -> ();
+        release_idempotency_key(&orgbase_domain::idempotency::IdempotencyKey, &str) -> ();
+        prune_idempotency_keys(Timestamp) -> u64;
     }
 }
 

@@ -15,12 +15,15 @@
 //! - [`error`]: the one error type the trait and the rules return.
 //! - [`service`]: operations composed from store calls (slug and copy-name retries).
 //! - [`import`]: matching imported rows to stored organizations, so imports are idempotent.
+//! - [`idempotency`]: `Idempotency-Key` claims, and the rule that says when a request runs,
+//!   replays its first answer, or is refused.
 
 pub mod api_key;
 pub mod attributes;
 pub mod change;
 pub mod custom_field;
 pub mod error;
+pub mod idempotency;
 pub mod ids;
 pub mod import;
 pub mod name;

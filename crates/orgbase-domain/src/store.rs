@@ -16,6 +16,7 @@ use crate::api_key::ApiKey;
 use crate::change::{Change, ChangeQuery, LogState, Version, Write};
 use crate::custom_field::{CustomField, CustomFieldPatch, CustomFields, CustomValue};
 use crate::error::Result;
+use crate::idempotency::{Claim, IdempotencyKey, StoredResponse};
 use crate::ids::{ApiKeyId, CustomFieldId, OrganizationId, UserId};
 use crate::import::{ImportOutcome, ImportRow, import_rows};
 use crate::organization::{Organization, OrganizationPatch};
@@ -186,4 +187,34 @@ pub trait Store: Send + Sync + Debug {
     /// entries of every write commit together, so the feed shows all of them or none.
     /// Other writers may wait for the whole of `work`: keep it to storage calls.
     fn atomically(&self, work: &mut dyn FnMut(&dyn Store) -> Result<()>) -> Result<()>;
+
+    // Idempotency keys: bookkeeping of requests, never in the change log.
+
+    /// Decides, by [`decide`](crate::idempotency::decide), what a request with `key` and
+    /// `fingerprint` may do, and on [`Claim::Run`] writes the key's entry as
+    /// [`Entry::claim`], in one step: of racing claims of one key, exactly one gets `Run`.
+    ///
+    /// [`Entry::claim`]: crate::idempotency::Entry::claim
+    fn claim_idempotency_key(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        now: Timestamp,
+    ) -> Result<Claim>;
+
+    /// Stores the answer of the request that claimed `key` with `fingerprint`; nothing when
+    /// the key is no longer claimed so (its lease ended and another request took it).
+    fn answer_idempotency_key(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        response: &StoredResponse,
+    ) -> Result<()>;
+
+    /// Forgets an unanswered claim of `key` with `fingerprint`, so that a retry runs again
+    /// (its request failed in a way a retry may not).
+    fn release_idempotency_key(&self, key: &IdempotencyKey, fingerprint: &str) -> Result<()>;
+
+    /// Deletes every entry claimed before `before`; returns how many went.
+    fn prune_idempotency_keys(&self, before: Timestamp) -> Result<u64>;
 }

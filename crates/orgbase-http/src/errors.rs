@@ -52,6 +52,12 @@ pub enum Kind {
     TooManyOperations,
     /// A changes-feed cursor points where entries were pruned.
     ChangesPruned,
+    /// A request header orgbase reads is malformed (`Idempotency-Key`).
+    InvalidHeader,
+    /// An `Idempotency-Key` sent again with a different request.
+    IdempotencyKeyReused,
+    /// An `Idempotency-Key` whose first request is still running.
+    IdempotencyKeyInProgress,
     StorageUnavailable,
     Internal,
 }
@@ -62,6 +68,17 @@ impl Kind {
         use StatusCode as S;
         match self {
             Kind::InvalidJson => (S::BAD_REQUEST, "invalid_json", "Malformed JSON"),
+            Kind::InvalidHeader => (S::BAD_REQUEST, "invalid_header", "Invalid request header"),
+            Kind::IdempotencyKeyReused => (
+                S::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "Idempotency key reused",
+            ),
+            Kind::IdempotencyKeyInProgress => (
+                S::CONFLICT,
+                "idempotency_key_in_progress",
+                "Idempotent request in progress",
+            ),
             Kind::InvalidDocument => (
                 S::BAD_REQUEST,
                 "invalid_document",

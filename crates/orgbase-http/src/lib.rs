@@ -19,6 +19,7 @@ pub mod cursor;
 pub mod document;
 pub mod errors;
 pub mod extract;
+pub mod idempotency;
 pub mod jsonapi;
 pub mod links;
 pub mod media_type;
@@ -50,6 +51,7 @@ pub fn app(
         .app_data(web::Data::new(state))
         .configure(routes::configure)
         .default_service(web::to(routes::fallback::not_found))
+        .wrap(from_fn(idempotency::guard))
         .wrap(from_fn(auth::guard))
         .wrap(from_fn(media_type::negotiate))
         .wrap(from_fn(request_log::log_request))

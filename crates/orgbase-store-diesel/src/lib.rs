@@ -7,6 +7,7 @@
 //!   batched import, and the list query planner.
 //! - [`accounts`]: users and API keys.
 //! - [`custom_fields`]: custom field definitions.
+//! - [`idempotency`]: `Idempotency-Key` entries, claimed race-safely without a transaction.
 //! - [`columns`]: how timestamps and JSON sit in columns both backends share.
 //! - [`leases`]: where the store's calls get connections: the pool, or a transaction's.
 //! - [`connection`]: which database a URL names, connecting with actionable errors, the pool.
@@ -20,6 +21,7 @@ mod columns;
 mod connection;
 mod custom_fields;
 mod errors;
+mod idempotency;
 mod leases;
 mod migrations;
 mod organizations;

@@ -8,6 +8,7 @@ use std::sync::{Mutex, PoisonError};
 
 use diesel::prelude::*;
 use orgbase_domain::change::{LogState, Version, Write};
+use orgbase_domain::idempotency::{Claim, IdempotencyKey, StoredResponse};
 use orgbase_domain::import::{ImportOutcome, ImportRow, import_row, import_rows};
 use orgbase_domain::query::PageRequest;
 use orgbase_domain::time::Timestamp;
@@ -24,6 +25,7 @@ use crate::connection::{
 };
 use crate::custom_fields;
 use crate::errors::{TxError, from_diesel, from_pool, is_transient};
+use crate::idempotency;
 use crate::leases::{Connections, InTransaction, PoolLease};
 use crate::migrations;
 use crate::organizations;
@@ -263,6 +265,32 @@ impl Store for $store {
 
     fn prune_changes(&self, before: Timestamp, limit: u64) -> Result<u64> {
         changes::prune(&mut *Connections::writer(self)?, before, limit)
+    }
+
+    fn claim_idempotency_key(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        now: Timestamp,
+    ) -> Result<Claim> {
+        idempotency::claim(&mut *Connections::writer(self)?, key, fingerprint, now)
+    }
+
+    fn answer_idempotency_key(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        response: &StoredResponse,
+    ) -> Result<()> {
+        idempotency::answer(&mut *Connections::writer(self)?, key, fingerprint, response)
+    }
+
+    fn release_idempotency_key(&self, key: &IdempotencyKey, fingerprint: &str) -> Result<()> {
+        idempotency::release(&mut *Connections::writer(self)?, key, fingerprint)
+    }
+
+    fn prune_idempotency_keys(&self, before: Timestamp) -> Result<u64> {
+        idempotency::prune(&mut *Connections::writer(self)?, before)
     }
 
     fn atomically(&self, work: &mut dyn FnMut(&dyn Store) -> Result<()>) -> Result<()> {

@@ -11,6 +11,7 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use orgbase_domain::change::{ChangeEntry, LogState, Snapshot, Version, Write};
 use orgbase_domain::custom_field::{colliding_holders, options_in_use, values_collide};
+use orgbase_domain::idempotency::{self, Claim, Entry, IdempotencyKey, StoredResponse};
 use orgbase_domain::name::name_key;
 use orgbase_domain::query::{PageRequest, Position};
 use orgbase_domain::time::{self, Timestamp};
@@ -41,6 +42,7 @@ struct Tables {
     /// The change log, in sequence order.
     changes: Vec<Change>,
     log: LogState,
+    idempotency: HashMap<IdempotencyKey, Entry>,
 }
 
 impl Tables {
@@ -770,6 +772,57 @@ impl Store for MemoryStore {
         });
         tables.log.pruned_through = through;
         Ok(pruned as u64)
+    }
+
+    fn claim_idempotency_key(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        now: Timestamp,
+    ) -> Result<Claim> {
+        let mut tables = self.write();
+        let claim = idempotency::decide(tables.idempotency.get(key), fingerprint, now);
+        if claim == Claim::Run {
+            tables
+                .idempotency
+                .insert(key.clone(), Entry::claim(fingerprint, now));
+        }
+        Ok(claim)
+    }
+
+    fn answer_idempotency_key(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        response: &StoredResponse,
+    ) -> Result<()> {
+        let mut tables = self.write();
+        if let Some(entry) = tables.idempotency.get_mut(key)
+            && entry.fingerprint == fingerprint
+            && entry.response.is_none()
+        {
+            entry.response = Some(response.clone());
+        }
+        Ok(())
+    }
+
+    fn release_idempotency_key(&self, key: &IdempotencyKey, fingerprint: &str) -> Result<()> {
+        let mut tables = self.write();
+        if tables
+            .idempotency
+            .get(key)
+            .is_some_and(|e| e.fingerprint == fingerprint && e.response.is_none())
+        {
+            tables.idempotency.remove(key);
+        }
+        Ok(())
+    }
+
+    fn prune_idempotency_keys(&self, before: Timestamp) -> Result<u64> {
+        let mut tables = self.write();
+        let count = tables.idempotency.len();
+        tables.idempotency.retain(|_, e| e.claimed_at >= before);
+        Ok((count - tables.idempotency.len()) as u64)
     }
 
     /// The work runs on a copy of the tables, under the write lock held throughout (so no

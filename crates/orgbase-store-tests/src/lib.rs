@@ -164,6 +164,9 @@ macro_rules! conformance_suite {
             upsert::a_field_becomes_unique_only_while_its_values_are,
             upsert::upsert_creates_then_updates_by_name_and_by_unique_field,
             upsert::racing_upserts_of_one_key_make_one_organization,
+            idempotency::a_key_runs_once_then_replays_its_answer,
+            idempotency::an_unanswered_claim_is_released_or_ends_with_its_lease,
+            idempotency::racing_retries_of_one_key_run_once,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

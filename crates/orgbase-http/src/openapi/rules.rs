@@ -130,6 +130,19 @@ fn operation_rules(method: &Method, path: &str, operation: &mut Value) {
         Conditional::Create | Conditional::None => {}
     }
 
+    let idempotent = *method == Method::POST && path != "/api_keys";
+    if *method == Method::POST {
+        add_parameter(
+            operation,
+            "Idempotency-Key",
+            if idempotent {
+                "A key (a quoted string as the IETF draft writes it, `\"8e03…\"`, or the bare value; at most 255 characters) that makes a retry safe: the first request with it runs and its answer is kept for 24 hours, scoped to the caller's API key; a retry with the same key and a byte-identical request (path, query, body) gets that answer again, with `Idempotency-Replayed: true`, and changes nothing. Server errors (5xx) are not kept."
+            } else {
+                "Refused (400): this answer holds the new key's secret, which orgbase never stores, so it could not be replayed."
+            },
+        );
+    }
+
     let responses = operation["responses"]
         .as_object_mut()
         .map(std::mem::take)
@@ -139,6 +152,33 @@ fn operation_rules(method: &Method, path: &str, operation: &mut Value) {
         responses
             .entry(status.to_string())
             .or_insert_with(|| json!({ "description": description }));
+    }
+    if idempotent {
+        for (status, addition) in [
+            (
+                "409",
+                "With `Idempotency-Key`: the first request with this key is still running (`idempotency_key_in_progress`).",
+            ),
+            (
+                "422",
+                "With `Idempotency-Key`: the key was sent before with a different request (`idempotency_key_reused`).",
+            ),
+        ] {
+            let response = responses
+                .entry(status.to_owned())
+                .or_insert_with(|| json!({ "description": "" }));
+            let before = response["description"].as_str().unwrap_or("").to_owned();
+            let separator = if before.is_empty() { "" } else { " " };
+            response["description"] = json!(format!("{before}{separator}{addition}"));
+        }
+        for (status, response) in responses.iter_mut() {
+            if status.starts_with('2') || status.starts_with('4') {
+                response["headers"]["Idempotency-Replayed"] = json!({
+                    "description": "`true` when this is the kept answer of an earlier request with the same `Idempotency-Key`.",
+                    "schema": { "type": "string", "enum": ["true"] },
+                });
+            }
+        }
     }
     for (status, response) in responses.iter_mut() {
         response_rules(status, response, jsonapi_bodies);

@@ -8,6 +8,7 @@ pub mod crud;
 pub mod cursors;
 pub mod custom_fields;
 pub mod filtering;
+pub mod idempotency;
 pub mod import;
 pub mod listing;
 pub mod uniqueness;
