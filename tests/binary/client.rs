@@ -34,6 +34,18 @@ pub fn request_as(
     path: &str,
     body: Option<&Value>,
 ) -> Response {
+    request_with(address, key, method, path, &[], body)
+}
+
+/// A request with headers of its own besides the key and the body's.
+pub fn request_with(
+    address: &str,
+    key: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> Response {
     let mut stream = TcpStream::connect(address).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
@@ -42,6 +54,9 @@ pub fn request_as(
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nAuthorization: Token {key}\r\n"
     );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
     if body.is_some() {
         head.push_str(&format!(
             "Content-Type: application/vnd.api+json\r\nContent-Length: {}\r\n",

@@ -8,6 +8,7 @@ mod client;
 mod config;
 mod docs_page;
 mod lifecycle;
+mod retries;
 mod server;
 mod startup_errors;
 mod transfer;
