@@ -161,6 +161,91 @@ async fn the_first_failure_undoes_every_operation() {
 }
 
 #[actix_web::test]
+async fn creates_are_inserted_together_yet_fail_where_one_by_one_would() {
+    for backend in every_store() {
+        let (name, app) = (backend.name, app_on(Arc::clone(&backend.store)).await);
+        // A name taken inside the run of creates fails there, before a later create's own
+        // mistake is reached.
+        let reply = send(
+            &app,
+            operations(json!([
+                {"op": "add", "data": {"type": "organizations", "attributes": {"name": "Alpha"}}},
+                {"op": "add", "data": {"type": "organizations", "attributes": {"name": "Beta"}}},
+                {"op": "add", "data": {"type": "organizations", "attributes": {"name": "alpha "}}},
+                {"op": "add", "data": {"type": "organizations", "attributes": {"name": "Gamma", "company_size": -1}}},
+            ])),
+        )
+        .await;
+        assert_eq!(
+            reply.errors(),
+            [(
+                "422".to_owned(),
+                "name_taken".to_owned(),
+                "/atomic:operations/2/data/attributes/name".to_owned()
+            )],
+            "{name}"
+        );
+        let reply = send(
+            &app,
+            operations(json!([
+                {"op": "add", "data": {"type": "organizations", "attributes": {"name": "Alpha"}}},
+                {"op": "add", "data": {"type": "organizations", "attributes": {"name": "Beta", "website": 7}}},
+            ])),
+        )
+        .await;
+        assert_eq!(
+            reply.only_error(422).1,
+            "/atomic:operations/1/data/attributes/website",
+            "{name}"
+        );
+        assert_eq!(
+            send(&app, get("/organizations")).await.names(),
+            Vec::<String>::new()
+        );
+
+        // A run of creates, then an update of one of them by its lid.
+        let mut ops: Vec<Value> = (0..5)
+            .map(|n| {
+                json!({"op": "add", "data": {"type": "organizations", "lid": format!("o{n}"),
+                "attributes": {"name": format!("Batch {n}")}}})
+            })
+            .collect();
+        ops.push(
+            json!({"op": "update", "ref": {"type": "organizations", "lid": "o2"},
+            "data": {"type": "organizations", "lid": "o2", "attributes": {"city": "Gent"}}}),
+        );
+        let reply = send(&app, operations(Value::Array(ops))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{name}: {}", reply.body);
+        let results = reply.body["atomic:results"].as_array().unwrap();
+        let names: Vec<&Value> = results
+            .iter()
+            .map(|r| &r["data"]["attributes"]["name"])
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Batch 0", "Batch 1", "Batch 2", "Batch 3", "Batch 4", "Batch 2"
+            ],
+            "{name}"
+        );
+        assert_eq!(results[5]["data"]["id"], results[2]["data"]["id"], "{name}");
+        assert_eq!(results[5]["data"]["attributes"]["city"], "Gent", "{name}");
+        let stored = send(&app, get("/organizations?filter[city]=Gent")).await;
+        assert_eq!(stored.names(), ["Batch 2"], "{name}");
+        let changes = send(
+            &app,
+            get("/changes?filter[operation]=create&filter[resource_type]=organizations"),
+        )
+        .await;
+        assert_eq!(
+            changes.body["data"].as_array().unwrap().len(),
+            5,
+            "{name}: one entry each"
+        );
+    }
+}
+
+#[actix_web::test]
 async fn a_taken_slug_is_retried_inside_the_transaction() {
     for backend in every_store() {
         let (name, app) = (backend.name, app_on(Arc::clone(&backend.store)).await);

@@ -55,6 +55,45 @@ pub fn create_organization<S: Store + ?Sized>(
     Err(last)
 }
 
+/// Creates `news` in order, each as [`create_organization`] would, in a few statements where
+/// the store can ([`Store::insert_organizations`]): the whole batch is tried first, and only
+/// when it fails (a name, slug or value taken, by another record or inside the batch) are
+/// they created one by one, so the slugs given and the error met are the one-by-one ones. On
+/// failure, the index of the first that could not be created, and why; those before it are
+/// created, so callers that want all or none call this inside [`Store::atomically`].
+pub fn create_organizations(
+    store: &dyn Store,
+    news: &[NewOrganization],
+    now: Timestamp,
+) -> std::result::Result<Vec<Organization>, (usize, Error)> {
+    let mut news = news.to_vec();
+    for new in &mut news {
+        new.id.get_or_insert_with(OrganizationId::generate);
+    }
+    let mut records: Vec<Organization> = news
+        .iter()
+        .map(|new| {
+            let slug = new.slug.clone().unwrap_or_else(|| Slug::derive(&new.name));
+            new.to_organization(&slug, now)
+        })
+        .collect();
+    match store.insert_organizations(&records) {
+        Ok(versions) => {
+            for (record, version) in records.iter_mut().zip(versions) {
+                record.version = version;
+            }
+            Ok(records)
+        }
+        // Storage trouble is no record's fault: it goes back to the caller as it is.
+        Err(error @ Error::Unavailable(_)) => Err((0, error)),
+        Err(_) => news
+            .iter()
+            .enumerate()
+            .map(|(index, new)| create_organization(store, new, now).map_err(|e| (index, e)))
+            .collect(),
+    }
+}
+
 /// What [`create_or_get_existing`] did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Created {

@@ -32,6 +32,22 @@ pub trait Store: Send + Sync + Debug {
     /// Its creator is the entry's actor. Returns the version stored.
     fn insert_organization(&self, organization: &Organization) -> Result<Version>;
 
+    /// Inserts complete records as [`Store::insert_organization`] inserts each, all or none:
+    /// the first failure fails the call and nothing is kept. Returns their versions in
+    /// order. Backends override this to write the batch in a few statements; the default
+    /// inserts one by one inside [`Store::atomically`].
+    fn insert_organizations(&self, organizations: &[Organization]) -> Result<Vec<Version>> {
+        let mut versions = Vec::with_capacity(organizations.len());
+        self.atomically(&mut |tx| {
+            versions.clear();
+            for organization in organizations {
+                versions.push(tx.insert_organization(organization)?);
+            }
+            Ok(())
+        })?;
+        Ok(versions)
+    }
+
     /// The organization with this id, archived or not, or
     /// [`Error::NotFound`](crate::Error::NotFound).
     fn get_organization(&self, id: OrganizationId) -> Result<Organization>;

@@ -112,6 +112,10 @@ impl Store for $store {
         organizations::insert(&mut *Connections::writer(self)?, organization)
     }
 
+    fn insert_organizations(&self, organizations: &[Organization]) -> Result<Vec<Version>> {
+        organizations::insert_many(&mut *Connections::writer(self)?, organizations)
+    }
+
     fn import_organizations(&self, rows: &[ImportRow], now: Timestamp) -> Vec<ImportOutcome> {
         let batched = Connections::writer(self).and_then(|mut conn| {
             conn.transaction::<_, TxError, _>(|conn| organizations::import::batch(conn, rows, now))

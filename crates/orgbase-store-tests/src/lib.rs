@@ -160,6 +160,8 @@ macro_rules! conformance_suite {
             atomic::work_that_gives_up_keeps_nothing,
             atomic::a_failed_write_inside_undoes_only_itself,
             atomic::of_two_racing_transactions_that_collide_one_is_kept_whole,
+            atomic::many_inserts_are_kept_together_or_not_at_all,
+            atomic::batched_creates_end_as_one_by_one_creates_would,
             upsert::a_unique_value_is_held_once_ignoring_case,
             upsert::a_field_becomes_unique_only_while_its_values_are,
             upsert::upsert_creates_then_updates_by_name_and_by_unique_field,

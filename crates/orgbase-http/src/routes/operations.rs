@@ -11,8 +11,8 @@ use orgbase_domain::attributes::{
 };
 use orgbase_domain::change::Write;
 use orgbase_domain::{
-    CustomField, CustomFields, Error, Organization, OrganizationPatch, Role, Store, User, service,
-    time,
+    CustomField, CustomFields, Error, NewOrganization, Organization, OrganizationId,
+    OrganizationPatch, Role, Store, User, service, time,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -169,7 +169,8 @@ fn render<'a>(
 }
 
 /// Runs the operations in one transaction; the first failure, pointed into its operation,
-/// undoes them all.
+/// undoes them all. Consecutive plain organization creates are read one by one and inserted
+/// together ([`service::create_organizations`]), with the outcome one by one would have.
 fn perform_all(
     store: &dyn Store,
     operations: &[Operation],
@@ -187,32 +188,74 @@ fn perform_all(
             lids: LocalIds::default(),
             fields: None,
         };
+        let mut creates = PendingCreates::default();
+        let mut outcome = Ok(());
         for (index, operation) in operations.iter().enumerate() {
-            match run.perform(operation) {
-                Ok(outcome) => outcomes.push(outcome),
-                // The store's own error goes back to it, which may run the work again (a
-                // deadlock) or not; the answer is the same error, pointed into the operation.
-                Err(Failed::Store(error)) => {
-                    let none = CustomFields::EMPTY;
-                    let fields = run.fields.as_ref().unwrap_or(&none);
-                    failure = Some(
-                        ApiError::of_organization_write(error.clone(), fields)
-                            .within(&pointer(index)),
-                    );
-                    return Err(error);
+            let performed = if Run::is_plain_create(operation) {
+                match run.read_add(operation) {
+                    Ok(new) => {
+                        creates.push(index, new);
+                        continue;
+                    }
+                    // The creates before it come first: their failure is the earlier one.
+                    Err(failed) => run
+                        .create(&mut creates, &mut outcomes)
+                        .and(Err((index, failed))),
                 }
-                Err(Failed::Request(error)) => {
-                    failure = Some(error.within(&pointer(index)));
-                    return Err(Error::GaveUp);
-                }
+            } else {
+                run.create(&mut creates, &mut outcomes).and_then(|()| {
+                    run.perform(operation)
+                        .map(|done| outcomes.push(done))
+                        .map_err(|failed| (index, failed))
+                })
+            };
+            if performed.is_err() {
+                outcome = performed;
+                break;
             }
         }
-        Ok(())
+        if outcome.is_ok() {
+            outcome = run.create(&mut creates, &mut outcomes);
+        }
+        let Err((index, failed)) = outcome else {
+            return Ok(());
+        };
+        match failed {
+            // The store's own error goes back to it, which may run the work again (a
+            // deadlock) or not; the answer is the same error, pointed into the operation.
+            Failed::Store(error) => {
+                let none = CustomFields::EMPTY;
+                let fields = run.fields.as_ref().unwrap_or(&none);
+                failure = Some(
+                    ApiError::of_organization_write(error.clone(), fields).within(&pointer(index)),
+                );
+                Err(error)
+            }
+            Failed::Request(error) => {
+                failure = Some(error.within(&pointer(index)));
+                Err(Error::GaveUp)
+            }
+        }
     });
     match (committed, failure) {
         (Ok(()), _) => Ok(outcomes),
         (Err(_), Some(error)) => Err(error),
         (Err(error), None) => Err(ApiError::from(error)),
+    }
+}
+
+/// Plain organization creates read and waiting to be inserted together, with their
+/// operations' indexes.
+#[derive(Default)]
+struct PendingCreates {
+    indexes: Vec<usize>,
+    news: Vec<NewOrganization>,
+}
+
+impl PendingCreates {
+    fn push(&mut self, index: usize, new: NewOrganization) {
+        self.indexes.push(index);
+        self.news.push(new);
     }
 }
 
@@ -354,10 +397,62 @@ impl Run<'_> {
         }
     }
 
+    /// An organization `add` with no `href` parameter: created as the batch it is part of.
+    fn is_plain_create(operation: &Operation) -> bool {
+        operation.target == Target::Organizations
+            && operation.op == Op::Add
+            && operation.parameters.is_empty()
+    }
+
+    /// A plain create read and checked as the endpoint reads its body, its id fixed and its
+    /// `lid` defined (later operations may name it).
+    fn read_add(&mut self, operation: &Operation) -> Result<NewOrganization, Failed> {
+        type T = resources::Organizations;
+        let required = required_role(operation);
+        if self.caller.user.role < required {
+            return Err(forbidden(required).into());
+        }
+        let (input, lid) = self.resource::<T>(operation, None)?;
+        let id = T::client_id(input.id.as_deref())?;
+        let actor = self.caller.user.id;
+        let mut new = super::organizations::read_new(
+            &input.attributes,
+            &input.relationships,
+            id,
+            self.fields()?,
+            actor,
+        )?;
+        let id = *new.id.get_or_insert_with(OrganizationId::generate);
+        self.define_lid(operation.target, lid, id)?;
+        Ok(new)
+    }
+
+    /// Inserts the pending creates, recording their outcomes; on failure, the operation that
+    /// failed.
+    fn create(
+        &mut self,
+        pending: &mut PendingCreates,
+        outcomes: &mut Vec<Outcome>,
+    ) -> Result<(), (usize, Failed)> {
+        if pending.news.is_empty() {
+            return Ok(());
+        }
+        let PendingCreates { indexes, news } = std::mem::take(pending);
+        let created = service::create_organizations(self.tx, &news, time::now())
+            .map_err(|(at, error)| (indexes[at], Failed::Store(error)))?;
+        outcomes.extend(
+            created
+                .into_iter()
+                .map(|org| Outcome::Organization(Box::new(org))),
+        );
+        Ok(())
+    }
+
     fn organization(&mut self, operation: &Operation) -> Result<Outcome, Failed> {
         type T = resources::Organizations;
         let actor = self.caller.user.id;
         if operation.op == Op::Add {
+            // Plain creates are batched (`perform_all`); what reaches here is an upsert.
             let (input, lid) = self.resource::<T>(operation, None)?;
             let id = T::client_id(input.id.as_deref())?;
             let new = super::organizations::read_new(

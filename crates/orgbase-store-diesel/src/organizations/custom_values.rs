@@ -133,15 +133,16 @@ pub fn insert(
     )
 }
 
-/// Writes the values of new organizations, checking every field they use once.
+/// Writes the values of new organizations, checking every field they use once; returns
+/// those fields as the write saw them.
 pub fn insert_all(
     conn: &mut AnyConnection,
     orgs: &[Organization],
-) -> std::result::Result<(), TxError> {
+) -> std::result::Result<CustomFields, TxError> {
     let used: std::collections::BTreeSet<&CustomFieldId> =
         orgs.iter().flat_map(|o| o.details.custom.keys()).collect();
     if used.is_empty() {
-        return Ok(());
+        return Ok(CustomFields::EMPTY);
     }
     let ids: Vec<String> = used.iter().map(|id| id.to_string()).collect();
     let fields = custom_fields::checked(conn, &ids)?;
@@ -159,7 +160,7 @@ pub fn insert_all(
     }
     insert_many!(&mut *conn, values::table, &new_rows)
         .map_err(|e| naming_the_field(e, &new_rows, &fields))?;
-    Ok(())
+    Ok(fields)
 }
 
 /// A unique index names no field; when the rows written hold one unique field, it is that one.

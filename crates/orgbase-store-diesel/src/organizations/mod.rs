@@ -14,7 +14,7 @@ use orgbase_domain::{
 };
 
 use crate::changes;
-use crate::connection::{AnyConnection, on_inner};
+use crate::connection::{AnyConnection, insert_many, on_inner};
 use crate::errors::{TxError, from_diesel};
 use crate::schema::organizations;
 
@@ -103,6 +103,45 @@ pub fn insert(conn: &mut AnyConnection, organization: &Organization) -> Result<V
         TxError::Diesel(e) => owner_or(e, organization),
         TxError::Domain(e) => e,
     })
+}
+
+/// Inserts many records as [`insert`] inserts one, all in one transaction and a few
+/// statements (one version for all: each record is written once); the first failure fails
+/// them all, and the caller finds which by inserting one by one.
+pub fn insert_many(conn: &mut AnyConnection, orgs: &[Organization]) -> Result<Vec<Version>> {
+    if orgs.is_empty() {
+        return Ok(Vec::new());
+    }
+    conn.transaction::<_, TxError, _>(|conn| {
+        let version = changes::version(conn)?;
+        let stored: Vec<Organization> = orgs
+            .iter()
+            .map(|org| Organization {
+                version,
+                ..org.clone()
+            })
+            .collect();
+        let rows: Vec<OrganizationRow> = stored.iter().map(OrganizationRow::from).collect();
+        insert_many!(&mut *conn, organizations::table, &rows)?;
+        memberships::insert_all(conn, &stored)?;
+        let fields = custom_values::insert_all(conn, &stored)?;
+        let changed_at = time::now();
+        let log: Vec<ChangeEntry> = stored
+            .iter()
+            .map(|org| {
+                ChangeEntry::created(
+                    ResourceType::Organizations,
+                    org.id,
+                    &Snapshot::organization(org, &fields),
+                    changed_at,
+                    org.creator_id,
+                )
+            })
+            .collect();
+        changes::append_all(conn, &log)?;
+        Ok(vec![version; orgs.len()])
+    })
+    .map_err(Error::from)
 }
 
 pub fn get(conn: &mut AnyConnection, id: OrganizationId) -> Result<Organization> {

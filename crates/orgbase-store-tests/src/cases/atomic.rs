@@ -181,3 +181,72 @@ pub fn of_two_racing_transactions_that_collide_one_is_kept_whole(store: &Arc<dyn
         );
     }
 }
+
+/// The organizations a batch of creates would be, as `create_organizations` builds them.
+fn batch(names: &[&str]) -> Vec<orgbase_domain::Organization> {
+    names
+        .iter()
+        .map(|name| {
+            let new = new(name);
+            new.to_organization(&orgbase_domain::slug::Slug::derive(name), time::now())
+        })
+        .collect()
+}
+
+pub fn many_inserts_are_kept_together_or_not_at_all(store: &Arc<dyn Store>) {
+    let before = latest(&**store);
+    let orgs = batch(&["One", "Two", "Three"]);
+    let versions = store.insert_organizations(&orgs).unwrap();
+    assert_eq!(versions.len(), 3);
+    for (org, version) in orgs.iter().zip(&versions) {
+        let stored = store.get_organization(org.id).unwrap();
+        assert_eq!(
+            (stored.name.as_str(), stored.version),
+            (org.name.as_str(), *version)
+        );
+    }
+    let page = store
+        .list_changes(&orgbase_domain::ChangeQuery::default())
+        .unwrap();
+    let created: Vec<&str> = page
+        .items
+        .iter()
+        .filter(|c| c.sequence > before)
+        .map(|c| c.entry.operation.as_str())
+        .collect();
+    assert_eq!(created, ["create"; 3], "an entry each");
+
+    // A name taken by a stored record, or twice inside the batch: nothing of it is kept.
+    // (Its slug collides too; which of the two a backend reports first is its own.)
+    let mark = latest(&**store);
+    for names in [&["Four", "two"][..], &["Five", "Six", "five "][..]] {
+        match store.insert_organizations(&batch(names)) {
+            Err(Error::Conflict(Constraint::OrganizationName | Constraint::OrganizationSlug)) => {}
+            other => panic!("{names:?}: {other:?}"),
+        }
+    }
+    assert_eq!(all_organizations(&**store).len(), 3);
+    assert_eq!(latest(&**store), mark, "no entry of a refused batch");
+    assert_eq!(store.insert_organizations(&[]).unwrap(), Vec::<u64>::new());
+}
+
+pub fn batched_creates_end_as_one_by_one_creates_would(store: &Arc<dyn Store>) {
+    service::create_organization(&**store, &new("Taken"), time::now()).unwrap();
+    // Slugs collide inside the batch: numbered as one by one would number them.
+    let created =
+        service::create_organizations(&**store, &[new("Acme!"), new("Acme?")], time::now())
+            .unwrap();
+    let slugs: Vec<&str> = created.iter().map(|o| o.slug.as_str()).collect();
+    assert_eq!(slugs, ["acme", "acme-2"]);
+    for org in &created {
+        assert_eq!(store.get_organization(org.id).unwrap().version, org.version);
+    }
+    match service::create_organizations(
+        &**store,
+        &[new("Fresh"), new("taken"), new("Later")],
+        time::now(),
+    ) {
+        Err((1, Error::Conflict(Constraint::OrganizationName))) => {}
+        other => panic!("{other:?}"),
+    }
+}
