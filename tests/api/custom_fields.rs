@@ -27,9 +27,7 @@ where
     if let Some(options) = options {
         attributes["options"] = json!(options);
     }
-    let reply = send(app, post("/custom_fields", &field_doc(attributes))).await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-    reply.id()
+    define_field(app, attributes).await
 }
 
 #[actix_web::test]

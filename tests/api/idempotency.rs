@@ -116,19 +116,13 @@ async fn every_post_takes_a_key() {
     assert_eq!(again.header("idempotency-replayed"), Some("true"));
     assert_eq!(again.body, first.body);
 
-    let operations = || {
-        TestRequest::post()
-            .uri("/operations")
-            .insert_header((header::CONTENT_TYPE, atomic_media_type()))
-            .set_payload(
-                json!({"atomic:operations": [{"op": "add", "data": {"type": "organizations",
-                    "attributes": {"name": "Globex"}}}]})
-                .to_string(),
-            )
+    let globex = || {
+        operations(json!([{"op": "add", "data": {"type": "organizations",
+            "attributes": {"name": "Globex"}}}]))
     };
-    let first = send(&app, with_key(operations(), "ops")).await;
+    let first = send(&app, with_key(globex(), "ops")).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);
-    let again = send(&app, with_key(operations(), "ops")).await;
+    let again = send(&app, with_key(globex(), "ops")).await;
     assert_eq!(again.header("idempotency-replayed"), Some("true"));
     assert_eq!(again.body, first.body);
 

@@ -10,16 +10,9 @@ use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 
 use crate::support::{
-    JSONAPI, app, app_on, atomic_media_type, create, every_store, get, post, principal, send,
-    send_as,
+    JSONAPI, app, app_on, atomic_media_type, create, every_store, get, operations, post, principal,
+    send, send_as,
 };
-
-fn operations(ops: Value) -> TestRequest {
-    TestRequest::post()
-        .uri("/operations")
-        .insert_header((header::CONTENT_TYPE, atomic_media_type()))
-        .set_payload(json!({ "atomic:operations": ops }).to_string())
-}
 
 #[actix_web::test]
 async fn a_user_and_an_organization_they_own_in_one_request() {

@@ -298,6 +298,14 @@ pub fn post(uri: &str, body: &Value) -> TestRequest {
         .set_payload(body.to_string())
 }
 
+/// `POST /operations` of these atomic operations, in the extension's media type.
+pub fn operations(ops: Value) -> TestRequest {
+    TestRequest::post()
+        .uri("/operations")
+        .insert_header((header::CONTENT_TYPE, atomic_media_type()))
+        .set_payload(json!({ "atomic:operations": ops }).to_string())
+}
+
 pub fn patch(uri: &str, body: &Value) -> TestRequest {
     TestRequest::patch()
         .uri(uri)
@@ -319,6 +327,19 @@ where
     let reply = send(app, post("/organizations", &new_org(attributes))).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     reply
+}
+
+/// Defines a custom field with these attributes as the test admin, asserting 201; returns
+/// its id.
+pub async fn define_field<S, B>(app: &S, attributes: Value) -> String
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let body = json!({"data": {"type": "custom_fields", "attributes": attributes}});
+    let reply = send(app, post("/custom_fields", &body)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    reply.id()
 }
 
 /// A user created through the API as the test admin, with a key.

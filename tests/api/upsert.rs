@@ -4,27 +4,9 @@
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header;
-use actix_web::test::TestRequest;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::support::*;
-
-/// Defines a custom field as the admin, asserting 201; returns its id.
-async fn define<S, B>(app: &S, attributes: Value) -> String
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    let body = json!({"data": {"type": "custom_fields", "attributes": attributes}});
-    let reply = send(app, post("/custom_fields", &body)).await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-    reply.id()
-}
 
 async fn define_hubspot_id<S, B>(app: &S) -> String
 where
@@ -35,7 +17,7 @@ where
         >,
     B: actix_web::body::MessageBody,
 {
-    define(
+    define_field(
         app,
         json!({"identifier": "c_hubspot_id", "name": "HubSpot id", "format": "text", "unique": true}),
     )
@@ -166,7 +148,7 @@ async fn upsert_by_a_unique_field_on_every_backend() {
 async fn upsert_refuses_what_it_cannot_match_by() {
     let app = app().await;
     define_hubspot_id(&app).await;
-    define(
+    define_field(
         &app,
         json!({"identifier": "c_region", "name": "Region", "format": "text"}),
     )
@@ -201,7 +183,7 @@ async fn upsert_refuses_what_it_cannot_match_by() {
 async fn a_field_becomes_unique_only_when_its_values_are() {
     for backend in every_store() {
         let (name, app) = (backend.name, app_on(Arc::clone(&backend.store)).await);
-        let field = define(
+        let field = define_field(
             &app,
             json!({"identifier": "c_erp", "name": "ERP id", "format": "text"}),
         )
@@ -275,13 +257,6 @@ async fn only_text_like_and_number_fields_can_be_unique() {
         "options": ["Gold"], "unique": "yes"}}});
     let reply = send(&app, post("/custom_fields", &body)).await;
     assert_eq!(reply.only_error(422).1, "/data/attributes/unique");
-}
-
-fn operations(ops: Value) -> TestRequest {
-    TestRequest::post()
-        .uri("/operations")
-        .insert_header((header::CONTENT_TYPE, atomic_media_type()))
-        .set_payload(json!({ "atomic:operations": ops }).to_string())
 }
 
 #[actix_web::test]

@@ -407,24 +407,34 @@ impl Run<'_> {
     /// A plain create read and checked as the endpoint reads its body, its id fixed and its
     /// `lid` defined (later operations may name it).
     fn read_add(&mut self, operation: &Operation) -> Result<NewOrganization, Failed> {
-        type T = resources::Organizations;
         let required = required_role(operation);
         if self.caller.user.role < required {
             return Err(forbidden(required).into());
         }
+        let (_, mut new, lid) = self.read_new(operation)?;
+        let id = *new.id.get_or_insert_with(OrganizationId::generate);
+        self.define_lid(operation.target, lid, id)?;
+        Ok(new)
+    }
+
+    /// An organization `add`'s resource object, and the organization it creates, as
+    /// `POST /organizations` reads them; and its `lid`.
+    fn read_new(
+        &mut self,
+        operation: &Operation,
+    ) -> Result<(ResourceInput, NewOrganization, Option<String>), Failed> {
+        type T = resources::Organizations;
         let (input, lid) = self.resource::<T>(operation, None)?;
         let id = T::client_id(input.id.as_deref())?;
         let actor = self.caller.user.id;
-        let mut new = super::organizations::read_new(
+        let new = super::organizations::read_new(
             &input.attributes,
             &input.relationships,
             id,
             self.fields()?,
             actor,
         )?;
-        let id = *new.id.get_or_insert_with(OrganizationId::generate);
-        self.define_lid(operation.target, lid, id)?;
-        Ok(new)
+        Ok((input, new, lid))
     }
 
     /// Inserts the pending creates, recording their outcomes; on failure, the operation that
@@ -453,15 +463,7 @@ impl Run<'_> {
         let actor = self.caller.user.id;
         if operation.op == Op::Add {
             // Plain creates are batched (`perform_all`); what reaches here is an upsert.
-            let (input, lid) = self.resource::<T>(operation, None)?;
-            let id = T::client_id(input.id.as_deref())?;
-            let new = super::organizations::read_new(
-                &input.attributes,
-                &input.relationships,
-                id,
-                self.fields()?,
-                actor,
-            )?;
+            let (input, new, lid) = self.read_new(operation)?;
             let upsert = operation
                 .parameters
                 .iter()
