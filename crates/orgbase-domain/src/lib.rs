@@ -17,6 +17,8 @@
 //! - [`import`]: matching imported rows to stored organizations, so imports are idempotent.
 //! - [`idempotency`]: `Idempotency-Key` claims, and the rule that says when a request runs,
 //!   replays its first answer, or is refused.
+//! - [`webhook`]: what a webhook hears of, where it may point, how a delivery is signed
+//!   (Standard Webhooks) and when a failing endpoint is retried or given up on.
 
 pub mod api_key;
 pub mod attributes;
@@ -34,6 +36,7 @@ pub mod slug;
 pub mod store;
 pub mod time;
 pub mod user;
+pub mod webhook;
 
 pub use api_key::{ApiKey, Secret};
 pub use change::{Change, ChangeEntry, ChangeQuery, Operation, ResourceType, Version, Write};
