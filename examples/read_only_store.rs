@@ -19,8 +19,9 @@ use orgbase_domain::service::create_organization;
 use orgbase_domain::time::{self, Timestamp};
 use orgbase_domain::{
     ApiKey, ApiKeyId, Change, ChangeQuery, CustomField, CustomFieldId, CustomFieldPatch,
-    CustomFields, Error, ListQuery, NewOrganization, Organization, OrganizationId,
-    OrganizationPatch, Page, Result, Store, User, UserId, UserPatch, Version, Write,
+    CustomFields, DeliveryState, Error, ListQuery, NewOrganization, Organization, OrganizationId,
+    OrganizationPatch, Page, Result, Store, User, UserId, UserPatch, Version, Webhook, WebhookId,
+    WebhookPatch, Write,
 };
 use orgbase_store_memory::MemoryStore;
 
@@ -151,6 +152,34 @@ impl Store for ReadOnlyStore {
     /// Pruning is the primary's job.
     fn prune_changes(&self, _: Timestamp, _: u64) -> Result<u64> {
         Ok(0)
+    }
+    fn insert_webhook(&self, _: &Webhook, _: Option<UserId>) -> Result<Version> {
+        refused()
+    }
+    fn get_webhook(&self, id: WebhookId) -> Result<Webhook> {
+        self.inner.get_webhook(id)
+    }
+    fn list_webhooks(&self, page: PageRequest) -> Result<Page<Webhook>> {
+        self.inner.list_webhooks(page)
+    }
+    fn update_webhook(
+        &self,
+        _: WebhookId,
+        _: &WebhookPatch,
+        _: Timestamp,
+        _: Write,
+    ) -> Result<Webhook> {
+        refused()
+    }
+    fn delete_webhook(&self, _: WebhookId, _: Write) -> Result<()> {
+        refused()
+    }
+    /// Deliveries are the primary's job: a replica delivers nothing.
+    fn active_webhooks(&self) -> Result<Vec<Webhook>> {
+        Ok(Vec::new())
+    }
+    fn record_delivery(&self, _: WebhookId, _: Version, _: &DeliveryState) -> Result<bool> {
+        refused()
     }
     // A replica answers no POST, so it keeps no idempotency keys.
     fn claim_idempotency_key(&self, _: &IdempotencyKey, _: &str, _: Timestamp) -> Result<Claim> {

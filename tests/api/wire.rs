@@ -462,6 +462,13 @@ impl Store for FailingStore {
         answer_idempotency_key(&orgbase_domain::idempotency::IdempotencyKey, &str, &orgbase_domain::idempotency::StoredResponse) -> ();
         release_idempotency_key(&orgbase_domain::idempotency::IdempotencyKey, &str) -> ();
         prune_idempotency_keys(Timestamp) -> u64;
+        insert_webhook(&orgbase_domain::Webhook, Option<UserId>) -> Version;
+        get_webhook(orgbase_domain::WebhookId) -> orgbase_domain::Webhook;
+        list_webhooks(PageRequest) -> Page<orgbase_domain::Webhook>;
+        update_webhook(orgbase_domain::WebhookId, &orgbase_domain::WebhookPatch, Timestamp, Write) -> orgbase_domain::Webhook;
+        delete_webhook(orgbase_domain::WebhookId, Write) -> ();
+        active_webhooks() -> Vec<orgbase_domain::Webhook>;
+        record_delivery(orgbase_domain::WebhookId, Version, &orgbase_domain::DeliveryState) -> bool;
     }
 }
 

@@ -28,6 +28,8 @@ pub enum Constraint {
     ApiKeyId,
     /// Another custom field already has this id.
     CustomFieldId,
+    /// Another webhook already has this id.
+    WebhookId,
     /// Another custom field already has this identifier.
     CustomFieldIdentifier,
     /// Another organization already holds this value of this unique custom field. `None`
@@ -88,6 +90,13 @@ impl Error {
     pub fn custom_field_not_found(id: impl fmt::Display) -> Self {
         Error::NotFound {
             resource: "custom field",
+            id: id.to_string(),
+        }
+    }
+
+    pub fn webhook_not_found(id: impl fmt::Display) -> Self {
+        Error::NotFound {
+            resource: "webhook",
             id: id.to_string(),
         }
     }

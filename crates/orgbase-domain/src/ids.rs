@@ -61,3 +61,7 @@ typed_id!(
     /// A custom field's id.
     CustomFieldId
 );
+typed_id!(
+    /// A webhook's id.
+    WebhookId
+);

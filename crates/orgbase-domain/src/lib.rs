@@ -45,7 +45,7 @@ pub use custom_field::{
     CustomValues,
 };
 pub use error::{Constraint, Error, FieldError, Result, ValidationErrors};
-pub use ids::{ApiKeyId, CustomFieldId, OrganizationId, UserId};
+pub use ids::{ApiKeyId, CustomFieldId, OrganizationId, UserId, WebhookId};
 pub use organization::{NewOrganization, Organization, OrganizationPatch, Status};
 pub use query::{
     ArchivedFilter, Condition, Field, Filter, Keyset, ListQuery, Operand, Operator, Page,
@@ -53,3 +53,4 @@ pub use query::{
 };
 pub use store::Store;
 pub use user::{Role, User, UserPatch};
+pub use webhook::{DeliveryState, NewWebhook, Webhook, WebhookPatch, WebhookSecret};

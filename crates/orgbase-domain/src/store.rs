@@ -17,12 +17,13 @@ use crate::change::{Change, ChangeQuery, LogState, Version, Write};
 use crate::custom_field::{CustomField, CustomFieldPatch, CustomFields, CustomValue};
 use crate::error::Result;
 use crate::idempotency::{Claim, IdempotencyKey, StoredResponse};
-use crate::ids::{ApiKeyId, CustomFieldId, OrganizationId, UserId};
+use crate::ids::{ApiKeyId, CustomFieldId, OrganizationId, UserId, WebhookId};
 use crate::import::{ImportOutcome, ImportRow, import_rows};
 use crate::organization::{Organization, OrganizationPatch};
 use crate::query::{ListQuery, Page, PageRequest};
 use crate::time::Timestamp;
 use crate::user::{User, UserPatch};
+use crate::webhook::{DeliveryState, Webhook, WebhookPatch};
 
 pub trait Store: Send + Sync + Debug {
     /// Inserts a complete record. A taken id, name key, slug or unique custom value is
@@ -203,6 +204,44 @@ pub trait Store: Send + Sync + Debug {
     /// entries of every write commit together, so the feed shows all of them or none.
     /// Other writers may wait for the whole of `work`: keep it to storage calls.
     fn atomically(&self, work: &mut dyn FnMut(&dyn Store) -> Result<()>) -> Result<()>;
+
+    // Webhooks.
+
+    /// Inserts a webhook; a taken id is a conflict. Its entry never holds the secret.
+    fn insert_webhook(&self, webhook: &Webhook, actor: Option<UserId>) -> Result<Version>;
+
+    /// The webhook with this id, or [`Error::NotFound`](crate::Error::NotFound).
+    fn get_webhook(&self, id: WebhookId) -> Result<Webhook>;
+
+    /// A page of webhooks, oldest first (then by id).
+    fn list_webhooks(&self, page: PageRequest) -> Result<Page<Webhook>>;
+
+    /// Applies `patch` with [`Webhook::apply`] in one transaction that excludes concurrent
+    /// writers of the webhook (the delivery worker's bookkeeping included).
+    fn update_webhook(
+        &self,
+        id: WebhookId,
+        patch: &WebhookPatch,
+        now: Timestamp,
+        write: Write,
+    ) -> Result<Webhook>;
+
+    /// Deletes the webhook, or [`Error::NotFound`](crate::Error::NotFound).
+    fn delete_webhook(&self, id: WebhookId, write: Write) -> Result<()>;
+
+    /// Every active webhook: what the delivery worker walks.
+    fn active_webhooks(&self) -> Result<Vec<Webhook>>;
+
+    /// Records how far deliveries got (bookkeeping: no entry, no new version), only while
+    /// the webhook is still at `version` and active, so that an admin's change made
+    /// meanwhile (turned off, re-aimed, turned on again) wins over a delivery that began
+    /// before it; `Ok(false)` when it did. A `disabled_reason` turns the webhook off.
+    fn record_delivery(
+        &self,
+        id: WebhookId,
+        version: Version,
+        state: &DeliveryState,
+    ) -> Result<bool>;
 
     // Idempotency keys: bookkeeping of requests, never in the change log.
 

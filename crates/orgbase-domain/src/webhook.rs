@@ -1,10 +1,8 @@
-//! Webhooks, the rules a delivery follows whatever delivers it: which change log entries a
-//! webhook hears of (its `events`), where it may point (its `url`), how a delivery is signed
-//! and what its body is (the Standard Webhooks format, standardwebhooks.com), and when a
-//! failing endpoint is tried again or given up on.
-//!
-//! This is the first step of webhooks: the resource, its storage and the delivery worker
-//! build on these rules.
+//! Webhooks: the record (where to deliver, which events, the signing secret, and how far
+//! deliveries have got), and the rules a delivery follows whatever delivers it: which change
+//! log entries a webhook hears of (its `events`), where it may point (its `url`), how a
+//! delivery is signed and what its body is (the Standard Webhooks format,
+//! standardwebhooks.com), and when a failing endpoint is tried again or given up on.
 
 use std::net::IpAddr;
 
@@ -15,8 +13,123 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::change::{Change, Operation, ResourceType};
+use crate::change::{Change, Operation, ResourceType, Version};
+use crate::ids::WebhookId;
 use crate::time::{self, Timestamp};
+
+/// A webhook: its configuration and its delivery state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Webhook {
+    pub id: WebhookId,
+    pub url: String,
+    pub description: Option<String>,
+    /// Event names, or `["*"]`.
+    pub events: Vec<String>,
+    pub active: bool,
+    pub secret: WebhookSecret,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: Version,
+    pub delivery: DeliveryState,
+}
+
+/// How far a webhook's deliveries have got: bookkeeping the delivery worker writes (no change
+/// log entry, no new version), shown read-only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryState {
+    /// Every matching change log entry up to this sequence was delivered (answered 2xx).
+    pub last_delivered_sequence: u64,
+    pub last_success_at: Option<Timestamp>,
+    pub last_failure_at: Option<Timestamp>,
+    pub consecutive_failures: u32,
+    /// When the current run of failures began.
+    pub failing_since: Option<Timestamp>,
+    /// No delivery before this (a failure's backoff).
+    pub next_attempt_at: Option<Timestamp>,
+    /// Why orgbase turned the webhook off; set with `active: false`.
+    pub disabled_reason: Option<String>,
+}
+
+impl Webhook {
+    /// A new webhook, hearing of changes after `head` (the log's newest sequence now).
+    pub fn new(
+        new: NewWebhook,
+        secret: WebhookSecret,
+        head: u64,
+        id: Option<WebhookId>,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            id: id.unwrap_or_else(WebhookId::generate),
+            url: new.url,
+            description: new.description,
+            events: new.events,
+            active: new.active,
+            secret,
+            created_at: now,
+            updated_at: now,
+            version: 0,
+            delivery: DeliveryState {
+                last_delivered_sequence: head,
+                ..DeliveryState::default()
+            },
+        }
+    }
+
+    /// Applies `patch`; returns whether anything changed. Turning a webhook on again forgets
+    /// its failures, so that the next delivery is tried at once, from where they stopped.
+    pub fn apply(&mut self, patch: &WebhookPatch, now: Timestamp) -> bool {
+        let before = self.clone();
+        if let Some(url) = &patch.url {
+            self.url.clone_from(url);
+        }
+        if let Some(description) = &patch.description {
+            self.description.clone_from(description);
+        }
+        if let Some(events) = &patch.events {
+            self.events.clone_from(events);
+        }
+        if let Some(active) = patch.active {
+            if active && !self.active {
+                self.delivery = DeliveryState {
+                    last_delivered_sequence: self.delivery.last_delivered_sequence,
+                    last_success_at: self.delivery.last_success_at,
+                    last_failure_at: self.delivery.last_failure_at,
+                    ..DeliveryState::default()
+                };
+            }
+            self.active = active;
+        }
+        let changed = *self != before;
+        if changed {
+            self.updated_at = now;
+        }
+        changed
+    }
+
+    /// Whether this webhook hears of `change`.
+    pub fn wants(&self, change: &Change) -> bool {
+        wants(&self.events, change)
+    }
+}
+
+/// A webhook as a create request gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewWebhook {
+    pub url: String,
+    pub description: Option<String>,
+    pub events: Vec<String>,
+    pub active: bool,
+}
+
+/// A change to a webhook: `None` leaves a member as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WebhookPatch {
+    pub url: Option<String>,
+    pub description: Option<Option<String>>,
+    pub events: Option<Vec<String>>,
+    pub active: Option<bool>,
+}
 
 /// Every event, in `events`.
 pub const ALL_EVENTS: &str = "*";

@@ -346,7 +346,8 @@ impl From<Error> for ApiError {
                 Constraint::OrganizationId
                 | Constraint::UserId
                 | Constraint::ApiKeyId
-                | Constraint::CustomFieldId,
+                | Constraint::CustomFieldId
+                | Constraint::WebhookId,
             ) => {
                 ErrorObject::new(Kind::IdTaken, "A resource with this id already exists.")
                     .pointer("/data/id")

@@ -109,7 +109,7 @@ impl TryFrom<ApiKeyRow> for ApiKey {
     }
 }
 
-fn to_i64(n: u64) -> i64 {
+pub(crate) fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
@@ -164,8 +164,10 @@ macro_rules! oldest_first {
     }};
 }
 
+pub(crate) use oldest_first;
+
 /// A position in an oldest-first list: its `created_at` and id.
-fn oldest_first_position(position: &Position) -> Result<(NaiveDateTime, String)> {
+pub(crate) fn oldest_first_position(position: &Position) -> Result<(NaiveDateTime, String)> {
     match position.values.as_slice() {
         [FieldValue::DateTime(Some(at))] => {
             Ok((at.naive_utc(), position.id.hyphenated().to_string()))

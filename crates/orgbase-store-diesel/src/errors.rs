@@ -8,7 +8,7 @@ use orgbase_domain::{Constraint, Error};
 
 /// Each unique constraint as PostgreSQL names it and as SQLite reports it
 /// (`UNIQUE constraint failed: organizations.name_key`).
-const CONSTRAINTS: [(Constraint, &str, &str); 10] = [
+const CONSTRAINTS: [(Constraint, &str, &str); 11] = [
     (
         Constraint::OrganizationId,
         "organizations_pkey",
@@ -36,6 +36,7 @@ const CONSTRAINTS: [(Constraint, &str, &str); 10] = [
         "custom_fields_pkey",
         "custom_fields.id",
     ),
+    (Constraint::WebhookId, "webhooks_pkey", "webhooks.id"),
     (
         Constraint::CustomFieldIdentifier,
         "custom_fields_identifier_unique",

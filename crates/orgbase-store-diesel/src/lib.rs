@@ -7,6 +7,7 @@
 //!   batched import, and the list query planner.
 //! - [`accounts`]: users and API keys.
 //! - [`custom_fields`]: custom field definitions.
+//! - [`webhooks`]: webhooks and their delivery bookkeeping.
 //! - [`idempotency`]: `Idempotency-Key` entries, claimed race-safely without a transaction.
 //! - [`columns`]: how timestamps and JSON sit in columns both backends share.
 //! - [`leases`]: where the store's calls get connections: the pool, or a transaction's.
@@ -28,6 +29,7 @@ mod organizations;
 mod schema;
 mod store;
 pub mod testing;
+mod webhooks;
 
 pub use connection::{ConnectError, DatabaseTarget, PoolOptions, redact};
 pub use store::DieselStore;

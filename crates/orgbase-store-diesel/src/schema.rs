@@ -161,3 +161,24 @@ diesel::table! {
         response_body -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        url -> Text,
+        description -> Nullable<Text>,
+        events -> Text,
+        active -> Bool,
+        secret -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+        last_delivered_sequence -> BigInt,
+        last_success_at -> Nullable<Timestamp>,
+        last_failure_at -> Nullable<Timestamp>,
+        consecutive_failures -> Integer,
+        failing_since -> Nullable<Timestamp>,
+        next_attempt_at -> Nullable<Timestamp>,
+        disabled_reason -> Nullable<Text>,
+    }
+}

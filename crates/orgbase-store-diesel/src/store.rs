@@ -14,8 +14,9 @@ use orgbase_domain::query::PageRequest;
 use orgbase_domain::time::Timestamp;
 use orgbase_domain::{
     ApiKey, ApiKeyId, Change, ChangeQuery, CustomField, CustomFieldId, CustomFieldPatch,
-    CustomFields, CustomValue, Error, ListQuery, Organization, OrganizationId, OrganizationPatch,
-    Page, Result, Store, User, UserId, UserPatch,
+    CustomFields, CustomValue, DeliveryState, Error, ListQuery, Organization, OrganizationId,
+    OrganizationPatch, Page, Result, Store, User, UserId, UserPatch, Webhook, WebhookId,
+    WebhookPatch,
 };
 
 use crate::accounts;
@@ -29,6 +30,7 @@ use crate::idempotency;
 use crate::leases::{Connections, InTransaction, PoolLease};
 use crate::migrations;
 use crate::organizations;
+use crate::webhooks;
 
 /// A [`Store`] on SQLite or PostgreSQL.
 #[derive(Debug)]
@@ -269,6 +271,45 @@ impl Store for $store {
 
     fn prune_changes(&self, before: Timestamp, limit: u64) -> Result<u64> {
         changes::prune(&mut *Connections::writer(self)?, before, limit)
+    }
+
+    fn insert_webhook(&self, webhook: &Webhook, actor: Option<UserId>) -> Result<Version> {
+        webhooks::insert(&mut *Connections::writer(self)?, webhook, actor)
+    }
+
+    fn get_webhook(&self, id: WebhookId) -> Result<Webhook> {
+        webhooks::get(&mut *Connections::reader(self)?, id)
+    }
+
+    fn list_webhooks(&self, page: PageRequest) -> Result<Page<Webhook>> {
+        webhooks::list(&mut *Connections::reader(self)?, page)
+    }
+
+    fn update_webhook(
+        &self,
+        id: WebhookId,
+        patch: &WebhookPatch,
+        now: Timestamp,
+        write: Write,
+    ) -> Result<Webhook> {
+        webhooks::update(&mut *Connections::writer(self)?, id, patch, now, write)
+    }
+
+    fn delete_webhook(&self, id: WebhookId, write: Write) -> Result<()> {
+        webhooks::delete(&mut *Connections::writer(self)?, id, write)
+    }
+
+    fn active_webhooks(&self) -> Result<Vec<Webhook>> {
+        webhooks::active(&mut *Connections::reader(self)?)
+    }
+
+    fn record_delivery(
+        &self,
+        id: WebhookId,
+        version: Version,
+        state: &DeliveryState,
+    ) -> Result<bool> {
+        webhooks::record_delivery(&mut *Connections::writer(self)?, id, version, state)
     }
 
     fn claim_idempotency_key(

@@ -18,8 +18,9 @@ use orgbase_domain::time::{self, Timestamp};
 use orgbase_domain::user::email_key;
 use orgbase_domain::{
     ApiKey, ApiKeyId, Change, ChangeQuery, Constraint, CustomField, CustomFieldId,
-    CustomFieldPatch, CustomFields, CustomValue, Error, ListQuery, Organization, OrganizationId,
-    OrganizationPatch, Page, ResourceType, Result, Role, Store, User, UserId, UserPatch,
+    CustomFieldPatch, CustomFields, CustomValue, DeliveryState, Error, ListQuery, Organization,
+    OrganizationId, OrganizationPatch, Page, ResourceType, Result, Role, Store, User, UserId,
+    UserPatch, Webhook, WebhookId, WebhookPatch,
 };
 use uuid::Uuid;
 
@@ -43,6 +44,7 @@ struct Tables {
     changes: Vec<Change>,
     log: LogState,
     idempotency: HashMap<IdempotencyKey, Entry>,
+    webhooks: HashMap<WebhookId, Webhook>,
 }
 
 impl Tables {
@@ -772,6 +774,126 @@ impl Store for MemoryStore {
         });
         tables.log.pruned_through = through;
         Ok(pruned as u64)
+    }
+
+    fn insert_webhook(&self, webhook: &Webhook, actor: Option<UserId>) -> Result<Version> {
+        let mut tables = self.write();
+        if tables.webhooks.contains_key(&webhook.id) {
+            return Err(Error::Conflict(Constraint::WebhookId));
+        }
+        let version = tables.append(ChangeEntry::created(
+            ResourceType::Webhooks,
+            webhook.id,
+            &Snapshot::webhook(webhook),
+            time::now(),
+            actor,
+        ));
+        tables.webhooks.insert(
+            webhook.id,
+            Webhook {
+                version,
+                ..webhook.clone()
+            },
+        );
+        Ok(version)
+    }
+
+    fn get_webhook(&self, id: WebhookId) -> Result<Webhook> {
+        self.read()
+            .webhooks
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::webhook_not_found(id))
+    }
+
+    fn list_webhooks(&self, page: PageRequest) -> Result<Page<Webhook>> {
+        let tables = self.read();
+        let webhooks = tables.webhooks.values().collect();
+        Ok(page_of(webhooks, |w| (w.created_at, w.id.as_uuid()), page))
+    }
+
+    fn update_webhook(
+        &self,
+        id: WebhookId,
+        patch: &WebhookPatch,
+        now: Timestamp,
+        write: Write,
+    ) -> Result<Webhook> {
+        let mut tables = self.write();
+        let mut webhook = tables
+            .webhooks
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::webhook_not_found(id))?;
+        if !write.admits(webhook.version) {
+            return Err(Error::PreconditionFailed);
+        }
+        let before = Snapshot::webhook(&webhook);
+        if webhook.apply(patch, now) {
+            let after = Snapshot::webhook(&webhook);
+            webhook.version = tables.record(ChangeEntry::updated(
+                ResourceType::Webhooks,
+                id,
+                &before,
+                &after,
+                now,
+                write.actor,
+            ));
+            tables.webhooks.insert(id, webhook.clone());
+        }
+        Ok(webhook)
+    }
+
+    fn delete_webhook(&self, id: WebhookId, write: Write) -> Result<()> {
+        let mut tables = self.write();
+        let version = tables
+            .webhooks
+            .get(&id)
+            .ok_or_else(|| Error::webhook_not_found(id))?
+            .version;
+        if !write.admits(version) {
+            return Err(Error::PreconditionFailed);
+        }
+        tables.webhooks.remove(&id);
+        tables.append(ChangeEntry::deleted(
+            ResourceType::Webhooks,
+            id,
+            time::now(),
+            write.actor,
+        ));
+        Ok(())
+    }
+
+    fn active_webhooks(&self) -> Result<Vec<Webhook>> {
+        let tables = self.read();
+        let mut active: Vec<Webhook> = tables
+            .webhooks
+            .values()
+            .filter(|w| w.active)
+            .cloned()
+            .collect();
+        active.sort_by_key(|w| (w.created_at, w.id));
+        Ok(active)
+    }
+
+    fn record_delivery(
+        &self,
+        id: WebhookId,
+        version: Version,
+        state: &DeliveryState,
+    ) -> Result<bool> {
+        let mut tables = self.write();
+        let Some(webhook) = tables.webhooks.get_mut(&id) else {
+            return Ok(false);
+        };
+        if webhook.version != version || !webhook.active {
+            return Ok(false);
+        }
+        webhook.delivery = state.clone();
+        if state.disabled_reason.is_some() {
+            webhook.active = false;
+        }
+        Ok(true)
     }
 
     fn claim_idempotency_key(

@@ -169,6 +169,8 @@ macro_rules! conformance_suite {
             idempotency::a_key_runs_once_then_replays_its_answer,
             idempotency::an_unanswered_claim_is_released_or_ends_with_its_lease,
             idempotency::racing_retries_of_one_key_run_once,
+            webhooks::webhooks_round_trip_and_log_their_configuration_only,
+            webhooks::delivery_bookkeeping_yields_to_an_admins_change,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
 use super::{
-    AttributeReader, Parsed, Problem, datetime, distinct_strings, email, name, string, text,
-    type_name, website,
+    AttributeReader, Parsed, Problem, boolean, datetime, distinct_strings, email, name, string,
+    text, type_name, website,
 };
 use crate::custom_field::{
     CustomField, CustomFieldPatch, CustomFields, CustomFormat, CustomValue, OPTION_MAX_CHARS,
@@ -200,15 +200,6 @@ fn number(value: &Value) -> Parsed<f64> {
             format!("must be a number, not {}", type_name(value)),
         )),
     }
-}
-
-fn boolean(value: &Value) -> Parsed<bool> {
-    value.as_bool().ok_or_else(|| {
-        Problem::new(
-            "invalid_type",
-            format!("must be true or false, not {}", type_name(value)),
-        )
-    })
 }
 
 /// An option of `field`, matched ignoring case and stored in the field's own spelling.

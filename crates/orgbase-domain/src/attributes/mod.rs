@@ -260,6 +260,15 @@ pub fn datetime(value: &Value) -> Parsed<Timestamp> {
     })
 }
 
+pub(crate) fn boolean(value: &Value) -> Parsed<bool> {
+    value.as_bool().ok_or_else(|| {
+        Problem::new(
+            "invalid_type",
+            format!("must be true or false, not {}", type_name(value)),
+        )
+    })
+}
+
 /// An array of distinct strings, each checked (and possibly normalised) by `element`.
 pub(crate) fn distinct_strings(
     value: &Value,
@@ -289,11 +298,14 @@ mod accounts;
 mod custom_fields;
 mod organizations;
 pub mod table;
+mod webhooks;
 
 pub use accounts::{read_api_key_name, read_new_user, read_user_patch};
 pub use custom_fields::{read_custom_field_patch, read_new_custom_field};
 pub use organizations::{read_new_organization, read_organization_patch};
 pub use table::{
     API_KEY_ATTRIBUTES, Attribute, CUSTOM_FIELD_ATTRIBUTES, METADATA_MAX_BYTES,
-    ORGANIZATION_ATTRIBUTES, USER_ATTRIBUTES, ValueType, Writes, organization_attribute,
+    ORGANIZATION_ATTRIBUTES, USER_ATTRIBUTES, ValueType, WEBHOOK_ATTRIBUTES, Writes,
+    organization_attribute,
 };
+pub use webhooks::{read_new_webhook, read_webhook_patch};

@@ -380,6 +380,69 @@ pub mod api_key {
         .writes(Writes::Never);
 }
 
+pub mod webhook {
+    //! Each webhook attribute, by name, for the readers.
+    use super::*;
+
+    pub const URL: Attribute = Attribute::text("url")
+        .chars(1, 2048)
+        .format("uri")
+        .describe("Where deliveries are POSTed: an absolute https URL to a public address (http, loopback, private and link-local ones only with ORGBASE_WEBHOOKS_ALLOW_PRIVATE).");
+    pub const DESCRIPTION: Attribute = Attribute::text("description").nullable().at_most(1000);
+    pub const EVENTS: Attribute = Attribute::new("events", ValueType::TextList).describe(
+        "The events delivered: `TYPE.created`, `TYPE.updated` or `TYPE.deleted` for each resource type the change log records (`organizations`, `custom_fields`, `users`, `api_keys`, `webhooks`), or `*` for all; default `[\"*\"]`.",
+    );
+    pub const ACTIVE: Attribute = Attribute {
+        default: Some("true"),
+        ..Attribute::new("active", ValueType::Boolean).describe(
+            "Whether deliveries are made. orgbase sets it false after three days of failures (see `disabled_reason`); setting it true again resumes from where deliveries stopped.",
+        )
+    };
+    pub const SECRET: Attribute = Attribute::text("secret").writes(Writes::Never).describe(
+        "The signing secret (`whsec_` and base64, the Standard Webhooks format): only in the 201 answer that creates the webhook.",
+    );
+    pub const LAST_DELIVERED_SEQUENCE: Attribute = Attribute {
+        minimum: Some(0),
+        ..Attribute::new("last_delivered_sequence", ValueType::Integer)
+            .writes(Writes::Never)
+            .describe("The change log position deliveries have reached: every matching entry up to it was answered 2xx.")
+    };
+    pub const LAST_SUCCESS_AT: Attribute = Attribute::new("last_success_at", ValueType::DateTime)
+        .nullable()
+        .writes(Writes::Never);
+    pub const LAST_FAILURE_AT: Attribute = Attribute::new("last_failure_at", ValueType::DateTime)
+        .nullable()
+        .writes(Writes::Never);
+    pub const CONSECUTIVE_FAILURES: Attribute = Attribute {
+        minimum: Some(0),
+        ..Attribute::new("consecutive_failures", ValueType::Integer).writes(Writes::Never)
+    };
+    pub const DISABLED_REASON: Attribute = Attribute::text("disabled_reason")
+        .nullable()
+        .writes(Writes::Never)
+        .describe("Why orgbase turned the webhook off, if it did.");
+    pub const CREATED_AT: Attribute =
+        Attribute::new("created_at", ValueType::DateTime).writes(Writes::Never);
+    pub const UPDATED_AT: Attribute =
+        Attribute::new("updated_at", ValueType::DateTime).writes(Writes::Never);
+}
+
+/// Every webhook attribute, in response order.
+pub const WEBHOOK_ATTRIBUTES: &[Attribute] = &[
+    webhook::URL,
+    webhook::DESCRIPTION,
+    webhook::EVENTS,
+    webhook::ACTIVE,
+    webhook::SECRET,
+    webhook::LAST_DELIVERED_SEQUENCE,
+    webhook::LAST_SUCCESS_AT,
+    webhook::LAST_FAILURE_AT,
+    webhook::CONSECUTIVE_FAILURES,
+    webhook::DISABLED_REASON,
+    webhook::CREATED_AT,
+    webhook::UPDATED_AT,
+];
+
 /// Every API key attribute, in response order.
 pub const API_KEY_ATTRIBUTES: &[Attribute] = &[
     api_key::NAME,

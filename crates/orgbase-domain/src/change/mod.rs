@@ -61,14 +61,16 @@ pub enum ResourceType {
     CustomFields,
     Users,
     ApiKeys,
+    Webhooks,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 4] = [
+    pub const ALL: [ResourceType; 5] = [
         ResourceType::Organizations,
         ResourceType::CustomFields,
         ResourceType::Users,
         ResourceType::ApiKeys,
+        ResourceType::Webhooks,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -77,6 +79,7 @@ impl ResourceType {
             ResourceType::CustomFields => "custom_fields",
             ResourceType::Users => "users",
             ResourceType::ApiKeys => "api_keys",
+            ResourceType::Webhooks => "webhooks",
         }
     }
 

@@ -13,6 +13,7 @@ use crate::ids::UserId;
 use crate::organization::Organization;
 use crate::time;
 use crate::user::User;
+use crate::webhook::Webhook;
 
 /// One record's values, by attribute or relationship name, in the order the API shows them.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -100,6 +101,14 @@ impl Snapshot {
         Self::of(values)
     }
 
+    /// A webhook's configuration: never its secret, nor its delivery state (bookkeeping).
+    pub fn webhook(webhook: &Webhook) -> Self {
+        let mut values = webhook_attributes(webhook);
+        values.truncate(WEBHOOK_CONFIGURATION);
+        values.push(("created_at", timestamp(Some(&webhook.created_at))));
+        Self::of(values)
+    }
+
     /// `{"name": {"from": …, "to": …}}` for each value that differs. From an empty snapshot
     /// (a create), only the values set: not null, not an empty list.
     pub fn changes_to(&self, after: &Snapshot) -> Map<String, Value> {
@@ -152,6 +161,31 @@ pub fn api_key_attributes(key: &ApiKey) -> Vec<(&'static str, Value)> {
         ("prefix", Value::from(key.prefix.as_str())),
         ("created_at", timestamp(Some(&key.created_at))),
         ("last_used_at", timestamp(key.last_used_at.as_ref())),
+    ]
+}
+
+/// How many of [`webhook_attributes`] are configuration, set by admins.
+const WEBHOOK_CONFIGURATION: usize = 4;
+
+/// A webhook's attributes in the order the API shows them, the secret (shown once, by the
+/// answer that creates the webhook) aside: its configuration, then its delivery state.
+pub fn webhook_attributes(webhook: &Webhook) -> Vec<(&'static str, Value)> {
+    let d = &webhook.delivery;
+    vec![
+        ("url", Value::from(webhook.url.as_str())),
+        ("description", json!(webhook.description)),
+        ("events", json!(webhook.events)),
+        ("active", Value::from(webhook.active)),
+        (
+            "last_delivered_sequence",
+            Value::from(d.last_delivered_sequence),
+        ),
+        ("last_success_at", timestamp(d.last_success_at.as_ref())),
+        ("last_failure_at", timestamp(d.last_failure_at.as_ref())),
+        ("consecutive_failures", Value::from(d.consecutive_failures)),
+        ("disabled_reason", json!(d.disabled_reason)),
+        ("created_at", timestamp(Some(&webhook.created_at))),
+        ("updated_at", timestamp(Some(&webhook.updated_at))),
     ]
 }
 

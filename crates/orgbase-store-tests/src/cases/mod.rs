@@ -13,3 +13,4 @@ pub mod import;
 pub mod listing;
 pub mod uniqueness;
 pub mod upsert;
+pub mod webhooks;

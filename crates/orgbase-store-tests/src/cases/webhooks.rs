@@ -1,0 +1,208 @@
+//! Webhooks on every backend: the record round-trips, its configuration changes are logged
+//! (never its secret, never its delivery bookkeeping), and the delivery worker's bookkeeping
+//! is written only while the webhook is as the worker read it, so an admin's change wins.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use orgbase_domain::change::ChangeQuery;
+use orgbase_domain::query::PageRequest;
+use orgbase_domain::{
+    DeliveryState, Error, NewWebhook, ResourceType, Store, Webhook, WebhookPatch, WebhookSecret,
+    Write, time,
+};
+
+fn webhook(url: &str, head: u64) -> Webhook {
+    let new = NewWebhook {
+        url: url.to_owned(),
+        description: Some("CRM mirror".into()),
+        events: vec![
+            "organizations.created".into(),
+            "organizations.deleted".into(),
+        ],
+        active: true,
+    };
+    Webhook::new(
+        new,
+        WebhookSecret::generate().unwrap(),
+        head,
+        None,
+        time::truncate(time::now()),
+    )
+}
+
+fn stored(store: &dyn Store, webhook: &Webhook) -> Webhook {
+    let version = store.insert_webhook(webhook, None).unwrap();
+    Webhook {
+        version,
+        ..webhook.clone()
+    }
+}
+
+pub fn webhooks_round_trip_and_log_their_configuration_only(store: &Arc<dyn Store>) {
+    let before = store.change_log_state().unwrap().latest;
+    let first = stored(&**store, &webhook("https://a.example/hook", before));
+    let second = stored(&**store, &webhook("https://b.example/hook", before));
+    assert_eq!(store.get_webhook(first.id).unwrap(), first);
+    let page = store.list_webhooks(PageRequest::default()).unwrap();
+    let urls: Vec<&str> = page.items.iter().map(|w| w.url.as_str()).collect();
+    assert_eq!(urls.len(), 2);
+    assert_eq!(page.total, Some(2));
+    assert!(page.items.contains(&second));
+
+    let patch = WebhookPatch {
+        events: Some(vec!["*".into()]),
+        description: Some(None),
+        ..WebhookPatch::default()
+    };
+    let stale = Write {
+        actor: None,
+        expected: Some(vec![first.version + 1_000]),
+    };
+    assert!(matches!(
+        store.update_webhook(first.id, &patch, time::now(), stale),
+        Err(Error::PreconditionFailed)
+    ));
+    let updated = store
+        .update_webhook(first.id, &patch, time::now(), Write::default())
+        .unwrap();
+    assert!(updated.version > first.version);
+    assert_eq!(
+        (updated.events.as_slice(), updated.description.as_deref()),
+        (&["*".to_owned()][..], None)
+    );
+    assert_eq!(store.get_webhook(first.id).unwrap(), updated);
+    assert_eq!(updated.secret, first.secret, "a change keeps the secret");
+
+    store.delete_webhook(second.id, Write::default()).unwrap();
+    assert!(matches!(
+        store.get_webhook(second.id),
+        Err(Error::NotFound {
+            resource: "webhook",
+            ..
+        })
+    ));
+    assert!(matches!(
+        store.delete_webhook(second.id, Write::default()),
+        Err(Error::NotFound { .. })
+    ));
+
+    let entries = store
+        .list_changes(&ChangeQuery {
+            resource_types: vec![ResourceType::Webhooks],
+            ..ChangeQuery::default()
+        })
+        .unwrap();
+    let log: Vec<(&str, String)> = entries
+        .items
+        .iter()
+        .filter(|c| c.sequence > before)
+        .map(|c| (c.entry.operation.as_str(), c.entry.resource_id.clone()))
+        .collect();
+    assert_eq!(
+        log,
+        [
+            ("create", first.id.to_string()),
+            ("create", second.id.to_string()),
+            ("update", first.id.to_string()),
+            ("delete", second.id.to_string()),
+        ]
+    );
+    for change in &entries.items {
+        let text = serde_json::to_string(&change.entry.changes).unwrap();
+        assert!(
+            !text.contains("whsec_") && !text.contains("secret"),
+            "{text}"
+        );
+        assert!(!text.contains("last_delivered_sequence"), "{text}");
+    }
+}
+
+pub fn delivery_bookkeeping_yields_to_an_admins_change(store: &Arc<dyn Store>) {
+    let hook = stored(&**store, &webhook("https://a.example/hook", 3));
+    let now = time::truncate(time::now());
+    let delivered = DeliveryState {
+        last_delivered_sequence: 9,
+        last_success_at: Some(now),
+        ..DeliveryState::default()
+    };
+    assert!(
+        store
+            .record_delivery(hook.id, hook.version, &delivered)
+            .unwrap()
+    );
+    let read = store.get_webhook(hook.id).unwrap();
+    assert_eq!(
+        (read.delivery.clone(), read.version),
+        (delivered.clone(), hook.version)
+    );
+    assert_eq!(
+        store.active_webhooks().unwrap(),
+        std::slice::from_ref(&read)
+    );
+
+    // An admin re-aims the webhook meanwhile: the worker's older view does not overwrite it.
+    let patch = WebhookPatch {
+        url: Some("https://c.example/hook".into()),
+        ..WebhookPatch::default()
+    };
+    let aimed = store
+        .update_webhook(hook.id, &patch, now, Write::default())
+        .unwrap();
+    let failing = DeliveryState {
+        consecutive_failures: 1,
+        last_failure_at: Some(now),
+        failing_since: Some(now),
+        next_attempt_at: Some(now + Duration::seconds(1)),
+        ..delivered.clone()
+    };
+    assert!(
+        !store
+            .record_delivery(hook.id, hook.version, &failing)
+            .unwrap()
+    );
+    assert_eq!(store.get_webhook(hook.id).unwrap().delivery, delivered);
+
+    // Given up on: turned off, and no longer walked.
+    let given_up = DeliveryState {
+        consecutive_failures: 40,
+        disabled_reason: Some("failing for 3 days".into()),
+        ..failing
+    };
+    assert!(
+        store
+            .record_delivery(hook.id, aimed.version, &given_up)
+            .unwrap()
+    );
+    let off = store.get_webhook(hook.id).unwrap();
+    assert!(!off.active);
+    assert_eq!(off.delivery, given_up);
+    assert!(store.active_webhooks().unwrap().is_empty());
+    assert!(
+        !store
+            .record_delivery(hook.id, aimed.version, &delivered)
+            .unwrap(),
+        "off stays off"
+    );
+
+    // Turned on again: failures forgotten, the position kept.
+    let on = WebhookPatch {
+        active: Some(true),
+        ..WebhookPatch::default()
+    };
+    let resumed = store
+        .update_webhook(hook.id, &on, now, Write::default())
+        .unwrap();
+    assert!(resumed.active);
+    assert_eq!(
+        resumed.delivery,
+        DeliveryState {
+            last_delivered_sequence: 9,
+            last_success_at: Some(now),
+            last_failure_at: Some(now),
+            ..DeliveryState::default()
+        }
+    );
+    assert_eq!(store.get_webhook(hook.id).unwrap(), resumed);
+    assert_eq!(store.active_webhooks().unwrap().len(), 1);
+}

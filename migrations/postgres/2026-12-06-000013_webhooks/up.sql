@@ -1,0 +1,25 @@
+-- Webhooks: where to deliver change log entries, which ones, the signing secret, and how far
+-- deliveries have got. The delivery columns are bookkeeping the delivery worker writes (no
+-- change log entry, no new version); the rest is configuration, logged as any record is.
+CREATE TABLE webhooks (
+    id                      TEXT COLLATE "C" PRIMARY KEY NOT NULL,
+    url                     TEXT NOT NULL,
+    description             TEXT,
+    -- JSON: ["organizations.created", ...] or ["*"]
+    events                  TEXT NOT NULL,
+    active                  BOOLEAN NOT NULL,
+    -- whsec_ and base64; shown once, in the answer that creates the webhook
+    secret                  TEXT NOT NULL,
+    created_at              TIMESTAMP NOT NULL,
+    updated_at              TIMESTAMP NOT NULL,
+    version                 BIGINT NOT NULL,
+    last_delivered_sequence BIGINT NOT NULL,
+    last_success_at         TIMESTAMP,
+    last_failure_at         TIMESTAMP,
+    consecutive_failures    INTEGER NOT NULL DEFAULT 0,
+    failing_since           TIMESTAMP,
+    next_attempt_at         TIMESTAMP,
+    disabled_reason         TEXT
+);
+-- The list's order (oldest first, then id).
+CREATE INDEX webhooks_created_at_id ON webhooks (created_at, id);
