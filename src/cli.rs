@@ -36,6 +36,15 @@ pub struct Cli {
     #[arg(long, env = "ORGBASE_CHANGES_RETENTION_DAYS", global = true)]
     pub changes_retention_days: Option<u32>,
 
+    /// Let webhooks point at http URLs and at loopback, private and link-local addresses (for tests and receivers on the same network) [default: false]
+    #[arg(
+        long,
+        env = "ORGBASE_WEBHOOKS_ALLOW_PRIVATE",
+        global = true,
+        value_name = "BOOL"
+    )]
+    pub webhooks_allow_private: Option<bool>,
+
     /// Configuration file (TOML) for what flags and environment variables leave unset [default: ./orgbase.toml, if present]
     #[arg(long, env = "ORGBASE_CONFIG", global = true)]
     pub config: Option<PathBuf>,

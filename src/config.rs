@@ -28,6 +28,7 @@ struct FileSettings {
     bootstrap_key: Option<String>,
     log: Option<String>,
     changes_retention_days: Option<u32>,
+    webhooks_allow_private: Option<bool>,
 }
 
 /// The settings in force. `Debug` hides the database password and the bootstrap key.
@@ -39,6 +40,8 @@ pub struct Settings {
     pub log: String,
     /// Days the change log keeps entries; 0 keeps everything.
     pub changes_retention_days: u32,
+    /// Webhooks may point at http and at private addresses.
+    pub webhooks_allow_private: bool,
     /// The file read, if any.
     pub file: Option<PathBuf>,
 }
@@ -55,6 +58,7 @@ impl fmt::Debug for Settings {
             .field("bootstrap_key", &self.bootstrap_key.as_ref().map(|_| "***"))
             .field("log", &self.log)
             .field("changes_retention_days", &self.changes_retention_days)
+            .field("webhooks_allow_private", &self.webhooks_allow_private)
             .field("file", &self.file)
             .finish()
     }
@@ -98,6 +102,10 @@ impl Settings {
                 .changes_retention_days
                 .or(file.changes_retention_days)
                 .unwrap_or(DEFAULT_CHANGES_RETENTION_DAYS),
+            webhooks_allow_private: cli
+                .webhooks_allow_private
+                .or(file.webhooks_allow_private)
+                .unwrap_or(false),
             file: path,
         })
     }

@@ -57,6 +57,7 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
     retention::start(Arc::clone(&store), settings.changes_retention_days);
     let state = AppState {
         public_url,
+        webhooks_allow_private: settings.webhooks_allow_private,
         ..AppState::new(store)
     };
     let server = HttpServer::new(move || orgbase_http::app(state.clone()))

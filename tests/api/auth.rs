@@ -72,6 +72,16 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
             )
             .await
             .id();
+            let webhook = send(
+                &app,
+                post(
+                    "/webhooks",
+                    &json!({"data": {"type": "webhooks", "attributes": {
+                        "url": format!("https://hooks.example.com/{counter}")}}}),
+                ),
+            )
+            .await
+            .id();
             let user_target = if *method == "GET" {
                 viewer.id.clone()
             } else {
@@ -81,7 +91,8 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
                 .replace("/organizations/{id}", &format!("/organizations/{org}"))
                 .replace("/users/{id}", &format!("/users/{user_target}"))
                 .replace("/api_keys/{id}", &format!("/api_keys/{viewers_spare_key}"))
-                .replace("/custom_fields/{id}", &format!("/custom_fields/{field}"));
+                .replace("/custom_fields/{id}", &format!("/custom_fields/{field}"))
+                .replace("/webhooks/{id}", &format!("/webhooks/{webhook}"));
             let body: Option<Value> = match (*method, *pattern) {
                 ("POST", "/organizations") => {
                     Some(new_org(json!({"name": format!("New {counter}")})))
@@ -107,6 +118,12 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
                 }
                 ("PATCH", "/custom_fields/{id}") => Some(
                     json!({"data": {"type": "custom_fields", "id": field, "attributes": {"name": "Renamed"}}}),
+                ),
+                ("POST", "/webhooks") => Some(
+                    json!({"data": {"type": "webhooks", "attributes": {"url": "https://hooks.example.com/new"}}}),
+                ),
+                ("PATCH", "/webhooks/{id}") => Some(
+                    json!({"data": {"type": "webhooks", "id": webhook, "attributes": {"active": false}}}),
                 ),
                 ("POST", "/operations") => Some(
                     json!({"atomic:operations": [{"op": "add", "data": {"type": "organizations", "attributes": {"name": format!("Atomic {counter}")}}}]}),
@@ -223,7 +240,7 @@ async fn escaped_paths_get_the_rule_of_the_route_they_reach() {
         assert_eq!(reply.only_error(403).0, "forbidden", "{method} {path}");
         checked += 1;
     }
-    assert_eq!(checked, 14);
+    assert_eq!(checked, 19);
     let kept = send(&app, get(&format!("/organizations/{org}"))).await;
     assert_eq!(kept.status, StatusCode::OK);
 }

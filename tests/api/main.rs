@@ -20,4 +20,5 @@ mod query;
 mod relationships;
 mod support;
 mod upsert;
+mod webhooks;
 mod wire;

@@ -14,12 +14,12 @@ use serde_json::json;
 
 use orgbase_domain::attributes::{
     API_KEY_ATTRIBUTES, Attribute, CUSTOM_FIELD_ATTRIBUTES, ORGANIZATION_ATTRIBUTES,
-    USER_ATTRIBUTES,
+    USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES,
 };
 
 use crate::cursor::{CURSOR_PROFILE, Cursors};
 use crate::document::{
-    API_KEYS, CUSTOM_FIELDS, FieldSet, ORGANIZATION_RELATIONSHIPS, ORGANIZATIONS, USERS,
+    API_KEYS, CUSTOM_FIELDS, FieldSet, ORGANIZATION_RELATIONSHIPS, ORGANIZATIONS, USERS, WEBHOOKS,
 };
 use crate::errors::{ApiError, DefinedError, ErrorObject, Kind};
 
@@ -96,6 +96,8 @@ pub struct RenderOptions {
     pub api_key_fields: FieldSet,
     /// `fields[custom_fields]`.
     pub custom_field_fields: FieldSet,
+    /// `fields[webhooks]`.
+    pub webhook_fields: FieldSet,
     /// `Some` when `include` was given (even empty): the document then has `included`.
     pub include: Option<Vec<String>>,
 }
@@ -234,6 +236,10 @@ impl<'a> Parser<'a> {
                 let known: Vec<&str> = field_names(CUSTOM_FIELD_ATTRIBUTES, &[]).collect();
                 self.list.render.custom_field_fields = fieldset(name, value, CUSTOM_FIELDS, &known)?
             }
+            "fields[webhooks]" => {
+                let known: Vec<&str> = field_names(WEBHOOK_ATTRIBUTES, &[]).collect();
+                self.list.render.webhook_fields = fieldset(name, value, WEBHOOKS, &known)?
+            }
             "include" => self.list.render.include = Some(include(name, value, self.includable)?),
             "page[number]" if paged => {
                 self.list.query.page.number = page_number(name, value)?;
@@ -259,7 +265,7 @@ impl<'a> Parser<'a> {
                 return Err(invalid(
                     name,
                     format!(
-                        "Sparse fieldsets are available for: {ORGANIZATIONS}, {USERS}, {API_KEYS}, {CUSTOM_FIELDS}."
+                        "Sparse fieldsets are available for: {ORGANIZATIONS}, {USERS}, {API_KEYS}, {CUSTOM_FIELDS}, {WEBHOOKS}."
                     ),
                 ));
             }

@@ -6,9 +6,9 @@
 use std::fmt::Display;
 use std::str::FromStr;
 
-use orgbase_domain::{ApiKeyId, CustomFieldId, OrganizationId, UserId};
+use orgbase_domain::{ApiKeyId, CustomFieldId, OrganizationId, UserId, WebhookId};
 
-use crate::document::{API_KEYS, CUSTOM_FIELDS, ORGANIZATIONS, USERS};
+use crate::document::{API_KEYS, CUSTOM_FIELDS, ORGANIZATIONS, USERS, WEBHOOKS};
 use crate::errors::{ApiError, ErrorObject, Kind};
 
 /// A JSON:API resource type orgbase serves.
@@ -84,4 +84,13 @@ impl ResourceType for ApiKeys {
             .into()),
         }
     }
+}
+
+#[derive(Debug)]
+pub struct Webhooks;
+
+impl ResourceType for Webhooks {
+    const TYPE: &'static str = WEBHOOKS;
+    const SINGULAR: &'static str = "webhook";
+    type Id = WebhookId;
 }

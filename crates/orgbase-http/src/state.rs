@@ -22,6 +22,9 @@ pub struct AppState {
     pub callers: Arc<Expiring<String, (ApiKey, User)>>,
     /// The custom field definitions, shared rather than copied into each request.
     pub fields: Arc<Expiring<(), Arc<CustomFields>>>,
+    /// `ORGBASE_WEBHOOKS_ALLOW_PRIVATE`: webhooks may point at http, loopback and private
+    /// addresses (tests, and receivers on the same network).
+    pub webhooks_allow_private: bool,
 }
 
 impl AppState {
@@ -32,6 +35,7 @@ impl AppState {
             usage: Arc::default(),
             callers: Arc::default(),
             fields: Arc::default(),
+            webhooks_allow_private: false,
         }
     }
 

@@ -28,6 +28,7 @@ pub const ORGANIZATIONS: &str = "organizations";
 pub const USERS: &str = "users";
 pub const API_KEYS: &str = "api_keys";
 pub const CUSTOM_FIELDS: &str = "custom_fields";
+pub const WEBHOOKS: &str = "webhooks";
 
 /// Which attributes of a type to render: all, or the named ones (`fields[type]=a,b`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

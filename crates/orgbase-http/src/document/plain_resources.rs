@@ -1,10 +1,10 @@
-//! The resource objects of users, custom fields and API keys: few per answer, so they are
-//! built as JSON values, limited to the fieldset.
+//! The resource objects of users, custom fields, API keys and webhooks: few per answer, so
+//! they are built as JSON values, limited to the fieldset.
 
 use orgbase_domain::CustomField;
 use serde_json::Value;
 
-use super::{API_KEYS, CUSTOM_FIELDS, FieldSet, USERS, rfc3339};
+use super::{API_KEYS, CUSTOM_FIELDS, FieldSet, USERS, WEBHOOKS, rfc3339};
 use crate::links::BaseUrl;
 
 fn sparse(fields: &FieldSet, all: Vec<(&str, Value)>) -> serde_json::Map<String, Value> {
@@ -96,6 +96,34 @@ pub fn api_key_resource(
         resource["relationships"] = serde_json::json!({
             "user": { "data": { "type": USERS, "id": key.user_id.to_string() } }
         });
+    }
+    resource
+}
+
+/// A webhook resource object; `secret` only in the answer that creates the webhook.
+pub fn webhook_resource(
+    webhook: &orgbase_domain::Webhook,
+    with_secret: bool,
+    base: &BaseUrl,
+    fields: &FieldSet,
+) -> Value {
+    let mut all = orgbase_domain::change::snapshot::webhook_attributes(webhook);
+    if with_secret {
+        // In the table's order: after the configuration, before the delivery state.
+        let at = all
+            .iter()
+            .position(|(name, _)| *name == "active")
+            .map_or(all.len(), |i| i + 1);
+        all.insert(at, ("secret", Value::from(webhook.secret.expose())));
+    }
+    let attributes = sparse(fields, all);
+    let mut resource = serde_json::json!({
+        "type": WEBHOOKS,
+        "id": webhook.id.to_string(),
+        "links": { "self": base.join(&format!("/{WEBHOOKS}/{}", webhook.id)) },
+    });
+    if !attributes.is_empty() {
+        resource["attributes"] = Value::Object(attributes);
     }
     resource
 }

@@ -33,6 +33,7 @@ use crate::routes::{endpoints, http_method};
         (name = "api_keys", description = "Keys that authenticate requests; the secret is shown once."),
         (name = "operations", description = "Atomic Operations: many writes in one request, kept together or not at all."),
         (name = "changes", description = "The change log: every committed write, in the order it became visible, for keeping a mirror in sync."),
+        (name = "webhooks", description = "URLs that hear of changes: the change log delivered in order, at least once, signed in the Standard Webhooks format."),
         (name = "health", description = "Liveness and readiness probes, without a key."),
         (name = "api description", description = "This document and a browsable page of it, without a key."),
     ),

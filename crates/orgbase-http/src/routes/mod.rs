@@ -25,6 +25,7 @@ pub mod health;
 pub mod operations;
 pub mod organizations;
 pub mod users;
+pub mod webhooks;
 
 pub use endpoint::{Endpoint, http_method, method_not_allowed};
 
@@ -100,6 +101,11 @@ endpoints! {
     changes::organization_history => VIEWER,
     // The least any operation needs; each is then checked against its own endpoint's role.
     operations::perform => MEMBER,
+    webhooks::list => ADMIN,
+    webhooks::create => ADMIN,
+    webhooks::get => ADMIN,
+    webhooks::update => ADMIN,
+    webhooks::delete => ADMIN,
 }
 
 /// Every endpoint the app serves, in registration order.

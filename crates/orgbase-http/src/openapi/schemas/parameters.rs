@@ -6,7 +6,7 @@ use orgbase_domain::query::{Field, Operator};
 use serde_json::{Map, Value, json};
 
 use super::reference;
-use crate::document::{API_KEYS, CUSTOM_FIELDS, ORGANIZATIONS, USERS};
+use crate::document::{API_KEYS, CUSTOM_FIELDS, ORGANIZATIONS, USERS, WEBHOOKS};
 
 pub(super) fn add(schemas: &mut Map<String, Value>) {
     let mut add = |name: &str, schema: Value| {
@@ -111,6 +111,7 @@ pub fn query_parameter(name: &str) -> Option<(Value, String)> {
                     USERS: { "type": "string" },
                     API_KEYS: { "type": "string" },
                     CUSTOM_FIELDS: { "type": "string" },
+                    WEBHOOKS: { "type": "string" },
                 },
                 "additionalProperties": false,
             }),

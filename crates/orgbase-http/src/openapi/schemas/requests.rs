@@ -2,12 +2,14 @@
 //! linkage. @-members and the members the spec defines are allowed where JSON:API 1.1 allows
 //! them; anything else a server ignores is left out, so generated clients do not send it.
 
-use orgbase_domain::attributes::{API_KEY_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, USER_ATTRIBUTES};
+use orgbase_domain::attributes::{
+    API_KEY_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES,
+};
 use serde_json::{Map, Value, json};
 
 use super::attributes::{attributes_object, organization_properties, plain_attributes};
 use super::{or_null, reference};
-use crate::document::{API_KEYS, CUSTOM_FIELDS, ORGANIZATIONS, USERS};
+use crate::document::{API_KEYS, CUSTOM_FIELDS, ORGANIZATIONS, USERS, WEBHOOKS};
 
 /// A request document creating (`id` optional) or updating (`id` required) a resource.
 fn request_document(kind: &str, attributes: Value, relationships: Value, update: bool) -> Value {
@@ -173,6 +175,24 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
             plain_attributes(API_KEY_ATTRIBUTES, &[], true),
             user_relationships_input(&["user"], &["user"]),
             false,
+        ),
+    );
+    add(
+        "NewWebhookDocument",
+        request_document(
+            WEBHOOKS,
+            plain_attributes(WEBHOOK_ATTRIBUTES, &["url"], true),
+            no_relationships(),
+            false,
+        ),
+    );
+    add(
+        "WebhookPatchDocument",
+        request_document(
+            WEBHOOKS,
+            plain_attributes(WEBHOOK_ATTRIBUTES, &[], true),
+            no_relationships(),
+            true,
         ),
     );
     add(

@@ -1,12 +1,15 @@
 //! Resource objects and the documents answers carry: single resources, pages, relationship
 //! linkage, related resources, health and errors.
 
-use orgbase_domain::attributes::{API_KEY_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, USER_ATTRIBUTES};
+use orgbase_domain::ResourceType;
+use orgbase_domain::attributes::{
+    API_KEY_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES,
+};
 use serde_json::{Map, Value, json};
 
 use super::attributes::{attributes_object, organization_properties, plain_attributes};
 use super::{or_null, reference};
-use crate::document::{API_KEYS, CUSTOM_FIELDS, ORGANIZATIONS, USERS};
+use crate::document::{API_KEYS, CUSTOM_FIELDS, ORGANIZATIONS, USERS, WEBHOOKS};
 
 fn user_identifier() -> Value {
     json!({
@@ -175,7 +178,7 @@ fn changes(schemas: &mut Map<String, Value>) {
                 "properties": {
                     "sequence": { "type": "integer", "minimum": 1, "description": "Strictly increasing in the order changes became visible." },
                     "operation": { "enum": ["create", "update", "delete"] },
-                    "resource_type": { "enum": ["organizations", "custom_fields", "users", "api_keys"] },
+                    "resource_type": { "enum": ResourceType::ALL.map(ResourceType::as_str) },
                     "resource_id": { "type": "string", "format": "uuid" },
                     "changed_at": { "type": "string", "format": "date-time" },
                     "changes": {
@@ -386,7 +389,15 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
             })),
         ),
     );
-    for name in ["Organization", "User", "CustomField", "ApiKey"] {
+    add(
+        "Webhook",
+        resource(
+            WEBHOOKS,
+            plain_attributes(WEBHOOK_ATTRIBUTES, &[], false),
+            None,
+        ),
+    );
+    for name in ["Organization", "User", "CustomField", "ApiKey", "Webhook"] {
         documents(schemas, name);
     }
     changes(schemas);

@@ -1,0 +1,228 @@
+//! `/webhooks`: admins register the URLs that hear of changes. The secret that signs
+//! deliveries appears once, in the answer that creates the webhook.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use orgbase_domain::attributes::{read_new_webhook, read_webhook_patch};
+use orgbase_domain::{Position, Webhook, WebhookSecret, time};
+
+use crate::auth::Caller;
+use crate::conditional::Precondition;
+use crate::document::{WEBHOOKS, respond_resource, webhook_resource};
+use crate::errors::ApiError;
+use crate::extract::{OneResource, PageOnly, PathId, Query, ResourceBody};
+use crate::openapi::params;
+use crate::pagination::respond_page;
+use crate::query::RenderOptions;
+use crate::request_body::{combine, unknown_relationships};
+use crate::resources::Webhooks;
+use crate::state::AppState;
+
+fn respond(
+    req: &HttpRequest,
+    state: &AppState,
+    webhook: &Webhook,
+    with_secret: bool,
+    render: &RenderOptions,
+    status: StatusCode,
+) -> HttpResponse {
+    respond_resource(
+        req,
+        webhook_resource(
+            webhook,
+            with_secret,
+            &state.base_url(req),
+            &render.webhook_fields,
+        ),
+        webhook.version,
+        status,
+        render.include.is_some(),
+    )
+}
+
+/// List webhooks
+#[utoipa::path(
+    get,
+    path = "/webhooks",
+    tag = "webhooks",
+    operation_id = "listWebhooks",
+    params(params::PageQuery),
+    responses(
+        (status = 200, description = "A page of webhooks, oldest first (never their secrets).", body = ref("WebhookCollection")),
+    ),
+)]
+pub async fn list(
+    query: Query<PageOnly>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let Query { params, pairs, .. } = query;
+    let requested = params.query.page.clone();
+    let page = state
+        .run(move |store| store.list_webhooks(requested))
+        .await?;
+    let base = state.base_url(&req);
+    Ok(respond_page(
+        &req,
+        &base,
+        &pairs,
+        &params,
+        &page,
+        |w| webhook_resource(w, false, &base, &params.render.webhook_fields),
+        |w| Position::oldest_first(w.created_at, w.id.as_uuid()),
+    ))
+}
+
+/// Register a webhook
+///
+/// It hears of the changes committed after it is created, delivered in order, at least once,
+/// signed with its secret (Standard Webhooks).
+#[utoipa::path(
+    post,
+    path = "/webhooks",
+    tag = "webhooks",
+    operation_id = "createWebhook",
+    params(params::ResourceQuery),
+    request_body = ref("NewWebhookDocument"),
+    responses(
+        (status = 201, description = "Registered: `secret` is in this answer only.", body = ref("WebhookDocument")),
+        (status = 403, description = "The client-generated `id` is not a UUID."),
+        (status = 409, description = "The client-generated `id` is taken, or the body names another type."),
+        (status = 422, description = "Validation failed: a URL that is not public https, an unknown event."),
+    ),
+)]
+pub async fn create(
+    query: Query<OneResource>,
+    body: ResourceBody<Webhooks>,
+    caller: Caller,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let new = combine(
+        read_new_webhook(&body.attributes, state.webhooks_allow_private),
+        unknown_relationships(&body.relationships, WEBHOOKS),
+    )?;
+    let secret = WebhookSecret::generate().map_err(ApiError::internal)?;
+    let id = body.id;
+    let actor = Some(caller.user.id);
+    let webhook = state
+        .run(move |store| {
+            // Its position is the log's head now: it hears of what is committed after it.
+            let head = store.change_log_state()?.latest;
+            let mut webhook = Webhook::new(new, secret, head, id, time::now());
+            webhook.version = store.insert_webhook(&webhook, actor)?;
+            Ok(webhook)
+        })
+        .await?;
+    Ok(respond(
+        &req,
+        &state,
+        &webhook,
+        true,
+        &query.params.render,
+        StatusCode::CREATED,
+    ))
+}
+
+/// Fetch a webhook
+#[utoipa::path(
+    get,
+    path = "/webhooks/{id}",
+    tag = "webhooks",
+    operation_id = "getWebhook",
+    params(params::ResourceQuery, params::IdPath),
+    responses(
+        (status = 200, description = "The webhook and how far its deliveries have got, without its secret.", body = ref("WebhookDocument")),
+    ),
+)]
+pub async fn get(
+    query: Query<OneResource>,
+    PathId(id): PathId<Webhooks>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let webhook = state.run(move |store| store.get_webhook(id)).await?;
+    Ok(respond(
+        &req,
+        &state,
+        &webhook,
+        false,
+        &query.params.render,
+        StatusCode::OK,
+    ))
+}
+
+/// Change a webhook
+///
+/// `active: true` on a webhook orgbase turned off resumes its deliveries from where they
+/// stopped.
+#[utoipa::path(
+    patch,
+    path = "/webhooks/{id}",
+    tag = "webhooks",
+    operation_id = "updateWebhook",
+    params(params::ResourceQuery, params::IdPath),
+    request_body = ref("WebhookPatchDocument"),
+    responses(
+        (status = 200, description = "The webhook as changed.", body = ref("WebhookDocument")),
+    ),
+)]
+pub async fn update(
+    query: Query<OneResource>,
+    PathId(id): PathId<Webhooks>,
+    body: ResourceBody<Webhooks>,
+    caller: Caller,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let precondition = Precondition::of(&req);
+    // What orgbase sets may be sent back as it is: compared with this read.
+    let current = state
+        .run(move |store| store.get_webhook(id))
+        .await
+        .map_err(|e| precondition.judge(e))?;
+    let patch = combine(
+        read_webhook_patch(&body.attributes, &current, state.webhooks_allow_private),
+        unknown_relationships(&body.relationships, WEBHOOKS),
+    )?;
+    let write = precondition.write(caller.user.id);
+    let webhook = state
+        .run(move |store| store.update_webhook(id, &patch, time::now(), write))
+        .await
+        .map_err(|e| precondition.judge(e))?;
+    Ok(respond(
+        &req,
+        &state,
+        &webhook,
+        false,
+        &query.params.render,
+        StatusCode::OK,
+    ))
+}
+
+/// Delete a webhook
+#[utoipa::path(
+    delete,
+    path = "/webhooks/{id}",
+    tag = "webhooks",
+    operation_id = "deleteWebhook",
+    params(params::ResourceQuery, params::IdPath),
+    responses(
+        (status = 204, description = "Deleted: no delivery starts after this."),
+    ),
+)]
+pub async fn delete(
+    _: Query<OneResource>,
+    PathId(id): PathId<Webhooks>,
+    caller: Caller,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let precondition = Precondition::of(&req);
+    let write = precondition.write(caller.user.id);
+    state
+        .run(move |store| store.delete_webhook(id, write))
+        .await
+        .map_err(|e| precondition.judge(e))?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,197 @@
+//! `/webhooks` over HTTP: admins register, read, change and delete webhooks; the secret is in
+//! the 201 answer only; URLs must be public https unless the setting allows private ones.
+
+use actix_web::http::StatusCode;
+use orgbase_http::AppState;
+use orgbase_store_memory::MemoryStore;
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+fn webhook_doc(attributes: Value) -> Value {
+    json!({"data": {"type": "webhooks", "attributes": attributes}})
+}
+
+#[actix_web::test]
+async fn a_webhook_is_registered_read_changed_and_deleted() {
+    let app = app().await;
+    let created = send(
+        &app,
+        post(
+            "/webhooks",
+            &webhook_doc(json!({"url": "https://hooks.example.com/orgbase",
+                "events": ["organizations.created", "organizations.deleted"]})),
+        ),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.id();
+    let attributes = created.attributes().clone();
+    let secret = attributes["secret"].as_str().unwrap().to_owned();
+    assert!(
+        secret.starts_with("whsec_") && secret.len() == 6 + 44,
+        "{secret}"
+    );
+    let at = attributes["created_at"].clone();
+    // It hears of what comes after the log's head when it was made: before its own entry.
+    let own = send(&app, get("/changes?filter[resource_type]=webhooks")).await;
+    let own_sequence = own.body["data"][0]["attributes"]["sequence"]
+        .as_u64()
+        .unwrap();
+    let self_link = format!("http://localhost:8080/webhooks/{id}");
+    assert_eq!(
+        created.body["data"],
+        json!({
+            "type": "webhooks",
+            "id": id,
+            "attributes": {
+                "url": "https://hooks.example.com/orgbase",
+                "description": null,
+                "events": ["organizations.created", "organizations.deleted"],
+                "active": true,
+                "secret": secret,
+                "last_delivered_sequence": own_sequence - 1,
+                "last_success_at": null,
+                "last_failure_at": null,
+                "consecutive_failures": 0,
+                "disabled_reason": null,
+                "created_at": at,
+                "updated_at": at,
+            },
+            "links": {"self": self_link},
+        })
+    );
+    assert_eq!(created.header("location"), Some(self_link.as_str()));
+
+    let fetched = send(&app, get(&format!("/webhooks/{id}"))).await;
+    let mut without_secret = created.body["data"].clone();
+    without_secret["attributes"]
+        .as_object_mut()
+        .unwrap()
+        .remove("secret");
+    assert_eq!(fetched.body["data"], without_secret);
+    let listed = send(&app, get("/webhooks")).await;
+    assert_eq!(listed.body["data"], json!([without_secret]));
+    assert_eq!(listed.body["meta"]["total"], 1);
+
+    let change = json!({"data": {"type": "webhooks", "id": id,
+        "attributes": {"events": ["*"], "description": "CRM mirror", "consecutive_failures": 0}}});
+    let changed = send(&app, patch(&format!("/webhooks/{id}"), &change)).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(changed.attributes()["events"], json!(["*"]));
+    assert_eq!(changed.attributes()["description"], "CRM mirror");
+    assert_eq!(changed.attributes().get("secret"), None);
+
+    let history = send(&app, get("/changes?filter[resource_type]=webhooks")).await;
+    let entries = history.body["data"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{}", history.body);
+    assert!(
+        !history.body.to_string().contains("whsec_"),
+        "the log never holds the secret"
+    );
+    assert_eq!(
+        entries[1]["attributes"]["changes"],
+        json!({"description": {"from": null, "to": "CRM mirror"},
+            "events": {"from": ["organizations.created", "organizations.deleted"], "to": ["*"]}})
+    );
+
+    let deleted = send(&app, delete(&format!("/webhooks/{id}"))).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    let gone = send(&app, get(&format!("/webhooks/{id}"))).await;
+    assert_eq!(gone.only_error(404).0, "not_found");
+}
+
+#[actix_web::test]
+async fn bad_webhooks_are_422_with_each_pointer() {
+    let app = app().await;
+    let reply = send(
+        &app,
+        post(
+            "/webhooks",
+            &webhook_doc(
+                json!({"url": "http://10.0.0.7/hook", "events": ["organizations.renamed"],
+                "active": "yes", "secret": "whsec_mine"}),
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors: Vec<(String, String)> = reply
+        .errors()
+        .into_iter()
+        .map(|(_, code, at)| (code, at))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (
+                "invalid_value".to_owned(),
+                "/data/attributes/url".to_owned()
+            ),
+            (
+                "invalid_value".to_owned(),
+                "/data/attributes/events/0".to_owned()
+            ),
+            (
+                "invalid_type".to_owned(),
+                "/data/attributes/active".to_owned()
+            ),
+            ("read_only".to_owned(), "/data/attributes/secret".to_owned()),
+        ]
+    );
+    for url in [
+        "https://localhost/h",
+        "https://169.254.169.254/",
+        "ftp://hooks.example.com/",
+    ] {
+        let reply = send(&app, post("/webhooks", &webhook_doc(json!({"url": url})))).await;
+        assert_eq!(
+            reply.only_error(422),
+            ("invalid_value".into(), "/data/attributes/url".into()),
+            "{url}"
+        );
+    }
+    let reply = send(&app, post("/webhooks", &webhook_doc(json!({})))).await;
+    assert_eq!(
+        reply.only_error(422),
+        ("required".into(), "/data/attributes".into())
+    );
+    let list = send(&app, get("/webhooks")).await;
+    assert_eq!(list.body["meta"]["total"], 0);
+}
+
+#[actix_web::test]
+async fn private_destinations_need_the_setting() {
+    let state = AppState {
+        webhooks_allow_private: true,
+        ..AppState::new(std::sync::Arc::new(MemoryStore::new()))
+    };
+    let app = app_with(state).await;
+    let reply = send(
+        &app,
+        post(
+            "/webhooks",
+            &webhook_doc(json!({"url": "http://127.0.0.1:9000/hook"})),
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+}
+
+#[actix_web::test]
+async fn only_admins_see_webhooks() {
+    let app = app().await;
+    let member = principal(&app, "mia", "member").await;
+    let reply = send_as(&app, get("/webhooks"), Some(&member.key)).await;
+    assert_eq!(reply.only_error(403).0, "forbidden");
+    let history = send_as(
+        &app,
+        get("/changes?filter[resource_type]=webhooks"),
+        Some(&member.key),
+    )
+    .await;
+    assert_eq!(
+        history.only_error(403),
+        ("forbidden".into(), "filter[resource_type]".into())
+    );
+}
