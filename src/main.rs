@@ -55,8 +55,9 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
     })
     .await??;
     retention::start(Arc::clone(&store), settings.changes_retention_days);
+    let deliveries_store = Arc::clone(&store);
     let state = AppState {
-        public_url,
+        public_url: public_url.clone(),
         webhooks_allow_private: settings.webhooks_allow_private,
         ..AppState::new(store)
     };
@@ -68,11 +69,23 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
         .shutdown_timeout(10)
         .bind(&settings.bind)
         .with_context(|| format!("cannot listen on {}", settings.bind))?;
+    // Links in deliveries, as in answers: the public URL, else the address listened on.
+    let base = match (&public_url, server.addrs().first()) {
+        (Some(public), _) => public.clone(),
+        (None, Some(address)) => BaseUrl::new(&format!("http://{address}")),
+        (None, None) => BaseUrl::new(&format!("http://{}", settings.bind)),
+    };
     for address in server.addrs() {
         tracing::info!("listening on http://{address}");
     }
+    // Deliveries run on threads of their own, with their own connections: never a request's.
+    // A delivery cut off by the exit is sent again after the next start.
+    let deliveries =
+        orgbase_webhooks::start(deliveries_store, base, settings.webhooks_allow_private);
     // actix stops gracefully on SIGINT and SIGTERM: it stops accepting and lets requests finish.
-    Ok(server.run().await?)
+    let served = server.run().await;
+    deliveries.stop();
+    Ok(served?)
 }
 
 fn migrate(settings: &Settings) -> anyhow::Result<()> {

@@ -12,3 +12,4 @@ mod retries;
 mod server;
 mod startup_errors;
 mod transfer;
+mod webhooks;

@@ -36,10 +36,20 @@ impl Server {
 
     /// Starts the server with this bootstrap key, or none.
     pub fn start_with(database_url: &str, bootstrap_key: Option<&str>) -> Server {
+        Self::start_in(database_url, bootstrap_key, &[])
+    }
+
+    /// Starts the server with [`BOOTSTRAP_KEY`] and these environment variables too.
+    pub fn start_with_env(database_url: &str, env: &[(&str, &str)]) -> Server {
+        Self::start_in(database_url, Some(BOOTSTRAP_KEY), env)
+    }
+
+    fn start_in(database_url: &str, bootstrap_key: Option<&str>, env: &[(&str, &str)]) -> Server {
         let mut command = binary();
         if let Some(key) = bootstrap_key {
             command.env("ORGBASE_BOOTSTRAP_KEY", key);
         }
+        command.envs(env.iter().copied());
         let mut child = command
             .args([
                 "serve",
@@ -86,6 +96,12 @@ impl Server {
                 Err(_) => panic!("orgbase did not start listening; it said: {seen:#?}"),
             }
         }
+    }
+
+    /// Kills the process at once (SIGKILL), as a crash would.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
     }
 
     /// Sends SIGTERM and waits for the exit.

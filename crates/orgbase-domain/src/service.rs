@@ -254,6 +254,30 @@ pub fn duplicate_organization(
     Err(Error::Conflict(Constraint::OrganizationName))
 }
 
+/// Registers a webhook. It hears of what is committed after its creation: its position is
+/// the log's head once its own entry is in it (changes committed in that instant may be
+/// passed; none before its creation is delivered).
+pub fn create_webhook(
+    store: &dyn Store,
+    new: crate::webhook::NewWebhook,
+    secret: crate::webhook::WebhookSecret,
+    id: Option<crate::ids::WebhookId>,
+    actor: Option<crate::ids::UserId>,
+    now: Timestamp,
+) -> Result<crate::webhook::Webhook> {
+    let head = store.change_log_state()?.latest;
+    let mut webhook = crate::webhook::Webhook::new(new, secret, head, id, now);
+    webhook.version = store.insert_webhook(&webhook, actor)?;
+    let delivery = crate::webhook::DeliveryState {
+        last_delivered_sequence: store.change_log_state()?.latest,
+        ..webhook.delivery.clone()
+    };
+    if store.record_delivery(webhook.id, webhook.version, &delivery)? {
+        webhook.delivery = delivery;
+    }
+    Ok(webhook)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

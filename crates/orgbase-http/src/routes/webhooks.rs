@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::{read_new_webhook, read_webhook_patch};
-use orgbase_domain::{Position, Webhook, WebhookSecret, time};
+use orgbase_domain::{Position, Webhook, WebhookSecret, service, time};
 
 use crate::auth::Caller;
 use crate::conditional::Precondition;
@@ -106,13 +106,7 @@ pub async fn create(
     let id = body.id;
     let actor = Some(caller.user.id);
     let webhook = state
-        .run(move |store| {
-            // Its position is the log's head now: it hears of what is committed after it.
-            let head = store.change_log_state()?.latest;
-            let mut webhook = Webhook::new(new, secret, head, id, time::now());
-            webhook.version = store.insert_webhook(&webhook, actor)?;
-            Ok(webhook)
-        })
+        .run(move |store| service::create_webhook(store, new, secret, id, actor, time::now()))
         .await?;
     Ok(respond(
         &req,

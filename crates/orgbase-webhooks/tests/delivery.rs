@@ -1,0 +1,326 @@
+//! Deliveries to a real receiver on loopback (a small HTTP server in the test), from the
+//! in-memory store: signatures a Standard Webhooks receiver verifies, order, retries after
+//! failures with the same `webhook-id`, giving up and resuming, refused destinations, and the
+//! worker's threads.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Duration as Span;
+use orgbase_domain::service::{self, create_organization};
+use orgbase_domain::{
+    DeliveryState, NewOrganization, NewWebhook, OrganizationPatch, Store, Webhook, WebhookPatch,
+    WebhookSecret, Write as WriteBy, time,
+};
+use orgbase_http::BaseUrl;
+use orgbase_store_memory::MemoryStore;
+use orgbase_webhooks::testing::{Answers, Receiver};
+use orgbase_webhooks::{Deliverer, Step, start, step};
+
+fn receiver(statuses: &[u16]) -> Receiver {
+    Receiver::start(Answers {
+        statuses: statuses.to_vec(),
+        ..Answers::default()
+    })
+    .unwrap()
+}
+
+fn webhook_to(store: &dyn Store, url: &str, events: &[&str]) -> Webhook {
+    let new = NewWebhook {
+        url: url.to_owned(),
+        description: None,
+        events: events.iter().map(|e| (*e).to_owned()).collect(),
+        active: true,
+    };
+    service::create_webhook(
+        store,
+        new,
+        WebhookSecret::generate().unwrap(),
+        None,
+        None,
+        time::now(),
+    )
+    .unwrap()
+}
+
+fn base() -> BaseUrl {
+    BaseUrl::new("https://crm.example.com")
+}
+
+/// Steps until nothing is due, returning the steps taken.
+fn drain(store: &dyn Store, deliverer: &Deliverer, webhook: &Webhook) -> Vec<Step> {
+    let mut steps = Vec::new();
+    loop {
+        let done = step(store, deliverer, &base(), webhook.id).unwrap();
+        let last = matches!(
+            done,
+            Step::Idle | Step::Waiting(_) | Step::Stopped | Step::Failed(..)
+        );
+        steps.push(done);
+        if last {
+            return steps;
+        }
+    }
+}
+
+#[test]
+fn deliveries_are_signed_ordered_and_only_of_the_events_asked_for() {
+    let store = MemoryStore::new();
+    let receiver = receiver(&[]);
+    let before =
+        create_organization(&store, &NewOrganization::named("Before"), time::now()).unwrap();
+    let webhook = webhook_to(
+        &store,
+        &receiver.url,
+        &["organizations.created", "organizations.updated"],
+    );
+    let acme = create_organization(&store, &NewOrganization::named("Acme"), time::now()).unwrap();
+    let rename = OrganizationPatch {
+        name: Some("Acme Corp".into()),
+        ..OrganizationPatch::default()
+    };
+    store
+        .update_organization(acme.id, &rename, time::now(), WriteBy::default())
+        .unwrap();
+    store
+        .delete_organization(before.id, WriteBy::default())
+        .unwrap();
+    create_organization(&store, &NewOrganization::named("Globex"), time::now()).unwrap();
+    let latest = store.change_log_state().unwrap().latest;
+
+    let deliverer = Deliverer::new(true);
+    let steps = drain(&store, &deliverer, &webhook);
+    assert_eq!(steps.last(), Some(&Step::Idle), "{steps:?}");
+    let got = receiver.got();
+    let types: Vec<String> = got
+        .iter()
+        .map(|r| r.json()["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "organizations.created",
+            "organizations.updated",
+            "organizations.created"
+        ],
+        "the delete is not asked for"
+    );
+    let sequences: Vec<u64> = got
+        .iter()
+        .map(|r| r.json()["data"]["sequence"].as_u64().unwrap())
+        .collect();
+    assert!(sequences.windows(2).all(|w| w[0] < w[1]), "{sequences:?}");
+    for received in &got {
+        let id = received.header("webhook-id");
+        let timestamp: i64 = received.header("webhook-timestamp").parse().unwrap();
+        assert_eq!(id, format!("msg_{}", received.json()["data"]["sequence"]));
+        assert!((time::now().timestamp() - timestamp).abs() < 300);
+        assert_eq!(received.header("content-type"), "application/json");
+        assert_eq!(
+            received.header("webhook-signature"),
+            webhook.secret.sign(id, timestamp, &received.body),
+            "verifies with the secret"
+        );
+    }
+    let updated = got[1].json();
+    assert_eq!(updated["data"]["resource"]["id"], acme.id.to_string());
+    assert_eq!(
+        updated["data"]["resource"]["attributes"]["name"],
+        "Acme Corp"
+    );
+    assert_eq!(
+        updated["data"]["resource"]["links"]["self"],
+        format!("https://crm.example.com/organizations/{}", acme.id)
+    );
+    assert_eq!(updated["data"]["changes"]["name"]["to"], "Acme Corp");
+    let state = store.get_webhook(webhook.id).unwrap().delivery;
+    assert_eq!(state.last_delivered_sequence, latest);
+    assert_eq!(state.consecutive_failures, 0);
+    assert!(state.last_success_at.is_some());
+}
+
+#[test]
+fn a_failed_delivery_is_sent_again_with_its_id_after_a_backoff() {
+    let store = MemoryStore::new();
+    let receiver = receiver(&[500, 503]);
+    let webhook = webhook_to(&store, &receiver.url, &["*"]);
+    create_organization(&store, &NewOrganization::named("Acme"), time::now()).unwrap();
+    let deliverer = Deliverer::new(true);
+
+    let Step::Failed(attempt, Some(due)) = step(&store, &deliverer, &base(), webhook.id).unwrap()
+    else {
+        panic!("not a failure")
+    };
+    assert_eq!(
+        (attempt.status, attempt.error.as_deref()),
+        (Some(500), Some("answered 500"))
+    );
+    let state = store.get_webhook(webhook.id).unwrap().delivery;
+    assert_eq!(state.consecutive_failures, 1);
+    assert_eq!(state.next_attempt_at, Some(due));
+    assert!(due > time::now() && due <= time::now() + Span::seconds(1));
+    assert_eq!(
+        step(&store, &deliverer, &base(), webhook.id).unwrap(),
+        Step::Waiting(due)
+    );
+
+    // Time passes (the backoff is over): the same event, again.
+    let over = |store: &MemoryStore| {
+        let current = store.get_webhook(webhook.id).unwrap();
+        let due_now = DeliveryState {
+            next_attempt_at: None,
+            ..current.delivery.clone()
+        };
+        assert!(
+            store
+                .record_delivery(webhook.id, current.version, &due_now)
+                .unwrap()
+        );
+    };
+    over(&store);
+    assert!(matches!(
+        step(&store, &deliverer, &base(), webhook.id).unwrap(),
+        Step::Failed(_, Some(_))
+    ));
+    assert_eq!(
+        store
+            .get_webhook(webhook.id)
+            .unwrap()
+            .delivery
+            .consecutive_failures,
+        2
+    );
+    over(&store);
+    assert!(matches!(
+        step(&store, &deliverer, &base(), webhook.id).unwrap(),
+        Step::Delivered(_)
+    ));
+    let ids: Vec<String> = receiver
+        .got()
+        .iter()
+        .map(|r| r.header("webhook-id").to_owned())
+        .collect();
+    assert_eq!(ids.len(), 3);
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    let state = store.get_webhook(webhook.id).unwrap().delivery;
+    assert_eq!(
+        (
+            state.consecutive_failures,
+            state.next_attempt_at,
+            state.failing_since
+        ),
+        (0, None, None)
+    );
+    assert!(state.last_failure_at.is_some());
+}
+
+#[test]
+fn three_days_of_failures_turn_a_webhook_off_and_turning_it_on_resumes() {
+    let store = MemoryStore::new();
+    let receiver = receiver(&[500]);
+    let webhook = webhook_to(&store, &receiver.url, &["*"]);
+    let acme = create_organization(&store, &NewOrganization::named("Acme"), time::now()).unwrap();
+    let long_ago = DeliveryState {
+        consecutive_failures: 80,
+        failing_since: Some(time::now() - Span::days(3)),
+        ..webhook.delivery.clone()
+    };
+    assert!(
+        store
+            .record_delivery(webhook.id, webhook.version, &long_ago)
+            .unwrap()
+    );
+    let deliverer = Deliverer::new(true);
+    assert!(matches!(
+        step(&store, &deliverer, &base(), webhook.id).unwrap(),
+        Step::Failed(_, None)
+    ));
+    let off = store.get_webhook(webhook.id).unwrap();
+    assert!(!off.active);
+    assert!(
+        off.delivery
+            .disabled_reason
+            .as_deref()
+            .unwrap()
+            .contains("answered 500")
+    );
+    assert_eq!(
+        step(&store, &deliverer, &base(), webhook.id).unwrap(),
+        Step::Stopped
+    );
+
+    let on = WebhookPatch {
+        active: Some(true),
+        ..WebhookPatch::default()
+    };
+    store
+        .update_webhook(webhook.id, &on, time::now(), WriteBy::default())
+        .unwrap();
+    let steps = drain(&store, &deliverer, &webhook);
+    assert!(steps.contains(&Step::Delivered(acme.version)), "{steps:?}");
+    let types: Vec<String> = receiver
+        .got()
+        .iter()
+        .map(|r| r.json()["type"].as_str().unwrap().to_owned())
+        .collect();
+    // The event again, from where deliveries stopped; then the change that turned it on.
+    assert_eq!(
+        types,
+        [
+            "organizations.created",
+            "organizations.created",
+            "webhooks.updated"
+        ]
+    );
+}
+
+#[test]
+fn private_destinations_are_refused_at_delivery_unless_allowed() {
+    let store = MemoryStore::new();
+    let receiver = receiver(&[]);
+    let localhost = receiver.url.replace("127.0.0.1", "localhost");
+    let webhook = webhook_to(&store, &localhost, &["*"]);
+    create_organization(&store, &NewOrganization::named("Acme"), time::now()).unwrap();
+    let Step::Failed(attempt, _) =
+        step(&store, &Deliverer::new(false), &base(), webhook.id).unwrap()
+    else {
+        panic!("delivered to a private address")
+    };
+    assert!(attempt.error.unwrap().contains("private address"));
+    assert!(receiver.got().is_empty());
+}
+
+#[test]
+fn the_worker_delivers_from_its_own_threads() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let receiver = receiver(&[]);
+    let worker = start(Arc::clone(&store), base(), true);
+    webhook_to(&*store, &receiver.url, &["organizations.created"]);
+    for n in 0..20 {
+        create_organization(
+            &*store,
+            &NewOrganization::named(format!("Org {n}")),
+            time::now(),
+        )
+        .unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while receiver.got().len() < 20 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    worker.stop();
+    let names: Vec<String> = receiver
+        .got()
+        .iter()
+        .map(|r| {
+            r.json()["data"]["resource"]["attributes"]["name"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let expected: Vec<String> = (0..20).map(|n| format!("Org {n}")).collect();
+    assert_eq!(names, expected);
+}
