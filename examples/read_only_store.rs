@@ -181,6 +181,12 @@ impl Store for ReadOnlyStore {
     fn record_delivery(&self, _: WebhookId, _: Version, _: &DeliveryState) -> Result<bool> {
         refused()
     }
+    fn lease_webhook(&self, _: WebhookId, _: &str, _: Timestamp, _: Timestamp) -> Result<bool> {
+        Ok(false)
+    }
+    fn release_webhook(&self, _: WebhookId, _: &str) -> Result<()> {
+        Ok(())
+    }
     // A replica answers no POST, so it keeps no idempotency keys.
     fn claim_idempotency_key(&self, _: &IdempotencyKey, _: &str, _: Timestamp) -> Result<Claim> {
         refused()

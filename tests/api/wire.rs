@@ -469,6 +469,8 @@ impl Store for FailingStore {
         delete_webhook(orgbase_domain::WebhookId, Write) -> ();
         active_webhooks() -> Vec<orgbase_domain::Webhook>;
         record_delivery(orgbase_domain::WebhookId, Version, &orgbase_domain::DeliveryState) -> bool;
+        lease_webhook(orgbase_domain::WebhookId, &str, Timestamp, Timestamp) -> bool;
+        release_webhook(orgbase_domain::WebhookId, &str) -> ();
     }
 }
 

@@ -43,9 +43,10 @@ fn create(address: &str, name: &str) {
     assert_eq!(created.status, 201, "{}", created.body);
 }
 
-/// Waits until `done` holds of what the receiver got (at most 20 s).
+/// Waits until `done` holds of what the receiver got (at most 40 s: a killed instance's
+/// lease, 20 s, must end before another delivers).
 fn wait_for(receiver: &Receiver, done: impl Fn(&[Received]) -> bool) -> Vec<Received> {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(40);
     loop {
         let got = receiver.got();
         if done(&got) || Instant::now() > deadline {

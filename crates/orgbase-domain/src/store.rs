@@ -243,6 +243,22 @@ pub trait Store: Send + Sync + Debug {
         state: &DeliveryState,
     ) -> Result<bool>;
 
+    /// Takes or renews the lease on delivering `id` for `owner` (a server instance) until
+    /// `until`: granted when no other owner holds an unexpired one, decided in one step, so
+    /// of instances sharing a database one delivers each webhook at a time, and another takes
+    /// over once a dead one's lease ends. `Ok(false)` when another owner holds it (or the
+    /// webhook is gone).
+    fn lease_webhook(
+        &self,
+        id: WebhookId,
+        owner: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool>;
+
+    /// Gives the lease up, if `owner` holds it (a stopping instance).
+    fn release_webhook(&self, id: WebhookId, owner: &str) -> Result<()>;
+
     // Idempotency keys: bookkeeping of requests, never in the change log.
 
     /// Decides, by [`decide`](crate::idempotency::decide), what a request with `key` and

@@ -180,5 +180,7 @@ diesel::table! {
         failing_since -> Nullable<Timestamp>,
         next_attempt_at -> Nullable<Timestamp>,
         disabled_reason -> Nullable<Text>,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
     }
 }

@@ -312,6 +312,20 @@ impl Store for $store {
         webhooks::record_delivery(&mut *Connections::writer(self)?, id, version, state)
     }
 
+    fn lease_webhook(
+        &self,
+        id: WebhookId,
+        owner: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool> {
+        webhooks::lease(&mut *Connections::writer(self)?, id, owner, now, until)
+    }
+
+    fn release_webhook(&self, id: WebhookId, owner: &str) -> Result<()> {
+        webhooks::release(&mut *Connections::writer(self)?, id, owner)
+    }
+
     fn claim_idempotency_key(
         &self,
         key: &IdempotencyKey,

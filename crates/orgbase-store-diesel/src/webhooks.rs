@@ -18,6 +18,7 @@ use crate::connection::AnyConnection;
 use crate::errors::{TxError, from_diesel};
 use crate::schema::webhooks;
 
+/// A webhook's columns, the lease aside (which only [`lease`] and [`release`] write).
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = webhooks, treat_none_as_null = true)]
 struct WebhookRow {
@@ -242,4 +243,44 @@ pub fn record_delivery(
     .execute(conn)
     .map_err(from_diesel)?;
     Ok(updated == 1)
+}
+
+/// One conditional UPDATE: the row is the lease, and the database decides between racers.
+pub fn lease(
+    conn: &mut AnyConnection,
+    id: WebhookId,
+    owner: &str,
+    now: Timestamp,
+    until: Timestamp,
+) -> Result<bool> {
+    let granted = diesel::update(
+        webhooks::table.find(id.to_string()).filter(
+            webhooks::lease_owner
+                .is_null()
+                .or(webhooks::lease_owner.eq(owner))
+                .or(webhooks::lease_until.le(now.naive_utc())),
+        ),
+    )
+    .set((
+        webhooks::lease_owner.eq(owner),
+        webhooks::lease_until.eq(until.naive_utc()),
+    ))
+    .execute(conn)
+    .map_err(from_diesel)?;
+    Ok(granted == 1)
+}
+
+pub fn release(conn: &mut AnyConnection, id: WebhookId, owner: &str) -> Result<()> {
+    diesel::update(
+        webhooks::table
+            .find(id.to_string())
+            .filter(webhooks::lease_owner.eq(owner)),
+    )
+    .set((
+        webhooks::lease_owner.eq(None::<String>),
+        webhooks::lease_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)
+    .map(drop)
+    .map_err(from_diesel)
 }

@@ -45,6 +45,8 @@ struct Tables {
     log: LogState,
     idempotency: HashMap<IdempotencyKey, Entry>,
     webhooks: HashMap<WebhookId, Webhook>,
+    /// Who delivers each webhook, until when.
+    leases: HashMap<WebhookId, (String, Timestamp)>,
 }
 
 impl Tables {
@@ -894,6 +896,39 @@ impl Store for MemoryStore {
             webhook.active = false;
         }
         Ok(true)
+    }
+
+    fn lease_webhook(
+        &self,
+        id: WebhookId,
+        owner: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool> {
+        let mut tables = self.write();
+        if !tables.webhooks.contains_key(&id) {
+            return Ok(false);
+        }
+        let free = match tables.leases.get(&id) {
+            Some((holder, expires)) => holder == owner || *expires <= now,
+            None => true,
+        };
+        if free {
+            tables.leases.insert(id, (owner.to_owned(), until));
+        }
+        Ok(free)
+    }
+
+    fn release_webhook(&self, id: WebhookId, owner: &str) -> Result<()> {
+        let mut tables = self.write();
+        if tables
+            .leases
+            .get(&id)
+            .is_some_and(|(holder, _)| holder == owner)
+        {
+            tables.leases.remove(&id);
+        }
+        Ok(())
     }
 
     fn claim_idempotency_key(

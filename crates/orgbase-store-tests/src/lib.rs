@@ -171,6 +171,8 @@ macro_rules! conformance_suite {
             idempotency::racing_retries_of_one_key_run_once,
             webhooks::webhooks_round_trip_and_log_their_configuration_only,
             webhooks::delivery_bookkeeping_yields_to_an_admins_change,
+            webhooks::one_instance_at_a_time_holds_a_webhooks_lease,
+            webhooks::racing_instances_get_one_lease,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

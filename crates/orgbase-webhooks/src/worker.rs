@@ -27,6 +27,13 @@ const IDLE_POLL: Duration = Duration::from_millis(100);
 const SUPERVISOR_POLL: Duration = Duration::from_millis(500);
 /// The longest a thread sleeps at once, so it notices a stop soon.
 const NAP: Duration = Duration::from_millis(250);
+/// How long an instance's lease on a webhook lasts, and how much of it must be left before
+/// a step (more than the longest step: a delivery's 10 s and its store calls). An instance
+/// that dies is taken over by another within the lease.
+const LEASE_SECONDS: i64 = 20;
+const LEASE_LEFT_SECONDS: i64 = 15;
+/// How often an instance asks for a lease another holds.
+const LEASE_RETRY: Duration = Duration::from_secs(1);
 
 /// What one step of a webhook did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,9 +160,10 @@ impl Worker {
     }
 }
 
-/// Starts delivering for every active webhook of `store`, now and as they appear. Links in
-/// deliveries are made from `base`.
+/// Starts delivering for every active webhook of `store`, now and as they appear, each while
+/// this instance holds its lease. Links in deliveries are made from `base`.
 pub fn start(store: Arc<dyn Store>, base: BaseUrl, allow_private: bool) -> Worker {
+    let owner: Arc<str> = Arc::from(instance_id().as_str());
     let stop = Arc::new(AtomicBool::new(false));
     let worker = Worker {
         stop: Arc::clone(&stop),
@@ -179,6 +187,7 @@ pub fn start(store: Arc<dyn Store>, base: BaseUrl, allow_private: bool) -> Worke
                                 base: base.clone(),
                                 stop: Arc::clone(&stop),
                                 running: Arc::clone(&running),
+                                owner: Arc::clone(&owner),
                             };
                             let spawned = std::thread::Builder::new()
                                 .name(format!("orgbase-webhook-{id}"))
@@ -211,11 +220,48 @@ struct Context {
     base: BaseUrl,
     stop: Arc<AtomicBool>,
     running: Arc<Mutex<HashSet<WebhookId>>>,
+    /// This instance, as leases name it.
+    owner: Arc<str>,
+}
+
+/// An id for this server instance: unique per process.
+fn instance_id() -> String {
+    let mut bytes = [0u8; 8];
+    let _ = getrandom::fill(&mut bytes);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
 }
 
 impl Context {
     fn deliver(self, id: WebhookId) {
+        let mut leased_until: Option<Timestamp> = None;
         while !self.stop.load(Ordering::Relaxed) {
+            let now = time::now();
+            let enough = chrono::Duration::seconds(LEASE_LEFT_SECONDS);
+            if leased_until.is_none_or(|until| until - now < enough) {
+                let until = now + chrono::Duration::seconds(LEASE_SECONDS);
+                match self.store.lease_webhook(id, &self.owner, now, until) {
+                    Ok(true) => leased_until = Some(until),
+                    Ok(false) => {
+                        // Another instance delivers it, or it is gone or off.
+                        leased_until = None;
+                        match self.store.get_webhook(id) {
+                            Ok(webhook) if webhook.active => {}
+                            _ => break,
+                        }
+                        std::thread::sleep(LEASE_RETRY);
+                        continue;
+                    }
+                    Err(error) => {
+                        tracing::warn!(webhook = %id, %error, "cannot take a webhook's lease; trying again");
+                        std::thread::sleep(LEASE_RETRY);
+                        continue;
+                    }
+                }
+            }
             let pause = match step(&*self.store, &self.deliverer, &self.base, id) {
                 Ok(Step::Delivered(_) | Step::Passed(_)) => continue,
                 Ok(Step::Idle) => IDLE_POLL,
@@ -230,6 +276,11 @@ impl Context {
                 }
             };
             std::thread::sleep(pause.min(NAP));
+        }
+        if leased_until.is_some()
+            && let Err(error) = self.store.release_webhook(id, &self.owner)
+        {
+            tracing::debug!(webhook = %id, %error, "cannot give a webhook's lease up; it will end");
         }
         lock(&self.running).remove(&id);
     }

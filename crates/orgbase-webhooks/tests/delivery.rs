@@ -324,3 +324,37 @@ fn the_worker_delivers_from_its_own_threads() {
     let expected: Vec<String> = (0..20).map(|n| format!("Org {n}")).collect();
     assert_eq!(names, expected);
 }
+
+#[test]
+fn two_instances_on_one_store_deliver_each_event_once() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let receiver = receiver(&[]);
+    let first = start(Arc::clone(&store), base(), true);
+    let second = start(Arc::clone(&store), base(), true);
+    webhook_to(&*store, &receiver.url, &["organizations.created"]);
+    for n in 0..20 {
+        create_organization(
+            &*store,
+            &NewOrganization::named(format!("Org {n}")),
+            time::now(),
+        )
+        .unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while receiver.got().len() < 20 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Time for a second delivery of any of them, if there were one.
+    std::thread::sleep(Duration::from_millis(500));
+    first.stop();
+    second.stop();
+    let ids: Vec<String> = receiver
+        .got()
+        .iter()
+        .map(|r| r.header("webhook-id").to_owned())
+        .collect();
+    assert_eq!(ids.len(), 20, "{ids:?}");
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(unique, ids, "each once, in order");
+}

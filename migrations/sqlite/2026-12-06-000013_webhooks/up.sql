@@ -19,7 +19,10 @@ CREATE TABLE webhooks (
     consecutive_failures    INTEGER NOT NULL DEFAULT 0,
     failing_since           TIMESTAMP,
     next_attempt_at         TIMESTAMP,
-    disabled_reason         TEXT
+    disabled_reason         TEXT,
+    -- the server instance delivering it, until when (several instances share one database)
+    lease_owner             TEXT,
+    lease_until             TIMESTAMP
 );
 -- The list's order (oldest first, then id).
 CREATE INDEX webhooks_created_at_id ON webhooks (created_at, id);

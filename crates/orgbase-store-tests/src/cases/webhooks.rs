@@ -206,3 +206,78 @@ pub fn delivery_bookkeeping_yields_to_an_admins_change(store: &Arc<dyn Store>) {
     assert_eq!(store.get_webhook(hook.id).unwrap(), resumed);
     assert_eq!(store.active_webhooks().unwrap().len(), 1);
 }
+
+pub fn one_instance_at_a_time_holds_a_webhooks_lease(store: &Arc<dyn Store>) {
+    let hook = stored(&**store, &webhook("https://a.example/hook", 0));
+    let now = time::truncate(time::now());
+    let until = now + Duration::seconds(20);
+    assert!(store.lease_webhook(hook.id, "a", now, until).unwrap());
+    assert!(
+        !store.lease_webhook(hook.id, "b", now, until).unwrap(),
+        "held by a"
+    );
+    assert!(
+        store
+            .lease_webhook(hook.id, "a", now, until + Duration::seconds(5))
+            .unwrap(),
+        "a renews"
+    );
+    // b takes over once a's lease ended (a died without giving it up).
+    let later = until + Duration::seconds(5);
+    assert!(
+        !store
+            .lease_webhook(hook.id, "b", later - Duration::seconds(1), later)
+            .unwrap()
+    );
+    assert!(
+        store
+            .lease_webhook(hook.id, "b", later, later + Duration::seconds(20))
+            .unwrap()
+    );
+    assert!(!store.lease_webhook(hook.id, "a", later, later).unwrap());
+    // Given up: free for anyone; a lease of another owner is not ours to give up.
+    store.release_webhook(hook.id, "a").unwrap();
+    assert!(!store.lease_webhook(hook.id, "c", later, later).unwrap());
+    store.release_webhook(hook.id, "b").unwrap();
+    assert!(
+        store
+            .lease_webhook(hook.id, "c", later, later + Duration::seconds(20))
+            .unwrap()
+    );
+    // A lease is no change: the webhook's version and bookkeeping stay.
+    assert_eq!(store.get_webhook(hook.id).unwrap(), hook);
+    store.delete_webhook(hook.id, Write::default()).unwrap();
+    assert!(
+        !store.lease_webhook(hook.id, "c", later, later).unwrap(),
+        "gone"
+    );
+}
+
+pub fn racing_instances_get_one_lease(store: &Arc<dyn Store>) {
+    const INSTANCES: usize = 8;
+    let hook = stored(&**store, &webhook("https://a.example/hook", 0));
+    let barrier = Arc::new(std::sync::Barrier::new(INSTANCES));
+    let now = time::truncate(time::now());
+    let handles: Vec<_> = (0..INSTANCES)
+        .map(|n| {
+            let (store, barrier) = (Arc::clone(store), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                barrier.wait();
+                store
+                    .lease_webhook(
+                        hook.id,
+                        &format!("instance {n}"),
+                        now,
+                        now + Duration::seconds(20),
+                    )
+                    .unwrap()
+            })
+        })
+        .collect();
+    let granted = handles
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .filter(|granted| *granted)
+        .count();
+    assert_eq!(granted, 1);
+}
