@@ -21,7 +21,7 @@ use orgbase_domain::{
     ApiKey, ApiKeyId, Change, ChangeQuery, CustomField, CustomFieldId, CustomFieldPatch,
     CustomFields, DeliveryState, Error, ListQuery, NewOrganization, Organization, OrganizationId,
     OrganizationPatch, Page, Result, Store, User, UserId, UserPatch, Version, Webhook, WebhookId,
-    WebhookPatch, Write,
+    WebhookPatch, WebhookSecret, Write,
 };
 use orgbase_store_memory::MemoryStore;
 
@@ -172,6 +172,18 @@ impl Store for ReadOnlyStore {
         refused()
     }
     fn delete_webhook(&self, _: WebhookId, _: Write) -> Result<()> {
+        refused()
+    }
+    fn rotate_webhook_secret(
+        &self,
+        _: WebhookId,
+        _: &WebhookSecret,
+        _: Timestamp,
+        _: Write,
+    ) -> Result<Webhook> {
+        refused()
+    }
+    fn rewind_webhook(&self, _: WebhookId, _: u64, _: Write) -> Result<Webhook> {
         refused()
     }
     /// Deliveries are the primary's job: a replica delivers nothing.

@@ -2,6 +2,7 @@
 //! the 201 answer only; URLs must be public https unless the setting allows private ones.
 
 use actix_web::http::StatusCode;
+use orgbase_domain::time;
 use orgbase_http::AppState;
 use orgbase_store_memory::MemoryStore;
 use serde_json::{Value, json};
@@ -193,5 +194,93 @@ async fn only_admins_see_webhooks() {
     assert_eq!(
         history.only_error(403),
         ("forbidden".into(), "filter[resource_type]".into())
+    );
+}
+
+#[actix_web::test]
+async fn a_secret_is_rotated_and_shown_once() {
+    let app = app().await;
+    let created = send(
+        &app,
+        post(
+            "/webhooks",
+            &webhook_doc(json!({"url": "https://hooks.example.com/h"})),
+        ),
+    )
+    .await;
+    let id = created.id();
+    let old = created.attributes()["secret"].as_str().unwrap().to_owned();
+    let rotated = send(&app, post_empty(&format!("/webhooks/{id}/rotate_secret"))).await;
+    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.body);
+    let new = rotated.attributes()["secret"].as_str().unwrap();
+    assert!(new.starts_with("whsec_") && new != old);
+    let fetched = send(&app, get(&format!("/webhooks/{id}"))).await;
+    assert_eq!(fetched.attributes().get("secret"), None);
+    let history = send(&app, get("/changes?filter[resource_type]=webhooks")).await;
+    assert!(!history.body.to_string().contains("whsec_"));
+    let missing = send(
+        &app,
+        post_empty("/webhooks/0190f5a2-7b1c-7def-8abc-0123456789ab/rotate_secret"),
+    )
+    .await;
+    assert_eq!(missing.only_error(404).0, "not_found");
+}
+
+#[actix_web::test]
+async fn a_replay_moves_the_position_back_and_never_forward() {
+    let store: std::sync::Arc<dyn orgbase_domain::Store> = std::sync::Arc::new(MemoryStore::new());
+    let app = app_on(std::sync::Arc::clone(&store)).await;
+    let created = send(
+        &app,
+        post(
+            "/webhooks",
+            &webhook_doc(json!({"url": "https://hooks.example.com/h"})),
+        ),
+    )
+    .await;
+    let id = created.id();
+    let position = created.attributes()["last_delivered_sequence"]
+        .as_u64()
+        .unwrap();
+    let uri = format!("/webhooks/{id}/replay");
+    let replay = |from: Value| post(&uri, &json!({"meta": {"from_sequence": from}}));
+
+    // From the next undelivered entry: nothing to deliver again, nothing passed.
+    let same = send(&app, replay(json!(position + 1))).await;
+    assert_eq!(same.status, StatusCode::OK, "{}", same.body);
+    assert_eq!(same.attributes()["last_delivered_sequence"], position);
+    let back = send(&app, replay(json!(2))).await;
+    assert_eq!(back.status, StatusCode::OK, "{}", back.body);
+    assert_eq!(back.attributes()["last_delivered_sequence"], 1);
+    assert_eq!(
+        send(&app, replay(json!(3))).await.only_error(422),
+        ("invalid_value".into(), "/meta/from_sequence".into())
+    );
+    for bad in [json!(0), json!("1"), json!(-4), json!(1.5)] {
+        assert_eq!(
+            send(&app, replay(bad.clone())).await.only_error(422),
+            ("invalid_type".into(), "/meta/from_sequence".into()),
+            "{bad}"
+        );
+    }
+    let no_meta = send(&app, post(&uri, &json!({"data": null}))).await;
+    assert_eq!(
+        no_meta.only_error(400),
+        ("invalid_document".into(), "/meta".into())
+    );
+    let empty_meta = send(&app, post(&uri, &json!({"meta": {}}))).await;
+    assert_eq!(
+        empty_meta.only_error(422),
+        ("required".into(), "/meta".into())
+    );
+
+    // Entries pruned: what is gone cannot be sent again.
+    store
+        .prune_changes(time::now() + chrono::Duration::days(1), 1_000)
+        .unwrap();
+    let pruned = send(&app, replay(json!(1))).await;
+    assert_eq!(
+        pruned.only_error(422),
+        ("changes_pruned".into(), "/meta/from_sequence".into())
     );
 }

@@ -467,6 +467,8 @@ impl Store for FailingStore {
         list_webhooks(PageRequest) -> Page<orgbase_domain::Webhook>;
         update_webhook(orgbase_domain::WebhookId, &orgbase_domain::WebhookPatch, Timestamp, Write) -> orgbase_domain::Webhook;
         delete_webhook(orgbase_domain::WebhookId, Write) -> ();
+        rotate_webhook_secret(orgbase_domain::WebhookId, &orgbase_domain::WebhookSecret, Timestamp, Write) -> orgbase_domain::Webhook;
+        rewind_webhook(orgbase_domain::WebhookId, u64, Write) -> orgbase_domain::Webhook;
         active_webhooks() -> Vec<orgbase_domain::Webhook>;
         record_delivery(orgbase_domain::WebhookId, Version, &orgbase_domain::DeliveryState) -> bool;
         lease_webhook(orgbase_domain::WebhookId, &str, Timestamp, Timestamp) -> bool;

@@ -23,7 +23,7 @@ use crate::organization::{Organization, OrganizationPatch};
 use crate::query::{ListQuery, Page, PageRequest};
 use crate::time::Timestamp;
 use crate::user::{User, UserPatch};
-use crate::webhook::{DeliveryState, Webhook, WebhookPatch};
+use crate::webhook::{DeliveryState, Webhook, WebhookPatch, WebhookSecret};
 
 pub trait Store: Send + Sync + Debug {
     /// Inserts a complete record. A taken id, name key, slug or unique custom value is
@@ -228,6 +228,21 @@ pub trait Store: Send + Sync + Debug {
 
     /// Deletes the webhook, or [`Error::NotFound`](crate::Error::NotFound).
     fn delete_webhook(&self, id: WebhookId, write: Write) -> Result<()>;
+
+    /// Gives the webhook a new secret ([`Webhook::rotate`]) in one transaction: a new version,
+    /// and no entry (the log never holds secrets).
+    fn rotate_webhook_secret(
+        &self,
+        id: WebhookId,
+        secret: &WebhookSecret,
+        now: Timestamp,
+        write: Write,
+    ) -> Result<Webhook>;
+
+    /// Moves the webhook's position back to `position` (the entries after it are delivered
+    /// again) and forgets its backoff, in one transaction: a new version, so a delivery step
+    /// that read the webhook before cannot move the position forward over it; no entry.
+    fn rewind_webhook(&self, id: WebhookId, position: u64, write: Write) -> Result<Webhook>;
 
     /// Every active webhook: what the delivery worker walks.
     fn active_webhooks(&self) -> Result<Vec<Webhook>>;

@@ -27,6 +27,8 @@ pub struct Webhook {
     pub events: Vec<String>,
     pub active: bool,
     pub secret: WebhookSecret,
+    /// The secret a rotation replaced, and until when it still signs.
+    pub previous_secret: Option<(WebhookSecret, Timestamp)>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: Version,
@@ -66,6 +68,7 @@ impl Webhook {
             events: new.events,
             active: new.active,
             secret,
+            previous_secret: None,
             created_at: now,
             updated_at: now,
             version: 0,
@@ -105,6 +108,36 @@ impl Webhook {
             self.updated_at = now;
         }
         changed
+    }
+
+    /// The secrets that sign a delivery made at `now`: the current one, and the one a
+    /// rotation replaced while its day lasts (receivers may still hold it).
+    pub fn signing_secrets(&self, now: Timestamp) -> Vec<&WebhookSecret> {
+        let mut secrets = vec![&self.secret];
+        if let Some((previous, until)) = &self.previous_secret
+            && *until > now
+        {
+            secrets.push(previous);
+        }
+        secrets
+    }
+
+    /// Replaces the secret with `secret`; the old one signs beside it for a day.
+    pub fn rotate(&mut self, secret: WebhookSecret, now: Timestamp) {
+        let old = std::mem::replace(&mut self.secret, secret);
+        self.previous_secret = Some((old, now + rotated_secret_lasts()));
+        self.updated_at = now;
+    }
+
+    /// Delivers again what came after `position`, from now on.
+    pub fn rewind(&mut self, position: u64) {
+        self.delivery = DeliveryState {
+            last_delivered_sequence: position,
+            last_success_at: self.delivery.last_success_at,
+            last_failure_at: self.delivery.last_failure_at,
+            disabled_reason: self.delivery.disabled_reason.take(),
+            ..DeliveryState::default()
+        };
     }
 
     /// Whether this webhook hears of `change`.
@@ -325,6 +358,11 @@ pub fn retry_after(failures: u32, jitter: f64) -> Duration {
     let seconds = 2f64.powi(exponent).min(MAX_SECONDS);
     let jittered = seconds * (1.0 - 0.2 * jitter.clamp(0.0, 1.0));
     Duration::milliseconds((jittered * 1000.0) as i64)
+}
+
+/// How long a rotated-out secret still signs deliveries.
+pub fn rotated_secret_lasts() -> Duration {
+    Duration::hours(24)
 }
 
 /// How long an endpoint may fail before its webhook is turned off.

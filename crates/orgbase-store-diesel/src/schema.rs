@@ -170,6 +170,8 @@ diesel::table! {
         events -> Text,
         active -> Bool,
         secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_until -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,

@@ -16,7 +16,7 @@ use orgbase_domain::{
     ApiKey, ApiKeyId, Change, ChangeQuery, CustomField, CustomFieldId, CustomFieldPatch,
     CustomFields, CustomValue, DeliveryState, Error, ListQuery, Organization, OrganizationId,
     OrganizationPatch, Page, Result, Store, User, UserId, UserPatch, Webhook, WebhookId,
-    WebhookPatch,
+    WebhookPatch, WebhookSecret,
 };
 
 use crate::accounts;
@@ -297,6 +297,24 @@ impl Store for $store {
 
     fn delete_webhook(&self, id: WebhookId, write: Write) -> Result<()> {
         webhooks::delete(&mut *Connections::writer(self)?, id, write)
+    }
+
+    fn rotate_webhook_secret(
+        &self,
+        id: WebhookId,
+        secret: &WebhookSecret,
+        now: Timestamp,
+        write: Write,
+    ) -> Result<Webhook> {
+        webhooks::rewrite(&mut *Connections::writer(self)?, id, write, &|webhook| {
+            webhook.rotate(secret.clone(), now)
+        })
+    }
+
+    fn rewind_webhook(&self, id: WebhookId, position: u64, write: Write) -> Result<Webhook> {
+        webhooks::rewrite(&mut *Connections::writer(self)?, id, write, &|webhook| {
+            webhook.rewind(position)
+        })
     }
 
     fn active_webhooks(&self) -> Result<Vec<Webhook>> {

@@ -28,6 +28,8 @@ struct WebhookRow {
     events: String,
     active: bool,
     secret: String,
+    previous_secret: Option<String>,
+    previous_until: Option<NaiveDateTime>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     version: i64,
@@ -50,6 +52,14 @@ impl From<&Webhook> for WebhookRow {
             events: to_json(&w.events),
             active: w.active,
             secret: w.secret.expose().to_owned(),
+            previous_secret: w
+                .previous_secret
+                .as_ref()
+                .map(|(s, _)| s.expose().to_owned()),
+            previous_until: w
+                .previous_secret
+                .as_ref()
+                .map(|(_, until)| until.naive_utc()),
             created_at: w.created_at.naive_utc(),
             updated_at: w.updated_at.naive_utc(),
             version: to_i64(w.version),
@@ -74,6 +84,13 @@ impl TryFrom<WebhookRow> for Webhook {
             id: row.id.parse().map_err(|_| corrupt("id"))?,
             events: serde_json::from_str(&row.events).map_err(|_| corrupt("events"))?,
             secret: WebhookSecret::parse(&row.secret).ok_or_else(|| corrupt("secret"))?,
+            previous_secret: match (row.previous_secret.as_deref(), row.previous_until) {
+                (Some(previous), Some(until)) => Some((
+                    WebhookSecret::parse(previous).ok_or_else(|| corrupt("previous secret"))?,
+                    utc(until),
+                )),
+                _ => None,
+            },
             url: row.url,
             description: row.description,
             active: row.active,
@@ -176,6 +193,29 @@ pub fn update(
                 .set(WebhookRow::from(&webhook))
                 .execute(conn)?;
         }
+        Ok(webhook)
+    })
+    .map_err(Error::from)
+}
+
+/// An admin's write that the change log does not show (a new secret, a rewound position):
+/// under the row's lock, the version checked and renewed, the row written whole.
+pub fn rewrite(
+    conn: &mut AnyConnection,
+    id: WebhookId,
+    write: Write,
+    change: &dyn Fn(&mut Webhook),
+) -> Result<Webhook> {
+    conn.transaction::<_, TxError, _>(|conn| {
+        let mut webhook = locked(conn, id)?;
+        if !write.admits(webhook.version) {
+            return Err(TxError::Domain(Error::PreconditionFailed));
+        }
+        change(&mut webhook);
+        webhook.version = changes::record(conn, None)?;
+        diesel::update(webhooks::table.find(id.to_string()))
+            .set(WebhookRow::from(&webhook))
+            .execute(conn)?;
         Ok(webhook)
     })
     .map_err(Error::from)

@@ -173,6 +173,7 @@ macro_rules! conformance_suite {
             webhooks::delivery_bookkeeping_yields_to_an_admins_change,
             webhooks::one_instance_at_a_time_holds_a_webhooks_lease,
             webhooks::racing_instances_get_one_lease,
+            webhooks::rotating_the_secret_and_rewinding_are_versioned_but_not_logged,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

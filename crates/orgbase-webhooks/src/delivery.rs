@@ -71,7 +71,12 @@ impl Deliverer {
             return failed(problem);
         }
         let timestamp = orgbase_domain::time::now().timestamp();
-        let signature = signature_header(&[&webhook.secret], id, timestamp, body);
+        let signature = signature_header(
+            &webhook.signing_secrets(orgbase_domain::time::now()),
+            id,
+            timestamp,
+            body,
+        );
         let sent = self
             .agent
             .post(&webhook.url)

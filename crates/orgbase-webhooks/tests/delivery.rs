@@ -358,3 +358,57 @@ fn two_instances_on_one_store_deliver_each_event_once() {
     unique.dedup();
     assert_eq!(unique, ids, "each once, in order");
 }
+
+#[test]
+fn a_rotated_secret_signs_beside_the_new_one_and_a_replay_resends_with_the_same_ids() {
+    let store = MemoryStore::new();
+    let receiver = receiver(&[]);
+    let webhook = webhook_to(&store, &receiver.url, &["organizations.created"]);
+    let old = webhook.secret.clone();
+    let new = WebhookSecret::generate().unwrap();
+    let rotated = store
+        .rotate_webhook_secret(webhook.id, &new, time::now(), WriteBy::default())
+        .unwrap();
+    assert!(rotated.version > webhook.version);
+    create_organization(&store, &NewOrganization::named("Acme"), time::now()).unwrap();
+    create_organization(&store, &NewOrganization::named("Globex"), time::now()).unwrap();
+    let deliverer = Deliverer::new(true);
+    drain(&store, &deliverer, &webhook);
+    let first = receiver.got();
+    assert_eq!(first.len(), 2);
+    for received in &first {
+        let (id, ts) = (
+            received.header("webhook-id"),
+            received.header("webhook-timestamp"),
+        );
+        let ts: i64 = ts.parse().unwrap();
+        let signatures: Vec<&str> = received.header("webhook-signature").split(' ').collect();
+        assert_eq!(
+            signatures,
+            [
+                new.sign(id, ts, &received.body),
+                old.sign(id, ts, &received.body)
+            ]
+        );
+    }
+    // A day later only the new secret signs.
+    let later = rotated.signing_secrets(time::now() + Span::hours(25));
+    assert_eq!(later, [&new]);
+
+    let first_sequence = first[0].json()["data"]["sequence"].as_u64().unwrap();
+    let rewound = store
+        .rewind_webhook(webhook.id, first_sequence - 1, WriteBy::default())
+        .unwrap();
+    assert_eq!(rewound.delivery.last_delivered_sequence, first_sequence - 1);
+    drain(&store, &deliverer, &webhook);
+    let ids: Vec<String> = receiver
+        .got()
+        .iter()
+        .map(|r| r.header("webhook-id").to_owned())
+        .collect();
+    assert_eq!(
+        ids[2..],
+        ids[..2],
+        "the same events again, with their ids, in order"
+    );
+}

@@ -10,6 +10,9 @@ CREATE TABLE webhooks (
     active                  BOOLEAN NOT NULL,
     -- whsec_ and base64; shown once, in the answer that creates the webhook
     secret                  TEXT NOT NULL,
+    -- the secret a rotation replaced, which signs beside the new one until previous_until
+    previous_secret         TEXT,
+    previous_until          TIMESTAMP,
     created_at              TIMESTAMP NOT NULL,
     updated_at              TIMESTAMP NOT NULL,
     version                 BIGINT NOT NULL,

@@ -231,6 +231,9 @@ impl Conditional {
             Method::DELETE if one => Self::Write,
             Method::PATCH if path.ends_with("/relationships/owner") => Self::Write,
             Method::POST if path.ends_with("/duplicate") => Self::Write,
+            Method::POST if path.ends_with("/rotate_secret") || path.ends_with("/replay") => {
+                Self::Write
+            }
             // Many resources at once: no one version to tag.
             Method::POST if path == "/operations" => Self::None,
             Method::POST if !path.contains('{') => Self::Create,

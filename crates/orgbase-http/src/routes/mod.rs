@@ -106,6 +106,8 @@ endpoints! {
     webhooks::get => ADMIN,
     webhooks::update => ADMIN,
     webhooks::delete => ADMIN,
+    webhooks::rotate_secret => ADMIN,
+    webhooks::replay => ADMIN,
 }
 
 /// Every endpoint the app serves, in registration order.

@@ -9,12 +9,12 @@ use orgbase_domain::{Position, Webhook, WebhookSecret, service, time};
 use crate::auth::Caller;
 use crate::conditional::Precondition;
 use crate::document::{WEBHOOKS, respond_resource, webhook_resource};
-use crate::errors::ApiError;
+use crate::errors::{ApiError, ErrorObject, Kind};
 use crate::extract::{OneResource, PageOnly, PathId, Query, ResourceBody};
 use crate::openapi::params;
 use crate::pagination::respond_page;
 use crate::query::RenderOptions;
-use crate::request_body::{combine, unknown_relationships};
+use crate::request_body::{combine, read_json_object, unknown_relationships};
 use crate::resources::Webhooks;
 use crate::state::AppState;
 
@@ -219,4 +219,146 @@ pub async fn delete(
         .await
         .map_err(|e| precondition.judge(e))?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Rotate a webhook's secret
+///
+/// The new secret is in this answer only. The old one still signs deliveries, beside the new,
+/// for 24 hours, so receivers can switch without missing one.
+#[utoipa::path(
+    post,
+    path = "/webhooks/{id}/rotate_secret",
+    tag = "webhooks",
+    operation_id = "rotateWebhookSecret",
+    params(params::ResourceQuery, params::IdPath),
+    responses(
+        (status = 200, description = "The webhook with its new `secret`, shown this once.", body = ref("WebhookDocument")),
+    ),
+)]
+pub async fn rotate_secret(
+    query: Query<OneResource>,
+    PathId(id): PathId<Webhooks>,
+    caller: Caller,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let precondition = Precondition::of(&req);
+    let write = precondition.write(caller.user.id);
+    let secret = WebhookSecret::generate().map_err(ApiError::internal)?;
+    let webhook = state
+        .run(move |store| store.rotate_webhook_secret(id, &secret, time::now(), write))
+        .await
+        .map_err(|e| precondition.judge(e))?;
+    Ok(respond(
+        &req,
+        &state,
+        &webhook,
+        true,
+        &query.params.render,
+        StatusCode::OK,
+    ))
+}
+
+/// Deliver a webhook's events again
+///
+/// `{"meta": {"from_sequence": N}}`: the events it hears of with a sequence from N on are
+/// delivered again, in order, with their original `webhook-id`s, starting now.
+#[utoipa::path(
+    post,
+    path = "/webhooks/{id}/replay",
+    tag = "webhooks",
+    operation_id = "replayWebhook",
+    params(params::ResourceQuery, params::IdPath),
+    request_body = ref("ReplayDocument"),
+    responses(
+        (status = 200, description = "The webhook, its position moved back.", body = ref("WebhookDocument")),
+        (status = 422, description = "`from_sequence` is not a sequence from 1, is beyond what was delivered (a replay never skips), or names pruned entries (`changes_pruned`)."),
+    ),
+)]
+pub async fn replay(
+    query: Query<OneResource>,
+    PathId(id): PathId<Webhooks>,
+    caller: Caller,
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let document = read_json_object(&req, payload.into_inner()).await?;
+    let from = from_sequence(&document)?;
+    let precondition = Precondition::of(&req);
+    let write = precondition.write(caller.user.id);
+    let webhook = state
+        .run(move |store| {
+            let webhook = store.get_webhook(id)?;
+            let log = store.change_log_state()?;
+            Ok((webhook, log))
+        })
+        .await
+        .map_err(|e| precondition.judge(e))?;
+    let (current, log) = webhook;
+    let pointer = "/meta/from_sequence";
+    if from <= log.pruned_through {
+        return Err(ErrorObject::invalid_field(
+            "changes_pruned",
+            pointer,
+            format!(
+                "Entries up to sequence {} were pruned; replay from {} or later.",
+                log.pruned_through,
+                log.pruned_through + 1
+            ),
+        )
+        .into());
+    }
+    let position = current.delivery.last_delivered_sequence;
+    if from > position + 1 {
+        return Err(ErrorObject::invalid_field(
+            "invalid_value",
+            pointer,
+            format!(
+                "Deliveries have reached sequence {position}; a replay goes back from there (from {} or earlier) and never skips ahead.",
+                position + 1
+            ),
+        )
+        .into());
+    }
+    let webhook = state
+        .run(move |store| store.rewind_webhook(id, from - 1, write))
+        .await
+        .map_err(|e| precondition.judge(e))?;
+    Ok(respond(
+        &req,
+        &state,
+        &webhook,
+        false,
+        &query.params.render,
+        StatusCode::OK,
+    ))
+}
+
+/// `meta.from_sequence`: a sequence from 1.
+fn from_sequence(document: &serde_json::Map<String, serde_json::Value>) -> Result<u64, ApiError> {
+    let Some(meta) = document.get("meta").and_then(serde_json::Value::as_object) else {
+        return Err(ErrorObject::new(
+            Kind::InvalidDocument,
+            "A replay is {\"meta\": {\"from_sequence\": N}}.",
+        )
+        .pointer("/meta")
+        .into());
+    };
+    match meta.get("from_sequence") {
+        None => Err(ErrorObject::invalid_field(
+            "required",
+            "/meta",
+            "`from_sequence` is required: the first sequence to deliver again.",
+        )
+        .into()),
+        Some(value) => value.as_u64().filter(|n| *n >= 1).ok_or_else(|| {
+            ErrorObject::invalid_field(
+                "invalid_type",
+                "/meta/from_sequence",
+                "`from_sequence` must be an integer from 1.",
+            )
+            .into()
+        }),
+    }
 }

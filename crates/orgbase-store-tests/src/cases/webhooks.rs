@@ -281,3 +281,53 @@ pub fn racing_instances_get_one_lease(store: &Arc<dyn Store>) {
         .count();
     assert_eq!(granted, 1);
 }
+
+pub fn rotating_the_secret_and_rewinding_are_versioned_but_not_logged(store: &Arc<dyn Store>) {
+    let hook = stored(&**store, &webhook("https://a.example/hook", 7));
+    let latest = store.change_log_state().unwrap().latest;
+    let now = time::truncate(time::now());
+    let secret = WebhookSecret::generate().unwrap();
+    let rotated = store
+        .rotate_webhook_secret(hook.id, &secret, now, Write::default())
+        .unwrap();
+    assert!(rotated.version > hook.version);
+    assert_eq!(rotated.secret, secret);
+    assert_eq!(
+        rotated.previous_secret,
+        Some((hook.secret.clone(), now + Duration::hours(24)))
+    );
+    assert_eq!(store.get_webhook(hook.id).unwrap(), rotated);
+
+    // A delivery step that read the webhook before the rewind cannot undo it.
+    let rewound = store.rewind_webhook(hook.id, 2, Write::default()).unwrap();
+    assert!(rewound.version > rotated.version);
+    assert_eq!(rewound.delivery.last_delivered_sequence, 2);
+    let stale = DeliveryState {
+        last_delivered_sequence: 9,
+        ..DeliveryState::default()
+    };
+    assert!(
+        !store
+            .record_delivery(hook.id, rotated.version, &stale)
+            .unwrap()
+    );
+    assert_eq!(store.get_webhook(hook.id).unwrap(), rewound);
+    let stale_write = Write {
+        actor: None,
+        expected: Some(vec![hook.version]),
+    };
+    assert!(matches!(
+        store.rewind_webhook(hook.id, 1, stale_write),
+        Err(Error::PreconditionFailed)
+    ));
+    let entries = store
+        .list_changes(&ChangeQuery {
+            resource_types: vec![ResourceType::Webhooks],
+            ..ChangeQuery::default()
+        })
+        .unwrap();
+    assert!(
+        entries.items.iter().all(|c| c.sequence <= latest),
+        "no entry for either"
+    );
+}

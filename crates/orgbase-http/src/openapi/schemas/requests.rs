@@ -196,6 +196,22 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
         ),
     );
     add(
+        "ReplayDocument",
+        json!({
+            "type": "object",
+            "required": ["meta"],
+            "properties": {
+                "meta": {
+                    "type": "object",
+                    "required": ["from_sequence"],
+                    "properties": {
+                        "from_sequence": { "type": "integer", "minimum": 1, "description": "The first change log sequence to deliver again." },
+                    },
+                },
+            },
+        }),
+    );
+    add(
         "UserLinkageDocument",
         json!({
             "type": "object",
