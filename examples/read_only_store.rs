@@ -193,6 +193,19 @@ impl Store for ReadOnlyStore {
     fn record_delivery(&self, _: WebhookId, _: Version, _: &DeliveryState) -> Result<bool> {
         refused()
     }
+    fn append_delivery(&self, _: &orgbase_domain::DeliveryRecord) -> Result<()> {
+        refused()
+    }
+    fn list_deliveries(
+        &self,
+        webhook: WebhookId,
+        page: PageRequest,
+    ) -> Result<Page<orgbase_domain::DeliveryRecord>> {
+        self.inner.list_deliveries(webhook, page)
+    }
+    fn prune_deliveries(&self, _: Timestamp) -> Result<u64> {
+        Ok(0)
+    }
     fn lease_webhook(&self, _: WebhookId, _: &str, _: Timestamp, _: Timestamp) -> Result<bool> {
         Ok(false)
     }

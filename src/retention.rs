@@ -1,13 +1,14 @@
 //! Pruning the change log: entries older than the retention period go in batches of
 //! [`BATCH`], each its own short transaction, so writers (who share the log's allocation row
 //! with the pruner) never wait long. A thread of its own runs it at start and then every
-//! [`EVERY`], and prunes idempotency keys older than a day with it.
+//! [`EVERY`], and prunes idempotency keys older than a day and webhook delivery attempts older
+//! than 30 days with it.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use orgbase_domain::time::{self, Timestamp};
-use orgbase_domain::{Store, idempotency};
+use orgbase_domain::{Store, idempotency, webhook};
 
 /// Entries deleted per transaction.
 pub const BATCH: u64 = 1000;
@@ -54,6 +55,13 @@ pub fn start(store: Arc<dyn Store>, days: u32) {
                         Err(error) => {
                             tracing::warn!(%error, "pruning the change log failed; retrying later")
                         }
+                    }
+                }
+                match store.prune_deliveries(now - webhook::deliveries_kept_for()) {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(pruned = n, "pruned the webhook deliveries log"),
+                    Err(error) => {
+                        tracing::warn!(%error, "pruning webhook deliveries failed; retrying later")
                     }
                 }
                 match store.prune_idempotency_keys(now - idempotency::kept_for()) {

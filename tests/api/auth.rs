@@ -246,7 +246,7 @@ async fn escaped_paths_get_the_rule_of_the_route_they_reach() {
         assert_eq!(reply.only_error(403).0, "forbidden", "{method} {path}");
         checked += 1;
     }
-    assert_eq!(checked, 21);
+    assert_eq!(checked, 22);
     let kept = send(&app, get(&format!("/organizations/{org}"))).await;
     assert_eq!(kept.status, StatusCode::OK);
 }

@@ -284,3 +284,65 @@ async fn a_replay_moves_the_position_back_and_never_forward() {
         ("changes_pruned".into(), "/meta/from_sequence".into())
     );
 }
+
+#[actix_web::test]
+async fn a_webhooks_attempts_are_listed() {
+    let store: std::sync::Arc<dyn orgbase_domain::Store> = std::sync::Arc::new(MemoryStore::new());
+    let app = app_on(std::sync::Arc::clone(&store)).await;
+    let created = send(
+        &app,
+        post(
+            "/webhooks",
+            &webhook_doc(json!({"url": "https://hooks.example.com/h"})),
+        ),
+    )
+    .await;
+    let id = created.id();
+    let at = time::now();
+    let record = orgbase_domain::DeliveryRecord {
+        id: orgbase_domain::ids::DeliveryId::generate(),
+        webhook_id: id.parse().unwrap(),
+        sequence: 7,
+        event_type: "organizations.updated".into(),
+        attempt: 1,
+        status_code: Some(502),
+        duration_ms: 31,
+        error: Some("answered 502".into()),
+        delivered_at: at,
+        next_attempt_at: Some(at + chrono::Duration::seconds(1)),
+    };
+    store.append_delivery(&record).unwrap();
+    let listed = send(&app, get(&format!("/webhooks/{id}/deliveries"))).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert_eq!(
+        listed.body["data"],
+        json!([{
+            "type": "webhook_deliveries",
+            "id": record.id.to_string(),
+            "attributes": {
+                "sequence": 7, "event_type": "organizations.updated", "attempt": 1,
+                "status_code": 502, "duration_ms": 31, "error": "answered 502",
+                "delivered_at": time::format(&at),
+                "next_attempt_at": time::format(&(at + chrono::Duration::seconds(1))),
+            },
+        }])
+    );
+    assert_eq!(listed.body["meta"]["total"], 1);
+    let sparse = send(
+        &app,
+        get(&format!(
+            "/webhooks/{id}/deliveries?fields[webhook_deliveries]=status_code"
+        )),
+    )
+    .await;
+    assert_eq!(
+        sparse.body["data"][0]["attributes"],
+        json!({"status_code": 502})
+    );
+    let missing = send(
+        &app,
+        get("/webhooks/0190f5a2-7b1c-7def-8abc-0123456789ab/deliveries"),
+    )
+    .await;
+    assert_eq!(missing.only_error(404).0, "not_found");
+}

@@ -472,6 +472,9 @@ impl Store for FailingStore {
         active_webhooks() -> Vec<orgbase_domain::Webhook>;
         record_delivery(orgbase_domain::WebhookId, Version, &orgbase_domain::DeliveryState) -> bool;
         lease_webhook(orgbase_domain::WebhookId, &str, Timestamp, Timestamp) -> bool;
+        append_delivery(&orgbase_domain::DeliveryRecord) -> ();
+        list_deliveries(orgbase_domain::WebhookId, PageRequest) -> Page<orgbase_domain::DeliveryRecord>;
+        prune_deliveries(Timestamp) -> u64;
         release_webhook(orgbase_domain::WebhookId, &str) -> ();
     }
 }

@@ -65,3 +65,7 @@ typed_id!(
     /// A webhook's id.
     WebhookId
 );
+typed_id!(
+    /// One delivery attempt's id, in the deliveries log.
+    DeliveryId
+);

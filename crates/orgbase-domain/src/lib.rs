@@ -53,4 +53,6 @@ pub use query::{
 };
 pub use store::Store;
 pub use user::{Role, User, UserPatch};
-pub use webhook::{DeliveryState, NewWebhook, Webhook, WebhookPatch, WebhookSecret};
+pub use webhook::{
+    DeliveryRecord, DeliveryState, NewWebhook, Webhook, WebhookPatch, WebhookSecret,
+};

@@ -23,7 +23,7 @@ use crate::organization::{Organization, OrganizationPatch};
 use crate::query::{ListQuery, Page, PageRequest};
 use crate::time::Timestamp;
 use crate::user::{User, UserPatch};
-use crate::webhook::{DeliveryState, Webhook, WebhookPatch, WebhookSecret};
+use crate::webhook::{DeliveryRecord, DeliveryState, Webhook, WebhookPatch, WebhookSecret};
 
 pub trait Store: Send + Sync + Debug {
     /// Inserts a complete record. A taken id, name key, slug or unique custom value is
@@ -257,6 +257,19 @@ pub trait Store: Send + Sync + Debug {
         version: Version,
         state: &DeliveryState,
     ) -> Result<bool>;
+
+    /// Keeps one attempt in the deliveries log (bookkeeping: no entry, no version).
+    fn append_delivery(&self, record: &DeliveryRecord) -> Result<()>;
+
+    /// A page of a webhook's attempts, oldest first (then by id).
+    fn list_deliveries(
+        &self,
+        webhook: WebhookId,
+        page: PageRequest,
+    ) -> Result<Page<DeliveryRecord>>;
+
+    /// Deletes the attempts made before `before`; returns how many went.
+    fn prune_deliveries(&self, before: Timestamp) -> Result<u64>;
 
     /// Takes or renews the lease on delivering `id` for `owner` (a server instance) until
     /// `until`: granted when no other owner holds an unexpired one, decided in one step, so

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::change::{Change, Operation, ResourceType, Version};
-use crate::ids::WebhookId;
+use crate::ids::{DeliveryId, WebhookId};
 use crate::time::{self, Timestamp};
 
 /// A webhook: its configuration and its delivery state.
@@ -162,6 +162,31 @@ pub struct WebhookPatch {
     pub description: Option<Option<String>>,
     pub events: Option<Vec<String>>,
     pub active: Option<bool>,
+}
+
+/// One delivery attempt, as the deliveries log keeps it (30 days).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRecord {
+    pub id: DeliveryId,
+    pub webhook_id: WebhookId,
+    /// The change log entry delivered.
+    pub sequence: u64,
+    pub event_type: String,
+    /// 1 for the first attempt at this entry, then 2, 3 …
+    pub attempt: u32,
+    /// The receiver's status, if it answered.
+    pub status_code: Option<u16>,
+    pub duration_ms: u64,
+    /// Why it was not a 2xx.
+    pub error: Option<String>,
+    pub delivered_at: Timestamp,
+    /// When it is tried again, after a failure (none once given up on).
+    pub next_attempt_at: Option<Timestamp>,
+}
+
+/// How long the deliveries log keeps an attempt.
+pub fn deliveries_kept_for() -> Duration {
+    Duration::days(30)
 }
 
 /// Every event, in `events`.

@@ -14,12 +14,13 @@ use serde_json::json;
 
 use orgbase_domain::attributes::{
     API_KEY_ATTRIBUTES, Attribute, CUSTOM_FIELD_ATTRIBUTES, ORGANIZATION_ATTRIBUTES,
-    USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES,
+    USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES, WEBHOOK_DELIVERY_ATTRIBUTES,
 };
 
 use crate::cursor::{CURSOR_PROFILE, Cursors};
 use crate::document::{
-    API_KEYS, CUSTOM_FIELDS, FieldSet, ORGANIZATION_RELATIONSHIPS, ORGANIZATIONS, USERS, WEBHOOKS,
+    API_KEYS, CUSTOM_FIELDS, FieldSet, ORGANIZATION_RELATIONSHIPS, ORGANIZATIONS, USERS,
+    WEBHOOK_DELIVERIES, WEBHOOKS,
 };
 use crate::errors::{ApiError, DefinedError, ErrorObject, Kind};
 
@@ -98,6 +99,8 @@ pub struct RenderOptions {
     pub custom_field_fields: FieldSet,
     /// `fields[webhooks]`.
     pub webhook_fields: FieldSet,
+    /// `fields[webhook_deliveries]`.
+    pub delivery_fields: FieldSet,
     /// `Some` when `include` was given (even empty): the document then has `included`.
     pub include: Option<Vec<String>>,
 }
@@ -240,6 +243,11 @@ impl<'a> Parser<'a> {
                 let known: Vec<&str> = field_names(WEBHOOK_ATTRIBUTES, &[]).collect();
                 self.list.render.webhook_fields = fieldset(name, value, WEBHOOKS, &known)?
             }
+            "fields[webhook_deliveries]" => {
+                let known: Vec<&str> = field_names(WEBHOOK_DELIVERY_ATTRIBUTES, &[]).collect();
+                self.list.render.delivery_fields =
+                    fieldset(name, value, WEBHOOK_DELIVERIES, &known)?
+            }
             "include" => self.list.render.include = Some(include(name, value, self.includable)?),
             "page[number]" if paged => {
                 self.list.query.page.number = page_number(name, value)?;
@@ -265,7 +273,7 @@ impl<'a> Parser<'a> {
                 return Err(invalid(
                     name,
                     format!(
-                        "Sparse fieldsets are available for: {ORGANIZATIONS}, {USERS}, {API_KEYS}, {CUSTOM_FIELDS}, {WEBHOOKS}."
+                        "Sparse fieldsets are available for: {ORGANIZATIONS}, {USERS}, {API_KEYS}, {CUSTOM_FIELDS}, {WEBHOOKS}, {WEBHOOK_DELIVERIES}."
                     ),
                 ));
             }

@@ -117,7 +117,11 @@ pub(crate) fn to_i64(n: u64) -> i64 {
 /// page, bounded by positions whose one value is `created_at` (these tables are small, so
 /// the plain OR form of the bounds is fine). `$scoped` makes the boxed, filtered table.
 macro_rules! oldest_first {
-    ($conn:expr, $scoped:expr, $table:ident, $row:ty, $page:expr) => {{
+    ($conn:expr, $scoped:expr, $table:ident, $row:ty, $page:expr) => {
+        oldest_first!($conn, $scoped, $table, $row, $page, created_at)
+    };
+    // `$at`: the time column the list is ordered by (then the id).
+    ($conn:expr, $scoped:expr, $table:ident, $row:ty, $page:expr, $at:ident) => {{
         let page: &PageRequest = $page;
         let total: i64 = $scoped().count().get_result($conn).map_err(from_diesel)?;
         let mut rows = $scoped();
@@ -126,23 +130,23 @@ macro_rules! oldest_first {
         if let Some(after) = keyset.and_then(|k| k.after.as_ref()) {
             let (at, id) = oldest_first_position(after)?;
             rows = rows.filter(
-                $table::created_at
+                $table::$at
                     .gt(at)
-                    .or($table::created_at.eq(at).and($table::id.gt(id))),
+                    .or($table::$at.eq(at).and($table::id.gt(id))),
             );
         }
         if let Some(before) = keyset.and_then(|k| k.before.as_ref()) {
             let (at, id) = oldest_first_position(before)?;
             rows = rows.filter(
-                $table::created_at
+                $table::$at
                     .lt(at)
-                    .or($table::created_at.eq(at).and($table::id.lt(id))),
+                    .or($table::$at.eq(at).and($table::id.lt(id))),
             );
         }
         rows = if backwards {
-            rows.order(($table::created_at.desc(), $table::id.desc()))
+            rows.order(($table::$at.desc(), $table::id.desc()))
         } else {
-            rows.order(($table::created_at.asc(), $table::id.asc()))
+            rows.order(($table::$at.asc(), $table::id.asc()))
         };
         let total = u64::try_from(total).unwrap_or(0);
         let mut loaded: Vec<$row> = rows

@@ -186,3 +186,18 @@ diesel::table! {
         lease_until -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        webhook_id -> Text,
+        sequence -> BigInt,
+        event_type -> Text,
+        attempt -> Integer,
+        status_code -> Nullable<Integer>,
+        duration_ms -> BigInt,
+        error -> Nullable<Text>,
+        delivered_at -> Timestamp,
+        next_attempt_at -> Nullable<Timestamp>,
+    }
+}

@@ -14,9 +14,9 @@ use orgbase_domain::query::PageRequest;
 use orgbase_domain::time::Timestamp;
 use orgbase_domain::{
     ApiKey, ApiKeyId, Change, ChangeQuery, CustomField, CustomFieldId, CustomFieldPatch,
-    CustomFields, CustomValue, DeliveryState, Error, ListQuery, Organization, OrganizationId,
-    OrganizationPatch, Page, Result, Store, User, UserId, UserPatch, Webhook, WebhookId,
-    WebhookPatch, WebhookSecret,
+    CustomFields, CustomValue, DeliveryRecord, DeliveryState, Error, ListQuery, Organization,
+    OrganizationId, OrganizationPatch, Page, Result, Store, User, UserId, UserPatch, Webhook,
+    WebhookId, WebhookPatch, WebhookSecret,
 };
 
 use crate::accounts;
@@ -328,6 +328,22 @@ impl Store for $store {
         state: &DeliveryState,
     ) -> Result<bool> {
         webhooks::record_delivery(&mut *Connections::writer(self)?, id, version, state)
+    }
+
+    fn append_delivery(&self, record: &DeliveryRecord) -> Result<()> {
+        webhooks::append_delivery(&mut *Connections::writer(self)?, record)
+    }
+
+    fn list_deliveries(
+        &self,
+        webhook: WebhookId,
+        page: PageRequest,
+    ) -> Result<Page<DeliveryRecord>> {
+        webhooks::list_deliveries(&mut *Connections::reader(self)?, webhook, page)
+    }
+
+    fn prune_deliveries(&self, before: Timestamp) -> Result<u64> {
+        webhooks::prune_deliveries(&mut *Connections::writer(self)?, before)
     }
 
     fn lease_webhook(

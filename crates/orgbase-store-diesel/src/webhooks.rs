@@ -7,8 +7,8 @@ use orgbase_domain::change::{ChangeEntry, Snapshot, Version, Write};
 use orgbase_domain::query::PageRequest;
 use orgbase_domain::time::{self, Timestamp};
 use orgbase_domain::{
-    DeliveryState, Error, Page, ResourceType, Result, UserId, Webhook, WebhookId, WebhookPatch,
-    WebhookSecret,
+    DeliveryRecord, DeliveryState, Error, Page, ResourceType, Result, UserId, Webhook, WebhookId,
+    WebhookPatch, WebhookSecret,
 };
 
 use crate::accounts::{oldest_first, oldest_first_position, to_i64};
@@ -16,7 +16,7 @@ use crate::changes;
 use crate::columns::{to_json, utc};
 use crate::connection::AnyConnection;
 use crate::errors::{TxError, from_diesel};
-use crate::schema::webhooks;
+use crate::schema::{webhook_deliveries, webhooks};
 
 /// A webhook's columns, the lease aside (which only [`lease`] and [`release`] write).
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
@@ -322,5 +322,96 @@ pub fn release(conn: &mut AnyConnection, id: WebhookId, owner: &str) -> Result<(
     ))
     .execute(conn)
     .map(drop)
+    .map_err(from_diesel)
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = webhook_deliveries)]
+struct DeliveryRow {
+    id: String,
+    webhook_id: String,
+    sequence: i64,
+    event_type: String,
+    attempt: i32,
+    status_code: Option<i32>,
+    duration_ms: i64,
+    error: Option<String>,
+    delivered_at: NaiveDateTime,
+    next_attempt_at: Option<NaiveDateTime>,
+}
+
+impl From<&DeliveryRecord> for DeliveryRow {
+    fn from(d: &DeliveryRecord) -> Self {
+        Self {
+            id: d.id.to_string(),
+            webhook_id: d.webhook_id.to_string(),
+            sequence: to_i64(d.sequence),
+            event_type: d.event_type.clone(),
+            attempt: i32::try_from(d.attempt).unwrap_or(i32::MAX),
+            status_code: d.status_code.map(i32::from),
+            duration_ms: to_i64(d.duration_ms),
+            error: d.error.clone(),
+            delivered_at: d.delivered_at.naive_utc(),
+            next_attempt_at: d.next_attempt_at.map(|t| t.naive_utc()),
+        }
+    }
+}
+
+impl TryFrom<DeliveryRow> for DeliveryRecord {
+    type Error = Error;
+
+    fn try_from(row: DeliveryRow) -> Result<Self> {
+        let corrupt =
+            |what: &str| Error::Backend(format!("delivery {} has an unreadable {what}", row.id));
+        Ok(DeliveryRecord {
+            id: row.id.parse().map_err(|_| corrupt("id"))?,
+            webhook_id: row.webhook_id.parse().map_err(|_| corrupt("webhook id"))?,
+            sequence: u64::try_from(row.sequence).unwrap_or(0),
+            event_type: row.event_type,
+            attempt: u32::try_from(row.attempt).unwrap_or(0),
+            status_code: row.status_code.and_then(|s| u16::try_from(s).ok()),
+            duration_ms: u64::try_from(row.duration_ms).unwrap_or(0),
+            error: row.error,
+            delivered_at: utc(row.delivered_at),
+            next_attempt_at: row.next_attempt_at.map(utc),
+        })
+    }
+}
+
+pub fn append_delivery(conn: &mut AnyConnection, record: &DeliveryRecord) -> Result<()> {
+    diesel::insert_into(webhook_deliveries::table)
+        .values(DeliveryRow::from(record))
+        .execute(conn)
+        .map(drop)
+        .map_err(from_diesel)
+}
+
+pub fn list_deliveries(
+    conn: &mut AnyConnection,
+    webhook: WebhookId,
+    page: PageRequest,
+) -> Result<Page<DeliveryRecord>> {
+    let webhook = webhook.to_string();
+    let scoped = || {
+        webhook_deliveries::table
+            .filter(webhook_deliveries::webhook_id.eq(webhook.clone()))
+            .into_boxed()
+    };
+    Ok(oldest_first!(
+        conn,
+        scoped,
+        webhook_deliveries,
+        DeliveryRow,
+        &page,
+        delivered_at
+    ))
+}
+
+pub fn prune_deliveries(conn: &mut AnyConnection, before: Timestamp) -> Result<u64> {
+    diesel::delete(
+        webhook_deliveries::table.filter(webhook_deliveries::delivered_at.lt(before.naive_utc())),
+    )
+    .execute(conn)
+    .map(|n| n as u64)
     .map_err(from_diesel)
 }

@@ -18,9 +18,9 @@ use orgbase_domain::time::{self, Timestamp};
 use orgbase_domain::user::email_key;
 use orgbase_domain::{
     ApiKey, ApiKeyId, Change, ChangeQuery, Constraint, CustomField, CustomFieldId,
-    CustomFieldPatch, CustomFields, CustomValue, DeliveryState, Error, ListQuery, Organization,
-    OrganizationId, OrganizationPatch, Page, ResourceType, Result, Role, Store, User, UserId,
-    UserPatch, Webhook, WebhookId, WebhookPatch, WebhookSecret,
+    CustomFieldPatch, CustomFields, CustomValue, DeliveryRecord, DeliveryState, Error, ListQuery,
+    Organization, OrganizationId, OrganizationPatch, Page, ResourceType, Result, Role, Store, User,
+    UserId, UserPatch, Webhook, WebhookId, WebhookPatch, WebhookSecret,
 };
 use uuid::Uuid;
 
@@ -47,6 +47,8 @@ struct Tables {
     webhooks: HashMap<WebhookId, Webhook>,
     /// Who delivers each webhook, until when.
     leases: HashMap<WebhookId, (String, Timestamp)>,
+    /// The deliveries log.
+    deliveries: Vec<DeliveryRecord>,
 }
 
 impl Tables {
@@ -931,6 +933,36 @@ impl Store for MemoryStore {
             webhook.active = false;
         }
         Ok(true)
+    }
+
+    fn append_delivery(&self, record: &DeliveryRecord) -> Result<()> {
+        self.write().deliveries.push(record.clone());
+        Ok(())
+    }
+
+    fn list_deliveries(
+        &self,
+        webhook: WebhookId,
+        page: PageRequest,
+    ) -> Result<Page<DeliveryRecord>> {
+        let tables = self.read();
+        let deliveries = tables
+            .deliveries
+            .iter()
+            .filter(|d| d.webhook_id == webhook)
+            .collect();
+        Ok(page_of(
+            deliveries,
+            |d| (d.delivered_at, d.id.as_uuid()),
+            page,
+        ))
+    }
+
+    fn prune_deliveries(&self, before: Timestamp) -> Result<u64> {
+        let mut tables = self.write();
+        let count = tables.deliveries.len();
+        tables.deliveries.retain(|d| d.delivered_at >= before);
+        Ok((count - tables.deliveries.len()) as u64)
     }
 
     fn lease_webhook(

@@ -174,6 +174,7 @@ macro_rules! conformance_suite {
             webhooks::one_instance_at_a_time_holds_a_webhooks_lease,
             webhooks::racing_instances_get_one_lease,
             webhooks::rotating_the_secret_and_rewinding_are_versioned_but_not_logged,
+            webhooks::the_deliveries_log_lists_a_webhooks_attempts_and_forgets_old_ones,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

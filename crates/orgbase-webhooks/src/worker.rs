@@ -10,10 +10,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use orgbase_domain::change::ChangeQuery;
+use orgbase_domain::ids::DeliveryId;
 use orgbase_domain::query::{Keyset, PageRequest, Position};
 use orgbase_domain::time::{self, Timestamp};
-use orgbase_domain::webhook::{gives_up, message_id, payload, retry_after};
-use orgbase_domain::{DeliveryState, Error, Result, Store, WebhookId};
+use orgbase_domain::webhook::{event_type, gives_up, message_id, payload, retry_after};
+use orgbase_domain::{DeliveryRecord, DeliveryState, Error, Result, Store, WebhookId};
 use orgbase_http::BaseUrl;
 
 use crate::delivery::{Attempt, Deliverer};
@@ -110,7 +111,26 @@ pub fn step(
     let attempt = deliverer.post(&webhook, &message_id(change), &bytes);
     let now = time::now();
     let before = &webhook.delivery;
+    let logged = |next_attempt_at: Option<Timestamp>| DeliveryRecord {
+        id: DeliveryId::generate(),
+        webhook_id: id,
+        sequence: change.sequence,
+        event_type: event_type(change),
+        attempt: before.consecutive_failures.saturating_add(1),
+        status_code: attempt.status,
+        duration_ms: u64::try_from(attempt.duration.as_millis()).unwrap_or(u64::MAX),
+        error: attempt.error.clone(),
+        delivered_at: now,
+        next_attempt_at,
+    };
+    // The log is for looking: a failure to keep an attempt does not stop deliveries.
+    let keep = |record: DeliveryRecord| {
+        if let Err(error) = store.append_delivery(&record) {
+            tracing::warn!(webhook = %id, %error, "cannot keep a delivery attempt in the log");
+        }
+    };
     if attempt.succeeded() {
+        keep(logged(None));
         record(DeliveryState {
             last_delivered_sequence: change.sequence,
             last_success_at: Some(now),
@@ -123,6 +143,7 @@ pub fn step(
     let since = before.failing_since.unwrap_or(now);
     let given_up = gives_up(since, now);
     let next = (!given_up).then(|| now + retry_after(failures, jitter()));
+    keep(logged(next));
     let reason = attempt.error.as_deref().unwrap_or("no answer");
     tracing::info!(webhook = %id, sequence = change.sequence, failures, reason, "a webhook delivery failed");
     record(DeliveryState {

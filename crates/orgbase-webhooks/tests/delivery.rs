@@ -214,6 +214,26 @@ fn a_failed_delivery_is_sent_again_with_its_id_after_a_backoff() {
         (0, None, None)
     );
     assert!(state.last_failure_at.is_some());
+
+    // Every attempt is in the deliveries log.
+    let log = store
+        .list_deliveries(webhook.id, Default::default())
+        .unwrap()
+        .items;
+    let seen: Vec<(u32, Option<u16>, bool)> = log
+        .iter()
+        .map(|d| (d.attempt, d.status_code, d.next_attempt_at.is_some()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (1, Some(500), true),
+            (2, Some(503), true),
+            (3, Some(200), false)
+        ]
+    );
+    assert!(log.iter().all(|d| d.event_type == "organizations.created"));
+    assert_eq!(log[0].error.as_deref(), Some("answered 500"));
 }
 
 #[test]

@@ -29,3 +29,20 @@ CREATE TABLE webhooks (
 );
 -- The list's order (oldest first, then id).
 CREATE INDEX webhooks_created_at_id ON webhooks (created_at, id);
+
+-- The deliveries log: every attempt, kept 30 days (pruned by the retention thread).
+CREATE TABLE webhook_deliveries (
+    id              TEXT PRIMARY KEY NOT NULL,
+    webhook_id      TEXT NOT NULL,
+    sequence        BIGINT NOT NULL,
+    event_type      TEXT NOT NULL,
+    attempt         INTEGER NOT NULL,
+    status_code     INTEGER,
+    duration_ms     BIGINT NOT NULL,
+    error           TEXT,
+    delivered_at    TIMESTAMP NOT NULL,
+    next_attempt_at TIMESTAMP
+);
+-- A webhook's attempts in the list's order; pruning by age.
+CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, delivered_at, id);
+CREATE INDEX webhook_deliveries_delivered_at ON webhook_deliveries (delivered_at);

@@ -305,7 +305,7 @@ pub use custom_fields::{read_custom_field_patch, read_new_custom_field};
 pub use organizations::{read_new_organization, read_organization_patch};
 pub use table::{
     API_KEY_ATTRIBUTES, Attribute, CUSTOM_FIELD_ATTRIBUTES, METADATA_MAX_BYTES,
-    ORGANIZATION_ATTRIBUTES, USER_ATTRIBUTES, ValueType, WEBHOOK_ATTRIBUTES, Writes,
-    organization_attribute,
+    ORGANIZATION_ATTRIBUTES, USER_ATTRIBUTES, ValueType, WEBHOOK_ATTRIBUTES,
+    WEBHOOK_DELIVERY_ATTRIBUTES, Writes, organization_attribute,
 };
 pub use webhooks::{read_new_webhook, read_webhook_patch};

@@ -443,6 +443,45 @@ pub const WEBHOOK_ATTRIBUTES: &[Attribute] = &[
     webhook::UPDATED_AT,
 ];
 
+pub mod webhook_delivery {
+    //! Each attribute of a delivery attempt (all set by orgbase).
+    use super::*;
+
+    const fn read_only(attribute: Attribute) -> Attribute {
+        attribute.writes(Writes::Never)
+    }
+
+    pub const SEQUENCE: Attribute = read_only(Attribute::new("sequence", ValueType::Integer))
+        .describe("The change log entry delivered.");
+    pub const EVENT_TYPE: Attribute = read_only(Attribute::text("event_type"));
+    pub const ATTEMPT: Attribute = read_only(Attribute::new("attempt", ValueType::Integer))
+        .describe("1 for the first attempt at this entry, then 2, 3 …");
+    pub const STATUS_CODE: Attribute =
+        read_only(Attribute::new("status_code", ValueType::Integer).nullable())
+            .describe("The receiver's status; null when it did not answer.");
+    pub const DURATION_MS: Attribute = read_only(Attribute::new("duration_ms", ValueType::Integer));
+    pub const ERROR: Attribute = read_only(Attribute::text("error").nullable())
+        .describe("Why it was not a 2xx: the status, a timeout, a refused connection.");
+    pub const DELIVERED_AT: Attribute =
+        read_only(Attribute::new("delivered_at", ValueType::DateTime));
+    pub const NEXT_ATTEMPT_AT: Attribute = read_only(
+        Attribute::new("next_attempt_at", ValueType::DateTime).nullable(),
+    )
+    .describe("When a failed attempt is tried again; null after a success, or once given up on.");
+}
+
+/// Every attribute of a delivery attempt, in response order.
+pub const WEBHOOK_DELIVERY_ATTRIBUTES: &[Attribute] = &[
+    webhook_delivery::SEQUENCE,
+    webhook_delivery::EVENT_TYPE,
+    webhook_delivery::ATTEMPT,
+    webhook_delivery::STATUS_CODE,
+    webhook_delivery::DURATION_MS,
+    webhook_delivery::ERROR,
+    webhook_delivery::DELIVERED_AT,
+    webhook_delivery::NEXT_ATTEMPT_AT,
+];
+
 /// Every API key attribute, in response order.
 pub const API_KEY_ATTRIBUTES: &[Attribute] = &[
     api_key::NAME,

@@ -29,6 +29,7 @@ pub const USERS: &str = "users";
 pub const API_KEYS: &str = "api_keys";
 pub const CUSTOM_FIELDS: &str = "custom_fields";
 pub const WEBHOOKS: &str = "webhooks";
+pub const WEBHOOK_DELIVERIES: &str = "webhook_deliveries";
 
 /// Which attributes of a type to render: all, or the named ones (`fields[type]=a,b`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

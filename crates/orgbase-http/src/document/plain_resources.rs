@@ -4,7 +4,7 @@
 use orgbase_domain::CustomField;
 use serde_json::Value;
 
-use super::{API_KEYS, CUSTOM_FIELDS, FieldSet, USERS, WEBHOOKS, rfc3339};
+use super::{API_KEYS, CUSTOM_FIELDS, FieldSet, USERS, WEBHOOK_DELIVERIES, WEBHOOKS, rfc3339};
 use crate::links::BaseUrl;
 
 fn sparse(fields: &FieldSet, all: Vec<(&str, Value)>) -> serde_json::Map<String, Value> {
@@ -121,6 +121,44 @@ pub fn webhook_resource(
         "type": WEBHOOKS,
         "id": webhook.id.to_string(),
         "links": { "self": base.join(&format!("/{WEBHOOKS}/{}", webhook.id)) },
+    });
+    if !attributes.is_empty() {
+        resource["attributes"] = Value::Object(attributes);
+    }
+    resource
+}
+
+/// A delivery attempt's resource object (no link: attempts are read as a webhook's list).
+pub fn delivery_resource(delivery: &orgbase_domain::DeliveryRecord, fields: &FieldSet) -> Value {
+    let attributes = sparse(
+        fields,
+        vec![
+            ("sequence", Value::from(delivery.sequence)),
+            ("event_type", Value::from(delivery.event_type.clone())),
+            ("attempt", Value::from(delivery.attempt)),
+            (
+                "status_code",
+                delivery.status_code.map_or(Value::Null, Value::from),
+            ),
+            ("duration_ms", Value::from(delivery.duration_ms)),
+            (
+                "error",
+                delivery.error.clone().map_or(Value::Null, Value::from),
+            ),
+            ("delivered_at", Value::from(rfc3339(&delivery.delivered_at))),
+            (
+                "next_attempt_at",
+                delivery
+                    .next_attempt_at
+                    .as_ref()
+                    .map(rfc3339)
+                    .map_or(Value::Null, Value::from),
+            ),
+        ],
+    );
+    let mut resource = serde_json::json!({
+        "type": WEBHOOK_DELIVERIES,
+        "id": delivery.id.to_string(),
     });
     if !attributes.is_empty() {
         resource["attributes"] = Value::Object(attributes);

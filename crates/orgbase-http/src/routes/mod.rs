@@ -108,6 +108,7 @@ endpoints! {
     webhooks::delete => ADMIN,
     webhooks::rotate_secret => ADMIN,
     webhooks::replay => ADMIN,
+    webhooks::deliveries => ADMIN,
 }
 
 /// Every endpoint the app serves, in registration order.

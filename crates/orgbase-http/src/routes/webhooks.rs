@@ -8,7 +8,7 @@ use orgbase_domain::{Position, Webhook, WebhookSecret, service, time};
 
 use crate::auth::Caller;
 use crate::conditional::Precondition;
-use crate::document::{WEBHOOKS, respond_resource, webhook_resource};
+use crate::document::{WEBHOOKS, delivery_resource, respond_resource, webhook_resource};
 use crate::errors::{ApiError, ErrorObject, Kind};
 use crate::extract::{OneResource, PageOnly, PathId, Query, ResourceBody};
 use crate::openapi::params;
@@ -361,4 +361,45 @@ fn from_sequence(document: &serde_json::Map<String, serde_json::Value>) -> Resul
             .into()
         }),
     }
+}
+
+/// List a webhook's delivery attempts
+///
+/// Every attempt of the last 30 days, oldest first (`page[before]` alone, by cursor, reads
+/// the newest).
+#[utoipa::path(
+    get,
+    path = "/webhooks/{id}/deliveries",
+    tag = "webhooks",
+    operation_id = "listWebhookDeliveries",
+    params(params::PageQuery, params::IdPath),
+    responses(
+        (status = 200, description = "A page of attempts: what was delivered, what the receiver answered, and when a failure is tried again.", body = ref("WebhookDeliveryCollection")),
+    ),
+)]
+pub async fn deliveries(
+    query: Query<PageOnly>,
+    PathId(id): PathId<Webhooks>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let Query { params, pairs, .. } = query;
+    let requested = params.query.page.clone();
+    let page = state
+        .run(move |store| {
+            // A webhook that does not exist has no list (404), not an empty one.
+            store.get_webhook(id)?;
+            store.list_deliveries(id, requested)
+        })
+        .await?;
+    let base = state.base_url(&req);
+    Ok(respond_page(
+        &req,
+        &base,
+        &pairs,
+        &params,
+        &page,
+        |d| delivery_resource(d, &params.render.delivery_fields),
+        |d| Position::oldest_first(d.delivered_at, d.id.as_uuid()),
+    ))
 }

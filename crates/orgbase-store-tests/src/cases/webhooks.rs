@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use orgbase_domain::change::ChangeQuery;
+use orgbase_domain::ids::DeliveryId;
 use orgbase_domain::query::PageRequest;
 use orgbase_domain::{
-    DeliveryState, Error, NewWebhook, ResourceType, Store, Webhook, WebhookPatch, WebhookSecret,
-    Write, time,
+    DeliveryRecord, DeliveryState, Error, NewWebhook, ResourceType, Store, Webhook, WebhookPatch,
+    WebhookSecret, Write, time,
 };
 
 fn webhook(url: &str, head: u64) -> Webhook {
@@ -330,4 +331,57 @@ pub fn rotating_the_secret_and_rewinding_are_versioned_but_not_logged(store: &Ar
         entries.items.iter().all(|c| c.sequence <= latest),
         "no entry for either"
     );
+}
+
+fn attempt(
+    webhook: &Webhook,
+    sequence: u64,
+    attempt: u32,
+    at: orgbase_domain::time::Timestamp,
+) -> DeliveryRecord {
+    DeliveryRecord {
+        id: DeliveryId::generate(),
+        webhook_id: webhook.id,
+        sequence,
+        event_type: "organizations.created".into(),
+        attempt,
+        status_code: (attempt > 1).then_some(200),
+        duration_ms: 12,
+        error: (attempt == 1).then(|| "timed out".to_owned()),
+        delivered_at: at,
+        next_attempt_at: (attempt == 1).then(|| at + Duration::seconds(1)),
+    }
+}
+
+pub fn the_deliveries_log_lists_a_webhooks_attempts_and_forgets_old_ones(store: &Arc<dyn Store>) {
+    let mine = stored(&**store, &webhook("https://a.example/hook", 0));
+    let other = stored(&**store, &webhook("https://b.example/hook", 0));
+    let now = time::truncate(time::now());
+    let old = attempt(&mine, 3, 1, now - Duration::days(31));
+    let failed = attempt(&mine, 4, 1, now - Duration::seconds(2));
+    let delivered = attempt(&mine, 4, 2, now);
+    for record in [&old, &failed, &delivered, &attempt(&other, 4, 1, now)] {
+        store.append_delivery(record).unwrap();
+    }
+    let page = store
+        .list_deliveries(mine.id, PageRequest::default())
+        .unwrap();
+    assert_eq!(page.items, [old.clone(), failed.clone(), delivered.clone()]);
+    assert_eq!(page.total, Some(3));
+    let second = store
+        .list_deliveries(
+            mine.id,
+            PageRequest {
+                number: 2,
+                size: 2,
+                keyset: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(second.items, std::slice::from_ref(&delivered));
+    assert_eq!(store.prune_deliveries(now - Duration::days(30)).unwrap(), 1);
+    let page = store
+        .list_deliveries(mine.id, PageRequest::default())
+        .unwrap();
+    assert_eq!(page.items, [failed, delivered]);
 }

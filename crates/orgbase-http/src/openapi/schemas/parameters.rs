@@ -6,7 +6,9 @@ use orgbase_domain::query::{Field, Operator};
 use serde_json::{Map, Value, json};
 
 use super::reference;
-use crate::document::{API_KEYS, CUSTOM_FIELDS, ORGANIZATIONS, USERS, WEBHOOKS};
+use crate::document::{
+    API_KEYS, CUSTOM_FIELDS, ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
+};
 
 pub(super) fn add(schemas: &mut Map<String, Value>) {
     let mut add = |name: &str, schema: Value| {
@@ -112,6 +114,7 @@ pub fn query_parameter(name: &str) -> Option<(Value, String)> {
                     API_KEYS: { "type": "string" },
                     CUSTOM_FIELDS: { "type": "string" },
                     WEBHOOKS: { "type": "string" },
+                    WEBHOOK_DELIVERIES: { "type": "string" },
                 },
                 "additionalProperties": false,
             }),

@@ -4,12 +4,15 @@
 use orgbase_domain::ResourceType;
 use orgbase_domain::attributes::{
     API_KEY_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES,
+    WEBHOOK_DELIVERY_ATTRIBUTES,
 };
 use serde_json::{Map, Value, json};
 
 use super::attributes::{attributes_object, organization_properties, plain_attributes};
 use super::{or_null, reference};
-use crate::document::{API_KEYS, CUSTOM_FIELDS, ORGANIZATIONS, USERS, WEBHOOKS};
+use crate::document::{
+    API_KEYS, CUSTOM_FIELDS, ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
+};
 
 fn user_identifier() -> Value {
     json!({
@@ -397,7 +400,25 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
             None,
         ),
     );
-    for name in ["Organization", "User", "CustomField", "ApiKey", "Webhook"] {
+    // Attempts are read as a webhook's list only: no link of their own.
+    let mut delivery = resource(
+        WEBHOOK_DELIVERIES,
+        plain_attributes(WEBHOOK_DELIVERY_ATTRIBUTES, &[], false),
+        None,
+    );
+    delivery["required"] = json!(["type", "id"]);
+    if let Some(properties) = delivery["properties"].as_object_mut() {
+        properties.remove("links");
+    }
+    add("WebhookDelivery", delivery);
+    for name in [
+        "Organization",
+        "User",
+        "CustomField",
+        "ApiKey",
+        "Webhook",
+        "WebhookDelivery",
+    ] {
         documents(schemas, name);
     }
     changes(schemas);
