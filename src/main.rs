@@ -59,6 +59,9 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
     let state = AppState {
         public_url: public_url.clone(),
         webhooks_allow_private: settings.webhooks_allow_private,
+        pinger: Some(Arc::new(orgbase_webhooks::Deliverer::new(
+            settings.webhooks_allow_private,
+        ))),
         ..AppState::new(store)
     };
     let server = HttpServer::new(move || orgbase_http::app(state.clone()))

@@ -57,9 +57,28 @@ pub async fn app_on(
     app_with(AppState::new(store)).await
 }
 
+/// Answers every ping as a receiver answering 204 would, without a network: the HTTP layer's
+/// tests need a pinger, and the real one is tested against a receiver (tests/api/webhooks.rs,
+/// crates/orgbase-webhooks).
+#[derive(Debug)]
+struct AnsweringPinger;
+
+impl orgbase_http::Pinger for AnsweringPinger {
+    fn ping(&self, _: &orgbase_domain::Webhook) -> orgbase_http::PingOutcome {
+        orgbase_http::PingOutcome {
+            status_code: Some(204),
+            error: None,
+            duration_ms: 1,
+        }
+    }
+}
+
 pub async fn app_with(
-    state: AppState,
+    mut state: AppState,
 ) -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
+    state
+        .pinger
+        .get_or_insert_with(|| Arc::new(AnsweringPinger));
     seed_admin(&*state.store);
     test::init_service(orgbase_http::app(state)).await
 }

@@ -346,3 +346,60 @@ async fn a_webhooks_attempts_are_listed() {
     .await;
     assert_eq!(missing.only_error(404).0, "not_found");
 }
+
+#[actix_web::test]
+async fn a_ping_reaches_the_receiver_signed_and_answers_what_it_said() {
+    use orgbase_webhooks::testing::{Answers, Receiver};
+    let receiver = Receiver::start(Answers {
+        statuses: vec![204, 500],
+        ..Answers::default()
+    })
+    .unwrap();
+    let state = AppState {
+        webhooks_allow_private: true,
+        pinger: Some(std::sync::Arc::new(orgbase_webhooks::Deliverer::new(true))),
+        ..AppState::new(std::sync::Arc::new(MemoryStore::new()))
+    };
+    let app = app_with(state).await;
+    let created = send(
+        &app,
+        post("/webhooks", &webhook_doc(json!({"url": receiver.url}))),
+    )
+    .await;
+    let (id, secret) = (
+        created.id(),
+        created.attributes()["secret"].as_str().unwrap().to_owned(),
+    );
+    let uri = format!("/webhooks/{id}/ping");
+    let pinged = send(&app, post_empty(&uri)).await;
+    assert_eq!(pinged.status, StatusCode::OK, "{}", pinged.body);
+    assert_eq!(pinged.body["meta"]["delivered"], true);
+    assert_eq!(pinged.body["meta"]["status_code"], 204);
+    assert_eq!(pinged.body["meta"]["error"], Value::Null);
+    let failed = send(&app, post_empty(&uri)).await;
+    assert_eq!(
+        (
+            &failed.body["meta"]["delivered"],
+            &failed.body["meta"]["status_code"],
+            &failed.body["meta"]["error"]
+        ),
+        (&json!(false), &json!(500), &json!("answered 500"))
+    );
+    let got = receiver.got();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].json()["type"], "webhook.ping");
+    assert_eq!(got[0].json()["data"]["webhook"]["id"], id.as_str());
+    assert_ne!(got[0].header("webhook-id"), got[1].header("webhook-id"));
+    let secret = orgbase_domain::WebhookSecret::parse(&secret).unwrap();
+    let ts: i64 = got[0].header("webhook-timestamp").parse().unwrap();
+    assert_eq!(
+        got[0].header("webhook-signature"),
+        secret.sign(got[0].header("webhook-id"), ts, &got[0].body)
+    );
+    // A ping is not a change and moves nothing.
+    let after = send(&app, get(&format!("/webhooks/{id}"))).await;
+    assert_eq!(
+        after.attributes()["last_delivered_sequence"],
+        created.attributes()["last_delivered_sequence"]
+    );
+}

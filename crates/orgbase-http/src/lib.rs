@@ -33,7 +33,7 @@ pub mod routes;
 pub mod state;
 
 pub use links::BaseUrl;
-pub use state::AppState;
+pub use state::{AppState, PingOutcome, Pinger};
 
 /// The whole API as an actix `App`.
 pub fn app(

@@ -25,6 +25,24 @@ pub struct AppState {
     /// `ORGBASE_WEBHOOKS_ALLOW_PRIVATE`: webhooks may point at http, loopback and private
     /// addresses (tests, and receivers on the same network).
     pub webhooks_allow_private: bool,
+    /// What sends a webhook's ping now: the delivery worker's client, which the binary
+    /// provides (this crate does not send requests of its own).
+    pub pinger: Option<Arc<dyn Pinger>>,
+}
+
+/// Sends a `webhook.ping` event to a webhook at once, signed as deliveries are.
+pub trait Pinger: Send + Sync + std::fmt::Debug {
+    fn ping(&self, webhook: &orgbase_domain::Webhook) -> PingOutcome;
+}
+
+/// What a ping came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PingOutcome {
+    /// The receiver's status, if it answered.
+    pub status_code: Option<u16>,
+    /// Why it was not a 2xx.
+    pub error: Option<String>,
+    pub duration_ms: u64,
 }
 
 impl AppState {
@@ -36,6 +54,7 @@ impl AppState {
             callers: Arc::default(),
             fields: Arc::default(),
             webhooks_allow_private: false,
+            pinger: None,
         }
     }
 

@@ -122,3 +122,28 @@ fn private_destination(url: &str) -> Option<String> {
         .any(|a| is_private(a.ip()))
         .then(|| format!("{host} resolves to a private address; deliveries go to public ones only"))
 }
+
+/// A `webhook.ping`: its own `webhook-id` each time, no change log entry behind it.
+impl orgbase_http::Pinger for Deliverer {
+    fn ping(&self, webhook: &Webhook) -> orgbase_http::PingOutcome {
+        let body = serde_json::json!({
+            "type": "webhook.ping",
+            "timestamp": orgbase_domain::time::format(&orgbase_domain::time::now()),
+            "data": {"webhook": {"type": "webhooks", "id": webhook.id.to_string()}},
+        });
+        let id = format!("ping_{}", uuid_like());
+        let attempt = self.post(webhook, &id, body.to_string().as_bytes());
+        orgbase_http::PingOutcome {
+            status_code: attempt.status,
+            error: attempt.error,
+            duration_ms: u64::try_from(attempt.duration.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+}
+
+/// 16 random bytes as hex: a ping's message id.
+fn uuid_like() -> String {
+    let mut bytes = [0u8; 16];
+    let _ = getrandom::fill(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

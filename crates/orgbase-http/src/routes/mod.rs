@@ -109,6 +109,7 @@ endpoints! {
     webhooks::rotate_secret => ADMIN,
     webhooks::replay => ADMIN,
     webhooks::deliveries => ADMIN,
+    webhooks::ping => ADMIN,
 }
 
 /// Every endpoint the app serves, in registration order.

@@ -403,3 +403,44 @@ pub async fn deliveries(
         |d| Position::oldest_first(d.delivered_at, d.id.as_uuid()),
     ))
 }
+
+/// Ping a webhook
+///
+/// Sends a `webhook.ping` event to the URL at once, signed as deliveries are, and answers
+/// what the receiver did. The event is not in the change log and moves nothing.
+#[utoipa::path(
+    post,
+    path = "/webhooks/{id}/ping",
+    tag = "webhooks",
+    operation_id = "pingWebhook",
+    params(params::IdPath),
+    responses(
+        (status = 200, description = "Sent: `meta` holds the receiver's status (null if it did not answer), the error if it was not a 2xx, and how long it took.", body = ref("PingDocument")),
+    ),
+)]
+pub async fn ping(
+    PathId(id): PathId<Webhooks>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(pinger) = state.pinger.clone() else {
+        return Err(ApiError::new(
+            Kind::StorageUnavailable,
+            "This server process does not deliver webhooks.",
+        ));
+    };
+    let webhook = state.run(move |store| store.get_webhook(id)).await?;
+    let outcome = web::block(move || pinger.ping(&webhook))
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type(crate::jsonapi::JSONAPI_MEDIA_TYPE)
+        .json(serde_json::json!({
+            "jsonapi": {"version": "1.1"},
+            "meta": {
+                "delivered": outcome.status_code.is_some_and(|s| (200..300).contains(&s)),
+                "status_code": outcome.status_code,
+                "error": outcome.error,
+                "duration_ms": outcome.duration_ms,
+            },
+        })))
+}

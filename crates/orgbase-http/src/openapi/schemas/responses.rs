@@ -411,6 +411,28 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
         properties.remove("links");
     }
     add("WebhookDelivery", delivery);
+    add(
+        "PingDocument",
+        json!({
+            "type": "object",
+            "required": ["jsonapi", "meta"],
+            "properties": {
+                "jsonapi": reference("JsonApi"),
+                "meta": {
+                    "type": "object",
+                    "required": ["delivered", "status_code", "error", "duration_ms"],
+                    "properties": {
+                        "delivered": { "type": "boolean", "description": "Whether the receiver answered 2xx." },
+                        "status_code": { "type": ["integer", "null"] },
+                        "error": { "type": ["string", "null"] },
+                        "duration_ms": { "type": "integer", "minimum": 0 },
+                    },
+                    "additionalProperties": false,
+                },
+            },
+            "additionalProperties": false,
+        }),
+    );
     for name in [
         "Organization",
         "User",
