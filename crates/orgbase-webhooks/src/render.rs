@@ -1,9 +1,12 @@
 //! The `resource` of a delivery: the JSON:API resource object of the record the change is
-//! about, as it is when delivered (the entry's `changes` say what that change did), or, when
-//! the change deleted it or it is gone since, its resource identifier. Secrets are never in
-//! it: an API key's and a webhook's are shown once, to whoever created them.
+//! about as it was after that change, or its resource identifier for a delete. It is the
+//! record as `GET` renders it now, with the changes the log holds after this one undone
+//! (each entry says what it changed from); a record deleted since is rebuilt from its own
+//! entries up to this one. Secrets are never in it: an API key's and a webhook's are shown
+//! once, to whoever created them.
 
-use orgbase_domain::change::{Change, Operation};
+use orgbase_domain::change::{Change, ChangeQuery, Operation};
+use orgbase_domain::query::{Keyset, MAX_PAGE_SIZE, PageRequest, Position};
 use orgbase_domain::{Error, ResourceType, Result, Store};
 use orgbase_http::BaseUrl;
 use orgbase_http::document::{
@@ -18,6 +21,91 @@ pub fn resource(store: &dyn Store, change: &Change, base: &BaseUrl) -> Result<Va
     if entry.operation == Operation::Delete {
         return Ok(identifier());
     }
+    let history = history_of(store, change)?;
+    let (before, after): (Vec<&Change>, Vec<&Change>) =
+        history.iter().partition(|c| c.sequence <= change.sequence);
+    match current(store, change, base)? {
+        Some(mut resource) => {
+            if !after.is_empty() {
+                for later in after.iter().rev() {
+                    undo(&mut resource, later);
+                }
+                stamp(&mut resource, change);
+            }
+            Ok(resource)
+        }
+        // Deleted since: rebuilt from its entries up to this change.
+        None => {
+            let mut resource = identifier();
+            let mut attributes = serde_json::Map::new();
+            for earlier in before {
+                for (name, diff) in &earlier.entry.changes {
+                    attributes.insert(name.clone(), diff["to"].clone());
+                }
+            }
+            if !attributes.is_empty() {
+                resource["attributes"] = Value::Object(attributes);
+            }
+            Ok(resource)
+        }
+    }
+}
+
+/// Every entry about the change's record, in sequence order.
+fn history_of(store: &dyn Store, change: &Change) -> Result<Vec<Change>> {
+    let mut query = ChangeQuery {
+        resource_types: vec![change.entry.resource_type],
+        resource_ids: vec![change.entry.resource_id.clone()],
+        page: PageRequest {
+            number: 1,
+            size: MAX_PAGE_SIZE,
+            keyset: Some(Keyset::default()),
+        },
+        ..ChangeQuery::default()
+    };
+    let mut history = Vec::new();
+    loop {
+        let page = store.list_changes(&query)?;
+        let Some(last) = page.items.last().map(|c| c.sequence) else {
+            return Ok(history);
+        };
+        let more = page.has_next;
+        history.extend(page.items);
+        if !more {
+            return Ok(history);
+        }
+        query.page.keyset = Some(Keyset {
+            after: Some(Position::sequence(last)),
+            before: None,
+        });
+    }
+}
+
+/// Puts back what a later change changed: each attribute (or relationship) to its `from`.
+fn undo(resource: &mut Value, later: &Change) {
+    for (name, diff) in &later.entry.changes {
+        let from = diff["from"].clone();
+        if let Some(attribute) = resource["attributes"].get_mut(name) {
+            *attribute = from;
+        } else if let Some(relationship) = resource["relationships"].get_mut(name) {
+            relationship["data"] = from;
+        }
+    }
+}
+
+/// The time and author of the change the resource is as of: its `updated_at` and `updater`.
+fn stamp(resource: &mut Value, change: &Change) {
+    if let Some(updated_at) = resource["attributes"].get_mut("updated_at") {
+        *updated_at = Value::from(orgbase_domain::time::format(&change.entry.changed_at));
+    }
+    if let Some(updater) = resource["relationships"].get_mut("updater") {
+        updater["data"] = orgbase_domain::change::snapshot::user_linkage(change.entry.actor);
+    }
+}
+
+/// The record as `GET` renders it now; `None` when it is gone.
+fn current(store: &dyn Store, change: &Change, base: &BaseUrl) -> Result<Option<Value>> {
+    let entry = &change.entry;
     let all = FieldSet::All;
     let found = match entry.resource_type {
         ResourceType::Organizations => parse(&entry.resource_id)
@@ -47,9 +135,8 @@ pub fn resource(store: &dyn Store, change: &Change, base: &BaseUrl) -> Result<Va
             .map(|webhook| webhook_resource(&webhook, false, base, &all)),
     };
     match found {
-        Ok(resource) => Ok(resource),
-        // Deleted since: what is left to say is which record it was.
-        Err(Error::NotFound { .. }) => Ok(identifier()),
+        Ok(resource) => Ok(Some(resource)),
+        Err(Error::NotFound { .. }) => Ok(None),
         Err(other) => Err(other),
     }
 }

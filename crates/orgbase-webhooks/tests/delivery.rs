@@ -88,6 +88,10 @@ fn deliveries_are_signed_ordered_and_only_of_the_events_asked_for() {
         .delete_organization(before.id, WriteBy::default())
         .unwrap();
     create_organization(&store, &NewOrganization::named("Globex"), time::now()).unwrap();
+    let gone = create_organization(&store, &NewOrganization::named("Gone"), time::now()).unwrap();
+    store
+        .delete_organization(gone.id, WriteBy::default())
+        .unwrap();
     let latest = store.change_log_state().unwrap().latest;
 
     let deliverer = Deliverer::new(true);
@@ -103,9 +107,10 @@ fn deliveries_are_signed_ordered_and_only_of_the_events_asked_for() {
         [
             "organizations.created",
             "organizations.updated",
+            "organizations.created",
             "organizations.created"
         ],
-        "the delete is not asked for"
+        "the deletes are not asked for"
     );
     let sequences: Vec<u64> = got
         .iter()
@@ -124,6 +129,17 @@ fn deliveries_are_signed_ordered_and_only_of_the_events_asked_for() {
             "verifies with the secret"
         );
     }
+    // Each resource is the record as it was after its change: Acme before its rename, and
+    // Gone (deleted since) rebuilt from its own entries.
+    let created = got[0].json();
+    assert_eq!(created["data"]["resource"]["attributes"]["name"], "Acme");
+    assert_eq!(
+        created["data"]["resource"]["attributes"]["updated_at"],
+        created["timestamp"]
+    );
+    let rebuilt = got[3].json();
+    assert_eq!(rebuilt["data"]["resource"]["id"], gone.id.to_string());
+    assert_eq!(rebuilt["data"]["resource"]["attributes"]["name"], "Gone");
     let updated = got[1].json();
     assert_eq!(updated["data"]["resource"]["id"], acme.id.to_string());
     assert_eq!(
