@@ -448,3 +448,17 @@ fn a_rotated_secret_signs_beside_the_new_one_and_a_replay_resends_with_the_same_
         "the same events again, with their ids, in order"
     );
 }
+
+#[test]
+fn a_redirect_is_a_failure_and_is_not_followed() {
+    let store = MemoryStore::new();
+    let receiver = receiver(&[307]);
+    let webhook = webhook_to(&store, &receiver.url, &["*"]);
+    create_organization(&store, &NewOrganization::named("Acme"), time::now()).unwrap();
+    let step = step(&store, &Deliverer::new(true), &base(), webhook.id).unwrap();
+    let Step::Failed(attempt, Some(_)) = step else {
+        panic!("{step:?}")
+    };
+    assert_eq!(attempt.status, Some(307));
+    assert_eq!(receiver.got().len(), 1, "the redirect was not followed");
+}
