@@ -205,9 +205,18 @@ pub async fn guard<B: MessageBody + 'static>(
             let response = next.call(req).await?;
             let (req, response) = response.into_parts();
             let (head, body) = response.into_parts();
-            let body = to_bytes(body)
-                .await
-                .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?;
+            let body = match to_bytes(body).await {
+                Ok(body) => body,
+                // The handler's answer could not be read: nothing is kept, and the caller gets
+                // an error document (a retry runs again).
+                Err(error) => {
+                    let error = ApiError::internal(error.into());
+                    release(&state, key, fingerprint).await;
+                    return Ok(
+                        ServiceResponse::new(req, error.error_response()).map_into_right_body()
+                    );
+                }
+            };
             keep(&state, key, fingerprint, &head, &body).await;
             let response = head.set_body(body).map_into_boxed_body();
             Ok(ServiceResponse::new(req, response).map_into_right_body())
@@ -238,15 +247,28 @@ async fn keep(
         }),
         _ => None,
     };
+    let Some(answer) = answer else {
+        return release(state, key, fingerprint).await;
+    };
     let kept = state
-        .run(move |store| match &answer {
-            Some(answer) => store.answer_idempotency_key(&key, &fingerprint, answer),
-            None => store.release_idempotency_key(&key, &fingerprint),
-        })
+        .run(move |store| store.answer_idempotency_key(&key, &fingerprint, &answer))
         .await;
     // The request's own answer stands; a retry after its lease runs it again.
     if let Err(error) = kept {
         tracing::warn!(?error, "could not store an idempotent request's answer");
+    }
+}
+
+/// Forgets the claim, so that a retry runs again.
+async fn release(state: &AppState, key: IdempotencyKey, fingerprint: String) {
+    let released = state
+        .run(move |store| store.release_idempotency_key(&key, &fingerprint))
+        .await;
+    if let Err(error) = released {
+        tracing::warn!(
+            ?error,
+            "could not release an idempotency key; its lease will end"
+        );
     }
 }
 

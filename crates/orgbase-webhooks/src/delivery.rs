@@ -131,7 +131,7 @@ impl orgbase_http::Pinger for Deliverer {
             "timestamp": orgbase_domain::time::format(&orgbase_domain::time::now()),
             "data": {"webhook": {"type": "webhooks", "id": webhook.id.to_string()}},
         });
-        let id = format!("ping_{}", uuid_like());
+        let id = format!("ping_{}", uuid::Uuid::now_v7().simple());
         let attempt = self.post(webhook, &id, body.to_string().as_bytes());
         orgbase_http::PingOutcome {
             status_code: attempt.status,
@@ -139,11 +139,4 @@ impl orgbase_http::Pinger for Deliverer {
             duration_ms: u64::try_from(attempt.duration.as_millis()).unwrap_or(u64::MAX),
         }
     }
-}
-
-/// 16 random bytes as hex: a ping's message id.
-fn uuid_like() -> String {
-    let mut bytes = [0u8; 16];
-    let _ = getrandom::fill(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -21,13 +21,12 @@ pub fn resource(store: &dyn Store, change: &Change, base: &BaseUrl) -> Result<Va
     if entry.operation == Operation::Delete {
         return Ok(identifier());
     }
-    let history = history_of(store, change)?;
-    let (before, after): (Vec<&Change>, Vec<&Change>) =
-        history.iter().partition(|c| c.sequence <= change.sequence);
     match current(store, change, base)? {
         Some(mut resource) => {
-            if !after.is_empty() {
-                for later in after.iter().rev() {
+            // Only what came after the change needs undoing: the entries after it.
+            let later = entries_about(store, change, change.sequence, None)?;
+            if !later.is_empty() {
+                for later in later.iter().rev() {
                     undo(&mut resource, later);
                 }
                 stamp(&mut resource, change);
@@ -36,9 +35,10 @@ pub fn resource(store: &dyn Store, change: &Change, base: &BaseUrl) -> Result<Va
         }
         // Deleted since: rebuilt from its entries up to this change.
         None => {
+            let earlier = entries_about(store, change, 0, Some(change.sequence + 1))?;
             let mut resource = identifier();
             let mut attributes = serde_json::Map::new();
-            for earlier in before {
+            for earlier in &earlier {
                 for (name, diff) in &earlier.entry.changes {
                     attributes.insert(name.clone(), diff["to"].clone());
                 }
@@ -51,33 +51,40 @@ pub fn resource(store: &dyn Store, change: &Change, base: &BaseUrl) -> Result<Va
     }
 }
 
-/// Every entry about the change's record, in sequence order.
-fn history_of(store: &dyn Store, change: &Change) -> Result<Vec<Change>> {
+/// The entries about the change's record with a sequence above `after` and, if given, below
+/// `before`, in sequence order (read forwards: a `before` alone would page backwards).
+fn entries_about(
+    store: &dyn Store,
+    change: &Change,
+    after: u64,
+    before: Option<u64>,
+) -> Result<Vec<Change>> {
+    let keyset = |after: u64| Keyset {
+        after: Some(Position::sequence(after)),
+        before: before.map(Position::sequence),
+    };
     let mut query = ChangeQuery {
         resource_types: vec![change.entry.resource_type],
         resource_ids: vec![change.entry.resource_id.clone()],
         page: PageRequest {
             number: 1,
             size: MAX_PAGE_SIZE,
-            keyset: Some(Keyset::default()),
+            keyset: Some(keyset(after)),
         },
         ..ChangeQuery::default()
     };
-    let mut history = Vec::new();
+    let mut entries = Vec::new();
     loop {
         let page = store.list_changes(&query)?;
         let Some(last) = page.items.last().map(|c| c.sequence) else {
-            return Ok(history);
+            return Ok(entries);
         };
         let more = page.has_next;
-        history.extend(page.items);
+        entries.extend(page.items);
         if !more {
-            return Ok(history);
+            return Ok(entries);
         }
-        query.page.keyset = Some(Keyset {
-            after: Some(Position::sequence(last)),
-            before: None,
-        });
+        query.page.keyset = Some(keyset(last));
     }
 }
 

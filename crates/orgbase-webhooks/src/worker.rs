@@ -184,7 +184,8 @@ impl Worker {
 /// Starts delivering for every active webhook of `store`, now and as they appear, each while
 /// this instance holds its lease. Links in deliveries are made from `base`.
 pub fn start(store: Arc<dyn Store>, base: BaseUrl, allow_private: bool) -> Worker {
-    let owner: Arc<str> = Arc::from(instance_id().as_str());
+    // Unique per process: what leases name this instance by.
+    let owner: Arc<str> = Arc::from(uuid::Uuid::now_v7().simple().to_string().as_str());
     let stop = Arc::new(AtomicBool::new(false));
     let worker = Worker {
         stop: Arc::clone(&stop),
@@ -243,17 +244,6 @@ struct Context {
     running: Arc<Mutex<HashSet<WebhookId>>>,
     /// This instance, as leases name it.
     owner: Arc<str>,
-}
-
-/// An id for this server instance: unique per process.
-fn instance_id() -> String {
-    let mut bytes = [0u8; 8];
-    let _ = getrandom::fill(&mut bytes);
-    format!(
-        "{}-{}",
-        std::process::id(),
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    )
 }
 
 impl Context {
