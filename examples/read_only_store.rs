@@ -156,6 +156,27 @@ impl Store for ReadOnlyStore {
     fn insert_webhook(&self, _: &Webhook, _: Option<UserId>) -> Result<Version> {
         refused()
     }
+    fn insert_contact(&self, _: &orgbase_domain::Contact) -> Result<Version> {
+        refused()
+    }
+    fn get_contact(&self, id: orgbase_domain::ContactId) -> Result<orgbase_domain::Contact> {
+        self.inner.get_contact(id)
+    }
+    fn update_contact(
+        &self,
+        _: orgbase_domain::ContactId,
+        _: &orgbase_domain::ContactPatch,
+        _: Timestamp,
+        _: Write,
+    ) -> Result<orgbase_domain::Contact> {
+        refused()
+    }
+    fn delete_contact(&self, _: orgbase_domain::ContactId, _: Write) -> Result<()> {
+        refused()
+    }
+    fn list_contacts(&self, query: &ListQuery) -> Result<Page<orgbase_domain::Contact>> {
+        self.inner.list_contacts(query)
+    }
     fn get_webhook(&self, id: WebhookId) -> Result<Webhook> {
         self.inner.get_webhook(id)
     }

@@ -434,6 +434,11 @@ impl Store for FailingStore {
         update_organization(OrganizationId, &OrganizationPatch, Timestamp, Write) -> Organization;
         delete_organization(OrganizationId, Write) -> ();
         list_organizations(&ListQuery) -> Page<Organization>;
+        insert_contact(&orgbase_domain::Contact) -> Version;
+        get_contact(orgbase_domain::ContactId) -> orgbase_domain::Contact;
+        update_contact(orgbase_domain::ContactId, &orgbase_domain::ContactPatch, Timestamp, Write) -> orgbase_domain::Contact;
+        delete_contact(orgbase_domain::ContactId, Write) -> ();
+        list_contacts(&ListQuery) -> Page<orgbase_domain::Contact>;
         check_health() -> ();
         insert_user(&User, Option<UserId>) -> Version;
         get_user(UserId) -> User;

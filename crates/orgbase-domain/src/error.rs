@@ -30,6 +30,10 @@ pub enum Constraint {
     CustomFieldId,
     /// Another webhook already has this id.
     WebhookId,
+    /// Another contact already has this id.
+    ContactId,
+    /// Another contact already has this e-mail address (ignoring case).
+    ContactEmail,
     /// Another custom field already has this identifier.
     CustomFieldIdentifier,
     /// Another organization already holds this value of this unique custom field. `None`
@@ -38,7 +42,8 @@ pub enum Constraint {
     /// The change would leave no admin (an invariant rather than an index, kept the same way:
     /// decided inside the writing transaction).
     LastAdmin,
-    /// The user still owns organizations (deleting them needs a user to reassign those to).
+    /// The user still owns organizations or contacts (deleting them needs a user to reassign
+    /// those to).
     UserOwnsOrganizations,
 }
 
@@ -104,6 +109,13 @@ impl Error {
     pub fn organization_not_found(id: impl fmt::Display) -> Self {
         Error::NotFound {
             resource: "organization",
+            id: id.to_string(),
+        }
+    }
+
+    pub fn contact_not_found(id: impl fmt::Display) -> Self {
+        Error::NotFound {
+            resource: "contact",
             id: id.to_string(),
         }
     }

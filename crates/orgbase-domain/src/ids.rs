@@ -66,6 +66,10 @@ typed_id!(
     WebhookId
 );
 typed_id!(
+    /// A contact's id.
+    ContactId
+);
+typed_id!(
     /// One delivery attempt's id, in the deliveries log.
     DeliveryId
 );

@@ -4,6 +4,7 @@
 //!
 //! - [`organization`]: the organization record, its create and patch inputs, and the rules
 //!   that turn one into the other.
+//! - [`contact`]: the people at organizations: the contact record and its inputs.
 //! - [`attributes`]: reading untrusted attribute objects (from JSON:API bodies, imports) into
 //!   those inputs, reporting every failing field at once.
 //! - [`query`]: the storage-agnostic list query (filters, sorts, page).
@@ -23,6 +24,7 @@
 pub mod api_key;
 pub mod attributes;
 pub mod change;
+pub mod contact;
 pub mod custom_field;
 pub mod error;
 pub mod idempotency;
@@ -40,12 +42,13 @@ pub mod webhook;
 
 pub use api_key::{ApiKey, Secret};
 pub use change::{Change, ChangeEntry, ChangeQuery, Operation, ResourceType, Version, Write};
+pub use contact::{Contact, ContactPatch, NewContact};
 pub use custom_field::{
     CustomField, CustomFieldKey, CustomFieldPatch, CustomFields, CustomFormat, CustomValue,
     CustomValues,
 };
 pub use error::{Constraint, Error, FieldError, Result, ValidationErrors};
-pub use ids::{ApiKeyId, CustomFieldId, OrganizationId, UserId, WebhookId};
+pub use ids::{ApiKeyId, ContactId, CustomFieldId, OrganizationId, UserId, WebhookId};
 pub use organization::{NewOrganization, Organization, OrganizationPatch, Status};
 pub use query::{
     ArchivedFilter, Condition, Field, Filter, Keyset, ListQuery, Operand, Operator, Page,

@@ -14,10 +14,11 @@ use std::fmt::Debug;
 
 use crate::api_key::ApiKey;
 use crate::change::{Change, ChangeQuery, LogState, Version, Write};
+use crate::contact::{Contact, ContactPatch};
 use crate::custom_field::{CustomField, CustomFieldPatch, CustomFields, CustomValue};
 use crate::error::Result;
 use crate::idempotency::{Claim, IdempotencyKey, StoredResponse};
-use crate::ids::{ApiKeyId, CustomFieldId, OrganizationId, UserId, WebhookId};
+use crate::ids::{ApiKeyId, ContactId, CustomFieldId, OrganizationId, UserId, WebhookId};
 use crate::import::{ImportOutcome, ImportRow, import_rows};
 use crate::organization::{Organization, OrganizationPatch};
 use crate::query::{ListQuery, Page, PageRequest};
@@ -93,6 +94,35 @@ pub trait Store: Send + Sync + Debug {
     /// `Ok` when the storage answers a trivial query now.
     fn check_health(&self) -> Result<()>;
 
+    // Contacts.
+
+    /// Inserts a contact; a taken id or e-mail address (ignoring case) is
+    /// [`Error::Conflict`](crate::Error::Conflict) naming it, decided by a unique index. Its
+    /// creator is the entry's actor. Returns the version stored.
+    fn insert_contact(&self, contact: &Contact) -> Result<Version>;
+
+    /// The contact with this id, or [`Error::NotFound`](crate::Error::NotFound).
+    fn get_contact(&self, id: ContactId) -> Result<Contact>;
+
+    /// Applies `patch` with [`ContactPatch::apply`] in one transaction that excludes
+    /// concurrent writers of the contact, and writes the result if anything changed.
+    fn update_contact(
+        &self,
+        id: ContactId,
+        patch: &ContactPatch,
+        now: Timestamp,
+        write: Write,
+    ) -> Result<Contact>;
+
+    /// Deletes the contact, or [`Error::NotFound`](crate::Error::NotFound); appends its
+    /// tombstone.
+    fn delete_contact(&self, id: ContactId, write: Write) -> Result<()>;
+
+    /// One page of the contacts `query` selects (its filters and sorts name
+    /// [`Field::CONTACT`](crate::Field::CONTACT) fields only; `archived` does not apply), in
+    /// its order, with the total when asked.
+    fn list_contacts(&self, query: &ListQuery) -> Result<Page<Contact>>;
+
     // Users.
 
     /// Inserts a user; a taken id or e-mail (ignoring case) is a conflict naming it.
@@ -121,8 +151,11 @@ pub trait Store: Send + Sync + Debug {
     /// [`Constraint::UserOwnsOrganizations`](crate::Constraint::UserOwnsOrganizations) unless
     /// `reassign_to` names the user who takes them over (in the same transaction).
     /// Organizations they created or last updated forget them (a new version, no entry:
-    /// neither relationship is logged). Appends the user's and their keys' tombstones and an
-    /// update of each reassigned organization.
+    /// neither relationship is logged). Contacts they own count as organizations do (the
+    /// same constraint, the same `reassign_to`), and contacts forget their creator and
+    /// updater as organizations do.
+    /// Appends the user's and their keys' tombstones and an update of each organization and
+    /// contact whose owner changed.
     fn delete_user(&self, id: UserId, reassign_to: Option<UserId>, write: Write) -> Result<()>;
 
     /// How many users exist (the first start creates an admin when none do).

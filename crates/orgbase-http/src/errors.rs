@@ -347,7 +347,8 @@ impl From<Error> for ApiError {
                 | Constraint::UserId
                 | Constraint::ApiKeyId
                 | Constraint::CustomFieldId
-                | Constraint::WebhookId,
+                | Constraint::WebhookId
+                | Constraint::ContactId,
             ) => {
                 ErrorObject::new(Kind::IdTaken, "A resource with this id already exists.")
                     .pointer("/data/id")
@@ -356,6 +357,12 @@ impl From<Error> for ApiError {
             Error::Conflict(Constraint::UserEmail) => ErrorObject::new(
                 Kind::EmailTaken,
                 "Another user already has this e-mail address (compared ignoring case).",
+            )
+            .pointer("/data/attributes/email")
+            .into(),
+            Error::Conflict(Constraint::ContactEmail) => ErrorObject::new(
+                Kind::EmailTaken,
+                "Another contact already has this e-mail address (compared ignoring case).",
             )
             .pointer("/data/attributes/email")
             .into(),

@@ -356,8 +356,9 @@ pub fn delete_user(
             .order(api_keys::id)
             .select(api_keys::id)
             .load(conn)?;
+        let owned_contacts = crate::contacts::owned_by(conn, &id_text)?;
         let mut heir_id = None;
-        if !owned.is_empty() {
+        if !owned.is_empty() || !owned_contacts.is_empty() {
             let Some(heir) = reassign_to.filter(|heir| *heir != id) else {
                 return Err(TxError::Domain(match reassign_to {
                     None => Error::Conflict(Constraint::UserOwnsOrganizations),
@@ -392,6 +393,18 @@ pub fn delete_user(
                     .collect(),
             })
             .collect();
+        entries.extend(owned_contacts.iter().map(|contact| {
+            ChangeEntry {
+                operation: Operation::Update,
+                resource_type: ResourceType::Contacts,
+                resource_id: contact.clone(),
+                changed_at: now,
+                actor: write.actor,
+                changes: [("owner".to_owned(), owner_change.clone())]
+                    .into_iter()
+                    .collect(),
+            }
+        }));
         entries.extend(
             keys.iter()
                 .map(|key| ChangeEntry::deleted(ResourceType::ApiKeys, key, now, write.actor)),
@@ -417,6 +430,7 @@ pub fn delete_user(
         diesel::update(organizations::table.filter(organizations::id.eq_any(ids)))
             .set(organizations::version.eq(version))
             .execute(conn)?;
+        crate::contacts::forget_user(conn, &id_text, heir_id, version)?;
         // Keys go with their user (ON DELETE CASCADE); creator and updater are set to null.
         diesel::delete(users::table.find(&id_text)).execute(conn)?;
         Ok(())

@@ -8,7 +8,7 @@ use orgbase_domain::{Constraint, Error};
 
 /// Each unique constraint as PostgreSQL names it and as SQLite reports it
 /// (`UNIQUE constraint failed: organizations.name_key`).
-const CONSTRAINTS: [(Constraint, &str, &str); 11] = [
+const CONSTRAINTS: [(Constraint, &str, &str); 13] = [
     (
         Constraint::OrganizationId,
         "organizations_pkey",
@@ -37,6 +37,12 @@ const CONSTRAINTS: [(Constraint, &str, &str); 11] = [
         "custom_fields.id",
     ),
     (Constraint::WebhookId, "webhooks_pkey", "webhooks.id"),
+    (Constraint::ContactId, "contacts_pkey", "contacts.id"),
+    (
+        Constraint::ContactEmail,
+        "contacts_email_key_unique",
+        "contacts.email_key",
+    ),
     (
         Constraint::CustomFieldIdentifier,
         "custom_fields_identifier_unique",

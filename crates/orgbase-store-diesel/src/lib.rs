@@ -20,6 +20,7 @@ mod accounts;
 mod changes;
 mod columns;
 mod connection;
+mod contacts;
 mod custom_fields;
 mod errors;
 mod idempotency;

@@ -201,3 +201,24 @@ diesel::table! {
         next_attempt_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    contacts (id) {
+        id -> Text,
+        name -> Text,
+        name_key -> Text,
+        email -> Nullable<Text>,
+        email_key -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        title -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        owner_id -> Nullable<Text>,
+        creator_id -> Nullable<Text>,
+        updater_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(contacts, users);

@@ -13,10 +13,10 @@ use orgbase_domain::import::{ImportOutcome, ImportRow, import_row, import_rows};
 use orgbase_domain::query::PageRequest;
 use orgbase_domain::time::Timestamp;
 use orgbase_domain::{
-    ApiKey, ApiKeyId, Change, ChangeQuery, CustomField, CustomFieldId, CustomFieldPatch,
-    CustomFields, CustomValue, DeliveryRecord, DeliveryState, Error, ListQuery, Organization,
-    OrganizationId, OrganizationPatch, Page, Result, Store, User, UserId, UserPatch, Webhook,
-    WebhookId, WebhookPatch, WebhookSecret,
+    ApiKey, ApiKeyId, Change, ChangeQuery, Contact, ContactId, ContactPatch, CustomField,
+    CustomFieldId, CustomFieldPatch, CustomFields, CustomValue, DeliveryRecord, DeliveryState,
+    Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page, Result, Store, User,
+    UserId, UserPatch, Webhook, WebhookId, WebhookPatch, WebhookSecret,
 };
 
 use crate::accounts;
@@ -24,6 +24,7 @@ use crate::changes;
 use crate::connection::{
     self, AnyConnection, ConnectError, DatabaseTarget, Manager, Pool, PoolOptions,
 };
+use crate::contacts;
 use crate::custom_fields;
 use crate::errors::{TxError, from_diesel, from_pool, is_transient};
 use crate::idempotency;
@@ -169,6 +170,32 @@ impl Store for $store {
 
     fn list_organizations(&self, query: &ListQuery) -> Result<Page<Organization>> {
         organizations::list(&mut *Connections::reader(self)?, query)
+    }
+
+    fn insert_contact(&self, contact: &Contact) -> Result<Version> {
+        contacts::insert(&mut *Connections::writer(self)?, contact)
+    }
+
+    fn get_contact(&self, id: ContactId) -> Result<Contact> {
+        contacts::get(&mut *Connections::reader(self)?, id)
+    }
+
+    fn update_contact(
+        &self,
+        id: ContactId,
+        patch: &ContactPatch,
+        now: Timestamp,
+        write: Write,
+    ) -> Result<Contact> {
+        contacts::update(&mut *Connections::writer(self)?, id, patch, now, write)
+    }
+
+    fn delete_contact(&self, id: ContactId, write: Write) -> Result<()> {
+        contacts::delete(&mut *Connections::writer(self)?, id, write)
+    }
+
+    fn list_contacts(&self, query: &ListQuery) -> Result<Page<Contact>> {
+        contacts::list(&mut *Connections::reader(self)?, query)
     }
 
     fn check_health(&self) -> Result<()> {

@@ -17,10 +17,11 @@ use orgbase_domain::query::{PageRequest, Position};
 use orgbase_domain::time::{self, Timestamp};
 use orgbase_domain::user::email_key;
 use orgbase_domain::{
-    ApiKey, ApiKeyId, Change, ChangeQuery, Constraint, CustomField, CustomFieldId,
-    CustomFieldPatch, CustomFields, CustomValue, DeliveryRecord, DeliveryState, Error, ListQuery,
-    Organization, OrganizationId, OrganizationPatch, Page, ResourceType, Result, Role, Store, User,
-    UserId, UserPatch, Webhook, WebhookId, WebhookPatch, WebhookSecret,
+    ApiKey, ApiKeyId, Change, ChangeQuery, Constraint, Contact, ContactId, ContactPatch,
+    CustomField, CustomFieldId, CustomFieldPatch, CustomFields, CustomValue, DeliveryRecord,
+    DeliveryState, Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page,
+    ResourceType, Result, Role, Store, User, UserId, UserPatch, Webhook, WebhookId, WebhookPatch,
+    WebhookSecret,
 };
 use uuid::Uuid;
 
@@ -40,6 +41,9 @@ struct Tables {
     emails: HashMap<String, UserId>,
     api_keys: HashMap<ApiKeyId, ApiKey>,
     custom_fields: HashMap<CustomFieldId, CustomField>,
+    contacts: HashMap<ContactId, Contact>,
+    /// The unique index on contacts' e-mail keys.
+    contact_emails: HashMap<String, ContactId>,
     /// The change log, in sequence order.
     changes: Vec<Change>,
     log: LogState,
@@ -144,6 +148,39 @@ impl Tables {
         CustomFields::new(self.custom_fields.values().cloned().collect())
             .check(&org.details.custom)
             .map_err(Error::Invalid)
+    }
+
+    /// The constraint `contact` would break if written over the record `replacing` (if any),
+    /// or the owner it names that is not a user.
+    fn check_contact(&self, contact: &Contact, replacing: Option<ContactId>) -> Result<()> {
+        if replacing.is_none() && self.contacts.contains_key(&contact.id) {
+            return Err(Error::Conflict(Constraint::ContactId));
+        }
+        if let Some(key) = contact.email_key()
+            && self
+                .contact_emails
+                .get(&key)
+                .is_some_and(|holder| Some(*holder) != replacing)
+        {
+            return Err(Error::Conflict(Constraint::ContactEmail));
+        }
+        match contact.owner_id {
+            Some(owner) if !self.users.contains_key(&owner) => Err(Error::user_not_found(owner)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Stores `contact` (its version set), keeping the e-mail index.
+    fn put_contact(&mut self, contact: Contact) {
+        if let Some(previous) = self.contacts.get(&contact.id)
+            && let Some(key) = previous.email_key()
+        {
+            self.contact_emails.remove(&key);
+        }
+        if let Some(key) = contact.email_key() {
+            self.contact_emails.insert(key, contact.id);
+        }
+        self.contacts.insert(contact.id, contact);
     }
 
     fn admins(&self) -> usize {
@@ -355,6 +392,99 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    fn insert_contact(&self, contact: &Contact) -> Result<Version> {
+        let mut tables = self.write();
+        tables.check_contact(contact, None)?;
+        let version = tables.append(ChangeEntry::created(
+            ResourceType::Contacts,
+            contact.id,
+            &Snapshot::contact(contact),
+            time::now(),
+            contact.creator_id,
+        ));
+        tables.put_contact(Contact {
+            version,
+            ..contact.clone()
+        });
+        Ok(version)
+    }
+
+    fn get_contact(&self, id: ContactId) -> Result<Contact> {
+        self.read()
+            .contacts
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::contact_not_found(id))
+    }
+
+    fn update_contact(
+        &self,
+        id: ContactId,
+        patch: &ContactPatch,
+        now: Timestamp,
+        write: Write,
+    ) -> Result<Contact> {
+        let mut tables = self.write();
+        let mut updated = tables
+            .contacts
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::contact_not_found(id))?;
+        if !write.admits(updated.version) {
+            return Err(Error::PreconditionFailed);
+        }
+        let before = updated.clone();
+        if !patch.apply(&mut updated, now).map_err(Error::Invalid)? {
+            return Ok(updated);
+        }
+        tables.check_contact(&updated, Some(id))?;
+        updated.version = tables.record(ChangeEntry::updated(
+            ResourceType::Contacts,
+            id,
+            &Snapshot::contact(&before),
+            &Snapshot::contact(&updated),
+            now,
+            write.actor,
+        ));
+        tables.put_contact(updated.clone());
+        Ok(updated)
+    }
+
+    fn delete_contact(&self, id: ContactId, write: Write) -> Result<()> {
+        let mut tables = self.write();
+        let version = tables
+            .contacts
+            .get(&id)
+            .ok_or_else(|| Error::contact_not_found(id))?
+            .version;
+        if !write.admits(version) {
+            return Err(Error::PreconditionFailed);
+        }
+        if let Some(removed) = tables.contacts.remove(&id)
+            && let Some(key) = removed.email_key()
+        {
+            tables.contact_emails.remove(&key);
+        }
+        tables.append(ChangeEntry::deleted(
+            ResourceType::Contacts,
+            id,
+            time::now(),
+            write.actor,
+        ));
+        Ok(())
+    }
+
+    fn list_contacts(&self, query: &ListQuery) -> Result<Page<Contact>> {
+        let tables = self.read();
+        let mut matching: Vec<&Contact> = tables
+            .contacts
+            .values()
+            .filter(|contact| query.admits(*contact))
+            .collect();
+        matching.sort_by(|a, b| query.compare(*a, *b));
+        Ok(query.cut(matching.into_iter().cloned().collect()))
+    }
+
     fn insert_user(&self, user: &User, actor: Option<UserId>) -> Result<Version> {
         let mut tables = self.write();
         if tables.users.contains_key(&user.id) {
@@ -472,7 +602,8 @@ impl Store for MemoryStore {
         let owns = tables
             .organizations
             .values()
-            .any(|o| o.details.owner_id == Some(id));
+            .any(|o| o.details.owner_id == Some(id))
+            || tables.contacts.values().any(|c| c.owner_id == Some(id));
         match reassign_to {
             _ if !owns => {}
             None => return Err(Error::Conflict(Constraint::UserOwnsOrganizations)),
@@ -519,6 +650,40 @@ impl Store for MemoryStore {
                 None => forgotten,
             };
             tables.organizations.insert(org_id, org);
+        }
+        let mut contacts: Vec<ContactId> = tables
+            .contacts
+            .values()
+            .filter(|c| [c.owner_id, c.creator_id, c.updater_id].contains(&Some(id)))
+            .map(|c| c.id)
+            .collect();
+        contacts.sort();
+        for contact_id in contacts {
+            let Some(mut contact) = tables.contacts.get(&contact_id).cloned() else {
+                continue;
+            };
+            let before = Snapshot::contact(&contact);
+            if contact.owner_id == Some(id) {
+                contact.owner_id = reassign_to;
+            }
+            if contact.creator_id == Some(id) {
+                contact.creator_id = None;
+            }
+            if contact.updater_id == Some(id) {
+                contact.updater_id = None;
+            }
+            contact.version = match ChangeEntry::updated(
+                ResourceType::Contacts,
+                contact_id,
+                &before,
+                &Snapshot::contact(&contact),
+                now,
+                write.actor,
+            ) {
+                Some(entry) => tables.append(entry),
+                None => forgotten,
+            };
+            tables.put_contact(contact);
         }
         let mut keys: Vec<ApiKeyId> = tables
             .api_keys

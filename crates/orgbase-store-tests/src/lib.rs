@@ -175,6 +175,11 @@ macro_rules! conformance_suite {
             webhooks::racing_instances_get_one_lease,
             webhooks::rotating_the_secret_and_rewinding_are_versioned_but_not_logged,
             webhooks::the_deliveries_log_lists_a_webhooks_attempts_and_forgets_old_ones,
+            contacts::contacts_round_trip_change_and_delete_with_their_entries,
+            contacts::contact_emails_are_unique_ignoring_case_when_present,
+            contacts::sixteen_threads_creating_one_email_make_one_contact,
+            contacts::contact_owners_must_exist_and_go_with_their_users_deletion,
+            contacts::contact_lists_filter_sort_search_and_page_as_the_reference,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

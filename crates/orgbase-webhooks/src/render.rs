@@ -137,6 +137,21 @@ fn current(store: &dyn Store, change: &Change, base: &BaseUrl) -> Result<Option<
         ResourceType::ApiKeys => parse(&entry.resource_id)
             .and_then(|id| store.get_api_key(id))
             .map(|key| api_key_resource(&key, None, base, &all)),
+        // Contacts have no HTTP resource writer yet: their attributes as the log shows them.
+        ResourceType::Contacts => parse(&entry.resource_id)
+            .and_then(|id| store.get_contact(id))
+            .map(|contact| {
+                let attributes: serde_json::Map<String, Value> =
+                    orgbase_domain::change::snapshot::contact_attributes(&contact)
+                        .into_iter()
+                        .map(|(name, value)| (name.to_owned(), value))
+                        .collect();
+                serde_json::json!({
+                    "type": "contacts",
+                    "id": contact.id.to_string(),
+                    "attributes": attributes,
+                })
+            }),
         ResourceType::Webhooks => parse(&entry.resource_id)
             .and_then(|id| store.get_webhook(id))
             .map(|webhook| webhook_resource(&webhook, false, base, &all)),

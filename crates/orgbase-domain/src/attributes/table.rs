@@ -300,6 +300,48 @@ pub const ORGANIZATION_ATTRIBUTES: &[Attribute] = {
     ]
 };
 
+pub mod contact {
+    //! Each contact attribute, by name, for the readers.
+    use super::*;
+
+    pub const NAME: Attribute = Attribute::text("name")
+        .chars(1, NAME_MAX_CHARS)
+        .field(Field::Name)
+        .describe("Required on create; trimmed. Two contacts may share a name.");
+    pub const EMAIL: Attribute = Attribute::text("email")
+        .nullable()
+        .at_most(EMAIL_MAX_CHARS)
+        .field(Field::Email)
+        .describe("An email address, unique among contacts ignoring case when present.");
+    pub const PHONE: Attribute = Attribute::text("phone")
+        .nullable()
+        .at_most(50)
+        .field(Field::Phone);
+    pub const TITLE: Attribute = Attribute::text("title")
+        .nullable()
+        .at_most(NAME_MAX_CHARS)
+        .field(Field::Title)
+        .describe("The job title.");
+    pub const NOTES: Attribute = Attribute::text("notes")
+        .nullable()
+        .at_most(10_000)
+        .field(Field::Notes);
+    pub const CREATED_AT: Attribute = Attribute::new("created_at", ValueType::DateTime)
+        .writes(Writes::OnCreate)
+        .field(Field::CreatedAt)
+        .describe("Set by the server; a client may set it on create only, to back-fill history.");
+    pub const UPDATED_AT: Attribute = Attribute::new("updated_at", ValueType::DateTime)
+        .writes(Writes::OnCreate)
+        .field(Field::UpdatedAt)
+        .describe("Set by the server; a client may set it on create only, to back-fill history.");
+}
+
+/// Every contact attribute, in response order.
+pub const CONTACT_ATTRIBUTES: &[Attribute] = {
+    use contact::*;
+    &[NAME, EMAIL, PHONE, TITLE, NOTES, CREATED_AT, UPDATED_AT]
+};
+
 pub mod user {
     //! Each user attribute, by name, for the readers.
     use super::*;
@@ -496,9 +538,32 @@ pub fn organization_attribute(name: &str) -> Option<&'static Attribute> {
     ORGANIZATION_ATTRIBUTES.iter().find(|a| a.name == name)
 }
 
+/// The contact attribute named `name`.
+pub fn contact_attribute(name: &str) -> Option<&'static Attribute> {
+    CONTACT_ATTRIBUTES.iter().find(|a| a.name == name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_contact_field_is_an_attribute_but_the_id_and_the_owner() {
+        for attribute in CONTACT_ATTRIBUTES {
+            let field = attribute
+                .field
+                .expect("every contact attribute is queryable");
+            assert_eq!(field.attribute(), attribute.name);
+            assert_eq!(field.nullable(), attribute.nullable, "{}", attribute.name);
+        }
+        for field in Field::CONTACT {
+            assert_eq!(
+                Field::from_contact_attribute(field.attribute()),
+                Some(field),
+                "{field:?}"
+            );
+        }
+    }
 
     #[test]
     fn every_query_field_of_an_attribute_carries_its_name() {

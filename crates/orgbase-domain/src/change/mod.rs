@@ -62,11 +62,13 @@ pub enum ResourceType {
     Users,
     ApiKeys,
     Webhooks,
+    Contacts,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 5] = [
+    pub const ALL: [ResourceType; 6] = [
         ResourceType::Organizations,
+        ResourceType::Contacts,
         ResourceType::CustomFields,
         ResourceType::Users,
         ResourceType::ApiKeys,
@@ -80,6 +82,7 @@ impl ResourceType {
             ResourceType::Users => "users",
             ResourceType::ApiKeys => "api_keys",
             ResourceType::Webhooks => "webhooks",
+            ResourceType::Contacts => "contacts",
         }
     }
 

@@ -8,6 +8,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::api_key::ApiKey;
+use crate::contact::Contact;
 use crate::custom_field::{CustomField, CustomFields};
 use crate::ids::UserId;
 use crate::organization::Organization;
@@ -81,6 +82,14 @@ impl Snapshot {
         snapshot
     }
 
+    /// A contact's attributes but `updated_at`, then `owner`.
+    pub fn contact(contact: &Contact) -> Self {
+        let mut values = contact_attributes(contact);
+        values.retain(|(name, _)| *name != "updated_at");
+        values.push(("owner", user_linkage(contact.owner_id)));
+        Self::of(values)
+    }
+
     /// A user's attributes, as the API shows them.
     pub fn user(user: &User) -> Self {
         Self::of(user_attributes(user))
@@ -128,6 +137,20 @@ impl Snapshot {
         }
         changes
     }
+}
+
+/// A contact's attributes in the order the API shows them (the contact resource writes
+/// these).
+pub fn contact_attributes(contact: &Contact) -> Vec<(&'static str, Value)> {
+    vec![
+        ("name", Value::from(contact.name.as_str())),
+        ("email", json!(contact.email)),
+        ("phone", json!(contact.phone)),
+        ("title", json!(contact.title)),
+        ("notes", json!(contact.notes)),
+        ("created_at", timestamp(Some(&contact.created_at))),
+        ("updated_at", timestamp(Some(&contact.updated_at))),
+    ]
 }
 
 /// A user's attributes in the order the API shows them (the user resource writes these).

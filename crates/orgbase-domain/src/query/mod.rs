@@ -1,4 +1,6 @@
-//! The storage-agnostic list query: which organizations, in which order, which page.
+//! The storage-agnostic list query: which organizations (or contacts), in which order, which
+//! page. One query model serves both types: [`Field::ALL`] are organizations' fields,
+//! [`Field::CONTACT`] contacts', and the reference semantics run on any [`Listed`] record.
 //!
 //! The HTTP layer parses query strings into a [`ListQuery`]; every backend executes it itself
 //! (SQL for diesel), never by loading a table into memory. This module is the query model and
@@ -20,7 +22,7 @@ mod page;
 mod reference;
 
 pub use page::{DEFAULT_PAGE_SIZE, Keyset, MAX_PAGE_SIZE, Page, PageRequest, Position};
-pub use reference::{FieldValue, compare_values, search_matches};
+pub use reference::{FieldValue, Listed, compare_values, search_matches};
 
 /// The attributes a list can filter or sort by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,6 +51,10 @@ pub enum Field {
     Domains,
     /// The owner's user id.
     Owner,
+    /// A contact's job title.
+    Title,
+    /// A contact's notes.
+    Notes,
     /// A custom field, addressed by its identifier in query strings.
     Custom(CustomFieldKey),
 }
@@ -101,6 +107,19 @@ impl Field {
         Field::Owner,
     ];
 
+    /// The fields of contacts, which lists filter and sort by.
+    pub const CONTACT: [Field; 9] = [
+        Field::Id,
+        Field::Name,
+        Field::Email,
+        Field::Phone,
+        Field::Title,
+        Field::Notes,
+        Field::CreatedAt,
+        Field::UpdatedAt,
+        Field::Owner,
+    ];
+
     /// The attribute name clients use; custom fields are named by their definition.
     pub fn attribute(self) -> &'static str {
         match self {
@@ -127,6 +146,8 @@ impl Field {
             Field::Lists => "lists",
             Field::Domains => "domains",
             Field::Owner => "owner",
+            Field::Title => "title",
+            Field::Notes => "notes",
             Field::Custom(_) => "custom field",
         }
     }
@@ -138,6 +159,15 @@ impl Field {
             "id" => Some(Field::Id),
             "owner" => Some(Field::Owner),
             _ => crate::attributes::organization_attribute(name).and_then(|a| a.field),
+        }
+    }
+
+    /// The contact field a query parameter names, as [`Self::from_attribute`] for contacts.
+    pub fn from_contact_attribute(name: &str) -> Option<Self> {
+        match name {
+            "id" => Some(Field::Id),
+            "owner" => Some(Field::Owner),
+            _ => crate::attributes::contact_attribute(name).and_then(|a| a.field),
         }
     }
 
@@ -180,6 +210,8 @@ impl Field {
                 | Field::LastContactAt
                 | Field::ArchivedAt
                 | Field::Owner
+                | Field::Title
+                | Field::Notes
                 | Field::Custom(_)
         )
     }
@@ -400,7 +432,8 @@ impl Filter {
     }
 }
 
-/// The fields `filter[q]` searches: it matches when any contains the text, ignoring case.
+/// The fields `filter[q]` searches in organizations: it matches when any contains the text,
+/// ignoring case.
 pub const SEARCHED_FIELDS: [Field; 5] = [
     Field::Name,
     Field::Website,
@@ -408,6 +441,10 @@ pub const SEARCHED_FIELDS: [Field; 5] = [
     Field::Domains,
     Field::Description,
 ];
+
+/// The fields `filter[q]` searches in contacts.
+pub const CONTACT_SEARCHED_FIELDS: [Field; 4] =
+    [Field::Name, Field::Email, Field::Phone, Field::Title];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortDirection {

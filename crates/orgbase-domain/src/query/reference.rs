@@ -1,5 +1,6 @@
-//! The reference semantics of a [`ListQuery`]: which organizations a filter, a search and an
-//! archive state admit, and in which order, evaluated on records in memory. The in-memory
+//! The reference semantics of a [`ListQuery`]: which records (organizations or contacts, any
+//! [`Listed`] type) a filter, a search and an archive state admit, and in which order,
+//! evaluated on records in memory. The in-memory
 //! store runs these; the SQL backends are tested to agree with them exactly (the
 //! differential property test).
 
@@ -8,12 +9,76 @@ use std::cmp::Ordering;
 use uuid::Uuid;
 
 use super::{
-    ArchivedFilter, Condition, Field, Filter, ListQuery, Operand, Page, Position, SEARCHED_FIELDS,
-    SortDirection, SortKey,
+    ArchivedFilter, CONTACT_SEARCHED_FIELDS, Condition, Field, Filter, ListQuery, Operand, Page,
+    Position, SEARCHED_FIELDS, SortDirection, SortKey,
 };
+use crate::contact::Contact;
 use crate::custom_field::{CustomFieldKey, CustomFormat, CustomValue};
 use crate::organization::Organization;
 use crate::time::Timestamp;
+
+/// A record lists hold: what the reference semantics read of it.
+pub trait Listed {
+    /// The fields `filter[q]` searches.
+    const SEARCHED: &'static [Field];
+    /// This field's value, folded as queries compare it.
+    fn value(&self, field: Field) -> FieldValue;
+    /// The id that breaks ties.
+    fn list_id(&self) -> Uuid;
+    /// Whether lists hide it by default.
+    fn archived(&self) -> bool {
+        false
+    }
+}
+
+impl<T: Listed> Listed for &T {
+    const SEARCHED: &'static [Field] = T::SEARCHED;
+    fn value(&self, field: Field) -> FieldValue {
+        (**self).value(field)
+    }
+    fn list_id(&self) -> Uuid {
+        (**self).list_id()
+    }
+    fn archived(&self) -> bool {
+        (**self).archived()
+    }
+}
+
+impl Listed for Organization {
+    const SEARCHED: &'static [Field] = &SEARCHED_FIELDS;
+    fn value(&self, field: Field) -> FieldValue {
+        field.value_of(self)
+    }
+    fn list_id(&self) -> Uuid {
+        self.id.as_uuid()
+    }
+    fn archived(&self) -> bool {
+        self.details.archived_at.is_some()
+    }
+}
+
+impl Listed for Contact {
+    const SEARCHED: &'static [Field] = &CONTACT_SEARCHED_FIELDS;
+    fn value(&self, field: Field) -> FieldValue {
+        let text = |v: &Option<String>| v.as_deref().map(|t| field.fold(t));
+        match field {
+            Field::Id => FieldValue::Id(Some(self.id.as_uuid())),
+            Field::Owner => FieldValue::Id(self.owner_id.map(|u| u.as_uuid())),
+            Field::Name => FieldValue::Text(Some(self.name_key())),
+            Field::Email => FieldValue::Text(text(&self.email)),
+            Field::Phone => FieldValue::Text(text(&self.phone)),
+            Field::Title => FieldValue::Text(text(&self.title)),
+            Field::Notes => FieldValue::Text(text(&self.notes)),
+            Field::CreatedAt => FieldValue::DateTime(Some(self.created_at)),
+            Field::UpdatedAt => FieldValue::DateTime(Some(self.updated_at)),
+            // Not contact fields: the query parser never names them for contacts.
+            _ => FieldValue::Text(None),
+        }
+    }
+    fn list_id(&self) -> Uuid {
+        self.id.as_uuid()
+    }
+}
 
 impl Field {
     /// This field's value in `org`.
@@ -45,6 +110,8 @@ impl Field {
             Field::Lists => FieldValue::Set(d.lists.iter().map(|l| self.fold(l)).collect()),
             Field::Domains => FieldValue::Set(d.domains.iter().map(|l| self.fold(l)).collect()),
             Field::Custom(key) => custom_value_of(key, d.custom.get(&key.id)),
+            // Contacts' fields; organizations have none.
+            Field::Title | Field::Notes => FieldValue::Text(None),
         }
     }
 }
@@ -52,8 +119,8 @@ impl Field {
 impl SortKey {
     /// The reference ordering under this key alone: folded values, nulls last in both
     /// directions.
-    pub fn compare(&self, a: &Organization, b: &Organization) -> Ordering {
-        self.compare_values(&self.field.value_of(a), &self.field.value_of(b))
+    pub fn compare<T: Listed>(&self, a: &T, b: &T) -> Ordering {
+        self.compare_values(&a.value(self.field), &b.value(self.field))
     }
 
     /// [`compare_values`] in this key's direction, nulls still last.
@@ -90,10 +157,10 @@ pub fn compare_values(a: &FieldValue, b: &FieldValue) -> Ordering {
 }
 
 impl ArchivedFilter {
-    pub fn admits(self, org: &Organization) -> bool {
+    pub fn admits(self, record: &impl Listed) -> bool {
         match self {
-            ArchivedFilter::Exclude => org.details.archived_at.is_none(),
-            ArchivedFilter::Only => org.details.archived_at.is_some(),
+            ArchivedFilter::Exclude => !record.archived(),
+            ArchivedFilter::Only => record.archived(),
             ArchivedFilter::Any => true,
         }
     }
@@ -101,24 +168,24 @@ impl ArchivedFilter {
 
 impl ListQuery {
     /// The reference selection: every filter, the search and the archive state.
-    pub fn admits(&self, org: &Organization) -> bool {
-        self.archived.admits(org)
-            && self.filters.iter().all(|f| f.matches(org))
+    pub fn admits(&self, record: &impl Listed) -> bool {
+        self.archived.admits(record)
+            && self.filters.iter().all(|f| f.matches(record))
             && self
                 .search
                 .as_deref()
-                .is_none_or(|q| search_matches(q, org))
+                .is_none_or(|q| search_matches(q, record))
     }
 
     /// The reference total ordering: the sort keys, then the id in [`Self::tie_break`]'s
     /// direction.
-    pub fn compare(&self, a: &Organization, b: &Organization) -> Ordering {
+    pub fn compare<T: Listed>(&self, a: &T, b: &T) -> Ordering {
         // Key by key, without building a position: sorts call this n log n times.
         self.sort
             .iter()
             .map(|key| key.compare(a, b))
             .find(|o| o.is_ne())
-            .unwrap_or_else(|| self.compare_ids(a.id.as_uuid(), b.id.as_uuid()))
+            .unwrap_or_else(|| self.compare_ids(a.list_id(), b.list_id()))
     }
 
     /// The tie-break: ids in [`Self::tie_break`]'s direction.
@@ -129,27 +196,27 @@ impl ListQuery {
         }
     }
 
-    /// Where `org` stands in this query's order.
-    pub fn position_of(&self, org: &Organization) -> Position {
+    /// Where `record` stands in this query's order.
+    pub fn position_of(&self, record: &impl Listed) -> Position {
         Position {
-            values: self.sort.iter().map(|k| k.field.value_of(org)).collect(),
-            id: org.id.as_uuid(),
+            values: self.sort.iter().map(|k| record.value(k.field)).collect(),
+            id: record.list_id(),
         }
     }
 
     /// `org` against a position in this query's order (a cursor's): the reference of keyset
     /// pages.
-    pub fn compare_to(&self, org: &Organization, position: &Position) -> Ordering {
+    pub fn compare_to(&self, record: &impl Listed, position: &Position) -> Ordering {
         self.sort
             .iter()
             .zip(&position.values)
-            .map(|(key, value)| key.compare_values(&key.field.value_of(org), value))
+            .map(|(key, value)| key.compare_values(&record.value(key.field), value))
             .find(|o| o.is_ne())
-            .unwrap_or_else(|| self.compare_ids(org.id.as_uuid(), position.id))
+            .unwrap_or_else(|| self.compare_ids(record.list_id(), position.id))
     }
 
     /// The reference page of this query from all its matches, in order.
-    pub fn cut(&self, sorted: Vec<Organization>) -> Page<Organization> {
+    pub fn cut<T: Listed>(&self, sorted: Vec<T>) -> Page<T> {
         Page::cut(sorted, &self.page, self.with_total, |org, position| {
             self.compare_to(org, position)
         })
@@ -215,10 +282,10 @@ fn is_null(value: &FieldValue) -> bool {
 }
 
 /// `filter[q]`: the reference semantics of free-text search.
-pub fn search_matches(text: &str, org: &Organization) -> bool {
-    SEARCHED_FIELDS.iter().any(|field| {
+pub fn search_matches<T: Listed>(text: &str, record: &T) -> bool {
+    T::SEARCHED.iter().any(|field| {
         let needle = field.fold(text);
-        match field.value_of(org) {
+        match record.value(*field) {
             FieldValue::Text(Some(t)) => t.contains(&needle),
             FieldValue::Set(elements) => elements.iter().any(|e| e.contains(&needle)),
             _ => false,
@@ -228,8 +295,8 @@ pub fn search_matches(text: &str, org: &Organization) -> bool {
 
 impl Filter {
     /// The reference semantics of this filter.
-    pub fn matches(&self, org: &Organization) -> bool {
-        let value = self.field.value_of(org);
+    pub fn matches(&self, record: &impl Listed) -> bool {
+        let value = record.value(self.field);
         if let FieldValue::Set(elements) = &value {
             let has =
                 |operand: &Operand| matches!(operand, Operand::Text(t) if elements.contains(t));

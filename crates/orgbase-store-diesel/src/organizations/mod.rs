@@ -21,7 +21,7 @@ use crate::schema::organizations;
 pub(crate) mod custom_values;
 pub(crate) mod import;
 mod memberships;
-mod query;
+pub(crate) mod query;
 pub(crate) mod row;
 
 use row::OrganizationRow;

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod atomic;
 pub mod changes;
 pub mod concurrency;
+pub mod contacts;
 pub mod crud;
 pub mod cursors;
 pub mod custom_fields;

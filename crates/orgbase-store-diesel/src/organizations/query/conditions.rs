@@ -169,6 +169,8 @@ fn condition(
         Field::Lists => set_condition!(filter, organization_lists, list_key, membership),
         Field::Domains => set_condition!(filter, organization_domains, domain, membership),
         Field::Custom(key) => custom::condition(filter, key, archived)?,
+        // Contacts' fields: the HTTP layer never names them for organizations.
+        Field::Title | Field::Notes => return Err(mismatch(filter)),
     })
 }
 

@@ -184,7 +184,9 @@ fn key_terms(
         Field::LastContactAt => typed!(o::last_contact_at, datetime()),
         Field::ArchivedAt => typed!(o::archived_at, datetime()),
         Field::Custom(key) => custom_terms(key, value, greater, side, joined == Some(key))?,
-        Field::Lists | Field::Domains | Field::Owner => return Err(mismatch(field, value)),
+        Field::Lists | Field::Domains | Field::Owner | Field::Title | Field::Notes => {
+            return Err(mismatch(field, value));
+        }
     })
 }
 

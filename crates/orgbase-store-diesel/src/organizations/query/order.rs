@@ -58,8 +58,13 @@ pub fn order_terms(key: &SortKey, reversed: bool) -> Vec<BoxedOrder> {
         Field::Custom(custom) if key.field.sortable() => {
             custom::subquery_order(custom, key.direction, reversed)
         }
-        // Not sortable; the HTTP layer refuses them before they get here.
-        Field::Lists | Field::Domains | Field::Owner | Field::Custom(_) => Vec::new(),
+        // Not sortable, or contacts' fields; the HTTP layer refuses them before they get here.
+        Field::Lists
+        | Field::Domains
+        | Field::Owner
+        | Field::Custom(_)
+        | Field::Title
+        | Field::Notes => Vec::new(),
     }
 }
 
