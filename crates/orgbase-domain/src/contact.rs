@@ -4,10 +4,10 @@
 //! (see [`crate::attributes`]), and turning them into a [`Contact`] happens here, once.
 
 use crate::change::Version;
-use crate::error::{ValidationErrors, pointer_token};
+use crate::error::ValidationErrors;
 use crate::ids::{ContactId, UserId};
 use crate::name::name_key;
-use crate::organization::ReadOnlyValue;
+use crate::organization::{ReadOnlyValue, Stored, check_unchanged, set};
 use crate::time::Timestamp;
 
 /// One contact, as stored.
@@ -132,31 +132,16 @@ impl ContactPatch {
     /// read-only checks see the value replaced) and says whether anything changed;
     /// `updated_at` moves only then.
     pub fn apply(&self, contact: &mut Contact, now: Timestamp) -> Result<bool, ValidationErrors> {
-        let mut errors = ValidationErrors::default();
-        for value in &self.unchanged {
-            let (attribute, same) = match value {
-                ReadOnlyValue::CreatedAt(v) => ("created_at", *v == contact.created_at),
-                ReadOnlyValue::UpdatedAt(v) => ("updated_at", *v == contact.updated_at),
-                // Contacts have no `created_from`; the reader never builds this.
-                ReadOnlyValue::CreatedFrom(_) => ("created_from", false),
-            };
-            if !same {
-                errors.push(
-                    format!("/{}", pointer_token(attribute)),
-                    "read_only",
-                    format!("`{attribute}` is read-only; send its current value or leave it out"),
-                );
-            }
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
+        check_unchanged(
+            &self.unchanged,
+            Stored {
+                // Contacts have no `created_from`; their reader never builds its echo.
+                created_from: None,
+                created_at: contact.created_at,
+                updated_at: contact.updated_at,
+            },
+        )?;
         let before = contact.clone();
-        fn set<T: Clone>(target: &mut T, change: &Option<T>) {
-            if let Some(value) = change {
-                *target = value.clone();
-            }
-        }
         set(&mut contact.name, &self.name);
         set(&mut contact.email, &self.email);
         set(&mut contact.phone, &self.phone);

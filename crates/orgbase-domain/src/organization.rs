@@ -160,6 +160,50 @@ pub enum ReadOnlyValue {
     UpdatedAt(Timestamp),
 }
 
+/// The stored values echoed read-only attributes are compared with (`created_from` only
+/// organizations have).
+pub(crate) struct Stored<'a> {
+    pub created_from: Option<&'a str>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A `read_only` error for each echoed value that is not the stored one, all at once.
+pub(crate) fn check_unchanged(
+    unchanged: &[ReadOnlyValue],
+    stored: Stored<'_>,
+) -> Result<(), ValidationErrors> {
+    let mut errors = ValidationErrors::default();
+    for value in unchanged {
+        let (attribute, same) = match value {
+            ReadOnlyValue::CreatedFrom(v) => {
+                ("created_from", Some(v.as_str()) == stored.created_from)
+            }
+            ReadOnlyValue::CreatedAt(v) => ("created_at", *v == stored.created_at),
+            ReadOnlyValue::UpdatedAt(v) => ("updated_at", *v == stored.updated_at),
+        };
+        if !same {
+            errors.push(
+                format!("/{}", pointer_token(attribute)),
+                "read_only",
+                format!("`{attribute}` is read-only; send its current value or leave it out"),
+            );
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// Replaces `target` with the change, when a patch gives one.
+pub(crate) fn set<T: Clone>(target: &mut T, change: &Option<T>) {
+    if let Some(value) = change {
+        *target = value.clone();
+    }
+}
+
 /// A validated update: `None` leaves a member alone; for nullable members `Some(None)` clears it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationPatch {
@@ -197,31 +241,15 @@ impl OrganizationPatch {
     /// replaced. `updated_at` moves only on a real change: a client that round-trips an
     /// unchanged object must not make it look new to everyone syncing by `updated_at`.
     pub fn apply(&self, org: &mut Organization, now: Timestamp) -> Result<bool, ValidationErrors> {
-        let mut errors = ValidationErrors::default();
-        for value in &self.unchanged {
-            let (attribute, same) = match value {
-                ReadOnlyValue::CreatedFrom(v) => ("created_from", *v == org.created_from),
-                ReadOnlyValue::CreatedAt(v) => ("created_at", *v == org.created_at),
-                ReadOnlyValue::UpdatedAt(v) => ("updated_at", *v == org.updated_at),
-            };
-            if !same {
-                errors.push(
-                    format!("/{}", pointer_token(attribute)),
-                    "read_only",
-                    format!("`{attribute}` is read-only; send its current value or leave it out"),
-                );
-            }
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-
+        check_unchanged(
+            &self.unchanged,
+            Stored {
+                created_from: Some(&org.created_from),
+                created_at: org.created_at,
+                updated_at: org.updated_at,
+            },
+        )?;
         let before = org.clone();
-        fn set<T: Clone>(target: &mut T, change: &Option<T>) {
-            if let Some(value) = change {
-                *target = value.clone();
-            }
-        }
         set(&mut org.name, &self.name);
         if let Some(slug) = &self.slug {
             org.slug = slug.as_str().to_owned();

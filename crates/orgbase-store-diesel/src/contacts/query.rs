@@ -55,6 +55,7 @@ fn column(field: Field) -> Result<Column, Error> {
 }
 
 /// A value to compare with, typed as the column is.
+#[derive(Clone)]
 enum Bound {
     Text(String),
     DateTime(chrono::NaiveDateTime),
@@ -156,9 +157,8 @@ fn search(text: &str) -> BoxedCondition {
     ])
 }
 
-/// The rows a query selects, before ordering and paging.
-pub fn filtered(query: &ListQuery) -> Result<BoxedContacts, Error> {
-    let mut rows = contacts::table.into_boxed();
+/// `rows` narrowed by the query's filters and search.
+fn narrowed(mut rows: BoxedContacts, query: &ListQuery) -> Result<BoxedContacts, Error> {
     for filter in &query.filters {
         rows = rows.filter(condition(filter)?);
     }
@@ -168,24 +168,30 @@ pub fn filtered(query: &ListQuery) -> Result<BoxedContacts, Error> {
     Ok(rows)
 }
 
+/// The rows a query selects, before ordering and paging.
+pub fn filtered(query: &ListQuery) -> Result<BoxedContacts, Error> {
+    narrowed(contacts::table.into_boxed(), query)
+}
+
 /// The query's rows within its page's keyset bounds, in its order (read backwards, last row
 /// first, for a page before a cursor); the caller limits and offsets.
 pub fn page(query: &ListQuery) -> Result<BoxedContacts, Error> {
     let mut rows = contacts::table.into_boxed();
     let keyset = query.page.keyset.as_ref();
     // The bounds first: SQLite starts an index range at the first term on its column.
-    if let Some(after) = keyset.and_then(|k| k.after.as_ref()) {
-        rows = rows.filter(bound(query, after, Side::After)?.into_condition());
+    for (position, side) in [
+        (keyset.and_then(|k| k.after.as_ref()), Side::After),
+        (keyset.and_then(|k| k.before.as_ref()), Side::Before),
+    ] {
+        if let Some(position) = position {
+            rows = match bound(query, position, side)? {
+                Term::True => rows,
+                Term::False => rows.filter(literal("1 = 0".to_owned())),
+                Term::Sql(condition) => rows.filter(condition),
+            };
+        }
     }
-    if let Some(before) = keyset.and_then(|k| k.before.as_ref()) {
-        rows = rows.filter(bound(query, before, Side::Before)?.into_condition());
-    }
-    for filter in &query.filters {
-        rows = rows.filter(condition(filter)?);
-    }
-    if let Some(text) = &query.search {
-        rows = rows.filter(search(text));
-    }
+    let mut rows = narrowed(rows, query)?;
     let reversed = keyset.is_some_and(|k| k.is_backwards());
     for key in &query.sort {
         let c = column(key.field)?;
@@ -230,14 +236,6 @@ impl Term {
             (Term::True, _) | (_, Term::True) => Term::True,
             (Term::False, t) | (t, Term::False) => t,
             (Term::Sql(a), Term::Sql(b)) => Term::Sql(Box::new(a.or(b))),
-        }
-    }
-
-    fn into_condition(self) -> BoxedCondition {
-        match self {
-            Term::True => literal("1 = 1".to_owned()),
-            Term::False => literal("1 = 0".to_owned()),
-            Term::Sql(condition) => condition,
         }
     }
 }
@@ -287,12 +285,8 @@ fn bound(query: &ListQuery, position: &Position, side: Side) -> Result<Term, Err
                 } else {
                     ("<", "<=")
                 };
-                let v2 = match &v {
-                    Bound::Text(t) => Bound::Text(t.clone()),
-                    Bound::DateTime(at) => Bound::DateTime(*at),
-                };
-                let beyond = Term::Sql(compare(c.compared, strict, v));
-                let at_or = Term::Sql(compare(c.compared, loose, v2));
+                let beyond = Term::Sql(compare(c.compared, strict, v.clone()));
+                let at_or = Term::Sql(compare(c.compared, loose, v));
                 if c.nullable && side == Side::After {
                     // Forwards, nulls (last) are beyond every value.
                     (beyond.or(is_null()), at_or.or(is_null()))
