@@ -60,6 +60,15 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
             let org = create(&app, json!({"name": format!("Target {counter}")}))
                 .await
                 .id();
+            let contact = send(
+                &app,
+                post(
+                    "/contacts",
+                    &json!({"data": {"type": "contacts", "attributes": {"name": format!("Target {counter}")}}}),
+                ),
+            )
+            .await
+            .id();
             let spare_user = principal(&app, &format!("spare{counter}"), "viewer").await;
             let (viewers_spare_key, _) = issue_key(&app, &viewer.id).await;
             let field = send(
@@ -89,6 +98,7 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
             };
             let path = pattern
                 .replace("/organizations/{id}", &format!("/organizations/{org}"))
+                .replace("/contacts/{id}", &format!("/contacts/{contact}"))
                 .replace("/users/{id}", &format!("/users/{user_target}"))
                 .replace("/api_keys/{id}", &format!("/api_keys/{viewers_spare_key}"))
                 .replace("/custom_fields/{id}", &format!("/custom_fields/{field}"))
@@ -99,6 +109,12 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
                 }
                 ("PATCH", "/organizations/{id}") => Some(
                     json!({"data": {"type": "organizations", "id": org, "attributes": {"city": "Gent"}}}),
+                ),
+                ("POST", "/contacts") => Some(
+                    json!({"data": {"type": "contacts", "attributes": {"name": format!("New {counter}")}}}),
+                ),
+                ("PATCH", "/contacts/{id}") => Some(
+                    json!({"data": {"type": "contacts", "id": contact, "attributes": {"title": "CFO"}}}),
                 ),
                 ("POST", "/users") => Some(
                     json!({"data": {"type": "users", "attributes": {"name": "N", "email": format!("new{counter}@test.example")}}}),
@@ -248,7 +264,7 @@ async fn escaped_paths_get_the_rule_of_the_route_they_reach() {
         assert_eq!(reply.only_error(403).0, "forbidden", "{method} {path}");
         checked += 1;
     }
-    assert_eq!(checked, 23);
+    assert_eq!(checked, 27);
     let kept = send(&app, get(&format!("/organizations/{org}"))).await;
     assert_eq!(kept.status, StatusCode::OK);
 }
@@ -387,6 +403,16 @@ fn the_table_says_what_the_product_says() {
     );
     assert_eq!(
         rule("DELETE", "/organizations/{id}"),
+        Access::AtLeast(Role::Admin)
+    );
+    assert_eq!(rule("GET", "/contacts"), Access::AtLeast(Role::Viewer));
+    assert_eq!(rule("POST", "/contacts"), Access::AtLeast(Role::Member));
+    assert_eq!(
+        rule("PATCH", "/contacts/{id}"),
+        Access::AtLeast(Role::Member)
+    );
+    assert_eq!(
+        rule("DELETE", "/contacts/{id}"),
         Access::AtLeast(Role::Admin)
     );
     assert_eq!(rule("POST", "/users"), Access::AtLeast(Role::Admin));

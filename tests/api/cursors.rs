@@ -44,7 +44,7 @@ fn cursors(reply: &Reply) -> Vec<String> {
 
 /// Every page from `start` by `links.next` until it is null: the names in order, and the
 /// last page's reply.
-async fn walk<S, B>(app: &S, start: &str) -> (Vec<String>, Reply)
+pub(crate) async fn walk<S, B>(app: &S, start: &str) -> (Vec<String>, Reply)
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
@@ -74,7 +74,7 @@ where
 }
 
 /// Every page before `from` by `links.prev` until it is null: the names in list order.
-async fn walk_back<S, B>(app: &S, from: &Reply) -> Vec<String>
+pub(crate) async fn walk_back<S, B>(app: &S, from: &Reply) -> Vec<String>
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,

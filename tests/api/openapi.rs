@@ -89,7 +89,7 @@ async fn every_registered_route_is_described_and_nothing_else() {
         })
         .collect();
     assert_eq!(registered, described);
-    assert_eq!(registered.len(), 48, "{registered:?}");
+    assert_eq!(registered.len(), 62, "{registered:?}");
 }
 
 #[actix_web::test]
@@ -178,6 +178,11 @@ async fn query_parameter_families_are_described_where_they_apply() {
     assert_eq!(filter["explode"], true);
     assert!(filter["schema"]["properties"]["lists"].is_object());
     assert!(filter["schema"]["properties"]["q"].is_object());
+    // Contacts' filters name contacts' fields: no archive, no organization attributes.
+    let filter = &doc["paths"]["/contacts"]["get"]["parameters"][0];
+    assert!(filter["schema"]["properties"]["title"].is_object());
+    assert!(filter["schema"]["properties"]["archived"].is_null());
+    assert!(filter["schema"]["properties"]["city"].is_null());
 }
 
 #[actix_web::test]

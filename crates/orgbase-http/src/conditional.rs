@@ -56,6 +56,15 @@ impl ETag {
             .fold(self, |tag, (name, value)| tag.vary(name).vary(value))
     }
 
+    /// Adds the resources a document includes, as rendered: a change to an included user
+    /// changes the document.
+    pub fn vary_by_included(self, included: Option<&Vec<serde_json::Value>>) -> Self {
+        match included {
+            Some(included) => self.vary(&serde_json::to_string(included).unwrap_or_default()),
+            None => self,
+        }
+    }
+
     /// The header value, quotes included.
     pub fn value(&self) -> String {
         match &self.variant {

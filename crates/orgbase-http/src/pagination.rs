@@ -4,7 +4,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use orgbase_domain::Page;
-use orgbase_domain::query::PageRequest;
+use orgbase_domain::query::{Listed, PageRequest};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::cursor::CURSOR_PROFILE;
@@ -114,6 +115,66 @@ pub fn cursor_links_and_meta<T>(
         meta_page["rangeTruncated"] = json!(page.has_next);
     }
     (links, json!({ "page": meta_page }))
+}
+
+/// A page of records whose resource objects are serialized straight from them (organizations,
+/// contacts): `resource` makes one from a record and its cursor (on pages by cursor), and
+/// `bytes_each` is about what one takes, to size the body up front.
+#[allow(clippy::too_many_arguments)] // the page, how to render it, and what goes with it
+pub fn respond_records<'a, T: Listed, R: Serialize>(
+    req: &HttpRequest,
+    base: &BaseUrl,
+    pairs: &QueryPairs,
+    params: &ListParams,
+    page: &'a Page<T>,
+    resource: impl Fn(&'a T, Option<String>) -> R,
+    included: Option<Vec<Value>>,
+    bytes_each: usize,
+) -> HttpResponse {
+    let cursors: Vec<Option<String>> = page
+        .items
+        .iter()
+        .map(|item| {
+            params
+                .cursors
+                .as_ref()
+                .map(|cursors| cursors.encode(&params.query.position_of(item)))
+        })
+        .collect();
+    let (links, meta) = if params.cursors.is_some() {
+        cursor_links_and_meta(
+            base,
+            req.path(),
+            pairs,
+            params,
+            page,
+            cursors.first().and_then(Option::as_deref),
+            cursors.last().and_then(Option::as_deref),
+        )
+    } else {
+        collection_links_and_meta(
+            base,
+            req.path(),
+            pairs,
+            &params.query.page,
+            page.total,
+            page.has_next,
+        )
+    };
+    let capacity = bytes_each * (page.items.len() + 1);
+    let data: Vec<R> = page
+        .items
+        .iter()
+        .zip(cursors)
+        .map(|(item, cursor)| resource(item, cursor))
+        .collect();
+    let mut document = Document::new(data, links)
+        .with_included(included)
+        .with_meta(meta);
+    if params.cursors.is_some() {
+        document = document.with_profile(CURSOR_PROFILE);
+    }
+    document.respond_sized(StatusCode::OK, capacity)
 }
 
 /// A page of users, keys or custom fields as a collection document; `render` makes each

@@ -13,14 +13,14 @@ use orgbase_domain::{
 use serde_json::json;
 
 use orgbase_domain::attributes::{
-    API_KEY_ATTRIBUTES, Attribute, CUSTOM_FIELD_ATTRIBUTES, ORGANIZATION_ATTRIBUTES,
-    USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES, WEBHOOK_DELIVERY_ATTRIBUTES,
+    API_KEY_ATTRIBUTES, Attribute, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES,
+    ORGANIZATION_ATTRIBUTES, USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES, WEBHOOK_DELIVERY_ATTRIBUTES,
 };
 
 use crate::cursor::{CURSOR_PROFILE, Cursors};
 use crate::document::{
-    API_KEYS, CUSTOM_FIELDS, FieldSet, ORGANIZATION_RELATIONSHIPS, ORGANIZATIONS, USERS,
-    WEBHOOK_DELIVERIES, WEBHOOKS,
+    API_KEYS, CONTACT_RELATIONSHIPS, CONTACTS, CUSTOM_FIELDS, FieldSet, ORGANIZATION_RELATIONSHIPS,
+    ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
 };
 use crate::errors::{ApiError, DefinedError, ErrorObject, Kind};
 
@@ -91,6 +91,8 @@ impl Paging {
 pub struct RenderOptions {
     /// `fields[organizations]`.
     pub fields: FieldSet,
+    /// `fields[contacts]`.
+    pub contact_fields: FieldSet,
     /// `fields[users]`.
     pub user_fields: FieldSet,
     /// `fields[api_keys]`.
@@ -129,6 +131,45 @@ use orgbase_domain::service::UpsertKey;
 /// For endpoints whose resources have no custom fields.
 static NO_CUSTOM_FIELDS: CustomFields = CustomFields::EMPTY;
 
+/// Whose fields a collection's filters and sorts name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    Organizations,
+    Contacts,
+}
+
+impl Listing {
+    /// The built-in fields, in the order messages list them.
+    pub(crate) fn fields(self) -> &'static [Field] {
+        match self {
+            Listing::Organizations => &Field::ALL,
+            Listing::Contacts => &Field::CONTACT,
+        }
+    }
+
+    fn field(self, attribute: &str) -> Option<Field> {
+        match self {
+            Listing::Organizations => Field::from_attribute(attribute),
+            Listing::Contacts => Field::from_contact_attribute(attribute),
+        }
+    }
+
+    /// The collection whose endpoints take this vocabulary: `/contacts…` paths name contacts'
+    /// fields, every other path organizations'.
+    pub(crate) fn of_path(path: &str) -> Self {
+        if path.starts_with("/contacts") {
+            Listing::Contacts
+        } else {
+            Listing::Organizations
+        }
+    }
+
+    /// Only organizations are archived.
+    pub(crate) fn archivable(self) -> bool {
+        self == Listing::Organizations
+    }
+}
+
 /// What an endpoint accepts beyond `fields` and `include`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Accepts {
@@ -145,6 +186,8 @@ enum Accepts {
 /// Collects parameters and errors in one pass.
 struct Parser<'a> {
     accepts: Accepts,
+    /// Whose fields filters and sorts name.
+    listing: Listing,
     /// The relationship paths `include` may name.
     includable: &'static [&'static str],
     /// The custom fields organization attributes, filters and sorts may name.
@@ -188,6 +231,7 @@ impl<'a> Parser<'a> {
     ) -> Self {
         Self {
             accepts,
+            listing: Listing::Organizations,
             includable,
             custom,
             errors: Vec::new(),
@@ -227,6 +271,11 @@ impl<'a> Parser<'a> {
                         .collect();
                 self.list.render.fields = fieldset(name, value, ORGANIZATIONS, &known)?;
             }
+            "fields[contacts]" => {
+                let known: Vec<&str> =
+                    field_names(CONTACT_ATTRIBUTES, CONTACT_RELATIONSHIPS).collect();
+                self.list.render.contact_fields = fieldset(name, value, CONTACTS, &known)?;
+            }
             "fields[users]" => {
                 let known: Vec<&str> = field_names(USER_ATTRIBUTES, &[]).collect();
                 self.list.render.user_fields = fieldset(name, value, USERS, &known)?
@@ -257,8 +306,12 @@ impl<'a> Parser<'a> {
             "page[total]" if paged => self.total_given = Some(boolean(name, value)?),
             "page[after]" if paged => self.after = Some(value.to_owned()),
             "page[before]" if paged => self.before = Some(value.to_owned()),
-            "sort" if collection => self.list.query.sort = sort(name, value, self.custom)?,
-            "filter[archived]" if collection => self.list.query.archived = archived(name, value)?,
+            "sort" if collection => {
+                self.list.query.sort = sort(name, value, self.listing, self.custom)?
+            }
+            "filter[archived]" if collection && self.listing.archivable() => {
+                self.list.query.archived = archived(name, value)?
+            }
             // An empty search is no search (and keeps the constant-time total).
             "filter[q]" if collection => {
                 self.list.query.search = (!value.is_empty()).then(|| value.to_owned())
@@ -273,7 +326,7 @@ impl<'a> Parser<'a> {
                 return Err(invalid(
                     name,
                     format!(
-                        "Sparse fieldsets are available for: {ORGANIZATIONS}, {USERS}, {API_KEYS}, {CUSTOM_FIELDS}, {WEBHOOKS}, {WEBHOOK_DELIVERIES}."
+                        "Sparse fieldsets are available for: {ORGANIZATIONS}, {CONTACTS}, {USERS}, {API_KEYS}, {CUSTOM_FIELDS}, {WEBHOOKS}, {WEBHOOK_DELIVERIES}."
                     ),
                 ));
             }
@@ -281,7 +334,7 @@ impl<'a> Parser<'a> {
                 self.list
                     .query
                     .filters
-                    .push(filter(name, value, self.custom)?)
+                    .push(filter(name, value, self.listing, self.custom)?)
             }
             _ if name.starts_with("page[") && paged => {
                 return Err(unknown(
@@ -436,15 +489,20 @@ fn include(name: &str, value: &str, includable: &[&str]) -> Result<Vec<String>, 
 
 /// `filter[attr]=v` (equality, or membership for lists and domains) or `filter[attr][op]=v`.
 /// The built-in field or custom field an attribute names.
-fn resolve(attribute: &str, custom: &CustomFields) -> Option<Field> {
-    Field::from_attribute(attribute).or_else(|| {
+fn resolve(listing: Listing, attribute: &str, custom: &CustomFields) -> Option<Field> {
+    listing.field(attribute).or_else(|| {
         custom
             .by_identifier(attribute)
             .map(|f| Field::Custom(f.key()))
     })
 }
 
-fn filter(name: &str, value: &str, custom: &CustomFields) -> Result<Filter, ErrorObject> {
+fn filter(
+    name: &str,
+    value: &str,
+    listing: Listing,
+    custom: &CustomFields,
+) -> Result<Filter, ErrorObject> {
     let inner = name.strip_prefix("filter[").unwrap_or(name);
     let (attribute, operator) = match inner.split_once("][") {
         Some((attribute, rest)) => (attribute, rest.strip_suffix(']')),
@@ -456,16 +514,17 @@ fn filter(name: &str, value: &str, custom: &CustomFields) -> Result<Filter, Erro
             "Filters are written filter[attribute]=value or filter[attribute][operator]=value.",
         ));
     };
-    let Some(field) = resolve(attribute, custom) else {
-        let filterable: Vec<&str> = Field::ALL
-            .iter()
-            .map(|f| f.attribute())
+    let Some(field) = resolve(listing, attribute, custom) else {
+        let filterable: Vec<&str> = ["q"]
+            .into_iter()
+            .chain(listing.archivable().then_some("archived"))
+            .chain(listing.fields().iter().map(|f| f.attribute()))
             .chain(custom.identifiers())
             .collect();
         return Err(unknown(
             name,
             format!(
-                "{attribute:?} cannot be filtered; filter by q, archived, {}.",
+                "{attribute:?} cannot be filtered; filter by {}.",
                 filterable.join(", ")
             ),
         ));
@@ -506,15 +565,21 @@ fn page_size(name: &str, value: &str) -> Result<u64, ErrorObject> {
     }
 }
 
-fn sort(name: &str, value: &str, custom: &CustomFields) -> Result<Vec<SortKey>, ErrorObject> {
+fn sort(
+    name: &str,
+    value: &str,
+    listing: Listing,
+    custom: &CustomFields,
+) -> Result<Vec<SortKey>, ErrorObject> {
     let mut keys: Vec<SortKey> = Vec::new();
     for item in value.split(',') {
         let (field_name, direction) = match item.strip_prefix('-') {
             Some(rest) => (rest, SortDirection::Descending),
             None => (item, SortDirection::Ascending),
         };
-        let Some(field) = resolve(field_name, custom).filter(|f| f.sortable()) else {
-            let sortable: Vec<&str> = Field::ALL
+        let Some(field) = resolve(listing, field_name, custom).filter(|f| f.sortable()) else {
+            let sortable: Vec<&str> = listing
+                .fields()
                 .iter()
                 .filter(|f| f.sortable())
                 .map(|f| f.attribute())
@@ -563,6 +628,19 @@ pub fn list_params(
     paging: &Paging,
 ) -> Result<ListParams, ApiError> {
     let mut parser = Parser::new(Accepts::Collection, ORGANIZATION_RELATIONSHIPS, custom);
+    parser.run(pairs);
+    parser.settle_paging(pairs, paging);
+    parser.finish(|list, _| list)
+}
+
+/// `GET /contacts`: filters and sorts over contacts' fields, pages, fieldsets, `include`.
+pub fn contact_list_params(pairs: &QueryPairs, paging: &Paging) -> Result<ListParams, ApiError> {
+    let mut parser = Parser::new(
+        Accepts::Collection,
+        CONTACT_RELATIONSHIPS,
+        &NO_CUSTOM_FIELDS,
+    );
+    parser.listing = Listing::Contacts;
     parser.run(pairs);
     parser.settle_paging(pairs, paging);
     parser.finish(|list, _| list)

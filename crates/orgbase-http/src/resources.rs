@@ -6,9 +6,9 @@
 use std::fmt::Display;
 use std::str::FromStr;
 
-use orgbase_domain::{ApiKeyId, CustomFieldId, OrganizationId, UserId, WebhookId};
+use orgbase_domain::{ApiKeyId, ContactId, CustomFieldId, OrganizationId, UserId, WebhookId};
 
-use crate::document::{API_KEYS, CUSTOM_FIELDS, ORGANIZATIONS, USERS, WEBHOOKS};
+use crate::document::{API_KEYS, CONTACTS, CUSTOM_FIELDS, ORGANIZATIONS, USERS, WEBHOOKS};
 use crate::errors::{ApiError, ErrorObject, Kind};
 
 /// A JSON:API resource type orgbase serves.
@@ -43,6 +43,15 @@ impl ResourceType for Organizations {
     const TYPE: &'static str = ORGANIZATIONS;
     const SINGULAR: &'static str = "organization";
     type Id = OrganizationId;
+}
+
+#[derive(Debug)]
+pub struct Contacts;
+
+impl ResourceType for Contacts {
+    const TYPE: &'static str = CONTACTS;
+    const SINGULAR: &'static str = "contact";
+    type Id = ContactId;
 }
 
 #[derive(Debug)]

@@ -10,8 +10,8 @@ use orgbase_domain::query::{Keyset, MAX_PAGE_SIZE, PageRequest, Position};
 use orgbase_domain::{Error, ResourceType, Result, Store};
 use orgbase_http::BaseUrl;
 use orgbase_http::document::{
-    FieldSet, OrganizationResource, api_key_resource, custom_field_resource, user_resource,
-    webhook_resource,
+    ContactResource, FieldSet, OrganizationResource, api_key_resource, custom_field_resource,
+    user_resource, webhook_resource,
 };
 use serde_json::{Value, json};
 
@@ -137,20 +137,16 @@ fn current(store: &dyn Store, change: &Change, base: &BaseUrl) -> Result<Option<
         ResourceType::ApiKeys => parse(&entry.resource_id)
             .and_then(|id| store.get_api_key(id))
             .map(|key| api_key_resource(&key, None, base, &all)),
-        // Contacts have no HTTP resource writer yet: their attributes as the log shows them.
         ResourceType::Contacts => parse(&entry.resource_id)
             .and_then(|id| store.get_contact(id))
-            .map(|contact| {
-                let attributes: serde_json::Map<String, Value> =
-                    orgbase_domain::change::snapshot::contact_attributes(&contact)
-                        .into_iter()
-                        .map(|(name, value)| (name.to_owned(), value))
-                        .collect();
-                serde_json::json!({
-                    "type": "contacts",
-                    "id": contact.id.to_string(),
-                    "attributes": attributes,
+            .and_then(|contact| {
+                serde_json::to_value(ContactResource {
+                    contact: &contact,
+                    base,
+                    fields: &all,
+                    cursor: None,
                 })
+                .map_err(|e| Error::Backend(e.to_string()))
             }),
         ResourceType::Webhooks => parse(&entry.resource_id)
             .and_then(|id| store.get_webhook(id))

@@ -6,7 +6,8 @@ use orgbase_domain::{CustomFields, Organization};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use super::{FieldSet, ORGANIZATIONS, USERS, rfc3339};
+use super::user_relationships::UserRelationships;
+use super::{FieldSet, ORGANIZATIONS, SelfLink, rfc3339};
 use crate::links::BaseUrl;
 
 /// The organization serializer, written out by hand because lists render it by the hundred
@@ -64,110 +65,6 @@ pub fn related_user(org: &Organization, relationship: &str) -> Option<orgbase_do
     }
 }
 
-/// A user resource identifier: `{"type": "users", "id": …}`.
-#[derive(Debug, Serialize)]
-pub struct UserLinkage {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    id: String,
-}
-
-/// Linkage to a user, or `None` (serialized as null).
-pub fn user_linkage(user: Option<orgbase_domain::UserId>) -> Option<UserLinkage> {
-    user.map(|id| UserLinkage {
-        kind: USERS,
-        id: id.to_string(),
-    })
-}
-
-/// A value written with its `Display`, straight into the response: links are built while
-/// serializing instead of as a `String` each (a page of 100 organizations has 700).
-struct Displayed<T>(T);
-
-impl<T: std::fmt::Display> Serialize for Displayed<T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&self.0)
-    }
-}
-
-/// The `self` and `related` links of an organization's relationship.
-#[derive(Debug)]
-pub struct RelationshipLinks<'a> {
-    base: &'a BaseUrl,
-    org: &'a Organization,
-    relationship: &'a str,
-}
-
-impl Serialize for RelationshipLinks<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Self {
-            base,
-            org,
-            relationship,
-        } = self;
-        let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry(
-            "self",
-            &Displayed(format_args!(
-                "{base}/{ORGANIZATIONS}/{}/relationships/{relationship}",
-                org.id
-            )),
-        )?;
-        map.serialize_entry(
-            "related",
-            &Displayed(format_args!(
-                "{base}/{ORGANIZATIONS}/{}/{relationship}",
-                org.id
-            )),
-        )?;
-        map.end()
-    }
-}
-
-pub fn relationship_links<'a>(
-    base: &'a BaseUrl,
-    org: &'a Organization,
-    relationship: &'a str,
-) -> RelationshipLinks<'a> {
-    RelationshipLinks {
-        base,
-        org,
-        relationship,
-    }
-}
-
-/// One relationship object of an organization: links and linkage.
-#[derive(Serialize)]
-struct Relationship<'a> {
-    links: RelationshipLinks<'a>,
-    data: Option<UserLinkage>,
-}
-
-/// The `relationships` member, limited to the fieldset; serialized straight from the record
-/// (resources are rendered by the hundred on every list page).
-struct Relationships<'a> {
-    org: &'a Organization,
-    base: &'a BaseUrl,
-    fields: &'a FieldSet,
-}
-
-impl Serialize for Relationships<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        for name in ORGANIZATION_RELATIONSHIPS
-            .iter()
-            .filter(|n| self.fields.includes(n))
-        {
-            let relationship = Relationship {
-                links: relationship_links(self.base, self.org, name),
-                data: user_linkage(related_user(self.org, name)),
-            };
-            map.serialize_entry(name, &relationship)?;
-        }
-        map.end()
-    }
-}
-
 /// An organization's attributes object, custom fields included: what responses show and what
 /// `orgbase export` writes.
 #[derive(Debug)]
@@ -191,24 +88,6 @@ impl Serialize for OrganizationAttributes<'_> {
                 map.serialize_entry(&field.identifier, &value)?;
             }
         }
-        map.end()
-    }
-}
-
-/// `{"self": …}` of an organization resource.
-struct SelfLink<'a> {
-    base: &'a BaseUrl,
-    org: &'a Organization,
-}
-
-impl Serialize for SelfLink<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(1))?;
-        let (base, id) = (self.base, self.org.id);
-        map.serialize_entry(
-            "self",
-            &Displayed(format_args!("{base}/{ORGANIZATIONS}/{id}")),
-        )?;
         map.end()
     }
 }
@@ -250,9 +129,12 @@ impl Serialize for OrganizationResource<'_> {
             .iter()
             .any(|name| self.fields.includes(name))
         {
-            let relationships = Relationships {
-                org: self.org,
+            let relationships = UserRelationships {
                 base: self.base,
+                kind: ORGANIZATIONS,
+                id: &self.org.id,
+                names: ORGANIZATION_RELATIONSHIPS,
+                related: &|name| related_user(self.org, name),
                 fields: self.fields,
             };
             map.serialize_entry("relationships", &relationships)?;
@@ -261,7 +143,8 @@ impl Serialize for OrganizationResource<'_> {
             "links",
             &SelfLink {
                 base: self.base,
-                org: self.org,
+                kind: ORGANIZATIONS,
+                id: &self.org.id,
             },
         )?;
         if let Some(cursor) = &self.cursor {

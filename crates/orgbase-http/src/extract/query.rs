@@ -7,7 +7,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use orgbase_domain::{CustomFields, UserId};
 
 use crate::change_query::{ChangeParams, change_params};
-use crate::document::ORGANIZATION_RELATIONSHIPS;
+use crate::document::{CONTACT_RELATIONSHIPS, ORGANIZATION_RELATIONSHIPS};
 use crate::errors::ApiError;
 use crate::query::{self, ListParams, Paging, QueryPairs, ResourceParams};
 use crate::state::AppState;
@@ -131,6 +131,35 @@ impl QueryShape for OrganizationReference {
     const NAMES_CUSTOM_FIELDS: bool = false;
     fn parse(pairs: &QueryPairs, _: &CustomFields, _: &Paging) -> Result<ResourceParams, ApiError> {
         query::resource_params(pairs, ORGANIZATION_RELATIONSHIPS)
+    }
+}
+
+/// `GET /contacts`: filters, sorts, pages, fieldsets, `include`.
+#[derive(Debug)]
+pub struct ContactList;
+
+impl QueryShape for ContactList {
+    type Params = ListParams;
+    const NAMES_CUSTOM_FIELDS: bool = false;
+    fn parse(
+        pairs: &QueryPairs,
+        _: &CustomFields,
+        paging: &Paging,
+    ) -> Result<ListParams, ApiError> {
+        query::contact_list_params(pairs, paging)
+    }
+}
+
+/// A request answered with one contact, or about one (its relationships, its delete):
+/// fieldsets and `include`.
+#[derive(Debug)]
+pub struct ContactReference;
+
+impl QueryShape for ContactReference {
+    type Params = ResourceParams;
+    const NAMES_CUSTOM_FIELDS: bool = false;
+    fn parse(pairs: &QueryPairs, _: &CustomFields, _: &Paging) -> Result<ResourceParams, ApiError> {
+        query::resource_params(pairs, CONTACT_RELATIONSHIPS)
     }
 }
 

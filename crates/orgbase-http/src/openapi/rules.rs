@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::schemas::{query_parameter, reference};
 use crate::auth::{Access, access_for};
 use crate::jsonapi::JSONAPI_MEDIA_TYPE;
+use crate::query::Listing;
 
 /// The security scheme's name in `components.securitySchemes`.
 pub const API_KEY_SCHEME: &str = "apiKey";
@@ -204,7 +205,7 @@ fn operation_rules(method: &Method, path: &str, operation: &mut Value) {
         .and_then(Value::as_array_mut)
     {
         for parameter in parameters {
-            parameter_rules(parameter);
+            parameter_rules(parameter, Listing::of_path(path));
         }
     }
 }
@@ -326,11 +327,11 @@ fn rename_json_content(response: &mut Value, media_type: &str) {
 }
 
 /// A query parameter family's schema and description, from the one table of them.
-fn parameter_rules(parameter: &mut Value) {
+fn parameter_rules(parameter: &mut Value, listing: Listing) {
     let Some(name) = parameter["name"].as_str() else {
         return;
     };
-    if let Some((schema, description)) = query_parameter(name) {
+    if let Some((schema, description)) = query_parameter(name, listing) {
         parameter["schema"] = schema;
         parameter["description"] = json!(description);
     }

@@ -20,11 +20,15 @@ use crate::query::QueryPairs;
 use crate::resources::Organizations;
 use crate::state::AppState;
 
-/// The types a role may read the changes of: users and keys are for admins only.
+/// The types a role may read the changes of: users, keys and webhooks are for admins only.
 fn readable(role: Role) -> &'static [ResourceType] {
     match role {
         Role::Admin => &ResourceType::ALL,
-        _ => &[ResourceType::Organizations, ResourceType::CustomFields],
+        _ => &[
+            ResourceType::Organizations,
+            ResourceType::CustomFields,
+            ResourceType::Contacts,
+        ],
     }
 }
 

@@ -18,12 +18,16 @@ use crate::extract::InOrder;
 pub mod api_description;
 pub mod api_keys;
 pub mod changes;
+pub mod contacts;
 pub mod custom_fields;
 mod endpoint;
 pub mod fallback;
 pub mod health;
+mod included;
+mod linkage_input;
 pub mod operations;
 pub mod organizations;
+mod user_relationships;
 pub mod users;
 pub mod webhooks;
 
@@ -75,6 +79,20 @@ endpoints! {
     organizations::owner => VIEWER,
     organizations::creator => VIEWER,
     organizations::updater => VIEWER,
+    contacts::list => VIEWER,
+    contacts::create => MEMBER,
+    contacts::get => VIEWER,
+    contacts::update => MEMBER,
+    contacts::delete => ADMIN,
+    contacts::owner_relationship => VIEWER,
+    contacts::update_owner => MEMBER,
+    contacts::creator_relationship => VIEWER,
+    contacts::update_creator => VIEWER,
+    contacts::updater_relationship => VIEWER,
+    contacts::update_updater => VIEWER,
+    contacts::owner => VIEWER,
+    contacts::creator => VIEWER,
+    contacts::updater => VIEWER,
     custom_fields::list => VIEWER,
     custom_fields::create => ADMIN,
     custom_fields::get => VIEWER,
@@ -96,7 +114,7 @@ endpoints! {
     // Anyone may learn that keys cannot be changed (403 unsupported_update).
     api_keys::update => VIEWER,
     api_keys::delete => ADMIN_OR_SELF,
-    // Readers see organizations' and custom fields' changes; admins every type's.
+    // Readers see organizations', contacts' and custom fields' changes; admins every type's.
     changes::list => VIEWER,
     changes::organization_history => VIEWER,
     // The least any operation needs; each is then checked against its own endpoint's role.

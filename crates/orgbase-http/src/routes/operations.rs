@@ -17,13 +17,12 @@ use orgbase_domain::{
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::organizations::linkage_input::{
-    check_echoed, requested_relationships, server_set, user_identifier,
-};
+use super::linkage_input::{check_echoed, requested_relationships, server_set, user_identifier};
 use crate::atomic::{ATOMIC_EXT, LocalIds, Op, Operation, Target, pointer};
 use crate::auth::{Caller, forbidden};
 use crate::document::{
-    CUSTOM_FIELDS, ORGANIZATIONS, OrganizationResource, USERS, custom_field_resource, user_resource,
+    CUSTOM_FIELDS, ORGANIZATIONS, OrganizationResource, USERS, custom_field_resource, related_user,
+    user_resource,
 };
 use crate::errors::{ApiError, ErrorObject, Kind};
 use crate::extract::{AtomicBody, Operations, Query};
@@ -521,10 +520,13 @@ impl Run<'_> {
                 let (input, _) = self.resource::<T>(operation, Some(&id_text))?;
                 // The endpoint's order: relationships, then echoed server-set ones, then
                 // attributes.
-                let requested = requested_relationships(&input.relationships)?;
+                let requested = requested_relationships(&input.relationships, ORGANIZATIONS)?;
                 if !requested.echoed.is_empty() {
                     let current = self.tx.get_organization(id)?;
-                    check_echoed(&requested.echoed, Some(&current))?;
+                    check_echoed(
+                        &requested.echoed,
+                        Some(&|name| related_user(&current, name)),
+                    )?;
                 }
                 let mut patch = combine(
                     read_organization_patch(&input.attributes, self.fields()?),

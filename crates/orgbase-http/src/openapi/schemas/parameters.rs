@@ -2,13 +2,14 @@
 //! endpoint-specific ones, with the attributes and operators each accepts.
 
 use orgbase_domain::attributes::table::CUSTOM_ATTRIBUTE_PATTERN;
-use orgbase_domain::query::{Field, Operator};
+use orgbase_domain::query::Operator;
 use serde_json::{Map, Value, json};
 
 use super::reference;
 use crate::document::{
-    API_KEYS, CUSTOM_FIELDS, ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
+    API_KEYS, CONTACTS, CUSTOM_FIELDS, ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
 };
+use crate::query::Listing;
 
 pub(super) fn add(schemas: &mut Map<String, Value>) {
     let mut add = |name: &str, schema: Value| {
@@ -34,11 +35,34 @@ fn operators() -> Vec<&'static str> {
     Operator::ALL.iter().map(|o| o.name()).collect()
 }
 
-/// The schema and description of a query parameter family, by name. `None` for names the
-/// table does not know, which the tests refuse.
-pub fn query_parameter(name: &str) -> Option<(Value, String)> {
-    let filterable: Vec<&str> = Field::ALL.iter().map(|f| f.attribute()).collect();
+/// The schema and description of a query parameter family, by name, for endpoints whose
+/// filters and sorts name `listing`'s fields. `None` for names the table does not know,
+/// which the tests refuse.
+pub fn query_parameter(name: &str, listing: Listing) -> Option<(Value, String)> {
+    let filterable: Vec<&str> = listing.fields().iter().map(|f| f.attribute()).collect();
     let described = match name {
+        "filter" if listing == Listing::Contacts => {
+            let condition = reference("FilterCondition");
+            let mut properties: Map<String, Value> = filterable
+                .iter()
+                .map(|name| ((*name).to_owned(), condition.clone()))
+                .collect();
+            properties.insert("q".into(), json!({ "type": "string" }));
+            (
+                json!({
+                    "type": "object",
+                    "properties": properties,
+                    "additionalProperties": false,
+                }),
+                format!(
+                    "`filter[attr]=v` is equality; `filter[attr][op]=v` with op one of {}, as \
+                     for organizations. `filter[owner]` takes a user id; `filter[q]` searches \
+                     name, email, phone and title. An unknown attribute or operator is a 400 \
+                     naming the parameter.",
+                    operators().join(", ")
+                ),
+            )
+        }
         "filter" => {
             let condition = reference("FilterCondition");
             let mut properties: Map<String, Value> = filterable
@@ -74,13 +98,19 @@ pub fn query_parameter(name: &str) -> Option<(Value, String)> {
             json!({ "type": "string", "pattern": "^-?[a-z0-9_]+(,-?[a-z0-9_]+)*$", "example": "-created_at,name" }),
             format!(
                 "Comma-separated attributes, `-` for descending; ties are broken by id, in the \
-                 direction of the last key, so pages are stable. Sortable: {} and every custom field.",
-                Field::ALL
+                 direction of the last key, so pages are stable. Sortable: {}{}.",
+                listing
+                    .fields()
                     .iter()
                     .filter(|f| f.sortable())
                     .map(|f| f.attribute())
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                if listing == Listing::Organizations {
+                    " and every custom field"
+                } else {
+                    ""
+                }
             ),
         ),
         "page" => (
@@ -110,6 +140,7 @@ pub fn query_parameter(name: &str) -> Option<(Value, String)> {
                 "type": "object",
                 "properties": {
                     ORGANIZATIONS: { "type": "string" },
+                    CONTACTS: { "type": "string" },
                     USERS: { "type": "string" },
                     API_KEYS: { "type": "string" },
                     CUSTOM_FIELDS: { "type": "string" },

@@ -3,13 +3,14 @@
 //! them; anything else a server ignores is left out, so generated clients do not send it.
 
 use orgbase_domain::attributes::{
-    API_KEY_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES,
+    API_KEY_ATTRIBUTES, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, USER_ATTRIBUTES,
+    WEBHOOK_ATTRIBUTES,
 };
 use serde_json::{Map, Value, json};
 
 use super::attributes::{attributes_object, organization_properties, plain_attributes};
 use super::{or_null, reference};
-use crate::document::{API_KEYS, CUSTOM_FIELDS, ORGANIZATIONS, USERS, WEBHOOKS};
+use crate::document::{API_KEYS, CONTACTS, CUSTOM_FIELDS, ORGANIZATIONS, USERS, WEBHOOKS};
 
 /// A request document creating (`id` optional) or updating (`id` required) a resource.
 fn request_document(kind: &str, attributes: Value, relationships: Value, update: bool) -> Value {
@@ -124,6 +125,24 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
         request_document(
             ORGANIZATIONS,
             attributes_object(organization_properties(true), &[], true),
+            owner_input.clone(),
+            true,
+        ),
+    );
+    add(
+        "NewContactDocument",
+        request_document(
+            CONTACTS,
+            plain_attributes(CONTACT_ATTRIBUTES, &["name"], true),
+            owner_input.clone(),
+            false,
+        ),
+    );
+    add(
+        "ContactPatchDocument",
+        request_document(
+            CONTACTS,
+            plain_attributes(CONTACT_ATTRIBUTES, &[], true),
             owner_input,
             true,
         ),

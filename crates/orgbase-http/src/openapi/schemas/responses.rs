@@ -3,15 +3,15 @@
 
 use orgbase_domain::ResourceType;
 use orgbase_domain::attributes::{
-    API_KEY_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES,
-    WEBHOOK_DELIVERY_ATTRIBUTES,
+    API_KEY_ATTRIBUTES, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, USER_ATTRIBUTES,
+    WEBHOOK_ATTRIBUTES, WEBHOOK_DELIVERY_ATTRIBUTES,
 };
 use serde_json::{Map, Value, json};
 
 use super::attributes::{attributes_object, organization_properties, plain_attributes};
 use super::{or_null, reference};
 use crate::document::{
-    API_KEYS, CUSTOM_FIELDS, ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
+    API_KEYS, CONTACTS, CUSTOM_FIELDS, ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
 };
 
 fn user_identifier() -> Value {
@@ -345,20 +345,33 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
         "OrganizationAttributes",
         attributes_object(organization_properties(false), &[], false),
     );
+    let user_relationships = json!({
+        "type": "object",
+        "properties": {
+            "owner": reference("ToOneUser"),
+            "creator": reference("ToOneUser"),
+            "updater": reference("ToOneUser"),
+        },
+        "additionalProperties": false,
+    });
     add(
         "Organization",
         resource(
             ORGANIZATIONS,
             reference("OrganizationAttributes"),
-            Some(json!({
-                "type": "object",
-                "properties": {
-                    "owner": reference("ToOneUser"),
-                    "creator": reference("ToOneUser"),
-                    "updater": reference("ToOneUser"),
-                },
-                "additionalProperties": false,
-            })),
+            Some(user_relationships.clone()),
+        ),
+    );
+    add(
+        "ContactAttributes",
+        plain_attributes(CONTACT_ATTRIBUTES, &[], false),
+    );
+    add(
+        "Contact",
+        resource(
+            CONTACTS,
+            reference("ContactAttributes"),
+            Some(user_relationships),
         ),
     );
     add(
@@ -435,6 +448,7 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     );
     for name in [
         "Organization",
+        "Contact",
         "User",
         "CustomField",
         "ApiKey",

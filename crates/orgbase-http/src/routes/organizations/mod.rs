@@ -1,5 +1,5 @@
 //! `/organizations`: list, create, get, update, delete, duplicate; the relationships to users
-//! are in [`relationships`].
+//! are in [`super::user_relationships`].
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -12,27 +12,25 @@ use serde_json::{Map, Value};
 
 use crate::auth::Caller;
 use crate::conditional::Precondition;
-use crate::cursor::CURSOR_PROFILE;
-use crate::document::{Document, OrganizationResource};
+use crate::document::{ORGANIZATIONS, OrganizationResource, related_user};
 use crate::errors::{ApiError, ErrorObject, Kind};
 use crate::extract::{
     OneOrganization, OrganizationCreate, OrganizationList, OrganizationReference, PathId, Query,
     ResourceBody,
 };
 use crate::openapi::params;
-use crate::pagination::{collection_links_and_meta, cursor_links_and_meta};
+use crate::pagination::respond_records;
 use crate::request_body::combine;
 use crate::resources::Organizations;
 use crate::state::AppState;
 
-pub(crate) mod linkage_input;
-mod relationships;
 mod rendering;
 
-pub use relationships::*;
+pub use super::user_relationships::organizations::*;
 
-use linkage_input::{check_echoed, requested_relationships};
-use rendering::{Rendering, included_users, resource_response, single};
+use super::included::included_users;
+use super::linkage_input::{check_echoed, requested_relationships};
+use rendering::{Rendering, resource_response, single};
 
 /// List organizations
 ///
@@ -64,50 +62,24 @@ pub async fn list(
         .run(move |store| store.list_organizations(&list_query))
         .await?;
     let base = state.base_url(&req);
-    let data: Vec<OrganizationResource<'_>> = page
-        .items
-        .iter()
-        .map(|org| OrganizationResource {
+    let included = included_users(&state, &page.items, related_user, &base, &params.render).await?;
+    // About 1.7 KB an organization with every attribute: room for the page up front.
+    Ok(respond_records(
+        &req,
+        &base,
+        &pairs,
+        &params,
+        &page,
+        |org, cursor| OrganizationResource {
             org,
             base: &base,
             fields: &params.render.fields,
             custom: &custom,
-            cursor: params
-                .cursors
-                .as_ref()
-                .map(|cursors| cursors.encode(&params.query.position_of(org))),
-        })
-        .collect();
-    let included = included_users(&state, &page.items, &base, &params.render).await?;
-    let (links, meta) = if params.cursors.is_some() {
-        cursor_links_and_meta(
-            &base,
-            req.path(),
-            &pairs,
-            &params,
-            &page,
-            data.first().and_then(|r| r.cursor.as_deref()),
-            data.last().and_then(|r| r.cursor.as_deref()),
-        )
-    } else {
-        collection_links_and_meta(
-            &base,
-            req.path(),
-            &pairs,
-            &params.query.page,
-            page.total,
-            page.has_next,
-        )
-    };
-    // About 1.7 KB an organization with every attribute: room for the page up front.
-    let capacity = 2 * 1024 * (data.len() + 1);
-    let mut document = Document::new(data, links)
-        .with_included(included)
-        .with_meta(meta);
-    if params.cursors.is_some() {
-        document = document.with_profile(CURSOR_PROFILE);
-    }
-    Ok(document.respond_sized(StatusCode::OK, capacity))
+            cursor,
+        },
+        included,
+        2 * 1024,
+    ))
 }
 
 /// Create an organization
@@ -195,7 +167,7 @@ pub(crate) fn read_new(
     custom: &CustomFields,
     actor: UserId,
 ) -> Result<NewOrganization, ApiError> {
-    let requested = requested_relationships(relationships)?;
+    let requested = requested_relationships(relationships, ORGANIZATIONS)?;
     check_echoed(&requested.echoed, None)?;
     let mut new = combine(
         read_new_organization(attributes, id, custom),
@@ -241,7 +213,7 @@ pub(crate) fn read_upsert_patch(
         )
         .into());
     }
-    let requested = requested_relationships(relationships)?;
+    let requested = requested_relationships(relationships, ORGANIZATIONS)?;
     let mut patch = combine(
         read_organization_patch(attributes, custom),
         requested.unknown,
@@ -307,10 +279,13 @@ pub async fn update(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let Query { params, custom, .. } = query;
-    let requested = requested_relationships(&body.relationships)?;
+    let requested = requested_relationships(&body.relationships, ORGANIZATIONS)?;
     if !requested.echoed.is_empty() {
         let current = state.run(move |store| store.get_organization(id)).await?;
-        check_echoed(&requested.echoed, Some(&current))?;
+        check_echoed(
+            &requested.echoed,
+            Some(&|name| related_user(&current, name)),
+        )?;
     }
     let mut patch = combine(
         read_organization_patch(&body.attributes, &custom),

@@ -3,47 +3,16 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse};
-use orgbase_domain::{CustomFields, Organization, UserId};
+use orgbase_domain::{CustomFields, Organization};
 use serde_json::{Value, json};
 
+use super::super::included::included_users;
 use crate::conditional::{ETag, not_modified, not_modified_response, tagged};
-use crate::document::{Document, OrganizationResource, related_user, user_resource};
+use crate::document::{Document, OrganizationResource, related_user};
 use crate::errors::ApiError;
 use crate::links::BaseUrl;
 use crate::query::{QueryPairs, RenderOptions};
 use crate::state::AppState;
-
-/// The users that `include` names for these organizations, each once, in order of first
-/// mention: one query for all of them. `None` when the client did not ask.
-pub async fn included_users(
-    state: &AppState,
-    orgs: &[Organization],
-    base: &BaseUrl,
-    render: &RenderOptions,
-) -> Result<Option<Vec<Value>>, ApiError> {
-    let Some(paths) = &render.include else {
-        return Ok(None);
-    };
-    let mut ids: Vec<UserId> = Vec::new();
-    for org in orgs {
-        for path in paths {
-            if let Some(id) = related_user(org, path).filter(|id| !ids.contains(id)) {
-                ids.push(id);
-            }
-        }
-    }
-    if ids.is_empty() {
-        return Ok(Some(Vec::new()));
-    }
-    let wanted = ids.clone();
-    let users = state.run(move |store| store.get_users(&wanted)).await?;
-    Ok(Some(
-        ids.iter()
-            .filter_map(|id| users.iter().find(|u| u.id == *id))
-            .map(|u| user_resource(u, base, &render.user_fields))
-            .collect(),
-    ))
-}
 
 /// What renders an organization: where links point, which fields, the custom fields.
 pub struct Rendering<'a> {
@@ -64,12 +33,8 @@ fn organization_etag(
     for field in custom.iter() {
         etag = etag.vary(&field.id.to_string());
     }
-    etag = etag.vary_by_shape(&QueryPairs::parse(req.query_string()));
-    if let Some(included) = included {
-        // The included users as rendered: a user's change changes the document.
-        etag = etag.vary(&serde_json::to_string(included).unwrap_or_default());
-    }
-    etag
+    etag.vary_by_shape(&QueryPairs::parse(req.query_string()))
+        .vary_by_included(included)
 }
 
 /// A single-organization document, with `included` users when asked, its ETag, and 304 for
@@ -87,7 +52,8 @@ pub async fn single(
         render,
         custom,
     } = rendering;
-    let included = included_users(state, std::slice::from_ref(org), base, render).await?;
+    let included =
+        included_users(state, std::slice::from_ref(org), related_user, base, render).await?;
     let etag = organization_etag(req, org, custom, included.as_ref());
     if not_modified(req, &etag) {
         return Ok(not_modified_response(&etag));

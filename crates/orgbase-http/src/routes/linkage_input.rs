@@ -1,9 +1,11 @@
-//! What create and update requests say about an organization's relationships to users.
+//! What create and update requests say about a resource's relationships to users (`owner`,
+//! which the client sets; `creator` and `updater`, which the server does): organizations and
+//! contacts read them alike.
 
-use orgbase_domain::{Error, Organization, UserId};
+use orgbase_domain::{Error, UserId};
 use serde_json::{Map, Value};
 
-use crate::document::{ORGANIZATIONS, USERS, related_user};
+use crate::document::USERS;
 use crate::errors::{ApiError, ErrorObject, Kind};
 use crate::request_body::unknown_relationships;
 
@@ -60,8 +62,10 @@ pub struct RequestedRelationships {
     pub unknown: Vec<ErrorObject>,
 }
 
+/// The relationships of a request about a resource of type `kind`.
 pub fn requested_relationships(
     relationships: &Map<String, Value>,
+    kind: &str,
 ) -> Result<RequestedRelationships, ApiError> {
     let mut owner = None;
     let mut echoed = Vec::new();
@@ -80,17 +84,22 @@ pub fn requested_relationships(
     Ok(RequestedRelationships {
         owner,
         echoed,
-        unknown: unknown_relationships(&unknown, ORGANIZATIONS),
+        unknown: unknown_relationships(&unknown, kind),
     })
 }
 
-/// 403 unless every echoed server-set relationship still holds its value.
+/// The user a stored record's relationship names, by relationship name.
+pub type RelatedUser<'a> = &'a dyn Fn(&str) -> Option<UserId>;
+
+/// 403 unless every echoed server-set relationship still holds its value: `current` gives the
+/// stored record's user for a relationship name, and is `None` on a create (nothing is set
+/// yet, so any echo is a change).
 pub fn check_echoed(
     echoed: &[(&'static str, Option<UserId>)],
-    current: Option<&Organization>,
+    current: Option<RelatedUser<'_>>,
 ) -> Result<(), ApiError> {
     for (name, value) in echoed {
-        if current.is_none_or(|org| related_user(org, name) != *value) {
+        if current.is_none_or(|related| related(name) != *value) {
             return Err(server_set(name));
         }
     }

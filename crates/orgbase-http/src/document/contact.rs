@@ -1,0 +1,113 @@
+//! The contact resource object, written straight from the domain record as organizations are
+//! (lists render it by the hundred).
+
+use orgbase_domain::{Contact, UserId};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+use super::user_relationships::UserRelationships;
+use super::{CONTACTS, Displayed, FieldSet, SelfLink, cursor_meta, rfc3339};
+use crate::links::BaseUrl;
+
+/// The relationships of a contact, in response order.
+pub const CONTACT_RELATIONSHIPS: &[&str] = &["owner", "creator", "updater"];
+
+/// The user id behind one of a contact's relationships.
+pub fn contact_related_user(contact: &Contact, relationship: &str) -> Option<UserId> {
+    match relationship {
+        "owner" => contact.owner_id,
+        "creator" => contact.creator_id,
+        "updater" => contact.updater_id,
+        _ => None,
+    }
+}
+
+/// A contact's attributes, in the order of the domain's table (a test holds them to it).
+struct ContactAttributes<'a> {
+    contact: &'a Contact,
+    fields: &'a FieldSet,
+}
+
+impl Serialize for ContactAttributes<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (c, fields) = (self.contact, self.fields);
+        let mut map = serializer.serialize_map(None)?;
+        macro_rules! entries {
+            ($($name:literal => $value:expr),* $(,)?) => {
+                $(if fields.includes($name) {
+                    map.serialize_entry($name, &$value)?;
+                })*
+            };
+        }
+        entries! {
+            "name" => c.name,
+            "email" => c.email,
+            "phone" => c.phone,
+            "title" => c.title,
+            "notes" => c.notes,
+            "created_at" => rfc3339(&c.created_at),
+            "updated_at" => rfc3339(&c.updated_at),
+        }
+        map.end()
+    }
+}
+
+/// A contact resource object.
+#[derive(Debug)]
+pub struct ContactResource<'a> {
+    pub contact: &'a Contact,
+    pub base: &'a BaseUrl,
+    pub fields: &'a FieldSet,
+    /// Its cursor, on a page paged by cursor: written as `meta.page.cursor`.
+    pub cursor: Option<String>,
+}
+
+impl ContactResource<'_> {
+    pub fn self_link(base: &BaseUrl, contact: &Contact) -> String {
+        base.join(&format!("/{CONTACTS}/{}", contact.id))
+    }
+}
+
+impl Serialize for ContactResource<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let contact = self.contact;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("type", CONTACTS)?;
+        map.serialize_entry("id", &Displayed(contact.id))?;
+        if !self.fields.is_empty() {
+            map.serialize_entry(
+                "attributes",
+                &ContactAttributes {
+                    contact,
+                    fields: self.fields,
+                },
+            )?;
+        }
+        if CONTACT_RELATIONSHIPS
+            .iter()
+            .any(|name| self.fields.includes(name))
+        {
+            let relationships = UserRelationships {
+                base: self.base,
+                kind: CONTACTS,
+                id: &contact.id,
+                names: CONTACT_RELATIONSHIPS,
+                related: &|name| contact_related_user(contact, name),
+                fields: self.fields,
+            };
+            map.serialize_entry("relationships", &relationships)?;
+        }
+        map.serialize_entry(
+            "links",
+            &SelfLink {
+                base: self.base,
+                kind: CONTACTS,
+                id: &contact.id,
+            },
+        )?;
+        if let Some(cursor) = &self.cursor {
+            map.serialize_entry("meta", &cursor_meta(cursor))?;
+        }
+        map.end()
+    }
+}
