@@ -19,9 +19,9 @@ use orgbase_domain::service::create_organization;
 use orgbase_domain::time::{self, Timestamp};
 use orgbase_domain::{
     ApiKey, ApiKeyId, Change, ChangeQuery, CustomField, CustomFieldId, CustomFieldPatch,
-    CustomFields, DeliveryState, Error, ListQuery, NewOrganization, Organization, OrganizationId,
-    OrganizationPatch, Page, Result, Store, User, UserId, UserPatch, Version, Webhook, WebhookId,
-    WebhookPatch, WebhookSecret, Write,
+    CustomFields, DeliveryState, Error, ListQuery, Membership, NewOrganization, Organization,
+    OrganizationId, OrganizationPatch, Page, Result, Store, User, UserId, UserPatch, Version,
+    Webhook, WebhookId, WebhookPatch, WebhookSecret, Write,
 };
 use orgbase_store_memory::MemoryStore;
 
@@ -176,6 +176,27 @@ impl Store for ReadOnlyStore {
     }
     fn list_contacts(&self, query: &ListQuery) -> Result<Page<orgbase_domain::Contact>> {
         self.inner.list_contacts(query)
+    }
+    fn insert_membership(&self, _: &Membership, _: Option<UserId>) -> Result<Version> {
+        refused()
+    }
+    fn get_membership(&self, id: orgbase_domain::MembershipId) -> Result<Membership> {
+        self.inner.get_membership(id)
+    }
+    fn update_membership(
+        &self,
+        _: orgbase_domain::MembershipId,
+        _: &orgbase_domain::MembershipPatch,
+        _: Timestamp,
+        _: Write,
+    ) -> Result<Membership> {
+        refused()
+    }
+    fn delete_membership(&self, _: orgbase_domain::MembershipId, _: Write) -> Result<()> {
+        refused()
+    }
+    fn list_memberships(&self, query: &ListQuery) -> Result<Page<Membership>> {
+        self.inner.list_memberships(query)
     }
     fn get_webhook(&self, id: WebhookId) -> Result<Webhook> {
         self.inner.get_webhook(id)

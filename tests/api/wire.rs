@@ -439,6 +439,11 @@ impl Store for FailingStore {
         update_contact(orgbase_domain::ContactId, &orgbase_domain::ContactPatch, Timestamp, Write) -> orgbase_domain::Contact;
         delete_contact(orgbase_domain::ContactId, Write) -> ();
         list_contacts(&ListQuery) -> Page<orgbase_domain::Contact>;
+        insert_membership(&orgbase_domain::Membership, Option<UserId>) -> Version;
+        get_membership(orgbase_domain::MembershipId) -> orgbase_domain::Membership;
+        update_membership(orgbase_domain::MembershipId, &orgbase_domain::MembershipPatch, Timestamp, Write) -> orgbase_domain::Membership;
+        delete_membership(orgbase_domain::MembershipId, Write) -> ();
+        list_memberships(&ListQuery) -> Page<orgbase_domain::Membership>;
         check_health() -> ();
         insert_user(&User, Option<UserId>) -> Version;
         get_user(UserId) -> User;

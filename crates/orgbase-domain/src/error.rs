@@ -34,6 +34,10 @@ pub enum Constraint {
     ContactId,
     /// Another contact already has this e-mail address (ignoring case).
     ContactEmail,
+    /// Another membership already has this id.
+    MembershipId,
+    /// The contact is already a member of the organization.
+    AlreadyMember,
     /// Another custom field already has this identifier.
     CustomFieldIdentifier,
     /// Another organization already holds this value of this unique custom field. `None`
@@ -116,6 +120,13 @@ impl Error {
     pub fn contact_not_found(id: impl fmt::Display) -> Self {
         Error::NotFound {
             resource: "contact",
+            id: id.to_string(),
+        }
+    }
+
+    pub fn membership_not_found(id: impl fmt::Display) -> Self {
+        Error::NotFound {
+            resource: "membership",
             id: id.to_string(),
         }
     }

@@ -70,6 +70,10 @@ typed_id!(
     ContactId
 );
 typed_id!(
+    /// A membership's id (one contact in one organization).
+    MembershipId
+);
+typed_id!(
     /// One delivery attempt's id, in the deliveries log.
     DeliveryId
 );

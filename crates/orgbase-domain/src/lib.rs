@@ -5,6 +5,7 @@
 //! - [`organization`]: the organization record, its create and patch inputs, and the rules
 //!   that turn one into the other.
 //! - [`contact`]: the people at organizations: the contact record and its inputs.
+//! - [`membership`]: a contact in an organization, with a role.
 //! - [`attributes`]: reading untrusted attribute objects (from JSON:API bodies, imports) into
 //!   those inputs, reporting every failing field at once.
 //! - [`query`]: the storage-agnostic list query (filters, sorts, page).
@@ -30,6 +31,7 @@ pub mod error;
 pub mod idempotency;
 pub mod ids;
 pub mod import;
+pub mod membership;
 pub mod name;
 pub mod organization;
 pub mod query;
@@ -48,7 +50,10 @@ pub use custom_field::{
     CustomValues,
 };
 pub use error::{Constraint, Error, FieldError, Result, ValidationErrors};
-pub use ids::{ApiKeyId, ContactId, CustomFieldId, OrganizationId, UserId, WebhookId};
+pub use ids::{
+    ApiKeyId, ContactId, CustomFieldId, MembershipId, OrganizationId, UserId, WebhookId,
+};
+pub use membership::{Membership, MembershipPatch, MembershipRole, NewMembership};
 pub use organization::{NewOrganization, Organization, OrganizationPatch, Status};
 pub use query::{
     ArchivedFilter, Condition, Field, Filter, Keyset, ListQuery, Operand, Operator, Page,

@@ -18,8 +18,11 @@ use crate::contact::{Contact, ContactPatch};
 use crate::custom_field::{CustomField, CustomFieldPatch, CustomFields, CustomValue};
 use crate::error::Result;
 use crate::idempotency::{Claim, IdempotencyKey, StoredResponse};
-use crate::ids::{ApiKeyId, ContactId, CustomFieldId, OrganizationId, UserId, WebhookId};
+use crate::ids::{
+    ApiKeyId, ContactId, CustomFieldId, MembershipId, OrganizationId, UserId, WebhookId,
+};
 use crate::import::{ImportOutcome, ImportRow, import_rows};
+use crate::membership::{Membership, MembershipPatch};
 use crate::organization::{Organization, OrganizationPatch};
 use crate::query::{ListQuery, Page, PageRequest};
 use crate::time::Timestamp;
@@ -77,8 +80,8 @@ pub trait Store: Send + Sync + Debug {
         write: Write,
     ) -> Result<Organization>;
 
-    /// Deletes the organization, or [`Error::NotFound`](crate::Error::NotFound); appends
-    /// its tombstone.
+    /// Deletes the organization, or [`Error::NotFound`](crate::Error::NotFound), and its
+    /// memberships in the same transaction; appends its tombstone and each membership's.
     fn delete_organization(&self, id: OrganizationId, write: Write) -> Result<()>;
 
     /// One page of the organizations `query` selects, in its order, with the total count.
@@ -114,14 +117,45 @@ pub trait Store: Send + Sync + Debug {
         write: Write,
     ) -> Result<Contact>;
 
-    /// Deletes the contact, or [`Error::NotFound`](crate::Error::NotFound); appends its
-    /// tombstone.
+    /// Deletes the contact, or [`Error::NotFound`](crate::Error::NotFound), and its
+    /// memberships in the same transaction; appends its tombstone and each membership's.
     fn delete_contact(&self, id: ContactId, write: Write) -> Result<()>;
 
     /// One page of the contacts `query` selects (its filters and sorts name
     /// [`Field::CONTACT`](crate::Field::CONTACT) fields only; `archived` does not apply), in
     /// its order, with the total when asked.
     fn list_contacts(&self, query: &ListQuery) -> Result<Page<Contact>>;
+
+    // Memberships.
+
+    /// Inserts a membership. An organization or contact that does not exist is
+    /// [`Error::NotFound`](crate::Error::NotFound) for it; a contact already a member of the
+    /// organization is [`Constraint::AlreadyMember`](crate::Constraint::AlreadyMember),
+    /// decided by a unique index (so racing inserts make one row); a taken id is
+    /// [`Constraint::MembershipId`](crate::Constraint::MembershipId). Returns the version.
+    fn insert_membership(&self, membership: &Membership, actor: Option<UserId>) -> Result<Version>;
+
+    /// The membership with this id, or [`Error::NotFound`](crate::Error::NotFound).
+    fn get_membership(&self, id: MembershipId) -> Result<Membership>;
+
+    /// Applies `patch` with [`MembershipPatch::apply`] in one transaction that excludes
+    /// concurrent writers of the membership.
+    fn update_membership(
+        &self,
+        id: MembershipId,
+        patch: &MembershipPatch,
+        now: Timestamp,
+        write: Write,
+    ) -> Result<Membership>;
+
+    /// Deletes the membership, or [`Error::NotFound`](crate::Error::NotFound); appends its
+    /// tombstone.
+    fn delete_membership(&self, id: MembershipId, write: Write) -> Result<()>;
+
+    /// One page of the memberships `query` selects (its filters and sorts name
+    /// [`Field::MEMBERSHIP`](crate::Field::MEMBERSHIP) fields only), in its order, with the
+    /// total when asked.
+    fn list_memberships(&self, query: &ListQuery) -> Result<Page<Membership>>;
 
     // Users.
 

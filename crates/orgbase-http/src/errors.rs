@@ -40,6 +40,8 @@ pub enum Kind {
     IdentifierTaken,
     /// Another organization holds this value of a unique custom field.
     ValueTaken,
+    /// The contact is already a member of the organization.
+    AlreadyMember,
     LastAdmin,
     OwnsOrganizations,
     /// A field failed validation; the field error carries its own code.
@@ -133,6 +135,11 @@ impl Kind {
                 S::UNPROCESSABLE_ENTITY,
                 "email_taken",
                 "E-mail address already taken",
+            ),
+            Kind::AlreadyMember => (
+                S::UNPROCESSABLE_ENTITY,
+                "already_member",
+                "Already a member",
             ),
             Kind::IdentifierTaken => (
                 S::UNPROCESSABLE_ENTITY,
@@ -348,7 +355,8 @@ impl From<Error> for ApiError {
                 | Constraint::ApiKeyId
                 | Constraint::CustomFieldId
                 | Constraint::WebhookId
-                | Constraint::ContactId,
+                | Constraint::ContactId
+                | Constraint::MembershipId,
             ) => {
                 ErrorObject::new(Kind::IdTaken, "A resource with this id already exists.")
                     .pointer("/data/id")
@@ -365,6 +373,12 @@ impl From<Error> for ApiError {
                 "Another contact already has this e-mail address (compared ignoring case).",
             )
             .pointer("/data/attributes/email")
+            .into(),
+            Error::Conflict(Constraint::AlreadyMember) => ErrorObject::new(
+                Kind::AlreadyMember,
+                "The contact is already a member of this organization; change that membership's role instead.",
+            )
+            .pointer("/data/relationships/contact")
             .into(),
             Error::Conflict(Constraint::CustomFieldIdentifier) => ErrorObject::new(
                 Kind::IdentifierTaken,

@@ -8,7 +8,7 @@ use orgbase_domain::{Constraint, Error};
 
 /// Each unique constraint as PostgreSQL names it and as SQLite reports it
 /// (`UNIQUE constraint failed: organizations.name_key`).
-const CONSTRAINTS: [(Constraint, &str, &str); 13] = [
+const CONSTRAINTS: [(Constraint, &str, &str); 15] = [
     (
         Constraint::OrganizationId,
         "organizations_pkey",
@@ -42,6 +42,16 @@ const CONSTRAINTS: [(Constraint, &str, &str); 13] = [
         Constraint::ContactEmail,
         "contacts_email_key_unique",
         "contacts.email_key",
+    ),
+    (
+        Constraint::MembershipId,
+        "memberships_pkey",
+        "memberships.id",
+    ),
+    (
+        Constraint::AlreadyMember,
+        "memberships_organization_contact_unique",
+        "memberships.organization_id, memberships.contact_id",
     ),
     (
         Constraint::CustomFieldIdentifier,

@@ -25,6 +25,8 @@ mod custom_fields;
 mod errors;
 mod idempotency;
 mod leases;
+mod listing;
+mod memberships;
 mod migrations;
 mod organizations;
 mod schema;

@@ -222,3 +222,15 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(contacts, users);
+
+diesel::table! {
+    memberships (id) {
+        id -> Text,
+        organization_id -> Text,
+        contact_id -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}

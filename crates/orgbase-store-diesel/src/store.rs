@@ -15,8 +15,9 @@ use orgbase_domain::time::Timestamp;
 use orgbase_domain::{
     ApiKey, ApiKeyId, Change, ChangeQuery, Contact, ContactId, ContactPatch, CustomField,
     CustomFieldId, CustomFieldPatch, CustomFields, CustomValue, DeliveryRecord, DeliveryState,
-    Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page, Result, Store, User,
-    UserId, UserPatch, Webhook, WebhookId, WebhookPatch, WebhookSecret,
+    Error, ListQuery, Membership, MembershipId, MembershipPatch, Organization, OrganizationId,
+    OrganizationPatch, Page, Result, Store, User, UserId, UserPatch, Webhook, WebhookId,
+    WebhookPatch, WebhookSecret,
 };
 
 use crate::accounts;
@@ -29,6 +30,7 @@ use crate::custom_fields;
 use crate::errors::{TxError, from_diesel, from_pool, is_transient};
 use crate::idempotency;
 use crate::leases::{Connections, InTransaction, PoolLease};
+use crate::memberships;
 use crate::migrations;
 use crate::organizations;
 use crate::webhooks;
@@ -196,6 +198,36 @@ impl Store for $store {
 
     fn list_contacts(&self, query: &ListQuery) -> Result<Page<Contact>> {
         contacts::list(&mut *Connections::reader(self)?, query)
+    }
+
+    fn insert_membership(
+        &self,
+        membership: &Membership,
+        actor: Option<UserId>,
+    ) -> Result<Version> {
+        memberships::insert(&mut *Connections::writer(self)?, membership, actor)
+    }
+
+    fn get_membership(&self, id: MembershipId) -> Result<Membership> {
+        memberships::get(&mut *Connections::reader(self)?, id)
+    }
+
+    fn update_membership(
+        &self,
+        id: MembershipId,
+        patch: &MembershipPatch,
+        now: Timestamp,
+        write: Write,
+    ) -> Result<Membership> {
+        memberships::update(&mut *Connections::writer(self)?, id, patch, now, write)
+    }
+
+    fn delete_membership(&self, id: MembershipId, write: Write) -> Result<()> {
+        memberships::delete(&mut *Connections::writer(self)?, id, write)
+    }
+
+    fn list_memberships(&self, query: &ListQuery) -> Result<Page<Membership>> {
+        memberships::list(&mut *Connections::reader(self)?, query)
     }
 
     fn check_health(&self) -> Result<()> {

@@ -19,9 +19,9 @@ use orgbase_domain::user::email_key;
 use orgbase_domain::{
     ApiKey, ApiKeyId, Change, ChangeQuery, Constraint, Contact, ContactId, ContactPatch,
     CustomField, CustomFieldId, CustomFieldPatch, CustomFields, CustomValue, DeliveryRecord,
-    DeliveryState, Error, ListQuery, Organization, OrganizationId, OrganizationPatch, Page,
-    ResourceType, Result, Role, Store, User, UserId, UserPatch, Webhook, WebhookId, WebhookPatch,
-    WebhookSecret,
+    DeliveryState, Error, ListQuery, Membership, MembershipId, MembershipPatch, Organization,
+    OrganizationId, OrganizationPatch, Page, ResourceType, Result, Role, Store, User, UserId,
+    UserPatch, Webhook, WebhookId, WebhookPatch, WebhookSecret,
 };
 use uuid::Uuid;
 
@@ -44,6 +44,9 @@ struct Tables {
     contacts: HashMap<ContactId, Contact>,
     /// The unique index on contacts' e-mail keys.
     contact_emails: HashMap<String, ContactId>,
+    memberships: HashMap<MembershipId, Membership>,
+    /// The unique index: one membership per organization and contact.
+    members: HashMap<(OrganizationId, ContactId), MembershipId>,
     /// The change log, in sequence order.
     changes: Vec<Change>,
     log: LogState,
@@ -135,6 +138,31 @@ impl Tables {
 }
 
 impl Tables {
+    /// Deletes the memberships `doomed` picks, in id order, each with its tombstone (the
+    /// cascade of deleting their organization or contact, in its transaction).
+    fn delete_memberships(&mut self, doomed: impl Fn(&Membership) -> bool, actor: Option<UserId>) {
+        let mut ids: Vec<MembershipId> = self
+            .memberships
+            .values()
+            .filter(|m| doomed(m))
+            .map(|m| m.id)
+            .collect();
+        ids.sort();
+        let now = time::now();
+        for id in ids {
+            if let Some(removed) = self.memberships.remove(&id) {
+                self.members
+                    .remove(&(removed.organization_id, removed.contact_id));
+            }
+            self.append(ChangeEntry::deleted(
+                ResourceType::Memberships,
+                id,
+                now,
+                actor,
+            ));
+        }
+    }
+
     /// The foreign key: an owner must be a user.
     fn check_owner(&self, org: &Organization) -> Result<()> {
         match org.details.owner_id {
@@ -365,6 +393,7 @@ impl Store for MemoryStore {
         if !write.admits(version) {
             return Err(Error::PreconditionFailed);
         }
+        tables.delete_memberships(|m| m.organization_id == id, write.actor);
         if let Some(removed) = tables.organizations.remove(&id) {
             tables.unindex(&removed);
         }
@@ -460,6 +489,7 @@ impl Store for MemoryStore {
         if !write.admits(version) {
             return Err(Error::PreconditionFailed);
         }
+        tables.delete_memberships(|m| m.contact_id == id, write.actor);
         if let Some(removed) = tables.contacts.remove(&id)
             && let Some(key) = removed.email_key()
         {
@@ -480,6 +510,107 @@ impl Store for MemoryStore {
             .contacts
             .values()
             .filter(|contact| query.admits(*contact))
+            .collect();
+        matching.sort_by(|a, b| query.compare(*a, *b));
+        Ok(query.cut(matching.into_iter().cloned().collect()))
+    }
+
+    fn insert_membership(&self, membership: &Membership, actor: Option<UserId>) -> Result<Version> {
+        let mut tables = self.write();
+        if tables.memberships.contains_key(&membership.id) {
+            return Err(Error::Conflict(Constraint::MembershipId));
+        }
+        if !tables
+            .organizations
+            .contains_key(&membership.organization_id)
+        {
+            return Err(Error::organization_not_found(membership.organization_id));
+        }
+        if !tables.contacts.contains_key(&membership.contact_id) {
+            return Err(Error::contact_not_found(membership.contact_id));
+        }
+        let pair = (membership.organization_id, membership.contact_id);
+        if tables.members.contains_key(&pair) {
+            return Err(Error::Conflict(Constraint::AlreadyMember));
+        }
+        let version = tables.append(ChangeEntry::created(
+            ResourceType::Memberships,
+            membership.id,
+            &Snapshot::membership(membership),
+            time::now(),
+            actor,
+        ));
+        tables.members.insert(pair, membership.id);
+        tables.memberships.insert(
+            membership.id,
+            Membership {
+                version,
+                ..membership.clone()
+            },
+        );
+        Ok(version)
+    }
+
+    fn get_membership(&self, id: MembershipId) -> Result<Membership> {
+        self.read()
+            .memberships
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::membership_not_found(id))
+    }
+
+    fn update_membership(
+        &self,
+        id: MembershipId,
+        patch: &MembershipPatch,
+        now: Timestamp,
+        write: Write,
+    ) -> Result<Membership> {
+        let mut tables = self.write();
+        let mut updated = tables
+            .memberships
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::membership_not_found(id))?;
+        if !write.admits(updated.version) {
+            return Err(Error::PreconditionFailed);
+        }
+        let before = updated.clone();
+        if !patch.apply(&mut updated, now).map_err(Error::Invalid)? {
+            return Ok(updated);
+        }
+        updated.version = tables.record(ChangeEntry::updated(
+            ResourceType::Memberships,
+            id,
+            &Snapshot::membership(&before),
+            &Snapshot::membership(&updated),
+            now,
+            write.actor,
+        ));
+        tables.memberships.insert(id, updated.clone());
+        Ok(updated)
+    }
+
+    fn delete_membership(&self, id: MembershipId, write: Write) -> Result<()> {
+        let mut tables = self.write();
+        let version = tables
+            .memberships
+            .get(&id)
+            .ok_or_else(|| Error::membership_not_found(id))?
+            .version;
+        if !write.admits(version) {
+            return Err(Error::PreconditionFailed);
+        }
+        tables.delete_memberships(|m| m.id == id, write.actor);
+        Ok(())
+    }
+
+    fn list_memberships(&self, query: &ListQuery) -> Result<Page<Membership>> {
+        let tables = self.read();
+        let mut matching: Vec<&Membership> = tables
+            .memberships
+            .values()
+            .filter(|membership| query.admits(*membership))
             .collect();
         matching.sort_by(|a, b| query.compare(*a, *b));
         Ok(query.cut(matching.into_iter().cloned().collect()))

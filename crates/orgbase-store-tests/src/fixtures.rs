@@ -1,9 +1,11 @@
 use chrono::TimeZone;
 use orgbase_domain::organization::Details;
+use orgbase_domain::query::Listed;
 use orgbase_domain::slug::Slug;
 use orgbase_domain::time::{self, Timestamp};
 use orgbase_domain::{
-    ArchivedFilter, ListQuery, NewOrganization, Organization, PageRequest, Status, Store,
+    ArchivedFilter, Keyset, ListQuery, NewOrganization, Organization, Page, PageRequest, Status,
+    Store,
 };
 use serde_json::json;
 
@@ -84,4 +86,84 @@ pub fn all_organizations(store: &dyn Store) -> Vec<Organization> {
     }
     all.sort_by_key(|o| o.id);
     all
+}
+
+/// Every page of `query` by number, then by cursor both ways, against the reference.
+/// `list` is the store's list call for the records' type.
+pub fn check_against_reference<T: Listed + Clone + PartialEq + std::fmt::Debug>(
+    list: &dyn Fn(&ListQuery) -> orgbase_domain::Result<Page<T>>,
+    all: &[T],
+    query: &ListQuery,
+) {
+    let mut expected: Vec<&T> = all.iter().filter(|c| query.admits(*c)).collect();
+    expected.sort_by(|a, b| query.compare(*a, *b));
+    let expected: Vec<T> = expected.into_iter().cloned().collect();
+    let size = 7;
+
+    let mut numbered = Vec::new();
+    for number in 1.. {
+        let page = list(&ListQuery {
+            page: PageRequest::numbered(number, size),
+            ..query.clone()
+        })
+        .unwrap();
+        assert_eq!(page.total, Some(expected.len() as u64), "{query:?}");
+        let done = !page.has_next;
+        numbered.extend(page.items);
+        if done {
+            break;
+        }
+    }
+    assert_eq!(numbered, expected, "pages by number of {query:?}");
+
+    let keyset = |keyset: Keyset| ListQuery {
+        page: PageRequest {
+            number: 1,
+            size,
+            keyset: Some(keyset),
+        },
+        with_total: false,
+        ..query.clone()
+    };
+    let mut forwards: Vec<T> = Vec::new();
+    loop {
+        let after = forwards.last().map(|c| query.position_of(c));
+        let page = list(&keyset(Keyset {
+            after,
+            before: None,
+        }))
+        .unwrap();
+        assert_eq!(page.total, None);
+        let more = page.has_next;
+        forwards.extend(page.items);
+        if !more {
+            break;
+        }
+    }
+    assert_eq!(forwards, expected, "pages by cursor of {query:?}");
+
+    // Backwards from the last record, which each walk then ends with.
+    let Some(last) = expected.last() else {
+        return;
+    };
+    let mut backwards = vec![last.clone()];
+    loop {
+        let before = Some(query.position_of(&backwards[0]));
+        let page = list(&keyset(Keyset {
+            after: None,
+            before,
+        }))
+        .unwrap();
+        let more = page.has_previous;
+        let mut items = page.items;
+        items.extend(backwards);
+        backwards = items;
+        if !more {
+            break;
+        }
+    }
+    assert_eq!(
+        backwards, expected,
+        "pages backwards by cursor of {query:?}"
+    );
 }

@@ -180,6 +180,11 @@ macro_rules! conformance_suite {
             contacts::sixteen_threads_creating_one_email_make_one_contact,
             contacts::contact_owners_must_exist_and_go_with_their_users_deletion,
             contacts::contact_lists_filter_sort_search_and_page_as_the_reference,
+            memberships::memberships_round_trip_change_and_delete_with_their_entries,
+            memberships::a_contact_is_a_member_once_and_both_ends_must_exist,
+            memberships::sixteen_threads_adding_one_contact_make_one_membership,
+            memberships::deleting_an_organization_or_a_contact_deletes_its_memberships_with_tombstones,
+            memberships::membership_lists_filter_sort_and_page_as_the_reference,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

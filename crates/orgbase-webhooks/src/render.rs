@@ -10,8 +10,8 @@ use orgbase_domain::query::{Keyset, MAX_PAGE_SIZE, PageRequest, Position};
 use orgbase_domain::{Error, ResourceType, Result, Store};
 use orgbase_http::BaseUrl;
 use orgbase_http::document::{
-    ContactResource, FieldSet, OrganizationResource, api_key_resource, custom_field_resource,
-    user_resource, webhook_resource,
+    ContactResource, FieldSet, MembershipResource, OrganizationResource, api_key_resource,
+    custom_field_resource, user_resource, webhook_resource,
 };
 use serde_json::{Value, json};
 
@@ -142,6 +142,17 @@ fn current(store: &dyn Store, change: &Change, base: &BaseUrl) -> Result<Option<
             .and_then(|contact| {
                 serde_json::to_value(ContactResource {
                     contact: &contact,
+                    base,
+                    fields: &all,
+                    cursor: None,
+                })
+                .map_err(|e| Error::Backend(e.to_string()))
+            }),
+        ResourceType::Memberships => parse(&entry.resource_id)
+            .and_then(|id| store.get_membership(id))
+            .and_then(|membership| {
+                serde_json::to_value(MembershipResource {
+                    membership: &membership,
                     base,
                     fields: &all,
                     cursor: None,

@@ -342,6 +342,35 @@ pub const CONTACT_ATTRIBUTES: &[Attribute] = {
     &[NAME, EMAIL, PHONE, TITLE, NOTES, CREATED_AT, UPDATED_AT]
 };
 
+pub mod membership {
+    //! Each membership attribute, by name, for the readers.
+    use super::*;
+
+    pub const ROLE: Attribute = Attribute {
+        default: Some("member"),
+        ..Attribute::new(
+            "role",
+            ValueType::Enum(crate::membership::MembershipRole::NAMES),
+        )
+        .field(Field::Role)
+        .describe("What the contact does at the organization.")
+    };
+    pub const CREATED_AT: Attribute = Attribute::new("created_at", ValueType::DateTime)
+        .writes(Writes::OnCreate)
+        .field(Field::CreatedAt)
+        .describe("Set by the server; a client may set it on create only, to back-fill history.");
+    pub const UPDATED_AT: Attribute = Attribute::new("updated_at", ValueType::DateTime)
+        .writes(Writes::OnCreate)
+        .field(Field::UpdatedAt)
+        .describe("Set by the server; a client may set it on create only, to back-fill history.");
+}
+
+/// Every membership attribute, in response order.
+pub const MEMBERSHIP_ATTRIBUTES: &[Attribute] = {
+    use membership::*;
+    &[ROLE, CREATED_AT, UPDATED_AT]
+};
+
 pub mod user {
     //! Each user attribute, by name, for the readers.
     use super::*;
@@ -536,6 +565,11 @@ pub const API_KEY_ATTRIBUTES: &[Attribute] = &[
 /// The organization attribute named `name`.
 pub fn organization_attribute(name: &str) -> Option<&'static Attribute> {
     ORGANIZATION_ATTRIBUTES.iter().find(|a| a.name == name)
+}
+
+/// The membership attribute named `name`.
+pub fn membership_attribute(name: &str) -> Option<&'static Attribute> {
+    MEMBERSHIP_ATTRIBUTES.iter().find(|a| a.name == name)
 }
 
 /// The contact attribute named `name`.

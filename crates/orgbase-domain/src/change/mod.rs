@@ -63,12 +63,14 @@ pub enum ResourceType {
     ApiKeys,
     Webhooks,
     Contacts,
+    Memberships,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 6] = [
+    pub const ALL: [ResourceType; 7] = [
         ResourceType::Organizations,
         ResourceType::Contacts,
+        ResourceType::Memberships,
         ResourceType::CustomFields,
         ResourceType::Users,
         ResourceType::ApiKeys,
@@ -83,6 +85,7 @@ impl ResourceType {
             ResourceType::ApiKeys => "api_keys",
             ResourceType::Webhooks => "webhooks",
             ResourceType::Contacts => "contacts",
+            ResourceType::Memberships => "memberships",
         }
     }
 

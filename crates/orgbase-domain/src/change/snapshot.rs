@@ -11,6 +11,7 @@ use crate::api_key::ApiKey;
 use crate::contact::Contact;
 use crate::custom_field::{CustomField, CustomFields};
 use crate::ids::UserId;
+use crate::membership::Membership;
 use crate::organization::Organization;
 use crate::time;
 use crate::user::User;
@@ -88,6 +89,22 @@ impl Snapshot {
         values.retain(|(name, _)| *name != "updated_at");
         values.push(("owner", user_linkage(contact.owner_id)));
         Self::of(values)
+    }
+
+    /// A membership's role, organization and contact (`updated_at` aside).
+    pub fn membership(membership: &Membership) -> Self {
+        Self::of(vec![
+            ("role", Value::from(membership.role.as_str())),
+            ("created_at", timestamp(Some(&membership.created_at))),
+            (
+                "organization",
+                json!({ "type": "organizations", "id": membership.organization_id.to_string() }),
+            ),
+            (
+                "contact",
+                json!({ "type": "contacts", "id": membership.contact_id.to_string() }),
+            ),
+        ])
     }
 
     /// A user's attributes, as the API shows them.

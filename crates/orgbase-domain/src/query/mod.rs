@@ -55,6 +55,12 @@ pub enum Field {
     Title,
     /// A contact's notes.
     Notes,
+    /// A membership's role.
+    Role,
+    /// A membership's organization (its id).
+    Organization,
+    /// A membership's contact (its id).
+    Contact,
     /// A custom field, addressed by its identifier in query strings.
     Custom(CustomFieldKey),
 }
@@ -120,6 +126,16 @@ impl Field {
         Field::Owner,
     ];
 
+    /// The fields of memberships.
+    pub const MEMBERSHIP: [Field; 6] = [
+        Field::Id,
+        Field::Role,
+        Field::CreatedAt,
+        Field::UpdatedAt,
+        Field::Organization,
+        Field::Contact,
+    ];
+
     /// The attribute name clients use; custom fields are named by their definition.
     pub fn attribute(self) -> &'static str {
         match self {
@@ -148,6 +164,9 @@ impl Field {
             Field::Owner => "owner",
             Field::Title => "title",
             Field::Notes => "notes",
+            Field::Role => "role",
+            Field::Organization => "organization",
+            Field::Contact => "contact",
             Field::Custom(_) => "custom field",
         }
     }
@@ -171,9 +190,21 @@ impl Field {
         }
     }
 
+    /// The membership field a query parameter names: the id, the organization, the
+    /// contact, or a membership attribute.
+    pub fn from_membership_attribute(name: &str) -> Option<Self> {
+        match name {
+            "id" => Some(Field::Id),
+            "organization" => Some(Field::Organization),
+            "contact" => Some(Field::Contact),
+            _ => crate::attributes::membership_attribute(name).and_then(|a| a.field),
+        }
+    }
+
     pub fn kind(self) -> FieldKind {
         match self {
-            Field::Id | Field::Owner => FieldKind::Id,
+            Field::Id | Field::Owner | Field::Organization | Field::Contact => FieldKind::Id,
+            Field::Role => FieldKind::Enum(crate::membership::MembershipRole::NAMES),
             Field::Status => FieldKind::Enum(&["active", "inactive"]),
             Field::CompanySize => FieldKind::Integer,
             Field::LastContactAt | Field::ArchivedAt | Field::CreatedAt | Field::UpdatedAt => {
@@ -216,9 +247,10 @@ impl Field {
         )
     }
 
-    /// Sets and owners cannot be sorted by.
+    /// Sets and the ids of related records cannot be sorted by.
     pub fn sortable(self) -> bool {
-        self.kind() != FieldKind::Set && self != Field::Owner
+        self.kind() != FieldKind::Set
+            && !matches!(self, Field::Owner | Field::Organization | Field::Contact)
     }
 
     /// The operators a filter on this field accepts.

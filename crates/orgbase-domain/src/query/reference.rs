@@ -14,6 +14,7 @@ use super::{
 };
 use crate::contact::Contact;
 use crate::custom_field::{CustomFieldKey, CustomFormat, CustomValue};
+use crate::membership::Membership;
 use crate::organization::Organization;
 use crate::time::Timestamp;
 
@@ -80,6 +81,26 @@ impl Listed for Contact {
     }
 }
 
+impl Listed for Membership {
+    // Memberships have no text to search; the parser refuses `filter[q]` for them.
+    const SEARCHED: &'static [Field] = &[];
+    fn value(&self, field: Field) -> FieldValue {
+        match field {
+            Field::Id => FieldValue::Id(Some(self.id.as_uuid())),
+            Field::Role => FieldValue::Text(Some(self.role.as_str().to_owned())),
+            Field::Organization => FieldValue::Id(Some(self.organization_id.as_uuid())),
+            Field::Contact => FieldValue::Id(Some(self.contact_id.as_uuid())),
+            Field::CreatedAt => FieldValue::DateTime(Some(self.created_at)),
+            Field::UpdatedAt => FieldValue::DateTime(Some(self.updated_at)),
+            // Not membership fields: the query parser never names them for memberships.
+            _ => FieldValue::Text(None),
+        }
+    }
+    fn list_id(&self) -> Uuid {
+        self.id.as_uuid()
+    }
+}
+
 impl Field {
     /// This field's value in `org`.
     pub fn value_of(self, org: &Organization) -> FieldValue {
@@ -110,8 +131,9 @@ impl Field {
             Field::Lists => FieldValue::Set(d.lists.iter().map(|l| self.fold(l)).collect()),
             Field::Domains => FieldValue::Set(d.domains.iter().map(|l| self.fold(l)).collect()),
             Field::Custom(key) => custom_value_of(key, d.custom.get(&key.id)),
-            // Contacts' fields; organizations have none.
-            Field::Title | Field::Notes => FieldValue::Text(None),
+            // Contacts' and memberships' fields; organizations have none.
+            Field::Title | Field::Notes | Field::Role => FieldValue::Text(None),
+            Field::Organization | Field::Contact => FieldValue::Id(None),
         }
     }
 }

@@ -19,17 +19,20 @@ use crate::conditional::{ETag, not_modified, not_modified_response, tagged};
 use crate::jsonapi::{JSONAPI_MEDIA_TYPE, JsonApiVersion};
 
 mod contact;
+mod membership;
 mod organization;
 mod plain_resources;
 mod user_relationships;
 
 pub use contact::*;
+pub use membership::*;
 pub use organization::*;
 pub use plain_resources::*;
 pub use user_relationships::{UserLinkage, relationship_links, user_linkage};
 
 pub const ORGANIZATIONS: &str = "organizations";
 pub const CONTACTS: &str = "contacts";
+pub const MEMBERSHIPS: &str = "memberships";
 pub const USERS: &str = "users";
 pub const API_KEYS: &str = "api_keys";
 pub const CUSTOM_FIELDS: &str = "custom_fields";

@@ -14,6 +14,7 @@ use crate::changes;
 use crate::columns::utc;
 use crate::connection::AnyConnection;
 use crate::errors::{TxError, from_diesel};
+use crate::memberships;
 use crate::schema::contacts;
 
 mod query;
@@ -190,6 +191,7 @@ pub fn delete(conn: &mut AnyConnection, id: ContactId, write: Write) -> Result<(
         if !write.admits(contact.version) {
             return Err(TxError::Domain(Error::PreconditionFailed));
         }
+        memberships::delete_where(conn, memberships::Of::Contact(id), write.actor)?;
         changes::append_all(
             conn,
             &[ChangeEntry::deleted(

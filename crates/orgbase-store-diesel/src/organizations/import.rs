@@ -22,9 +22,9 @@ use orgbase_domain::time::{self, Timestamp};
 use orgbase_domain::{Error, Organization, OrganizationId, ResourceType, UserId};
 
 use super::custom_values;
-use super::memberships;
 use super::records;
 use super::row::OrganizationRow;
+use super::set_rows;
 use crate::changes;
 use crate::connection::{AnyConnection, insert_many};
 use crate::errors::TxError;
@@ -228,13 +228,13 @@ pub fn batch(
     }
     let new_rows: Vec<OrganizationRow> = created.iter().map(OrganizationRow::from).collect();
     insert_many!(&mut *conn, organizations::table, &new_rows)?;
-    memberships::insert_all(conn, &created)?;
+    set_rows::insert_all(conn, &created)?;
     custom_values::insert_all(conn, &created)?;
     for (before, after, _) in &updated {
         diesel::update(organizations::table.find(after.id.to_string()))
             .set(OrganizationRow::from(after))
             .execute(conn)?;
-        memberships::replace(conn, before, after)?;
+        set_rows::replace(conn, before, after)?;
         custom_values::replace(conn, before, after)?;
     }
     changes::append_all(conn, &log)?;

@@ -1,5 +1,5 @@
-//! Organizations in SQL: the record and its side tables (list and domain memberships, custom
-//! values), reads and writes, the batched import, and the list query planner.
+//! Organizations in SQL: the record and its side tables (the rows of its lists and domains,
+//! custom values), reads and writes, the batched import, and the list query planner.
 //!
 //! Every function takes the connection to run on; [`crate::store`] chooses it (a writer holds
 //! this process's SQLite writer turn).
@@ -16,13 +16,14 @@ use orgbase_domain::{
 use crate::changes;
 use crate::connection::{AnyConnection, insert_many, on_inner};
 use crate::errors::{TxError, from_diesel};
+use crate::memberships;
 use crate::schema::organizations;
 
 pub(crate) mod custom_values;
 pub(crate) mod import;
-mod memberships;
 pub(crate) mod query;
 pub(crate) mod row;
+mod set_rows;
 
 use row::OrganizationRow;
 
@@ -75,7 +76,7 @@ fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// Inserts the record with its memberships and custom values and appends its entry, in one
+/// Inserts the record with its list and domain rows and custom values and appends its entry, in one
 /// transaction; returns its version.
 pub fn insert(conn: &mut AnyConnection, organization: &Organization) -> Result<Version> {
     conn.transaction::<_, TxError, _>(|conn| {
@@ -87,7 +88,7 @@ pub fn insert(conn: &mut AnyConnection, organization: &Organization) -> Result<V
         diesel::insert_into(organizations::table)
             .values(OrganizationRow::from(&stored))
             .execute(conn)?;
-        memberships::insert(conn, organization)?;
+        set_rows::insert(conn, organization)?;
         let fields = custom_values::insert(conn, organization)?;
         let entry = ChangeEntry::created(
             ResourceType::Organizations,
@@ -123,7 +124,7 @@ pub fn insert_many(conn: &mut AnyConnection, orgs: &[Organization]) -> Result<Ve
             .collect();
         let rows: Vec<OrganizationRow> = stored.iter().map(OrganizationRow::from).collect();
         insert_many!(&mut *conn, organizations::table, &rows)?;
-        memberships::insert_all(conn, &stored)?;
+        set_rows::insert_all(conn, &stored)?;
         let fields = custom_values::insert_all(conn, &stored)?;
         let changed_at = time::now();
         let log: Vec<ChangeEntry> = stored
@@ -232,7 +233,7 @@ pub fn update(
                 .apply(&mut org, now)
                 .map_err(|errors| TxError::Domain(Error::Invalid(errors)))?;
             if changed {
-                memberships::replace(conn, &before, &org)?;
+                set_rows::replace(conn, &before, &org)?;
                 // The fields whose values changed: the only ones the snapshots can differ in.
                 let fields = custom_values::replace(conn, &before, &org)?;
                 let entry = ChangeEntry::updated(
@@ -264,8 +265,9 @@ pub fn update(
     Ok(updated)
 }
 
-/// Deletes the record (its memberships and custom values go with it, ON DELETE CASCADE)
-/// and appends its tombstone.
+/// Deletes the record (its list, domain and custom value rows go with it, ON DELETE
+/// CASCADE) and its contacts' memberships (each with its tombstone), and appends its
+/// tombstone.
 pub fn delete(conn: &mut AnyConnection, id: OrganizationId, write: Write) -> Result<()> {
     let id_text = id.to_string();
     conn.transaction::<_, TxError, _>(|conn| {
@@ -284,6 +286,7 @@ pub fn delete(conn: &mut AnyConnection, id: OrganizationId, write: Write) -> Res
         if !write.admits(u64::try_from(version).unwrap_or(0)) {
             return Err(TxError::Domain(Error::PreconditionFailed));
         }
+        memberships::delete_where(conn, memberships::Of::Organization(id), write.actor)?;
         changes::append_all(
             conn,
             &[ChangeEntry::deleted(

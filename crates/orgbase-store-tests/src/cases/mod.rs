@@ -12,6 +12,7 @@ pub mod filtering;
 pub mod idempotency;
 pub mod import;
 pub mod listing;
+pub mod memberships;
 pub mod uniqueness;
 pub mod upsert;
 pub mod webhooks;

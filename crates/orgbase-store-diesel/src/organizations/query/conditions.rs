@@ -170,7 +170,9 @@ fn condition(
         Field::Domains => set_condition!(filter, organization_domains, domain, membership),
         Field::Custom(key) => custom::condition(filter, key, archived)?,
         // Contacts' fields: the HTTP layer never names them for organizations.
-        Field::Title | Field::Notes => return Err(mismatch(filter)),
+        Field::Title | Field::Notes | Field::Role | Field::Organization | Field::Contact => {
+            return Err(mismatch(filter));
+        }
     })
 }
 

@@ -184,7 +184,14 @@ fn key_terms(
         Field::LastContactAt => typed!(o::last_contact_at, datetime()),
         Field::ArchivedAt => typed!(o::archived_at, datetime()),
         Field::Custom(key) => custom_terms(key, value, greater, side, joined == Some(key))?,
-        Field::Lists | Field::Domains | Field::Owner | Field::Title | Field::Notes => {
+        Field::Lists
+        | Field::Domains
+        | Field::Owner
+        | Field::Title
+        | Field::Notes
+        | Field::Role
+        | Field::Organization
+        | Field::Contact => {
             return Err(mismatch(field, value));
         }
     })

@@ -58,13 +58,16 @@ pub fn order_terms(key: &SortKey, reversed: bool) -> Vec<BoxedOrder> {
         Field::Custom(custom) if key.field.sortable() => {
             custom::subquery_order(custom, key.direction, reversed)
         }
-        // Not sortable, or contacts' fields; the HTTP layer refuses them before they get here.
+        // Not sortable, or other types. fields; the HTTP layer refuses them before they get here.
         Field::Lists
         | Field::Domains
         | Field::Owner
         | Field::Custom(_)
         | Field::Title
-        | Field::Notes => Vec::new(),
+        | Field::Notes
+        | Field::Role
+        | Field::Organization
+        | Field::Contact => Vec::new(),
     }
 }
 

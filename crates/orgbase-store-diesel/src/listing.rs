@@ -1,0 +1,378 @@
+//! A [`ListQuery`] in SQL for the tables without side tables (contacts, memberships, and the
+//! types after them), with the reference semantics organizations' lists have
+//! (`orgbase_domain::query`): text folded with `lower()` or through a stored key, `ne`
+//! including nulls, ordered comparisons excluding them, nulls sorted last both ways, and
+//! keyset bounds written `at_or_beyond AND (beyond OR rest)` so the first key bounds an index
+//! range.
+//!
+//! Each field is one SQL expression ([`Column`], from the table's [`Listing`]) and every
+//! condition is that expression with bound operands, so a new table is its column map, not
+//! another query builder; organizations' larger plans (custom values, lists, trigram search)
+//! are built from typed columns in `organizations::query` instead.
+
+use diesel::dsl::sql;
+use diesel::expression::BoxableExpression;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Nullable, Text, Timestamp};
+use orgbase_domain::query::{FieldKind, FieldValue};
+use orgbase_domain::{
+    Condition, Error, Field, Filter, ListQuery, Operand, Position, SortDirection,
+};
+
+use crate::connection::AnyConnection;
+use crate::organizations::query::sql::like_escaped;
+
+type Backend = <AnyConnection as Connection>::Backend;
+
+/// A condition on rows of the table `T`.
+pub(crate) type BoxedCondition<T> =
+    Box<dyn BoxableExpression<T, Backend, SqlType = Nullable<Bool>>>;
+
+/// A field as SQL: the compared expression and the column whose nullness it has.
+pub(crate) struct Column {
+    pub compared: &'static str,
+    pub column: &'static str,
+    pub nullable: bool,
+}
+
+impl Column {
+    /// A field stored in one column and compared as stored (ids, keys, instants).
+    pub fn plain(field: Field, column: &'static str) -> Self {
+        Self {
+            compared: column,
+            column,
+            nullable: field.nullable(),
+        }
+    }
+
+    /// A text field compared ASCII-lower-cased, as the reference folds it: `compared` is
+    /// `lower(column)`.
+    pub fn folded(field: Field, compared: &'static str, column: &'static str) -> Self {
+        Self {
+            compared,
+            column,
+            nullable: field.nullable(),
+        }
+    }
+}
+
+/// What a table's lists need to know of it.
+pub(crate) struct Listing {
+    /// The id column, qualified (`contacts.id`): the tie-break.
+    pub id: &'static str,
+    /// The column each queryable field is.
+    pub column: fn(Field) -> Option<Column>,
+}
+
+impl Listing {
+    fn column(&self, field: Field) -> Result<Column, Error> {
+        (self.column)(field)
+            .ok_or_else(|| Error::Backend(format!("{field:?} is not a field of {}", self.id)))
+    }
+}
+
+/// A value to compare with, typed as the column is.
+#[derive(Clone)]
+enum Bound {
+    Text(String),
+    DateTime(chrono::NaiveDateTime),
+}
+
+impl Bound {
+    fn of_operand(operand: &Operand) -> Option<Self> {
+        match operand {
+            Operand::Text(t) => Some(Bound::Text(t.clone())),
+            Operand::Id(id) => Some(Bound::Text(id.hyphenated().to_string())),
+            Operand::DateTime(at) => Some(Bound::DateTime(at.naive_utc())),
+            _ => None,
+        }
+    }
+
+    /// A position's value; `Some(None)` for a null.
+    fn of_value(value: &FieldValue) -> Option<Option<Self>> {
+        match value {
+            FieldValue::Text(t) => Some(t.clone().map(Bound::Text)),
+            FieldValue::Id(id) => Some(id.map(|u| Bound::Text(u.hyphenated().to_string()))),
+            FieldValue::DateTime(at) => Some(at.map(|t| Bound::DateTime(t.naive_utc()))),
+            _ => None,
+        }
+    }
+}
+
+/// `{expression} {operator} ?` with `bound` bound.
+fn compare<T: 'static>(expression: &str, operator: &str, bound: Bound) -> BoxedCondition<T> {
+    let text = format!("{expression} {operator} ");
+    match bound {
+        Bound::Text(t) => Box::new(sql::<Nullable<Bool>>(&text).bind::<Text, _>(t)),
+        Bound::DateTime(at) => Box::new(sql::<Nullable<Bool>>(&text).bind::<Timestamp, _>(at)),
+    }
+}
+
+pub(crate) fn literal<T: 'static>(text: String) -> BoxedCondition<T> {
+    Box::new(sql::<Nullable<Bool>>(&text))
+}
+
+/// `{expression} LIKE ? ESCAPE '\'`.
+pub(crate) fn like<T: 'static>(expression: &str, pattern: String) -> BoxedCondition<T> {
+    Box::new(
+        sql::<Nullable<Bool>>(&format!("{expression} LIKE "))
+            .bind::<Text, _>(pattern)
+            .sql(" ESCAPE '\\'"),
+    )
+}
+
+/// `%text%`, escaped for [`like`].
+pub(crate) fn containing(text: &str) -> String {
+    format!("%{}%", like_escaped(text))
+}
+
+pub(crate) fn any<T: 'static>(mut conditions: Vec<BoxedCondition<T>>) -> BoxedCondition<T> {
+    let first = conditions.remove(0);
+    conditions
+        .into_iter()
+        .fold(first, |all, next| Box::new(all.or(next)))
+}
+
+/// The SQL condition of one filter.
+pub(crate) fn condition<T: 'static>(
+    listing: &Listing,
+    filter: &Filter,
+) -> Result<BoxedCondition<T>, Error> {
+    let c = listing.column(filter.field)?;
+    let mismatch = || Error::Backend(format!("operand does not fit the field in {filter:?}"));
+    let bound = |o: &Operand| Bound::of_operand(o).ok_or_else(mismatch);
+    Ok(match &filter.condition {
+        Condition::Eq(o) => compare(c.compared, "=", bound(o)?),
+        // Nulls are "not equal" too, as in the reference semantics.
+        Condition::Ne(o) if c.nullable => any(vec![
+            literal(format!("{} IS NULL", c.column)),
+            compare(c.compared, "<>", bound(o)?),
+        ]),
+        Condition::Ne(o) => compare(c.compared, "<>", bound(o)?),
+        Condition::In(os) if os.is_empty() => literal("1 = 0".to_owned()),
+        Condition::In(os) => any(os
+            .iter()
+            .map(|o| Ok(compare(c.compared, "=", bound(o)?)))
+            .collect::<Result<_, Error>>()?),
+        Condition::Gt(o) => compare(c.compared, ">", bound(o)?),
+        Condition::Gte(o) => compare(c.compared, ">=", bound(o)?),
+        Condition::Lt(o) => compare(c.compared, "<", bound(o)?),
+        Condition::Lte(o) => compare(c.compared, "<=", bound(o)?),
+        Condition::Null(true) => literal(format!("{} IS NULL", c.column)),
+        Condition::Null(false) => literal(format!("{} IS NOT NULL", c.column)),
+        Condition::Contains(s) if filter.field.kind() == FieldKind::Text => {
+            like(c.compared, containing(s))
+        }
+        Condition::StartsWith(s) if filter.field.kind() == FieldKind::Text => {
+            like(c.compared, format!("{}%", like_escaped(s)))
+        }
+        Condition::Contains(_) | Condition::StartsWith(_) => return Err(mismatch()),
+    })
+}
+
+/// The filters' conditions, in order.
+pub(crate) fn conditions<T: 'static>(
+    listing: &Listing,
+    query: &ListQuery,
+) -> Result<Vec<BoxedCondition<T>>, Error> {
+    query
+        .filters
+        .iter()
+        .map(|filter| condition(listing, filter))
+        .collect()
+}
+
+/// The keyset bounds of the query's page, to apply before the filters (SQLite starts an
+/// index range at the first term on its column). `None` when a bound admits nothing.
+pub(crate) fn keyset_bounds<T: 'static>(
+    listing: &Listing,
+    query: &ListQuery,
+) -> Result<Option<Vec<BoxedCondition<T>>>, Error> {
+    let keyset = query.page.keyset.as_ref();
+    let mut bounds = Vec::new();
+    for (position, side) in [
+        (keyset.and_then(|k| k.after.as_ref()), Side::After),
+        (keyset.and_then(|k| k.before.as_ref()), Side::Before),
+    ] {
+        if let Some(position) = position {
+            match bound(listing, query, position, side)? {
+                Term::True => {}
+                Term::False => return Ok(None),
+                Term::Sql(condition) => bounds.push(condition),
+            }
+        }
+    }
+    Ok(Some(bounds))
+}
+
+/// The `ORDER BY` terms of the query's order, as SQL (read backwards, last row first, for a
+/// page before a cursor).
+pub(crate) fn order(listing: &Listing, query: &ListQuery) -> Result<Vec<String>, Error> {
+    let reversed = query.page.keyset.as_ref().is_some_and(|k| k.is_backwards());
+    let mut terms = Vec::new();
+    for key in &query.sort {
+        let c = listing.column(key.field)?;
+        let ascending = (key.direction == SortDirection::Ascending) != reversed;
+        if c.nullable {
+            // Nulls last in both directions (first when read backwards).
+            let nulls = if reversed { "DESC" } else { "ASC" };
+            terms.push(format!("{} IS NULL {nulls}", c.column));
+        }
+        let direction = if ascending { "ASC" } else { "DESC" };
+        terms.push(format!("{} {direction}", c.compared));
+    }
+    if query.needs_tie_break() {
+        let ascending = (query.tie_break() == SortDirection::Ascending) != reversed;
+        let direction = if ascending { "ASC" } else { "DESC" };
+        terms.push(format!("{} {direction}", listing.id));
+    }
+    Ok(terms)
+}
+
+/// A condition, kept symbolic while constant so the SQL has no `1 = 1` in it.
+enum Term<T> {
+    True,
+    False,
+    Sql(BoxedCondition<T>),
+}
+
+impl<T: 'static> Term<T> {
+    fn and(self, other: Term<T>) -> Term<T> {
+        match (self, other) {
+            (Term::False, _) | (_, Term::False) => Term::False,
+            (Term::True, t) | (t, Term::True) => t,
+            (Term::Sql(a), Term::Sql(b)) => Term::Sql(Box::new(a.and(b))),
+        }
+    }
+
+    fn or(self, other: Term<T>) -> Term<T> {
+        match (self, other) {
+            (Term::True, _) | (_, Term::True) => Term::True,
+            (Term::False, t) | (t, Term::False) => t,
+            (Term::Sql(a), Term::Sql(b)) => Term::Sql(Box::new(a.or(b))),
+        }
+    }
+}
+
+/// Which side of a position a bound keeps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    After,
+    Before,
+}
+
+/// The rows strictly on `side` of `position` in the query's order.
+fn bound<T: 'static>(
+    listing: &Listing,
+    query: &ListQuery,
+    position: &Position,
+    side: Side,
+) -> Result<Term<T>, Error> {
+    let greater =
+        |direction: SortDirection| (side == Side::After) == (direction == SortDirection::Ascending);
+    let id = Bound::Text(position.id.hyphenated().to_string());
+    // Past the last key only the id can decide; with the id among the keys, nothing.
+    let mut rest = if !query.needs_tie_break() {
+        Term::False
+    } else if greater(query.tie_break()) {
+        Term::Sql(compare(listing.id, ">", id))
+    } else {
+        Term::Sql(compare(listing.id, "<", id))
+    };
+    for (key, value) in query.sort.iter().zip(&position.values).rev() {
+        let c = listing.column(key.field)?;
+        let value = Bound::of_value(value).ok_or_else(|| {
+            Error::Backend(format!(
+                "cursor value {value:?} does not fit {:?}",
+                key.field
+            ))
+        })?;
+        let is_null = || Term::Sql(literal(format!("{} IS NULL", c.column)));
+        let (beyond, at_or_beyond) = match value {
+            // Nulls sort last: forwards only nulls are at a null and none beyond; backwards
+            // every value is before it.
+            None => match side {
+                Side::After => (Term::False, is_null()),
+                Side::Before => (
+                    Term::Sql(literal(format!("{} IS NOT NULL", c.column))),
+                    Term::True,
+                ),
+            },
+            Some(v) => {
+                let (strict, loose) = if greater(key.direction) {
+                    (">", ">=")
+                } else {
+                    ("<", "<=")
+                };
+                let beyond = Term::Sql(compare(c.compared, strict, v.clone()));
+                let at_or = Term::Sql(compare(c.compared, loose, v));
+                if c.nullable && side == Side::After {
+                    // Forwards, nulls (last) are beyond every value.
+                    (beyond.or(is_null()), at_or.or(is_null()))
+                } else {
+                    (beyond, at_or)
+                }
+            }
+        };
+        rest = match rest {
+            // Beyond implies at-or-beyond: no need to write both.
+            Term::False => beyond,
+            rest => at_or_beyond.and(beyond.or(rest)),
+        };
+    }
+    Ok(rest)
+}
+
+/// `filtered` (the rows a query selects, before ordering and paging: what the total counts)
+/// and `page` (those rows within the page's keyset bounds, in its order; the caller limits
+/// and offsets) for a table, from its [`Listing`] and its `filter[q]` condition, if it has
+/// one.
+macro_rules! table_queries {
+    ($table:ident, $listing:expr, $search:expr) => {
+        type Backend = <crate::connection::AnyConnection as diesel::Connection>::Backend;
+        pub type Boxed = $crate::schema::$table::BoxedQuery<'static, Backend>;
+
+        fn narrowed(
+            mut rows: Boxed,
+            query: &orgbase_domain::ListQuery,
+        ) -> Result<Boxed, orgbase_domain::Error> {
+            for condition in $crate::listing::conditions(&$listing, query)? {
+                rows = rows.filter(condition);
+            }
+            let search: Option<
+                fn(&str) -> $crate::listing::BoxedCondition<$crate::schema::$table::table>,
+            > = $search;
+            if let (Some(text), Some(search)) = (&query.search, search) {
+                rows = rows.filter(search(text));
+            }
+            Ok(rows)
+        }
+
+        pub fn filtered(query: &orgbase_domain::ListQuery) -> Result<Boxed, orgbase_domain::Error> {
+            narrowed($crate::schema::$table::table.into_boxed(), query)
+        }
+
+        pub fn page(query: &orgbase_domain::ListQuery) -> Result<Boxed, orgbase_domain::Error> {
+            let mut rows = $crate::schema::$table::table.into_boxed();
+            match $crate::listing::keyset_bounds(&$listing, query)? {
+                Some(bounds) => {
+                    for bound in bounds {
+                        rows = rows.filter(bound);
+                    }
+                }
+                None => {
+                    rows = rows.filter($crate::listing::literal::<$crate::schema::$table::table>(
+                        "1 = 0".to_owned(),
+                    ))
+                }
+            }
+            let mut rows = narrowed(rows, query)?;
+            for term in $crate::listing::order(&$listing, query)? {
+                rows = rows.then_order_by(diesel::dsl::sql::<diesel::sql_types::Bool>(&term));
+            }
+            Ok(rows)
+        }
+    };
+}
+
+pub(crate) use table_queries;
