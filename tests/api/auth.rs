@@ -69,6 +69,17 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
             )
             .await
             .id();
+            let membership = send(
+                &app,
+                post(
+                    "/memberships",
+                    &json!({"data": {"type": "memberships", "relationships": {
+                        "organization": {"data": {"type": "organizations", "id": org}},
+                        "contact": {"data": {"type": "contacts", "id": contact}}}}}),
+                ),
+            )
+            .await
+            .id();
             let spare_user = principal(&app, &format!("spare{counter}"), "viewer").await;
             let (viewers_spare_key, _) = issue_key(&app, &viewer.id).await;
             let field = send(
@@ -99,6 +110,7 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
             let path = pattern
                 .replace("/organizations/{id}", &format!("/organizations/{org}"))
                 .replace("/contacts/{id}", &format!("/contacts/{contact}"))
+                .replace("/memberships/{id}", &format!("/memberships/{membership}"))
                 .replace("/users/{id}", &format!("/users/{user_target}"))
                 .replace("/api_keys/{id}", &format!("/api_keys/{viewers_spare_key}"))
                 .replace("/custom_fields/{id}", &format!("/custom_fields/{field}"))
@@ -115,6 +127,15 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
                 ),
                 ("PATCH", "/contacts/{id}") => Some(
                     json!({"data": {"type": "contacts", "id": contact, "attributes": {"title": "CFO"}}}),
+                ),
+                // The target organization with a contact of its own: not yet a member.
+                ("POST", "/memberships") => {
+                    Some(json!({"data": {"type": "memberships", "relationships": {
+                        "organization": {"data": {"type": "organizations", "id": org}},
+                        "contact": {"data": {"type": "contacts", "id": send(&app, post("/contacts", &json!({"data": {"type": "contacts", "attributes": {"name": "Joiner"}}}))).await.id()}}}}}))
+                }
+                ("PATCH", "/memberships/{id}") => Some(
+                    json!({"data": {"type": "memberships", "id": membership, "attributes": {"role": "billing"}}}),
                 ),
                 ("POST", "/users") => Some(
                     json!({"data": {"type": "users", "attributes": {"name": "N", "email": format!("new{counter}@test.example")}}}),
@@ -264,7 +285,7 @@ async fn escaped_paths_get_the_rule_of_the_route_they_reach() {
         assert_eq!(reply.only_error(403).0, "forbidden", "{method} {path}");
         checked += 1;
     }
-    assert_eq!(checked, 27);
+    assert_eq!(checked, 30);
     let kept = send(&app, get(&format!("/organizations/{org}"))).await;
     assert_eq!(kept.status, StatusCode::OK);
 }
@@ -414,6 +435,11 @@ fn the_table_says_what_the_product_says() {
     assert_eq!(
         rule("DELETE", "/contacts/{id}"),
         Access::AtLeast(Role::Admin)
+    );
+    assert_eq!(rule("POST", "/memberships"), Access::AtLeast(Role::Member));
+    assert_eq!(
+        rule("DELETE", "/memberships/{id}"),
+        Access::AtLeast(Role::Member)
     );
     assert_eq!(rule("POST", "/users"), Access::AtLeast(Role::Admin));
     assert_eq!(rule("DELETE", "/users/{id}"), Access::AtLeast(Role::Admin));

@@ -14,6 +14,7 @@ mod cursors;
 mod custom_fields;
 mod described;
 mod idempotency;
+mod memberships;
 mod openapi;
 mod operations;
 mod organizations;

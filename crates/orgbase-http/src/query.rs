@@ -14,13 +14,14 @@ use serde_json::json;
 
 use orgbase_domain::attributes::{
     API_KEY_ATTRIBUTES, Attribute, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES,
-    ORGANIZATION_ATTRIBUTES, USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES, WEBHOOK_DELIVERY_ATTRIBUTES,
+    MEMBERSHIP_ATTRIBUTES, ORGANIZATION_ATTRIBUTES, USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES,
+    WEBHOOK_DELIVERY_ATTRIBUTES,
 };
 
 use crate::cursor::{CURSOR_PROFILE, Cursors};
 use crate::document::{
-    API_KEYS, CONTACT_RELATIONSHIPS, CONTACTS, CUSTOM_FIELDS, FieldSet, ORGANIZATION_RELATIONSHIPS,
-    ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
+    API_KEYS, CONTACT_RELATIONSHIPS, CONTACTS, CUSTOM_FIELDS, FieldSet, MEMBERSHIP_RELATIONSHIPS,
+    MEMBERSHIPS, ORGANIZATION_RELATIONSHIPS, ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
 };
 use crate::errors::{ApiError, DefinedError, ErrorObject, Kind};
 
@@ -93,6 +94,8 @@ pub struct RenderOptions {
     pub fields: FieldSet,
     /// `fields[contacts]`.
     pub contact_fields: FieldSet,
+    /// `fields[memberships]`.
+    pub membership_fields: FieldSet,
     /// `fields[users]`.
     pub user_fields: FieldSet,
     /// `fields[api_keys]`.
@@ -136,6 +139,7 @@ static NO_CUSTOM_FIELDS: CustomFields = CustomFields::EMPTY;
 pub enum Listing {
     Organizations,
     Contacts,
+    Memberships,
 }
 
 impl Listing {
@@ -144,6 +148,7 @@ impl Listing {
         match self {
             Listing::Organizations => &Field::ALL,
             Listing::Contacts => &Field::CONTACT,
+            Listing::Memberships => &Field::MEMBERSHIP,
         }
     }
 
@@ -151,6 +156,7 @@ impl Listing {
         match self {
             Listing::Organizations => Field::from_attribute(attribute),
             Listing::Contacts => Field::from_contact_attribute(attribute),
+            Listing::Memberships => Field::from_membership_attribute(attribute),
         }
     }
 
@@ -159,6 +165,8 @@ impl Listing {
     pub(crate) fn of_path(path: &str) -> Self {
         if path.starts_with("/contacts") {
             Listing::Contacts
+        } else if path.starts_with("/memberships") {
+            Listing::Memberships
         } else {
             Listing::Organizations
         }
@@ -167,6 +175,11 @@ impl Listing {
     /// Only organizations are archived.
     pub(crate) fn archivable(self) -> bool {
         self == Listing::Organizations
+    }
+
+    /// Memberships have no text to search.
+    pub(crate) fn searchable(self) -> bool {
+        self != Listing::Memberships
     }
 }
 
@@ -276,6 +289,11 @@ impl<'a> Parser<'a> {
                     field_names(CONTACT_ATTRIBUTES, CONTACT_RELATIONSHIPS).collect();
                 self.list.render.contact_fields = fieldset(name, value, CONTACTS, &known)?;
             }
+            "fields[memberships]" => {
+                let known: Vec<&str> =
+                    field_names(MEMBERSHIP_ATTRIBUTES, MEMBERSHIP_RELATIONSHIPS).collect();
+                self.list.render.membership_fields = fieldset(name, value, MEMBERSHIPS, &known)?;
+            }
             "fields[users]" => {
                 let known: Vec<&str> = field_names(USER_ATTRIBUTES, &[]).collect();
                 self.list.render.user_fields = fieldset(name, value, USERS, &known)?
@@ -313,7 +331,7 @@ impl<'a> Parser<'a> {
                 self.list.query.archived = archived(name, value)?
             }
             // An empty search is no search (and keeps the constant-time total).
-            "filter[q]" if collection => {
+            "filter[q]" if collection && self.listing.searchable() => {
                 self.list.query.search = (!value.is_empty()).then(|| value.to_owned())
             }
             "return_existing" if self.accepts == Accepts::Create => {
@@ -326,7 +344,7 @@ impl<'a> Parser<'a> {
                 return Err(invalid(
                     name,
                     format!(
-                        "Sparse fieldsets are available for: {ORGANIZATIONS}, {CONTACTS}, {USERS}, {API_KEYS}, {CUSTOM_FIELDS}, {WEBHOOKS}, {WEBHOOK_DELIVERIES}."
+                        "Sparse fieldsets are available for: {ORGANIZATIONS}, {CONTACTS}, {MEMBERSHIPS}, {USERS}, {API_KEYS}, {CUSTOM_FIELDS}, {WEBHOOKS}, {WEBHOOK_DELIVERIES}."
                     ),
                 ));
             }
@@ -515,7 +533,9 @@ fn filter(
         ));
     };
     let Some(field) = resolve(listing, attribute, custom) else {
-        let filterable: Vec<&str> = ["q"]
+        let filterable: Vec<&str> = listing
+            .searchable()
+            .then_some("q")
             .into_iter()
             .chain(listing.archivable().then_some("archived"))
             .chain(listing.fields().iter().map(|f| f.attribute()))
@@ -641,6 +661,15 @@ pub fn contact_list_params(pairs: &QueryPairs, paging: &Paging) -> Result<ListPa
         &NO_CUSTOM_FIELDS,
     );
     parser.listing = Listing::Contacts;
+    parser.run(pairs);
+    parser.settle_paging(pairs, paging);
+    parser.finish(|list, _| list)
+}
+
+/// `GET /memberships`: filters and sorts over memberships' fields, pages, fieldsets.
+pub fn membership_list_params(pairs: &QueryPairs, paging: &Paging) -> Result<ListParams, ApiError> {
+    let mut parser = Parser::new(Accepts::Collection, &[], &NO_CUSTOM_FIELDS);
+    parser.listing = Listing::Memberships;
     parser.run(pairs);
     parser.settle_paging(pairs, paging);
     parser.finish(|list, _| list)

@@ -6,9 +6,13 @@
 use std::fmt::Display;
 use std::str::FromStr;
 
-use orgbase_domain::{ApiKeyId, ContactId, CustomFieldId, OrganizationId, UserId, WebhookId};
+use orgbase_domain::{
+    ApiKeyId, ContactId, CustomFieldId, MembershipId, OrganizationId, UserId, WebhookId,
+};
 
-use crate::document::{API_KEYS, CONTACTS, CUSTOM_FIELDS, ORGANIZATIONS, USERS, WEBHOOKS};
+use crate::document::{
+    API_KEYS, CONTACTS, CUSTOM_FIELDS, MEMBERSHIPS, ORGANIZATIONS, USERS, WEBHOOKS,
+};
 use crate::errors::{ApiError, ErrorObject, Kind};
 
 /// A JSON:API resource type orgbase serves.
@@ -52,6 +56,15 @@ impl ResourceType for Contacts {
     const TYPE: &'static str = CONTACTS;
     const SINGULAR: &'static str = "contact";
     type Id = ContactId;
+}
+
+#[derive(Debug)]
+pub struct Memberships;
+
+impl ResourceType for Memberships {
+    const TYPE: &'static str = MEMBERSHIPS;
+    const SINGULAR: &'static str = "membership";
+    type Id = MembershipId;
 }
 
 #[derive(Debug)]

@@ -163,6 +163,35 @@ impl QueryShape for ContactReference {
     }
 }
 
+/// `GET /memberships`: filters, sorts, pages, fieldsets.
+#[derive(Debug)]
+pub struct MembershipList;
+
+impl QueryShape for MembershipList {
+    type Params = ListParams;
+    const NAMES_CUSTOM_FIELDS: bool = false;
+    fn parse(
+        pairs: &QueryPairs,
+        _: &CustomFields,
+        paging: &Paging,
+    ) -> Result<ListParams, ApiError> {
+        query::membership_list_params(pairs, paging)
+    }
+}
+
+/// A request answered with one membership, or about one: fieldsets, and an `include` that
+/// may name nothing.
+#[derive(Debug)]
+pub struct MembershipReference;
+
+impl QueryShape for MembershipReference {
+    type Params = ResourceParams;
+    const NAMES_CUSTOM_FIELDS: bool = false;
+    fn parse(pairs: &QueryPairs, _: &CustomFields, _: &Paging) -> Result<ResourceParams, ApiError> {
+        query::resource_params(pairs, &[])
+    }
+}
+
 /// `POST /operations`: fieldsets of the results (custom fields too), no `include`.
 #[derive(Debug)]
 pub struct Operations;

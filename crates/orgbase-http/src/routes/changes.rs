@@ -28,6 +28,7 @@ fn readable(role: Role) -> &'static [ResourceType] {
             ResourceType::Organizations,
             ResourceType::CustomFields,
             ResourceType::Contacts,
+            ResourceType::Memberships,
         ],
     }
 }

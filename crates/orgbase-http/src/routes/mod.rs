@@ -25,6 +25,7 @@ pub mod fallback;
 pub mod health;
 mod included;
 mod linkage_input;
+pub mod memberships;
 pub mod operations;
 pub mod organizations;
 mod user_relationships;
@@ -93,6 +94,12 @@ endpoints! {
     contacts::owner => VIEWER,
     contacts::creator => VIEWER,
     contacts::updater => VIEWER,
+    memberships::list => VIEWER,
+    // Adding and removing members deletes no contact: a member's write.
+    memberships::create => MEMBER,
+    memberships::get => VIEWER,
+    memberships::update => MEMBER,
+    memberships::delete => MEMBER,
     custom_fields::list => VIEWER,
     custom_fields::create => ADMIN,
     custom_fields::get => VIEWER,

@@ -7,7 +7,8 @@ use serde_json::{Map, Value, json};
 
 use super::reference;
 use crate::document::{
-    API_KEYS, CONTACTS, CUSTOM_FIELDS, ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
+    API_KEYS, CONTACTS, CUSTOM_FIELDS, MEMBERSHIPS, ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES,
+    WEBHOOKS,
 };
 use crate::query::Listing;
 
@@ -41,13 +42,19 @@ fn operators() -> Vec<&'static str> {
 pub fn query_parameter(name: &str, listing: Listing) -> Option<(Value, String)> {
     let filterable: Vec<&str> = listing.fields().iter().map(|f| f.attribute()).collect();
     let described = match name {
-        "filter" if listing == Listing::Contacts => {
+        "filter" if listing != Listing::Organizations => {
             let condition = reference("FilterCondition");
             let mut properties: Map<String, Value> = filterable
                 .iter()
                 .map(|name| ((*name).to_owned(), condition.clone()))
                 .collect();
-            properties.insert("q".into(), json!({ "type": "string" }));
+            if listing.searchable() {
+                properties.insert("q".into(), json!({ "type": "string" }));
+            }
+            let search = match listing {
+                Listing::Contacts => "`filter[q]` searches name, email, phone and title. ",
+                _ => "",
+            };
             (
                 json!({
                     "type": "object",
@@ -56,9 +63,9 @@ pub fn query_parameter(name: &str, listing: Listing) -> Option<(Value, String)> 
                 }),
                 format!(
                     "`filter[attr]=v` is equality; `filter[attr][op]=v` with op one of {}, as \
-                     for organizations. `filter[owner]` takes a user id; `filter[q]` searches \
-                     name, email, phone and title. An unknown attribute or operator is a 400 \
-                     naming the parameter.",
+                     for organizations; relationships (`owner`, `organization`, `contact`) \
+                     filter by the related id. {search}An unknown attribute or operator is a \
+                     400 naming the parameter.",
                     operators().join(", ")
                 ),
             )
@@ -141,6 +148,7 @@ pub fn query_parameter(name: &str, listing: Listing) -> Option<(Value, String)> 
                 "properties": {
                     ORGANIZATIONS: { "type": "string" },
                     CONTACTS: { "type": "string" },
+                    MEMBERSHIPS: { "type": "string" },
                     USERS: { "type": "string" },
                     API_KEYS: { "type": "string" },
                     CUSTOM_FIELDS: { "type": "string" },
@@ -151,6 +159,11 @@ pub fn query_parameter(name: &str, listing: Listing) -> Option<(Value, String)> 
             }),
             "Sparse fieldsets: `fields[type]=a,b` renders only those attributes and \
              relationships of that type; an empty value renders none."
+                .to_owned(),
+        ),
+        "include" if listing == Listing::Memberships => (
+            json!({ "type": "string", "pattern": "^$" }),
+            "Memberships include nothing; an empty `include` still yields an empty `included`."
                 .to_owned(),
         ),
         "include" => (

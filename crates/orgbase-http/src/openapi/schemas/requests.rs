@@ -3,14 +3,16 @@
 //! them; anything else a server ignores is left out, so generated clients do not send it.
 
 use orgbase_domain::attributes::{
-    API_KEY_ATTRIBUTES, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, USER_ATTRIBUTES,
-    WEBHOOK_ATTRIBUTES,
+    API_KEY_ATTRIBUTES, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES,
+    USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES,
 };
 use serde_json::{Map, Value, json};
 
 use super::attributes::{attributes_object, organization_properties, plain_attributes};
 use super::{or_null, reference};
-use crate::document::{API_KEYS, CONTACTS, CUSTOM_FIELDS, ORGANIZATIONS, USERS, WEBHOOKS};
+use crate::document::{
+    API_KEYS, CONTACTS, CUSTOM_FIELDS, MEMBERSHIPS, ORGANIZATIONS, USERS, WEBHOOKS,
+};
 
 /// A request document creating (`id` optional) or updating (`id` required) a resource.
 fn request_document(kind: &str, attributes: Value, relationships: Value, update: bool) -> Value {
@@ -144,6 +146,45 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
             CONTACTS,
             plain_attributes(CONTACT_ATTRIBUTES, &[], true),
             owner_input,
+            true,
+        ),
+    );
+    let end = |kind: &str| {
+        json!({
+            "type": "object",
+            "required": ["data"],
+            "properties": {
+                "data": {
+                    "type": "object",
+                    "required": ["type", "id"],
+                    "properties": { "type": { "const": kind }, "id": { "type": "string" } },
+                },
+            },
+        })
+    };
+    let ends = |required: &[&str]| {
+        json!({
+            "type": "object",
+            "properties": { "organization": end(ORGANIZATIONS), "contact": end(CONTACTS) },
+            "required": required,
+            "additionalProperties": false,
+        })
+    };
+    add(
+        "NewMembershipDocument",
+        request_document(
+            MEMBERSHIPS,
+            plain_attributes(MEMBERSHIP_ATTRIBUTES, &[], true),
+            ends(&["organization", "contact"]),
+            false,
+        ),
+    );
+    add(
+        "MembershipPatchDocument",
+        request_document(
+            MEMBERSHIPS,
+            plain_attributes(MEMBERSHIP_ATTRIBUTES, &[], true),
+            ends(&[]),
             true,
         ),
     );

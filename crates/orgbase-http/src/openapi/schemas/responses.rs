@@ -3,15 +3,16 @@
 
 use orgbase_domain::ResourceType;
 use orgbase_domain::attributes::{
-    API_KEY_ATTRIBUTES, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, USER_ATTRIBUTES,
-    WEBHOOK_ATTRIBUTES, WEBHOOK_DELIVERY_ATTRIBUTES,
+    API_KEY_ATTRIBUTES, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES,
+    USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES, WEBHOOK_DELIVERY_ATTRIBUTES,
 };
 use serde_json::{Map, Value, json};
 
 use super::attributes::{attributes_object, organization_properties, plain_attributes};
 use super::{or_null, reference};
 use crate::document::{
-    API_KEYS, CONTACTS, CUSTOM_FIELDS, ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
+    API_KEYS, CONTACTS, CUSTOM_FIELDS, MEMBERSHIPS, ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES,
+    WEBHOOKS,
 };
 
 fn user_identifier() -> Value {
@@ -374,6 +375,42 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
             Some(user_relationships),
         ),
     );
+    let fixed = |kind: &str| {
+        json!({
+            "type": "object",
+            "required": ["links", "data"],
+            "properties": {
+                "links": {
+                    "type": "object",
+                    "required": ["related"],
+                    "properties": { "related": { "type": "string", "format": "uri" } },
+                    "additionalProperties": false,
+                },
+                "data": {
+                    "type": "object",
+                    "required": ["type", "id"],
+                    "properties": { "type": { "const": kind }, "id": { "type": "string", "format": "uuid" } },
+                    "additionalProperties": false,
+                },
+            },
+            "additionalProperties": false,
+        })
+    };
+    add(
+        "Membership",
+        resource(
+            MEMBERSHIPS,
+            plain_attributes(MEMBERSHIP_ATTRIBUTES, &[], false),
+            Some(json!({
+                "type": "object",
+                "properties": {
+                    "organization": fixed(ORGANIZATIONS),
+                    "contact": fixed(CONTACTS),
+                },
+                "additionalProperties": false,
+            })),
+        ),
+    );
     add(
         "User",
         resource(USERS, plain_attributes(USER_ATTRIBUTES, &[], false), None),
@@ -449,6 +486,7 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     for name in [
         "Organization",
         "Contact",
+        "Membership",
         "User",
         "CustomField",
         "ApiKey",

@@ -1,0 +1,495 @@
+//! Memberships over HTTP: exact documents, required and fixed ends, `already_member` (also
+//! when racing, on every backend), role changes, lists, roles and the cascade of deleting an
+//! end.
+
+use std::sync::Arc;
+
+use actix_http::Request;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+const ORIGIN: &str = "http://localhost:8080";
+
+async fn new_contact<S, B>(app: &S, name: &str) -> String
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let reply = send(
+        app,
+        post(
+            "/contacts",
+            &json!({"data": {"type": "contacts", "attributes": {"name": name}}}),
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    reply.id()
+}
+
+fn membership(org: &str, contact: &str, attributes: Value) -> Value {
+    json!({"data": {"type": "memberships", "attributes": attributes, "relationships": {
+        "organization": {"data": {"type": "organizations", "id": org}},
+        "contact": {"data": {"type": "contacts", "id": contact}},
+    }}})
+}
+
+#[actix_web::test]
+async fn a_membership_is_created_read_changed_and_removed_with_exact_documents() {
+    let app = app().await;
+    let org = create(&app, json!({"name": "Acme"})).await.id();
+    let ada = new_contact(&app, "Ada").await;
+    let reply = send(
+        &app,
+        post(
+            "/memberships",
+            &membership(&org, &ada, json!({"role": "decision_maker"})),
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let id = reply.id();
+    let self_link = format!("{ORIGIN}/memberships/{id}");
+    assert_eq!(reply.header("location"), Some(self_link.as_str()));
+    let at = reply.attributes()["created_at"].clone();
+    let expected = json!({
+        "jsonapi": {"version": "1.1"},
+        "data": {
+            "type": "memberships",
+            "id": id,
+            "attributes": {"role": "decision_maker", "created_at": at, "updated_at": at},
+            "relationships": {
+                "organization": {
+                    "links": {"related": format!("{ORIGIN}/organizations/{org}")},
+                    "data": {"type": "organizations", "id": org},
+                },
+                "contact": {
+                    "links": {"related": format!("{ORIGIN}/contacts/{ada}")},
+                    "data": {"type": "contacts", "id": ada},
+                },
+            },
+            "links": {"self": self_link},
+        },
+        "links": {"self": self_link},
+    });
+    assert_eq!(reply.body, expected);
+    let fetched = send(&app, get(&format!("/memberships/{id}"))).await;
+    assert_eq!(fetched.body, expected);
+    let etag = fetched.header("etag").unwrap().to_owned();
+    let not_modified = send(
+        &app,
+        get(&format!("/memberships/{id}")).insert_header((header::IF_NONE_MATCH, etag.clone())),
+    )
+    .await;
+    assert_eq!(not_modified.status, StatusCode::NOT_MODIFIED);
+
+    // The role changes; the ends sent back unchanged are accepted.
+    let changed = send(
+        &app,
+        patch(
+            &format!("/memberships/{id}"),
+            &json!({"data": {"type": "memberships", "id": id, "attributes": {"role": "billing"},
+                "relationships": {"contact": {"data": {"type": "contacts", "id": ada}}}}}),
+        )
+        .insert_header((header::IF_MATCH, etag.clone())),
+    )
+    .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(changed.attributes()["role"], "billing");
+    let stale = send(
+        &app,
+        patch(
+            &format!("/memberships/{id}"),
+            &json!({"data": {"type": "memberships", "id": id, "attributes": {"role": "technical"}}}),
+        )
+        .insert_header((header::IF_MATCH, etag)),
+    )
+    .await;
+    assert_eq!(stale.only_error(412).0, "precondition_failed");
+    let bob = new_contact(&app, "Bob").await;
+    let moved = send(
+        &app,
+        patch(
+            &format!("/memberships/{id}"),
+            &json!({"data": {"type": "memberships", "id": id,
+                "relationships": {"contact": {"data": {"type": "contacts", "id": bob}}}}}),
+        ),
+    )
+    .await;
+    assert_eq!(moved.only_error(403).0, "unsupported_update");
+    let sparse = send(
+        &app,
+        get(&format!("/memberships/{id}?fields[memberships]=role")),
+    )
+    .await;
+    assert_eq!(
+        sparse.body["data"]["attributes"],
+        json!({"role": "billing"})
+    );
+    assert!(sparse.body["data"].get("relationships").is_none());
+
+    assert_eq!(
+        send(&app, delete(&format!("/memberships/{id}")))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        send(&app, get(&format!("/memberships/{id}")))
+            .await
+            .only_error(404)
+            .0,
+        "not_found"
+    );
+    // Removing the member deletes neither end.
+    assert_eq!(
+        send(&app, get(&format!("/contacts/{ada}"))).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&app, get(&format!("/organizations/{org}")))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[actix_web::test]
+async fn both_ends_are_required_must_exist_and_must_be_of_their_type() {
+    let app = app().await;
+    let org = create(&app, json!({"name": "Acme"})).await.id();
+    let ada = new_contact(&app, "Ada").await;
+    let nothing = send(
+        &app,
+        post(
+            "/memberships",
+            &json!({"data": {"type": "memberships", "attributes": {"role": "boss"}}}),
+        ),
+    )
+    .await;
+    assert_eq!(nothing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors: Vec<(String, String)> = nothing
+        .errors()
+        .into_iter()
+        .map(|(_, code, at)| (code, at))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (
+                "invalid_value".to_owned(),
+                "/data/attributes/role".to_owned()
+            ),
+            ("required".to_owned(), "/data/relationships".to_owned()),
+            ("required".to_owned(), "/data/relationships".to_owned()),
+        ],
+        "{}",
+        nothing.body
+    );
+    let missing_org = send(
+        &app,
+        post(
+            "/memberships",
+            &membership("00000000-0000-4000-8000-000000000000", &ada, json!({})),
+        ),
+    )
+    .await;
+    assert_eq!(missing_org.only_error(404).0, "not_found");
+    let missing_contact = send(
+        &app,
+        post("/memberships", &membership(&org, &org, json!({}))),
+    )
+    .await;
+    assert_eq!(missing_contact.only_error(404).0, "not_found");
+    let wrong_type = send(
+        &app,
+        post(
+            "/memberships",
+            &json!({"data": {"type": "memberships", "relationships": {
+                "organization": {"data": {"type": "organizations", "id": org}},
+                "contact": {"data": {"type": "users", "id": ada}}}}}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        wrong_type.only_error(409),
+        (
+            "type_mismatch".to_owned(),
+            "/data/relationships/contact/data/type".to_owned()
+        )
+    );
+    let listed = send(&app, get("/memberships")).await;
+    assert_eq!(listed.body["meta"]["total"], 0);
+}
+
+#[actix_web::test]
+async fn racing_adds_of_one_contact_make_one_membership_on_every_backend() {
+    for backend in every_store() {
+        let app = app_on(Arc::clone(&backend.store)).await;
+        let org = create(&app, json!({"name": "Acme"})).await.id();
+        let ada = new_contact(&app, "Ada").await;
+        let body = membership(&org, &ada, json!({"role": "technical"}));
+        let replies = join_all((0..8).map(|_| send(&app, post("/memberships", &body)))).await;
+        let created = replies
+            .iter()
+            .filter(|r| r.status == StatusCode::CREATED)
+            .count();
+        assert_eq!(created, 1, "{}", backend.name);
+        for reply in replies.iter().filter(|r| r.status != StatusCode::CREATED) {
+            assert_eq!(
+                reply.only_error(422),
+                (
+                    "already_member".to_owned(),
+                    "/data/relationships/contact".to_owned()
+                ),
+                "{}",
+                backend.name
+            );
+        }
+        let listed = send(
+            &app,
+            get(&format!("/memberships?filter[organization]={org}")),
+        )
+        .await;
+        assert_eq!(listed.body["meta"]["total"], 1, "{}", backend.name);
+    }
+}
+
+#[actix_web::test]
+async fn lists_filter_by_either_end_and_role_sort_and_page_on_every_backend() {
+    for backend in every_store() {
+        let name = backend.name;
+        let app = app_on(Arc::clone(&backend.store)).await;
+        let acme = create(&app, json!({"name": "Acme"})).await.id();
+        let globex = create(&app, json!({"name": "Globex"})).await.id();
+        let mut people = Vec::new();
+        for (i, role) in ["member", "billing", "technical", "billing"]
+            .iter()
+            .enumerate()
+        {
+            let person = new_contact(&app, &format!("P{i}")).await;
+            for (org, at) in [(&acme, 0), (&globex, 1)] {
+                let reply = send(
+                    &app,
+                    post(
+                        "/memberships",
+                        &membership(
+                            org,
+                            &person,
+                            json!({"role": role, "created_at": format!("2022-01-01T00:0{i}:0{at}Z")}),
+                        ),
+                    ),
+                )
+                .await;
+                assert_eq!(reply.status, StatusCode::CREATED, "{name}: {}", reply.body);
+            }
+            people.push(person);
+        }
+        let roles = |reply: &Reply| -> Vec<String> {
+            reply.body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["attributes"]["role"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let of_acme = send(
+            &app,
+            get(&format!(
+                "/memberships?filter[organization]={acme}&sort=-role"
+            )),
+        )
+        .await;
+        assert_eq!(
+            roles(&of_acme),
+            ["technical", "member", "billing", "billing"],
+            "{name}"
+        );
+        let billing = send(
+            &app,
+            get(&format!(
+                "/memberships?filter[role]=billing&filter[contact]={}",
+                people[1]
+            )),
+        )
+        .await;
+        assert_eq!(billing.body["meta"]["total"], 2, "{name}");
+        let newest = send(&app, get("/memberships?sort=-created_at&page[size]=3")).await;
+        assert_eq!(
+            newest.body["data"][0]["relationships"]["contact"]["data"]["id"],
+            people[3].as_str(),
+            "{name}"
+        );
+        assert_eq!(newest.body["meta"]["page"]["pages"], 3, "{name}");
+        // A walk by cursor, every page by `links.next`, sees each membership once.
+        let mut seen: Vec<String> = Vec::new();
+        let mut next = Some(format!("{ORIGIN}/memberships?page[size]=3"));
+        while let Some(link) = next {
+            let reply = send(
+                &app,
+                get(link.strip_prefix(ORIGIN).unwrap())
+                    .insert_header((header::ACCEPT, cursor_media_type())),
+            )
+            .await;
+            assert_eq!(reply.body["jsonapi"]["profile"], json!([CURSOR_PROFILE]));
+            for m in reply.body["data"].as_array().unwrap() {
+                seen.push(m["id"].as_str().unwrap().to_owned());
+                assert!(m["meta"]["page"]["cursor"].is_string());
+            }
+            next = reply.body["links"]["next"].as_str().map(str::to_owned);
+            assert!(seen.len() <= 8, "{name}: the walk does not end");
+        }
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!((seen.len(), unique.len()), (8, 8), "{name}");
+    }
+}
+
+#[actix_web::test]
+async fn membership_parameters_name_memberships_fields_only() {
+    let app = app().await;
+    for (uri, code, parameter) in [
+        ("/memberships?filter[q]=x", "unknown_parameter", "filter[q]"),
+        (
+            "/memberships?filter[name]=x",
+            "unknown_parameter",
+            "filter[name]",
+        ),
+        (
+            "/memberships?filter[role]=boss",
+            "invalid_parameter",
+            "filter[role]",
+        ),
+        (
+            "/memberships?sort=organization",
+            "invalid_parameter",
+            "sort",
+        ),
+        (
+            "/memberships?include=contact",
+            "invalid_parameter",
+            "include",
+        ),
+    ] {
+        let reply = send(&app, get(uri)).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{uri}: {}",
+            reply.body
+        );
+        assert!(
+            reply
+                .errors()
+                .iter()
+                .any(|(_, c, p)| c == code && p == parameter),
+            "{uri}: {}",
+            reply.body
+        );
+    }
+}
+
+#[actix_web::test]
+async fn members_add_and_remove_members_viewers_only_read() {
+    let app = app().await;
+    let viewer = principal(&app, "viewer", "viewer").await;
+    let member = principal(&app, "member", "member").await;
+    let org = create(&app, json!({"name": "Acme"})).await.id();
+    let ada = new_contact(&app, "Ada").await;
+    let body = membership(&org, &ada, json!({}));
+    let refused = send_as(&app, post("/memberships", &body), Some(&viewer.key)).await;
+    assert_eq!(refused.only_error(403).0, "forbidden");
+    let made = send_as(&app, post("/memberships", &body), Some(&member.key)).await;
+    assert_eq!(made.status, StatusCode::CREATED);
+    assert_eq!(made.attributes()["role"], "member", "the default role");
+    let uri = format!("/memberships/{}", made.id());
+    assert_eq!(
+        send_as(&app, get(&uri), Some(&viewer.key)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send_as(&app, delete(&uri), Some(&viewer.key))
+            .await
+            .only_error(403)
+            .0,
+        "forbidden"
+    );
+    assert_eq!(
+        send_as(&app, delete(&uri), Some(&member.key)).await.status,
+        StatusCode::NO_CONTENT
+    );
+}
+
+#[actix_web::test]
+async fn deleting_a_contact_or_an_organization_removes_its_memberships_in_the_change_log() {
+    let app = app().await;
+    let acme = create(&app, json!({"name": "Acme"})).await.id();
+    let globex = create(&app, json!({"name": "Globex"})).await.id();
+    let ada = new_contact(&app, "Ada").await;
+    let bob = new_contact(&app, "Bob").await;
+    let mut ids = Vec::new();
+    for (org, person) in [(&acme, &ada), (&globex, &ada), (&acme, &bob)] {
+        ids.push(
+            send(
+                &app,
+                post("/memberships", &membership(org, person, json!({}))),
+            )
+            .await
+            .id(),
+        );
+    }
+    let start = send(&app, get("/changes")).await.body["meta"]["latest"]["cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        send(&app, delete(&format!("/contacts/{ada}"))).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        send(&app, delete(&format!("/organizations/{acme}")))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let feed = send(&app, get(&format!("/changes?page[after]={start}"))).await;
+    let rows: Vec<(String, String)> = feed.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["attributes"]["resource_type"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                c["attributes"]["resource_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut ada_memberships = vec![ids[0].clone(), ids[1].clone()];
+    ada_memberships.sort();
+    assert_eq!(
+        rows,
+        [
+            ("memberships".to_owned(), ada_memberships[0].clone()),
+            ("memberships".to_owned(), ada_memberships[1].clone()),
+            ("contacts".to_owned(), ada.clone()),
+            ("memberships".to_owned(), ids[2].clone()),
+            ("organizations".to_owned(), acme.clone()),
+        ],
+        "{}",
+        feed.body
+    );
+    assert_eq!(
+        send(&app, get("/memberships")).await.body["meta"]["total"],
+        0
+    );
+}
