@@ -474,7 +474,7 @@ async fn deleting_a_contact_or_an_organization_removes_its_memberships_in_the_ch
             )
         })
         .collect();
-    let mut ada_memberships = vec![ids[0].clone(), ids[1].clone()];
+    let mut ada_memberships = [ids[0].clone(), ids[1].clone()];
     ada_memberships.sort();
     assert_eq!(
         rows,
@@ -492,4 +492,317 @@ async fn deleting_a_contact_or_an_organization_removes_its_memberships_in_the_ch
         send(&app, get("/memberships")).await.body["meta"]["total"],
         0
     );
+}
+
+fn members_body(members: Value) -> Value {
+    json!({ "data": members })
+}
+
+fn roles_by_contact(reply: &Reply) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = reply.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_owned(),
+                c["meta"]["role"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+#[actix_web::test]
+async fn members_are_added_changed_replaced_and_removed_through_the_relationship() {
+    let app = app().await;
+    let org = create(&app, json!({"name": "Acme"})).await.id();
+    let ada = new_contact(&app, "Ada").await;
+    let bob = new_contact(&app, "Bob").await;
+    let cy = new_contact(&app, "Cy").await;
+    let relationship = format!("/organizations/{org}/relationships/members");
+    let added = send(
+        &app,
+        post(
+            &relationship,
+            &members_body(json!([
+                {"type": "contacts", "id": ada, "meta": {"role": "primary_contact"}},
+                {"type": "contacts", "id": bob},
+            ])),
+        ),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::NO_CONTENT, "{}", added.body);
+    let linkage = send(&app, get(&relationship)).await;
+    assert_eq!(linkage.status, StatusCode::OK);
+    let mut expected = vec![
+        (ada.clone(), "primary_contact".to_owned()),
+        (bob.clone(), "member".to_owned()),
+    ];
+    expected.sort();
+    assert_eq!(roles_by_contact(&linkage), expected);
+    assert_eq!(
+        linkage.body["links"]["related"],
+        format!("{ORIGIN}/organizations/{org}/members")
+    );
+    assert_eq!(linkage.body["meta"]["total"], 2);
+
+    // Adding a member again changes nothing but the role it names.
+    let before = send(&app, get("/changes")).await.body["meta"]["latest"]["cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    send(
+        &app,
+        post(
+            &relationship,
+            &members_body(json!([
+                {"type": "contacts", "id": ada},
+                {"type": "contacts", "id": bob, "meta": {"role": "billing"}},
+            ])),
+        ),
+    )
+    .await;
+    let changes = send(&app, get(&format!("/changes?page[after]={before}"))).await;
+    let logged: Vec<(String, Value)> = changes.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["attributes"]["operation"].as_str().unwrap().to_owned(),
+                c["attributes"]["changes"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        logged,
+        [(
+            "update".to_owned(),
+            json!({"role": {"from": "member", "to": "billing"}})
+        )]
+    );
+
+    // The related collection: contacts with their roles, filtered and sorted as /contacts.
+    let members = send(
+        &app,
+        get(&format!("/organizations/{org}/members?sort=-name")),
+    )
+    .await;
+    assert_eq!(members.names(), ["Bob", "Ada"]);
+    assert_eq!(members.body["data"][0]["meta"]["role"], "billing");
+    assert_eq!(members.body["meta"]["total"], 2);
+    let filtered = send(
+        &app,
+        get(&format!("/organizations/{org}/members?filter[name]=ada")),
+    )
+    .await;
+    assert_eq!(filtered.names(), ["Ada"]);
+
+    // Replacing: Cy joins, Ada goes, Bob stays with his role.
+    let replaced = send(
+        &app,
+        patch(
+            &relationship,
+            &members_body(json!([
+                {"type": "contacts", "id": bob},
+                {"type": "contacts", "id": cy, "meta": {"role": "technical"}},
+            ])),
+        ),
+    )
+    .await;
+    assert_eq!(replaced.status, StatusCode::NO_CONTENT, "{}", replaced.body);
+    let mut expected = vec![
+        (bob.clone(), "billing".to_owned()),
+        (cy.clone(), "technical".to_owned()),
+    ];
+    expected.sort();
+    assert_eq!(
+        roles_by_contact(&send(&app, get(&relationship)).await),
+        expected
+    );
+
+    // Removing a non-member is not an error; the contacts stay.
+    let removed = send(
+        &app,
+        delete(&relationship)
+            .insert_header((header::CONTENT_TYPE, JSONAPI))
+            .set_payload(
+                members_body(json!([
+                    {"type": "contacts", "id": bob},
+                    {"type": "contacts", "id": ada},
+                ]))
+                .to_string(),
+            ),
+    )
+    .await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT, "{}", removed.body);
+    assert_eq!(
+        roles_by_contact(&send(&app, get(&relationship)).await),
+        [(cy.clone(), "technical".to_owned())]
+    );
+    assert_eq!(
+        send(&app, get(&format!("/contacts/{bob}"))).await.status,
+        StatusCode::OK
+    );
+    // `[]` empties the set.
+    send(&app, patch(&relationship, &members_body(json!([])))).await;
+    assert_eq!(send(&app, get(&relationship)).await.body["data"], json!([]));
+}
+
+#[actix_web::test]
+async fn a_members_write_is_all_or_nothing_and_checks_each_identifier() {
+    let app = app().await;
+    let org = create(&app, json!({"name": "Acme"})).await.id();
+    let ada = new_contact(&app, "Ada").await;
+    let relationship = format!("/organizations/{org}/relationships/members");
+    let missing = send(
+        &app,
+        post(
+            &relationship,
+            &members_body(json!([
+                {"type": "contacts", "id": ada},
+                {"type": "contacts", "id": "00000000-0000-4000-8000-000000000000"},
+            ])),
+        ),
+    )
+    .await;
+    assert_eq!(missing.only_error(404).0, "not_found");
+    assert_eq!(
+        send(&app, get(&relationship)).await.body["data"],
+        json!([]),
+        "Ada was not added either"
+    );
+    for (body, status, code, pointer) in [
+        (
+            json!({"type": "contacts", "id": ada}),
+            400,
+            "invalid_document",
+            "/data",
+        ),
+        (
+            json!([{"type": "users", "id": ada}]),
+            409,
+            "type_mismatch",
+            "/data/0/type",
+        ),
+        (json!([{"id": ada}]), 400, "invalid_document", "/data/0"),
+        (
+            json!([{"type": "contacts", "id": ada, "meta": {"role": "boss"}}]),
+            422,
+            "invalid_value",
+            "/data/0/meta/role",
+        ),
+    ] {
+        let reply = send(&app, post(&relationship, &members_body(body.clone()))).await;
+        assert_eq!(
+            reply.only_error(status),
+            (code.to_owned(), pointer.to_owned()),
+            "{body}"
+        );
+    }
+    let nowhere = send(
+        &app,
+        post(
+            "/organizations/00000000-0000-4000-8000-000000000000/relationships/members",
+            &members_body(json!([{"type": "contacts", "id": ada}])),
+        ),
+    )
+    .await;
+    assert_eq!(nowhere.only_error(404).0, "not_found");
+    let viewer = principal(&app, "viewer", "viewer").await;
+    let refused = send_as(
+        &app,
+        post(
+            &relationship,
+            &members_body(json!([{"type": "contacts", "id": ada}])),
+        ),
+        Some(&viewer.key),
+    )
+    .await;
+    assert_eq!(refused.only_error(403).0, "forbidden");
+}
+
+#[actix_web::test]
+async fn racing_adds_through_the_relationship_make_one_membership_on_every_backend() {
+    for backend in every_store() {
+        let app = app_on(Arc::clone(&backend.store)).await;
+        let org = create(&app, json!({"name": "Acme"})).await.id();
+        let ada = new_contact(&app, "Ada").await;
+        let relationship = format!("/organizations/{org}/relationships/members");
+        let body = members_body(json!([{"type": "contacts", "id": ada}]));
+        let replies = join_all((0..8).map(|_| send(&app, post(&relationship, &body)))).await;
+        for reply in &replies {
+            assert_eq!(
+                reply.status,
+                StatusCode::NO_CONTENT,
+                "{}: {}",
+                backend.name,
+                reply.body
+            );
+        }
+        let listed = send(
+            &app,
+            get(&format!("/memberships?filter[organization]={org}")),
+        )
+        .await;
+        assert_eq!(listed.body["meta"]["total"], 1, "{}", backend.name);
+    }
+}
+
+#[actix_web::test]
+async fn a_contacts_organizations_and_memberships_are_related_collections() {
+    let app = app().await;
+    let acme = create(&app, json!({"name": "Acme"})).await.id();
+    let globex = create(&app, json!({"name": "Globex"})).await.id();
+    create(&app, json!({"name": "Initech"})).await;
+    let ada = new_contact(&app, "Ada").await;
+    let loner = new_contact(&app, "Loner").await;
+    for org in [&acme, &globex] {
+        send(
+            &app,
+            post(
+                "/memberships",
+                &membership(org, &ada, json!({"role": "billing"})),
+            ),
+        )
+        .await;
+    }
+    let orgs = send(
+        &app,
+        get(&format!("/contacts/{ada}/organizations?sort=-name")),
+    )
+    .await;
+    assert_eq!(orgs.names(), ["Globex", "Acme"]);
+    assert_eq!(orgs.body["meta"]["total"], 2);
+    let none = send(&app, get(&format!("/contacts/{loner}/organizations"))).await;
+    assert_eq!(none.body["data"], json!([]));
+    assert_eq!(none.body["meta"]["total"], 0);
+    let memberships = send(&app, get(&format!("/contacts/{ada}/memberships"))).await;
+    assert_eq!(memberships.body["meta"]["total"], 2);
+    let of_acme = send(
+        &app,
+        get(&format!(
+            "/organizations/{acme}/memberships?filter[role]=billing"
+        )),
+    )
+    .await;
+    assert_eq!(of_acme.body["meta"]["total"], 1);
+    assert_eq!(
+        of_acme.body["data"][0]["relationships"]["contact"]["data"]["id"],
+        ada.as_str()
+    );
+    let missing = send(
+        &app,
+        get("/contacts/00000000-0000-4000-8000-000000000000/memberships"),
+    )
+    .await;
+    assert_eq!(missing.only_error(404).0, "not_found");
+    let missing = send(
+        &app,
+        get("/organizations/00000000-0000-4000-8000-000000000000/members"),
+    )
+    .await;
+    assert_eq!(missing.only_error(404).0, "not_found");
 }

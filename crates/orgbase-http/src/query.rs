@@ -160,16 +160,22 @@ impl Listing {
         }
     }
 
-    /// The collection whose endpoints take this vocabulary: `/contacts…` paths name contacts'
-    /// fields, every other path organizations'.
+    /// The collection an endpoint lists (or is about), by its path.
     pub(crate) fn of_path(path: &str) -> Self {
-        if path.starts_with("/contacts") {
-            Listing::Contacts
-        } else if path.starts_with("/memberships") {
-            Listing::Memberships
-        } else {
-            Listing::Organizations
-        }
+        let collection = |segment: &str| match segment {
+            "contacts" | "members" => Some(Listing::Contacts),
+            "memberships" => Some(Listing::Memberships),
+            "organizations" => Some(Listing::Organizations),
+            _ => None,
+        };
+        let mut segments = path.split('/').filter(|s| !s.is_empty());
+        let first = segments.next().and_then(collection);
+        // A related collection (`/organizations/{id}/members`) lists its last segment's.
+        path.rsplit('/')
+            .next()
+            .and_then(collection)
+            .or(first)
+            .unwrap_or(Listing::Organizations)
     }
 
     /// Only organizations are archived.

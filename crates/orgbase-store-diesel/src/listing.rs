@@ -325,10 +325,10 @@ fn bound<T: 'static>(
 
 /// `filtered` (the rows a query selects, before ordering and paging: what the total counts)
 /// and `page` (those rows within the page's keyset bounds, in its order; the caller limits
-/// and offsets) for a table, from its [`Listing`] and its `filter[q]` condition, if it has
-/// one.
+/// and offsets) for a table, from its [`Listing`] and `$more`, the conditions of the query
+/// that are not filters on its columns (`filter[q]`, the members of an organization).
 macro_rules! table_queries {
-    ($table:ident, $listing:expr, $search:expr) => {
+    ($table:ident, $listing:expr, $more:expr) => {
         type Backend = <crate::connection::AnyConnection as diesel::Connection>::Backend;
         pub type Boxed = $crate::schema::$table::BoxedQuery<'static, Backend>;
 
@@ -339,11 +339,12 @@ macro_rules! table_queries {
             for condition in $crate::listing::conditions(&$listing, query)? {
                 rows = rows.filter(condition);
             }
-            let search: Option<
-                fn(&str) -> $crate::listing::BoxedCondition<$crate::schema::$table::table>,
-            > = $search;
-            if let (Some(text), Some(search)) = (&query.search, search) {
-                rows = rows.filter(search(text));
+            let more: fn(
+                &orgbase_domain::ListQuery,
+            )
+                -> Vec<$crate::listing::BoxedCondition<$crate::schema::$table::table>> = $more;
+            for condition in more(query) {
+                rows = rows.filter(condition);
             }
             Ok(rows)
         }

@@ -370,6 +370,7 @@ fn list_query(custom: &Custom) -> impl Strategy<Value = ListQuery> + use<> {
                         keyset: None,
                     },
                     with_total,
+                    member_of: None,
                 }
             },
         )

@@ -510,6 +510,11 @@ impl Store for MemoryStore {
             .contacts
             .values()
             .filter(|contact| query.admits(*contact))
+            .filter(|contact| {
+                query
+                    .member_of
+                    .is_none_or(|org| tables.members.contains_key(&(org, contact.id)))
+            })
             .collect();
         matching.sort_by(|a, b| query.compare(*a, *b));
         Ok(query.cut(matching.into_iter().cloned().collect()))

@@ -145,6 +145,7 @@ fn current(store: &dyn Store, change: &Change, base: &BaseUrl) -> Result<Option<
                     base,
                     fields: &all,
                     cursor: None,
+                    role: None,
                 })
                 .map_err(|e| Error::Backend(e.to_string()))
             }),

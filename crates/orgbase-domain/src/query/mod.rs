@@ -534,6 +534,9 @@ pub struct ListQuery {
     /// backend; a filtered count costs what the filter costs, so clients paging through large
     /// filtered sets may skip it (`page[total]=false`).
     pub with_total: bool,
+    /// Contacts only: just those with a membership in this organization (its `members`).
+    /// Not a [`Filter`], because it reads another table than the listed one.
+    pub member_of: Option<crate::ids::OrganizationId>,
 }
 
 impl Default for ListQuery {
@@ -546,6 +549,7 @@ impl Default for ListQuery {
             sort: vec![SortKey::ascending(Field::CreatedAt)],
             page: PageRequest::default(),
             with_total: true,
+            member_of: None,
         }
     }
 }

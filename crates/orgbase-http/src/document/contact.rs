@@ -1,7 +1,7 @@
 //! The contact resource object, written straight from the domain record as organizations are
 //! (lists render it by the hundred).
 
-use orgbase_domain::{Contact, UserId};
+use orgbase_domain::{Contact, MembershipRole, UserId};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
@@ -60,6 +60,8 @@ pub struct ContactResource<'a> {
     pub fields: &'a FieldSet,
     /// Its cursor, on a page paged by cursor: written as `meta.page.cursor`.
     pub cursor: Option<String>,
+    /// Its role, in an organization's `members`: written as `meta.role`.
+    pub role: Option<MembershipRole>,
 }
 
 impl ContactResource<'_> {
@@ -105,8 +107,15 @@ impl Serialize for ContactResource<'_> {
                 id: &contact.id,
             },
         )?;
-        if let Some(cursor) = &self.cursor {
-            map.serialize_entry("meta", &cursor_meta(cursor))?;
+        if self.cursor.is_some() || self.role.is_some() {
+            let mut meta = match &self.cursor {
+                Some(cursor) => cursor_meta(cursor),
+                None => serde_json::json!({}),
+            };
+            if let Some(role) = self.role {
+                meta["role"] = serde_json::Value::from(role.as_str());
+            }
+            map.serialize_entry("meta", &meta)?;
         }
         map.end()
     }

@@ -67,6 +67,7 @@ pub async fn list(
             base: &base,
             fields: &params.render.contact_fields,
             cursor,
+            role: None,
         },
         included,
         1024,
@@ -256,6 +257,7 @@ async fn respond(
         base: &base,
         fields: &render.contact_fields,
         cursor: None,
+        role: None,
     };
     let mut response = Document::new(resource, json!({ "self": self_link }))
         .with_included(included)

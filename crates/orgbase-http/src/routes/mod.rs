@@ -25,6 +25,7 @@ pub mod fallback;
 pub mod health;
 mod included;
 mod linkage_input;
+mod members;
 pub mod memberships;
 pub mod operations;
 pub mod organizations;
@@ -94,6 +95,14 @@ endpoints! {
     contacts::owner => VIEWER,
     contacts::creator => VIEWER,
     contacts::updater => VIEWER,
+    members::members => VIEWER,
+    members::members_relationship => VIEWER,
+    members::add_members => MEMBER,
+    members::replace_members => MEMBER,
+    members::remove_members => MEMBER,
+    members::organization_memberships => VIEWER,
+    members::contact_memberships => VIEWER,
+    members::contact_organizations => VIEWER,
     memberships::list => VIEWER,
     // Adding and removing members deletes no contact: a member's write.
     memberships::create => MEMBER,

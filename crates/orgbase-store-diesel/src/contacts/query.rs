@@ -1,8 +1,10 @@
 //! A contacts [`ListQuery`] in SQL: contacts' columns for [`crate::listing`], and their
 //! search.
 
+use diesel::dsl::sql;
 use diesel::prelude::*;
-use orgbase_domain::Field;
+use diesel::sql_types::{Bool, Nullable, Text};
+use orgbase_domain::{Field, ListQuery};
 
 use crate::listing::{BoxedCondition, Column, Listing, any, containing, like};
 use crate::schema::contacts;
@@ -41,4 +43,22 @@ fn search(text: &str) -> BoxedCondition<contacts::table> {
     ])
 }
 
-crate::listing::table_queries!(contacts, LISTING, Some(search));
+/// The search, and the members of an organization.
+fn more(query: &ListQuery) -> Vec<BoxedCondition<contacts::table>> {
+    let mut conditions = Vec::new();
+    if let Some(text) = &query.search {
+        conditions.push(search(text));
+    }
+    if let Some(org) = query.member_of {
+        conditions.push(Box::new(
+            sql::<Nullable<Bool>>(
+                "contacts.id IN (SELECT contact_id FROM memberships WHERE organization_id = ",
+            )
+            .bind::<Text, _>(org.to_string())
+            .sql(")"),
+        ) as BoxedCondition<contacts::table>);
+    }
+    conditions
+}
+
+crate::listing::table_queries!(contacts, LISTING, more);

@@ -22,4 +22,4 @@ fn column(field: Field) -> Option<Column> {
     })
 }
 
-crate::listing::table_queries!(memberships, LISTING, None);
+crate::listing::table_queries!(memberships, LISTING, |_| Vec::new());

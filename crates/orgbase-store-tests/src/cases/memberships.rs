@@ -373,4 +373,38 @@ pub fn membership_lists_filter_sort_and_page_as_the_reference(store: &Arc<dyn St
     for query in &queries {
         check_against_reference(&|q| store.list_memberships(q), &all, query);
     }
+    // An organization's members: contacts listed within its memberships only.
+    for org in &orgs {
+        let members: Vec<Contact> = contacts
+            .iter()
+            .filter(|c| {
+                all.iter()
+                    .any(|m| m.organization_id == org.id && m.contact_id == c.id)
+            })
+            .cloned()
+            .collect();
+        assert!(!members.is_empty() && members.len() < contacts.len());
+        for sort in [
+            vec![SortKey::ascending(Field::CreatedAt)],
+            vec![SortKey::descending(Field::Name)],
+        ] {
+            let query = ListQuery {
+                sort,
+                member_of: Some(org.id),
+                ..ListQuery::default()
+            };
+            check_against_reference(&|q| store.list_contacts(q), &members, &query);
+        }
+        let named = ListQuery {
+            filters: vec![filter(Field::Name, Operator::StartsWith, "person 1")],
+            member_of: Some(org.id),
+            ..ListQuery::default()
+        };
+        let expected: Vec<Contact> = members
+            .iter()
+            .filter(|c| c.name.starts_with("Person 1"))
+            .cloned()
+            .collect();
+        check_against_reference(&|q| store.list_contacts(q), &expected, &named);
+    }
 }

@@ -367,14 +367,25 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
         "ContactAttributes",
         plain_attributes(CONTACT_ATTRIBUTES, &[], false),
     );
-    add(
-        "Contact",
-        resource(
-            CONTACTS,
-            reference("ContactAttributes"),
-            Some(user_relationships),
-        ),
+    // In an organization's `members`, a contact also carries its role there.
+    let mut contact = resource(
+        CONTACTS,
+        reference("ContactAttributes"),
+        Some(user_relationships),
     );
+    contact["properties"]["meta"] = json!({
+        "type": "object",
+        "properties": {
+            "page": { "$ref": "#/components/schemas/CursorMeta/properties/page" },
+            "role": {
+                "enum": orgbase_domain::MembershipRole::NAMES,
+                "description": "In `GET /organizations/{id}/members`: the contact's role in that organization.",
+            },
+        },
+        "additionalProperties": false,
+        "description": "`page.cursor` on pages by cursor; `role` among an organization's members.",
+    });
+    add("Contact", contact);
     let fixed = |kind: &str| {
         json!({
             "type": "object",
@@ -511,6 +522,34 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
                 "links": self_link(),
             },
             "additionalProperties": false,
+        }),
+    );
+    add(
+        "MembersLinkageDocument",
+        json!({
+            "type": "object",
+            "required": ["data"],
+            "properties": {
+                "jsonapi": reference("JsonApi"),
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["type", "id"],
+                        "properties": {
+                            "type": { "const": CONTACTS },
+                            "id": { "type": "string" },
+                            "meta": {
+                                "type": "object",
+                                "properties": { "role": { "enum": orgbase_domain::MembershipRole::NAMES } },
+                            },
+                        },
+                    },
+                },
+                "links": { "type": "object" },
+                "meta": reference("PageMeta"),
+            },
+            "description": "Contacts with their `meta.role`: a page of them in answers, the members to add, remove or keep in requests.",
         }),
     );
     add(
