@@ -806,3 +806,47 @@ async fn a_contacts_organizations_and_memberships_are_related_collections() {
     .await;
     assert_eq!(missing.only_error(404).0, "not_found");
 }
+
+#[actix_web::test]
+async fn a_duplicate_copies_the_memberships_with_their_roles_on_every_backend() {
+    for backend in every_store() {
+        let name = backend.name;
+        let app = app_on(Arc::clone(&backend.store)).await;
+        let org = create(&app, json!({"name": "Acme"})).await.id();
+        let ada = new_contact(&app, "Ada").await;
+        let bob = new_contact(&app, "Bob").await;
+        for (person, role) in [(&ada, "billing"), (&bob, "primary_contact")] {
+            send(
+                &app,
+                post(
+                    "/memberships",
+                    &membership(&org, person, json!({"role": role})),
+                ),
+            )
+            .await;
+        }
+        let copy = send(&app, post_empty(&format!("/organizations/{org}/duplicate"))).await;
+        assert_eq!(copy.status, StatusCode::CREATED, "{name}: {}", copy.body);
+        let copied = send(
+            &app,
+            get(&format!(
+                "/organizations/{}/relationships/members",
+                copy.id()
+            )),
+        )
+        .await;
+        let mut expected = vec![
+            (ada.clone(), "billing".to_owned()),
+            (bob.clone(), "primary_contact".to_owned()),
+        ];
+        expected.sort();
+        assert_eq!(roles_by_contact(&copied), expected, "{name}");
+        // The source keeps its own.
+        let source = send(
+            &app,
+            get(&format!("/organizations/{org}/relationships/members")),
+        )
+        .await;
+        assert_eq!(roles_by_contact(&source), expected, "{name}");
+    }
+}

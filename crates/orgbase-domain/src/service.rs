@@ -4,8 +4,10 @@
 use crate::change::Write;
 use crate::error::{Constraint, Error, Result, ValidationErrors};
 use crate::ids::{CustomFieldId, OrganizationId};
+use crate::membership::{Membership, NewMembership};
 use crate::name::NAME_MAX_CHARS;
 use crate::organization::{Details, NewOrganization, Organization, OrganizationPatch};
+use crate::query::{Field, Filter, ListQuery, MAX_PAGE_SIZE, Operator, PageRequest};
 use crate::slug::Slug;
 use crate::store::Store;
 use crate::time::Timestamp;
@@ -246,12 +248,53 @@ pub fn duplicate_organization(
             actor,
             ..NewOrganization::named(copy_name(&source.name, n))
         };
-        match create_organization(store, &new, now) {
+        // The copy and its memberships are one write: a copy is never seen without its
+        // members.
+        let mut copy = None;
+        let made = store.atomically(&mut |tx| {
+            let org = create_organization(tx, &new, now)?;
+            let of_source = Filter::parse(Field::Organization, Operator::Eq, &id.to_string())
+                .map_err(Error::Backend)?;
+            for membership in memberships_where(tx, of_source)? {
+                let member = NewMembership {
+                    role: membership.role,
+                    ..NewMembership::new(org.id, membership.contact_id)
+                }
+                .to_membership(now);
+                tx.insert_membership(&member, actor)?;
+            }
+            copy = Some(org);
+            Ok(())
+        });
+        match made {
             Err(Error::Conflict(Constraint::OrganizationName)) => continue,
-            other => return other,
+            Err(other) => return Err(other),
+            Ok(()) => {
+                return copy.ok_or_else(|| Error::Backend("the copy was not kept".into()));
+            }
         }
     }
     Err(Error::Conflict(Constraint::OrganizationName))
+}
+
+/// Every membership `filter` selects (one on its organization or its contact), a thousand
+/// at a time, oldest first.
+pub fn memberships_where(store: &dyn Store, filter: Filter) -> Result<Vec<Membership>> {
+    let mut all = Vec::new();
+    for number in 1.. {
+        let page = store.list_memberships(&ListQuery {
+            filters: vec![filter.clone()],
+            page: PageRequest::numbered(number, MAX_PAGE_SIZE),
+            with_total: false,
+            ..ListQuery::default()
+        })?;
+        let more = page.has_next;
+        all.extend(page.items);
+        if !more {
+            break;
+        }
+    }
+    Ok(all)
 }
 
 /// Registers a webhook. It hears of what is committed after its creation: its position is

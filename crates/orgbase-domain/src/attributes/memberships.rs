@@ -91,10 +91,7 @@ mod tests {
             .collect();
         assert_eq!(
             codes,
-            [
-                ("invalid_value", "/data/attributes/role"),
-                ("unknown_attribute", "/data/attributes/since"),
-            ]
+            [("invalid_value", "/role"), ("unknown_attribute", "/since"),]
         );
         assert!(read_membership_patch(&object(json!({"role": null}))).is_err());
     }

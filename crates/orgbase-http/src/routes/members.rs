@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use orgbase_domain::service::memberships_where;
 use orgbase_domain::{
     Constraint, ContactId, Error, Field, Filter, ListQuery, Membership, MembershipPatch,
     MembershipRole, NewMembership, Operator, OrganizationId, Store, Write, time,
@@ -243,7 +244,7 @@ pub async fn contact_organizations(
         .run(move |store| {
             store.get_contact(contact)?;
             // A contact belongs to a handful of organizations: their ids bound the list.
-            let orgs = all_memberships(store, scope)?
+            let orgs = memberships_where(store, scope)?
                 .into_iter()
                 .map(|m| m.organization_id.to_string())
                 .collect::<Vec<_>>();
@@ -280,25 +281,6 @@ pub async fn contact_organizations(
         included,
         2 * 1024,
     ))
-}
-
-/// Every membership `scope` selects, a thousand at a time.
-fn all_memberships(store: &dyn Store, scope: Filter) -> orgbase_domain::Result<Vec<Membership>> {
-    let mut all = Vec::new();
-    for number in 1.. {
-        let page = store.list_memberships(&ListQuery {
-            filters: vec![scope.clone()],
-            page: orgbase_domain::PageRequest::numbered(number, 1000),
-            with_total: false,
-            ..ListQuery::default()
-        })?;
-        let more = page.has_next;
-        all.extend(page.items);
-        if !more {
-            break;
-        }
-    }
-    Ok(all)
 }
 
 /// The `members` linkage
@@ -487,7 +469,7 @@ fn apply(
     actor: orgbase_domain::UserId,
 ) -> orgbase_domain::Result<()> {
     tx.get_organization(org)?;
-    let current: HashMap<ContactId, Membership> = all_memberships(
+    let current: HashMap<ContactId, Membership> = memberships_where(
         tx,
         Filter::parse(Field::Organization, Operator::Eq, &org.to_string())
             .map_err(Error::Backend)?,

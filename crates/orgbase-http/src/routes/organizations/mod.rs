@@ -333,8 +333,9 @@ pub async fn delete(
 
 /// Duplicate an organization
 ///
-/// Copies attributes, lists, domains, custom values and owner into a new organization named
-/// "NAME (copy)", then "NAME (copy 2)", and so on.
+/// Copies attributes, lists, domains, custom values, owner and memberships (with their
+/// roles) into a new organization named "NAME (copy)", then "NAME (copy 2)", and so on, in
+/// one transaction.
 #[utoipa::path(
     post,
     path = "/organizations/{id}/duplicate",
