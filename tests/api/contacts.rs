@@ -83,6 +83,8 @@ async fn create_answers_201_with_location_and_the_whole_document_and_get_answers
                 "owner": relationship("owner"),
                 "creator": relationship("creator"),
                 "updater": relationship("updater"),
+                "organizations": {"links": {"related": format!("{self_link}/organizations")}},
+                "memberships": {"links": {"related": format!("{self_link}/memberships")}},
             },
             "links": {"self": self_link},
         },

@@ -850,3 +850,206 @@ async fn a_duplicate_copies_the_memberships_with_their_roles_on_every_backend() 
         assert_eq!(roles_by_contact(&source), expected, "{name}");
     }
 }
+
+#[actix_web::test]
+async fn to_many_relationships_sent_back_are_ignored_and_with_data_refused() {
+    let app = app().await;
+    let created = create(&app, json!({"name": "Acme"})).await;
+    let org = created.id();
+    let ada = new_contact(&app, "Ada").await;
+    // The whole resource as read, sent back: its links-only relationships change nothing.
+    let mut whole = created.body["data"].clone();
+    whole["attributes"]["city"] = json!("Gent");
+    let round_trip = send(
+        &app,
+        patch(&format!("/organizations/{org}"), &json!({"data": whole})),
+    )
+    .await;
+    assert_eq!(round_trip.status, StatusCode::OK, "{}", round_trip.body);
+    assert_eq!(round_trip.attributes()["city"], "Gent");
+    let with_data = send(
+        &app,
+        patch(
+            &format!("/organizations/{org}"),
+            &json!({"data": {"type": "organizations", "id": org, "relationships": {
+                "members": {"data": [{"type": "contacts", "id": ada}]}}}}),
+        ),
+    )
+    .await;
+    assert_eq!(with_data.only_error(403).0, "unsupported_update");
+    let contact = send(&app, get(&format!("/contacts/{ada}"))).await;
+    let back = send(
+        &app,
+        patch(
+            &format!("/contacts/{ada}"),
+            &json!({"data": contact.body["data"]}),
+        ),
+    )
+    .await;
+    assert_eq!(back.status, StatusCode::OK, "{}", back.body);
+    let fields = send(
+        &app,
+        get(&format!(
+            "/organizations/{org}?fields[organizations]=members"
+        )),
+    )
+    .await;
+    assert_eq!(
+        fields.body["data"]["relationships"],
+        json!({"members": {"links": {
+            "self": format!("{ORIGIN}/organizations/{org}/relationships/members"),
+            "related": format!("{ORIGIN}/organizations/{org}/members"),
+        }}})
+    );
+}
+
+#[actix_web::test]
+async fn include_adds_members_memberships_and_organizations_with_their_linkage_on_every_backend() {
+    for backend in every_store() {
+        let name = backend.name;
+        let app = app_on(Arc::clone(&backend.store)).await;
+        let acme = create(&app, json!({"name": "Acme"})).await.id();
+        let globex = create(&app, json!({"name": "Globex"})).await.id();
+        let ada = new_contact(&app, "Ada").await;
+        let bob = new_contact(&app, "Bob").await;
+        let mut ids = Vec::new();
+        for (org, person, role) in [
+            (&acme, &ada, "billing"),
+            (&acme, &bob, "technical"),
+            (&globex, &ada, "member"),
+        ] {
+            ids.push(
+                send(
+                    &app,
+                    post(
+                        "/memberships",
+                        &membership(org, person, json!({"role": role})),
+                    ),
+                )
+                .await
+                .id(),
+            );
+        }
+        let one = send(
+            &app,
+            get(&format!("/organizations/{acme}?include=members,owner")),
+        )
+        .await;
+        assert_eq!(one.status, StatusCode::OK, "{name}: {}", one.body);
+        let mut data: Vec<Value> = one.body["data"]["relationships"]["members"]["data"]
+            .as_array()
+            .unwrap()
+            .clone();
+        data.sort_by_key(|d| d["id"].as_str().unwrap().to_owned());
+        let mut expected = vec![
+            json!({"type": "contacts", "id": ada, "meta": {"role": "billing"}}),
+            json!({"type": "contacts", "id": bob, "meta": {"role": "technical"}}),
+        ];
+        expected.sort_by_key(|d| d["id"].as_str().unwrap().to_owned());
+        assert_eq!(data, expected, "{name}");
+        let included: Vec<(String, String)> = one.body["included"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["type"].as_str().unwrap().to_owned(),
+                    r["id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(included.len(), 3, "{name}: the owner and two contacts");
+        assert_eq!(included[0].0, "users");
+        assert!(included.contains(&("contacts".to_owned(), ada.clone())));
+        // Without `include`, no linkage: the object stays small.
+        let plain = send(&app, get(&format!("/organizations/{acme}"))).await;
+        assert!(
+            plain.body["data"]["relationships"]["members"]
+                .get("data")
+                .is_none()
+        );
+
+        // A role change changes the representation, so its tag.
+        let etag = one.header("etag").unwrap().to_owned();
+        send(
+            &app,
+            patch(
+                &format!("/memberships/{}", ids[0]),
+                &json!({"data": {"type": "memberships", "id": ids[0], "attributes": {"role": "decision_maker"}}}),
+            ),
+        )
+        .await;
+        let again = send(
+            &app,
+            get(&format!("/organizations/{acme}?include=members,owner"))
+                .insert_header((header::IF_NONE_MATCH, etag.clone())),
+        )
+        .await;
+        assert_eq!(again.status, StatusCode::OK, "{name}: a new tag");
+        assert_ne!(again.header("etag"), Some(etag.as_str()));
+
+        // A list: memberships and their contacts, each once.
+        let listed = send(
+            &app,
+            get("/organizations?include=memberships.contact&sort=name"),
+        )
+        .await;
+        assert_eq!(listed.status, StatusCode::OK, "{name}: {}", listed.body);
+        let globex_memberships = &listed.body["data"][1]["relationships"]["memberships"]["data"];
+        assert_eq!(
+            globex_memberships,
+            &json!([{"type": "memberships", "id": ids[2]}]),
+            "{name}"
+        );
+        let mut kinds: Vec<String> = listed.body["included"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["type"].as_str().unwrap().to_owned())
+            .collect();
+        kinds.sort();
+        assert_eq!(
+            kinds,
+            [
+                "contacts",
+                "contacts",
+                "memberships",
+                "memberships",
+                "memberships"
+            ],
+            "{name}"
+        );
+
+        // From the contact's side.
+        let contact = send(
+            &app,
+            get(&format!(
+                "/contacts/{ada}?include=organizations,memberships&fields[organizations]=name"
+            )),
+        )
+        .await;
+        assert_eq!(contact.status, StatusCode::OK, "{name}: {}", contact.body);
+        assert_eq!(
+            contact.body["data"]["relationships"]["organizations"]["data"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2,
+            "{name}"
+        );
+        let mut names: Vec<String> = contact.body["included"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["type"] == "organizations")
+            .map(|r| r["attributes"]["name"].as_str().unwrap().to_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["Acme", "Globex"], "{name}");
+        let bad = send(&app, get(&format!("/contacts/{ada}?include=members"))).await;
+        assert_eq!(
+            bad.only_error(400),
+            ("invalid_parameter".to_owned(), "include".to_owned())
+        );
+    }
+}

@@ -82,6 +82,12 @@ async fn create_answers_201_with_location_and_the_whole_document() {
                     "owner": relationship("owner"),
                     "creator": relationship("creator"),
                     "updater": relationship("updater"),
+                    // To-many: links only, linkage at their own endpoints.
+                    "members": {"links": {
+                        "self": format!("{self_link}/relationships/members"),
+                        "related": format!("{self_link}/members"),
+                    }},
+                    "memberships": {"links": {"related": format!("{self_link}/memberships")}},
                 },
                 "links": {"self": self_link},
             },

@@ -20,8 +20,10 @@ use orgbase_domain::attributes::{
 
 use crate::cursor::{CURSOR_PROFILE, Cursors};
 use crate::document::{
-    API_KEYS, CONTACT_RELATIONSHIPS, CONTACTS, CUSTOM_FIELDS, FieldSet, MEMBERSHIP_RELATIONSHIPS,
-    MEMBERSHIPS, ORGANIZATION_RELATIONSHIPS, ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
+    API_KEYS, CONTACT_INCLUDES, CONTACT_RELATIONSHIPS, CONTACT_TO_MANY, CONTACTS, CUSTOM_FIELDS,
+    FieldSet, MEMBERSHIP_RELATIONSHIPS, MEMBERSHIPS, ORGANIZATION_INCLUDES,
+    ORGANIZATION_RELATIONSHIPS, ORGANIZATION_TO_MANY, ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES,
+    WEBHOOKS,
 };
 use crate::errors::{ApiError, DefinedError, ErrorObject, Kind};
 
@@ -286,13 +288,15 @@ impl<'a> Parser<'a> {
             "fields[organizations]" => {
                 let known: Vec<&str> =
                     field_names(ORGANIZATION_ATTRIBUTES, ORGANIZATION_RELATIONSHIPS)
+                        .chain(ORGANIZATION_TO_MANY.iter().map(|t| t.name))
                         .chain(self.custom.identifiers())
                         .collect();
                 self.list.render.fields = fieldset(name, value, ORGANIZATIONS, &known)?;
             }
             "fields[contacts]" => {
-                let known: Vec<&str> =
-                    field_names(CONTACT_ATTRIBUTES, CONTACT_RELATIONSHIPS).collect();
+                let known: Vec<&str> = field_names(CONTACT_ATTRIBUTES, CONTACT_RELATIONSHIPS)
+                    .chain(CONTACT_TO_MANY.iter().map(|t| t.name))
+                    .collect();
                 self.list.render.contact_fields = fieldset(name, value, CONTACTS, &known)?;
             }
             "fields[memberships]" => {
@@ -488,8 +492,9 @@ fn fieldset(
     Ok(FieldSet::Only(names))
 }
 
-/// `include=owner,creator`: relationship paths of the primary resources (no nested paths:
-/// users relate to nothing further). Empty is valid; each path is included once.
+/// `include=owner,memberships.contact`: relationship paths of the primary resources, from the
+/// endpoint's list (the only nested ones are memberships' other end). Empty is valid; each
+/// path is included once.
 fn include(name: &str, value: &str, includable: &[&str]) -> Result<Vec<String>, ErrorObject> {
     let mut paths: Vec<String> = Vec::new();
     for path in value.split(',').filter(|p| !p.is_empty()) {
@@ -653,7 +658,7 @@ pub fn list_params(
     custom: &CustomFields,
     paging: &Paging,
 ) -> Result<ListParams, ApiError> {
-    let mut parser = Parser::new(Accepts::Collection, ORGANIZATION_RELATIONSHIPS, custom);
+    let mut parser = Parser::new(Accepts::Collection, ORGANIZATION_INCLUDES, custom);
     parser.run(pairs);
     parser.settle_paging(pairs, paging);
     parser.finish(|list, _| list)
@@ -661,11 +666,7 @@ pub fn list_params(
 
 /// `GET /contacts`: filters and sorts over contacts' fields, pages, fieldsets, `include`.
 pub fn contact_list_params(pairs: &QueryPairs, paging: &Paging) -> Result<ListParams, ApiError> {
-    let mut parser = Parser::new(
-        Accepts::Collection,
-        CONTACT_RELATIONSHIPS,
-        &NO_CUSTOM_FIELDS,
-    );
+    let mut parser = Parser::new(Accepts::Collection, CONTACT_INCLUDES, &NO_CUSTOM_FIELDS);
     parser.listing = Listing::Contacts;
     parser.run(pairs);
     parser.settle_paging(pairs, paging);
@@ -729,7 +730,7 @@ pub fn create_params(
     pairs: &QueryPairs,
     custom: &CustomFields,
 ) -> Result<ResourceParams, ApiError> {
-    let mut parser = Parser::new(Accepts::Create, ORGANIZATION_RELATIONSHIPS, custom);
+    let mut parser = Parser::new(Accepts::Create, ORGANIZATION_INCLUDES, custom);
     parser.run(pairs);
     let upsert = parser.upsert;
     if upsert.is_some() && parser.return_existing {

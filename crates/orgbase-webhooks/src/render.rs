@@ -125,6 +125,7 @@ fn current(store: &dyn Store, change: &Change, base: &BaseUrl) -> Result<Option<
                     fields: &all,
                     custom: &custom,
                     cursor: None,
+                    linkage: None,
                 })
                 .map_err(|e| Error::Backend(e.to_string()))
             }),
@@ -146,6 +147,7 @@ fn current(store: &dyn Store, change: &Change, base: &BaseUrl) -> Result<Option<
                     fields: &all,
                     cursor: None,
                     role: None,
+                    linkage: None,
                 })
                 .map_err(|e| Error::Backend(e.to_string()))
             }),

@@ -5,12 +5,34 @@ use orgbase_domain::{Contact, MembershipRole, UserId};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use super::user_relationships::UserRelationships;
+use super::user_relationships::{ToMany, ToManyLinkage, UserRelationships};
 use super::{CONTACTS, Displayed, FieldSet, SelfLink, cursor_meta, rfc3339};
 use crate::links::BaseUrl;
 
 /// The relationships of a contact, in response order.
 pub const CONTACT_RELATIONSHIPS: &[&str] = &["owner", "creator", "updater"];
+
+/// The paths `include` may name on contacts.
+pub const CONTACT_INCLUDES: &[&str] = &[
+    "owner",
+    "creator",
+    "updater",
+    "organizations",
+    "memberships",
+    "memberships.organization",
+];
+
+/// Its to-many relationships, after those: links only (both change through memberships).
+pub const CONTACT_TO_MANY: &[ToMany] = &[
+    ToMany {
+        name: "organizations",
+        linkage: false,
+    },
+    ToMany {
+        name: "memberships",
+        linkage: false,
+    },
+];
 
 /// The user id behind one of a contact's relationships.
 pub fn contact_related_user(contact: &Contact, relationship: &str) -> Option<UserId> {
@@ -62,6 +84,8 @@ pub struct ContactResource<'a> {
     pub cursor: Option<String>,
     /// Its role, in an organization's `members`: written as `meta.role`.
     pub role: Option<MembershipRole>,
+    /// The linkage of its to-many relationships, where `include` named them.
+    pub linkage: Option<&'a ToManyLinkage>,
 }
 
 impl ContactResource<'_> {
@@ -85,16 +109,15 @@ impl Serialize for ContactResource<'_> {
                 },
             )?;
         }
-        if CONTACT_RELATIONSHIPS
-            .iter()
-            .any(|name| self.fields.includes(name))
-        {
+        if UserRelationships::any(CONTACT_RELATIONSHIPS, CONTACT_TO_MANY, self.fields) {
             let relationships = UserRelationships {
                 base: self.base,
                 kind: CONTACTS,
                 id: &contact.id,
                 names: CONTACT_RELATIONSHIPS,
                 related: &|name| contact_related_user(contact, name),
+                to_many: CONTACT_TO_MANY,
+                linkage: self.linkage.map(|l| (l, contact.id.as_uuid())),
                 fields: self.fields,
             };
             map.serialize_entry("relationships", &relationships)?;

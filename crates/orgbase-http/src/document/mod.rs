@@ -28,7 +28,9 @@ pub use contact::*;
 pub use membership::*;
 pub use organization::*;
 pub use plain_resources::*;
-pub use user_relationships::{UserLinkage, relationship_links, user_linkage};
+pub use user_relationships::{
+    ToMany, ToManyLinkage, UserLinkage, relationship_links, user_linkage,
+};
 
 pub const ORGANIZATIONS: &str = "organizations";
 pub const CONTACTS: &str = "contacts";
@@ -237,6 +239,7 @@ mod tests {
             fields: &FieldSet::All,
             custom: &CustomFields::EMPTY,
             cursor: None,
+            linkage: None,
         })
         .unwrap();
         assert_eq!(keys(&resource), names(ORGANIZATION_ATTRIBUTES));

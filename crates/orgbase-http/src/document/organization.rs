@@ -6,7 +6,7 @@ use orgbase_domain::{CustomFields, Organization};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use super::user_relationships::UserRelationships;
+use super::user_relationships::{ToMany, ToManyLinkage, UserRelationships};
 use super::{FieldSet, ORGANIZATIONS, SelfLink, rfc3339};
 use crate::links::BaseUrl;
 
@@ -55,6 +55,28 @@ organization_attributes! {
 /// The relationships of an organization, in response order.
 pub const ORGANIZATION_RELATIONSHIPS: &[&str] = &["owner", "creator", "updater"];
 
+/// The paths `include` may name on organizations: the users, and the people.
+pub const ORGANIZATION_INCLUDES: &[&str] = &[
+    "owner",
+    "creator",
+    "updater",
+    "members",
+    "memberships",
+    "memberships.contact",
+];
+
+/// Its to-many relationships, after those: links only.
+pub const ORGANIZATION_TO_MANY: &[ToMany] = &[
+    ToMany {
+        name: "members",
+        linkage: true,
+    },
+    ToMany {
+        name: "memberships",
+        linkage: false,
+    },
+];
+
 /// The user id behind one of an organization's relationships.
 pub fn related_user(org: &Organization, relationship: &str) -> Option<orgbase_domain::UserId> {
     match relationship {
@@ -102,6 +124,8 @@ pub struct OrganizationResource<'a> {
     pub custom: &'a CustomFields,
     /// Its cursor, on a page paged by cursor: written as `meta.page.cursor`.
     pub cursor: Option<String>,
+    /// The linkage of its to-many relationships, where `include` named them.
+    pub linkage: Option<&'a ToManyLinkage>,
 }
 
 impl OrganizationResource<'_> {
@@ -125,16 +149,19 @@ impl Serialize for OrganizationResource<'_> {
                 },
             )?;
         }
-        if ORGANIZATION_RELATIONSHIPS
-            .iter()
-            .any(|name| self.fields.includes(name))
-        {
+        if UserRelationships::any(
+            ORGANIZATION_RELATIONSHIPS,
+            ORGANIZATION_TO_MANY,
+            self.fields,
+        ) {
             let relationships = UserRelationships {
                 base: self.base,
                 kind: ORGANIZATIONS,
                 id: &self.org.id,
                 names: ORGANIZATION_RELATIONSHIPS,
                 related: &|name| related_user(self.org, name),
+                to_many: ORGANIZATION_TO_MANY,
+                linkage: self.linkage.map(|l| (l, self.org.id.as_uuid())),
                 fields: self.fields,
             };
             map.serialize_entry("relationships", &relationships)?;

@@ -7,7 +7,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use orgbase_domain::{CustomFields, UserId};
 
 use crate::change_query::{ChangeParams, change_params};
-use crate::document::{CONTACT_RELATIONSHIPS, ORGANIZATION_RELATIONSHIPS};
+use crate::document::{CONTACT_INCLUDES, ORGANIZATION_INCLUDES, ORGANIZATION_RELATIONSHIPS};
 use crate::errors::ApiError;
 use crate::query::{self, ListParams, Paging, QueryPairs, ResourceParams};
 use crate::state::AppState;
@@ -117,7 +117,7 @@ impl QueryShape for OneOrganization {
         custom: &CustomFields,
         _: &Paging,
     ) -> Result<ResourceParams, ApiError> {
-        query::organization_params(pairs, ORGANIZATION_RELATIONSHIPS, custom)
+        query::organization_params(pairs, ORGANIZATION_INCLUDES, custom)
     }
 }
 
@@ -159,7 +159,7 @@ impl QueryShape for ContactReference {
     type Params = ResourceParams;
     const NAMES_CUSTOM_FIELDS: bool = false;
     fn parse(pairs: &QueryPairs, _: &CustomFields, _: &Paging) -> Result<ResourceParams, ApiError> {
-        query::resource_params(pairs, CONTACT_RELATIONSHIPS)
+        query::resource_params(pairs, CONTACT_INCLUDES)
     }
 }
 

@@ -7,11 +7,11 @@ use orgbase_domain::attributes::{read_contact_patch, read_new_contact};
 use orgbase_domain::{Contact, time};
 use serde_json::json;
 
-use super::included::included_users;
+use super::included::{contacts_related, included_users, together};
 use super::linkage_input::{check_echoed, requested_relationships};
 use crate::auth::Caller;
 use crate::conditional::{ETag, Precondition, not_modified, not_modified_response, tagged};
-use crate::document::{CONTACTS, ContactResource, Document, contact_related_user};
+use crate::document::{CONTACT_TO_MANY, CONTACTS, ContactResource, Document, contact_related_user};
 use crate::errors::ApiError;
 use crate::extract::{ContactList, ContactReference, PathId, Query, ResourceBody};
 use crate::openapi::params;
@@ -48,7 +48,7 @@ pub async fn list(
         .run(move |store| store.list_contacts(&list_query))
         .await?;
     let base = state.base_url(&req);
-    let included = included_users(
+    let users = included_users(
         &state,
         &page.items,
         contact_related_user,
@@ -56,6 +56,8 @@ pub async fn list(
         &params.render,
     )
     .await?;
+    let related = contacts_related(&state, &page.items, &base, &params.render).await?;
+    let included = together(users, related.resources);
     Ok(respond_records(
         &req,
         &base,
@@ -68,6 +70,7 @@ pub async fn list(
             fields: &params.render.contact_fields,
             cursor,
             role: None,
+            linkage: Some(&related.linkage),
         },
         included,
         1024,
@@ -100,7 +103,7 @@ pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let requested = requested_relationships(&body.relationships, CONTACTS)?;
+    let requested = requested_relationships(&body.relationships, CONTACTS, CONTACT_TO_MANY)?;
     check_echoed(&requested.echoed, None)?;
     let mut new = combine(
         read_new_contact(&body.attributes, body.id),
@@ -176,7 +179,7 @@ pub async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let requested = requested_relationships(&body.relationships, CONTACTS)?;
+    let requested = requested_relationships(&body.relationships, CONTACTS, CONTACT_TO_MANY)?;
     if !requested.echoed.is_empty() {
         let current = state.run(move |store| store.get_contact(id)).await?;
         check_echoed(
@@ -237,17 +240,14 @@ async fn respond(
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
     let base = state.base_url(req);
-    let included = included_users(
-        state,
-        std::slice::from_ref(contact),
-        contact_related_user,
-        &base,
-        render,
-    )
-    .await?;
+    let one = std::slice::from_ref(contact);
+    let users = included_users(state, one, contact_related_user, &base, render).await?;
+    let related = contacts_related(state, one, &base, render).await?;
+    let included = together(users, related.resources);
     let etag = ETag::of(contact.version)
         .vary_by_shape(&QueryPairs::parse(req.query_string()))
-        .vary_by_included(included.as_ref());
+        .vary_by_included(included.as_ref())
+        .vary(&related.linkage.fingerprint());
     if not_modified(req, &etag) {
         return Ok(not_modified_response(&etag));
     }
@@ -258,6 +258,7 @@ async fn respond(
         fields: &render.contact_fields,
         cursor: None,
         role: None,
+        linkage: Some(&related.linkage),
     };
     let mut response = Document::new(resource, json!({ "self": self_link }))
         .with_included(included)

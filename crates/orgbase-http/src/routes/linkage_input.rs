@@ -5,7 +5,7 @@
 use orgbase_domain::{Error, UserId};
 use serde_json::{Map, Value};
 
-use crate::document::USERS;
+use crate::document::{ToMany, USERS};
 use crate::errors::{ApiError, ErrorObject, Kind};
 use crate::request_body::unknown_relationships;
 
@@ -62,10 +62,13 @@ pub struct RequestedRelationships {
     pub unknown: Vec<ErrorObject>,
 }
 
-/// The relationships of a request about a resource of type `kind`.
+/// The relationships of a request about a resource of type `kind`, whose to-many
+/// relationships are `to_many`: those are changed at their own endpoints, so one sent back as
+/// the server wrote it (links, no `data`) is ignored, and one with `data` is 403.
 pub fn requested_relationships(
     relationships: &Map<String, Value>,
     kind: &str,
+    to_many: &[ToMany],
 ) -> Result<RequestedRelationships, ApiError> {
     let mut owner = None;
     let mut echoed = Vec::new();
@@ -76,6 +79,16 @@ pub fn requested_relationships(
             "owner" => owner = Some(user_linkage_input(value, &pointer)?),
             "creator" => echoed.push(("creator", user_linkage_input(value, &pointer)?)),
             "updater" => echoed.push(("updater", user_linkage_input(value, &pointer)?)),
+            _ if to_many.iter().any(|t| t.name == name) => {
+                if value.get("data").is_some() {
+                    return Err(ApiError::new(
+                        Kind::UnsupportedUpdate,
+                        format!(
+                            "`{name}` is changed at its own endpoints (…/{name} and …/relationships/{name}, or /memberships), not in this body."
+                        ),
+                    ));
+                }
+            }
             _ => {
                 unknown.insert(name.clone(), value.clone());
             }

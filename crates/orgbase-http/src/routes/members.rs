@@ -28,7 +28,7 @@ use crate::pagination::{collection_links_and_meta, respond_records};
 use crate::resources::{Contacts, Organizations};
 use crate::state::AppState;
 
-use super::included::included_users;
+use super::included::{contacts_related, included_users, organizations_related, together};
 
 /// `filter[field]=id`, for the collections a path's id scopes.
 fn scoped(field: Field, id: impl ToString) -> Result<Filter, ApiError> {
@@ -97,7 +97,7 @@ pub async fn members(
         })
         .await?;
     let base = state.base_url(&req);
-    let included = included_users(
+    let users = included_users(
         &state,
         &page.items,
         crate::document::contact_related_user,
@@ -105,6 +105,8 @@ pub async fn members(
         &params.render,
     )
     .await?;
+    let related = contacts_related(&state, &page.items, &base, &params.render).await?;
+    let included = together(users, related.resources);
     Ok(respond_records(
         &req,
         &base,
@@ -117,6 +119,7 @@ pub async fn members(
             fields: &params.render.contact_fields,
             cursor,
             role: roles.get(&contact.id).copied(),
+            linkage: Some(&related.linkage),
         },
         included,
         1024,
@@ -264,7 +267,9 @@ pub async fn contact_organizations(
         })
         .await?;
     let base = state.base_url(&req);
-    let included = included_users(&state, &page.items, related_user, &base, &params.render).await?;
+    let users = included_users(&state, &page.items, related_user, &base, &params.render).await?;
+    let related = organizations_related(&state, &page.items, &base, &params.render).await?;
+    let included = together(users, related.resources);
     Ok(respond_records(
         &req,
         &base,
@@ -277,6 +282,7 @@ pub async fn contact_organizations(
             fields: &params.render.fields,
             custom: &custom,
             cursor,
+            linkage: Some(&related.linkage),
         },
         included,
         2 * 1024,

@@ -21,8 +21,8 @@ use super::linkage_input::{check_echoed, requested_relationships, server_set, us
 use crate::atomic::{ATOMIC_EXT, LocalIds, Op, Operation, Target, pointer};
 use crate::auth::{Caller, forbidden};
 use crate::document::{
-    CUSTOM_FIELDS, ORGANIZATIONS, OrganizationResource, USERS, custom_field_resource, related_user,
-    user_resource,
+    CUSTOM_FIELDS, ORGANIZATION_TO_MANY, ORGANIZATIONS, OrganizationResource, USERS,
+    custom_field_resource, related_user, user_resource,
 };
 use crate::errors::{ApiError, ErrorObject, Kind};
 use crate::extract::{AtomicBody, Operations, Query};
@@ -149,6 +149,7 @@ fn render<'a>(
                         fields: &render.fields,
                         custom,
                         cursor: None,
+                        linkage: None,
                     }))
                 }
                 Outcome::CustomField(field) => Some(ResultData::Plain(custom_field_resource(
@@ -520,7 +521,11 @@ impl Run<'_> {
                 let (input, _) = self.resource::<T>(operation, Some(&id_text))?;
                 // The endpoint's order: relationships, then echoed server-set ones, then
                 // attributes.
-                let requested = requested_relationships(&input.relationships, ORGANIZATIONS)?;
+                let requested = requested_relationships(
+                    &input.relationships,
+                    ORGANIZATIONS,
+                    ORGANIZATION_TO_MANY,
+                )?;
                 if !requested.echoed.is_empty() {
                     let current = self.tx.get_organization(id)?;
                     check_echoed(

@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 
 use super::reference;
 use crate::document::{
-    API_KEYS, CONTACTS, CUSTOM_FIELDS, MEMBERSHIPS, ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES,
-    WEBHOOKS,
+    API_KEYS, CONTACT_INCLUDES, CONTACTS, CUSTOM_FIELDS, MEMBERSHIPS, ORGANIZATION_INCLUDES,
+    ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
 };
 use crate::query::Listing;
 
@@ -166,13 +166,24 @@ pub fn query_parameter(name: &str, listing: Listing) -> Option<(Value, String)> 
             "Memberships include nothing; an empty `include` still yields an empty `included`."
                 .to_owned(),
         ),
-        "include" => (
-            json!({ "type": "string", "pattern": "^((owner|creator|updater)(,(owner|creator|updater))*)?$" }),
-            "Related users to add as `included` (each once): a comma-separated subset of \
-             owner, creator, updater. With `include` present, `included` is present even \
-             when empty."
-                .to_owned(),
-        ),
+        "include" => {
+            let paths: &[&str] = match listing {
+                Listing::Contacts => CONTACT_INCLUDES,
+                _ => ORGANIZATION_INCLUDES,
+            };
+            let one = format!("({})", paths.join("|").replace('.', "\\."));
+            (
+                json!({ "type": "string", "pattern": format!("^({one}(,{one})*)?$") }),
+                format!(
+                    "Related resources to add as `included` (each once): a comma-separated \
+                     subset of {}. Users come from the to-one relationships; a to-many \
+                     relationship named gets its `data` (an organization's members with \
+                     `meta.role`), and a nested path includes the memberships and what they \
+                     lead to. With `include` present, `included` is present even when empty.",
+                    paths.join(", ")
+                ),
+            )
+        }
         "return_existing" => (
             json!({ "type": "boolean", "default": false }),
             "When the name is taken, answer 200 with the existing organization, unchanged, \

@@ -128,7 +128,7 @@ fn cursor_page_meta() -> Value {
 fn documents(schemas: &mut Map<String, Value>, name: &str) {
     let included = json!({
         "type": "array",
-        "items": reference("User"),
+        "items": { "anyOf": [reference("User"), reference("Contact"), reference("Membership"), reference("Organization")] },
         "description": "Present, possibly empty, whenever the request had `include`.",
     });
     schemas.insert(
@@ -346,21 +346,57 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
         "OrganizationAttributes",
         attributes_object(organization_properties(false), &[], false),
     );
-    let user_relationships = json!({
-        "type": "object",
-        "properties": {
+    add(
+        "ToManyLinks",
+        json!({
+            "type": "object",
+            "required": ["links"],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["type", "id"],
+                        "properties": {
+                            "type": { "type": "string" },
+                            "id": { "type": "string" },
+                            "meta": { "type": "object" },
+                        },
+                        "additionalProperties": false,
+                    },
+                    "description": "Only when `include` named the relationship.",
+                },
+                "links": {
+                    "type": "object",
+                    "required": ["related"],
+                    "properties": {
+                        "self": { "type": "string", "format": "uri" },
+                        "related": { "type": "string", "format": "uri" },
+                    },
+                    "additionalProperties": false,
+                },
+            },
+            "additionalProperties": false,
+            "description": "A to-many relationship shown by its links: its linkage is at `links.self` (where there is one) and its resources at `links.related`.",
+        }),
+    );
+    let user_relationships = |to_many: &[&str]| {
+        let mut properties = json!({
             "owner": reference("ToOneUser"),
             "creator": reference("ToOneUser"),
             "updater": reference("ToOneUser"),
-        },
-        "additionalProperties": false,
-    });
+        });
+        for name in to_many {
+            properties[*name] = reference("ToManyLinks");
+        }
+        json!({ "type": "object", "properties": properties, "additionalProperties": false })
+    };
     add(
         "Organization",
         resource(
             ORGANIZATIONS,
             reference("OrganizationAttributes"),
-            Some(user_relationships.clone()),
+            Some(user_relationships(&["members", "memberships"])),
         ),
     );
     add(
@@ -371,7 +407,7 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     let mut contact = resource(
         CONTACTS,
         reference("ContactAttributes"),
-        Some(user_relationships),
+        Some(user_relationships(&["organizations", "memberships"])),
     );
     contact["properties"]["meta"] = json!({
         "type": "object",

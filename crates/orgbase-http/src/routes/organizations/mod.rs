@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::auth::Caller;
 use crate::conditional::Precondition;
-use crate::document::{ORGANIZATIONS, OrganizationResource, related_user};
+use crate::document::{ORGANIZATION_TO_MANY, ORGANIZATIONS, OrganizationResource, related_user};
 use crate::errors::{ApiError, ErrorObject, Kind};
 use crate::extract::{
     OneOrganization, OrganizationCreate, OrganizationList, OrganizationReference, PathId, Query,
@@ -28,7 +28,7 @@ mod rendering;
 
 pub use super::user_relationships::organizations::*;
 
-use super::included::included_users;
+use super::included::{included_users, organizations_related, together};
 use super::linkage_input::{check_echoed, requested_relationships};
 use rendering::{Rendering, resource_response, single};
 
@@ -62,7 +62,9 @@ pub async fn list(
         .run(move |store| store.list_organizations(&list_query))
         .await?;
     let base = state.base_url(&req);
-    let included = included_users(&state, &page.items, related_user, &base, &params.render).await?;
+    let users = included_users(&state, &page.items, related_user, &base, &params.render).await?;
+    let related = organizations_related(&state, &page.items, &base, &params.render).await?;
+    let included = together(users, related.resources);
     // About 1.7 KB an organization with every attribute: room for the page up front.
     Ok(respond_records(
         &req,
@@ -76,6 +78,7 @@ pub async fn list(
             fields: &params.render.fields,
             custom: &custom,
             cursor,
+            linkage: Some(&related.linkage),
         },
         included,
         2 * 1024,
@@ -167,7 +170,7 @@ pub(crate) fn read_new(
     custom: &CustomFields,
     actor: UserId,
 ) -> Result<NewOrganization, ApiError> {
-    let requested = requested_relationships(relationships, ORGANIZATIONS)?;
+    let requested = requested_relationships(relationships, ORGANIZATIONS, ORGANIZATION_TO_MANY)?;
     check_echoed(&requested.echoed, None)?;
     let mut new = combine(
         read_new_organization(attributes, id, custom),
@@ -213,7 +216,7 @@ pub(crate) fn read_upsert_patch(
         )
         .into());
     }
-    let requested = requested_relationships(relationships, ORGANIZATIONS)?;
+    let requested = requested_relationships(relationships, ORGANIZATIONS, ORGANIZATION_TO_MANY)?;
     let mut patch = combine(
         read_organization_patch(attributes, custom),
         requested.unknown,
@@ -279,7 +282,8 @@ pub async fn update(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let Query { params, custom, .. } = query;
-    let requested = requested_relationships(&body.relationships, ORGANIZATIONS)?;
+    let requested =
+        requested_relationships(&body.relationships, ORGANIZATIONS, ORGANIZATION_TO_MANY)?;
     if !requested.echoed.is_empty() {
         let current = state.run(move |store| store.get_organization(id)).await?;
         check_echoed(

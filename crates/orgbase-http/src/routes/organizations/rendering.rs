@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use orgbase_domain::{CustomFields, Organization};
 use serde_json::{Value, json};
 
-use super::super::included::included_users;
+use super::super::included::{included_users, organizations_related, together};
 use crate::conditional::{ETag, not_modified, not_modified_response, tagged};
 use crate::document::{Document, OrganizationResource, related_user};
 use crate::errors::ApiError;
@@ -52,9 +52,12 @@ pub async fn single(
         render,
         custom,
     } = rendering;
-    let included =
-        included_users(state, std::slice::from_ref(org), related_user, base, render).await?;
-    let etag = organization_etag(req, org, custom, included.as_ref());
+    let one = std::slice::from_ref(org);
+    let users = included_users(state, one, related_user, base, render).await?;
+    let related = organizations_related(state, one, base, render).await?;
+    let included = together(users, related.resources);
+    let etag =
+        organization_etag(req, org, custom, included.as_ref()).vary(&related.linkage.fingerprint());
     if not_modified(req, &etag) {
         return Ok(not_modified_response(&etag));
     }
@@ -64,6 +67,7 @@ pub async fn single(
         fields: &render.fields,
         custom,
         cursor: None,
+        linkage: Some(&related.linkage),
     };
     let mut response = Document::new(resource, json!({ "self": self_link }))
         .with_included(included)
