@@ -68,6 +68,13 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
+/// The records `import` and `export` move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RecordType {
+    Organizations,
+    Contacts,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API (the default); runs pending migrations first. With no users yet, creates
@@ -79,6 +86,10 @@ pub enum Command {
     /// name (or by --match), and updating them in place: re-running a file changes nothing.
     /// Bad rows are reported with their line and skipped (exit code 1 if any failed)
     Import {
+        /// What the file holds: organizations, or contacts (matched by id, else e-mail
+        /// address; in NDJSON with their memberships as `relationships.organizations`)
+        #[arg(long = "type", value_enum, default_value = "organizations")]
+        kind: RecordType,
         /// The file: .csv (a header row of attribute names; lists, domains and multi-select
         /// values separated by `;`) or .ndjson/.jsonl (one resource object or flat attribute
         /// object per line)
@@ -101,6 +112,10 @@ pub enum Command {
     },
     /// Export organizations, custom fields included, archived ones too, in id order
     Export {
+        /// What to export: organizations, or contacts (in NDJSON with their memberships as
+        /// `relationships.organizations`, each with `meta.role`)
+        #[arg(long = "type", value_enum, default_value = "organizations")]
+        kind: RecordType,
         /// Output format
         #[arg(long, value_enum, default_value = "ndjson")]
         format: Format,

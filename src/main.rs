@@ -18,7 +18,7 @@ use orgbase_http::{AppState, BaseUrl};
 use storage::Workload;
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{Cli, Command, KeysCommand, UsersCommand};
+use crate::cli::{Cli, Command, KeysCommand, RecordType, UsersCommand};
 use crate::config::Settings;
 
 fn init_logging(directives: &str) {
@@ -113,6 +113,40 @@ async fn main() -> ExitCode {
         None | Some(Command::Serve) => serve(&settings).await,
         Some(Command::Migrate) => migrate(&settings),
         Some(Command::Import {
+            kind: RecordType::Contacts,
+            ref file,
+            format,
+            ref owner,
+            strict: _,
+            ref match_by,
+        }) => match match_by {
+            Some(_) => Err(anyhow::anyhow!(
+                "--match applies to organizations; contacts are matched by id, then e-mail address"
+            )),
+            None => storage::open(&settings.database_url, Workload::Requests).and_then(|store| {
+                transfer::contacts::import(&*store, file, format, owner.as_deref()).map(drop)
+            }),
+        },
+        Some(Command::Export {
+            kind: RecordType::Contacts,
+            format,
+            ref output,
+            filter: Some(_),
+        }) => {
+            let _ = (format, output);
+            Err(anyhow::anyhow!(
+                "--filter applies to organizations; contacts are exported whole"
+            ))
+        }
+        Some(Command::Export {
+            kind: RecordType::Contacts,
+            format,
+            ref output,
+            filter: None,
+        }) => storage::open(&settings.database_url, Workload::Requests)
+            .and_then(|store| transfer::contacts::export(&*store, format, output.as_ref())),
+        Some(Command::Import {
+            kind: RecordType::Organizations,
             ref file,
             format,
             ref owner,
@@ -131,6 +165,7 @@ async fn main() -> ExitCode {
             )
         }),
         Some(Command::Export {
+            kind: RecordType::Organizations,
             format,
             ref output,
             ref filter,

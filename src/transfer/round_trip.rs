@@ -5,7 +5,10 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use orgbase_domain::{CustomFormat, CustomValue, Role, Store, User, UserId, time};
+use orgbase_domain::{
+    Contact, CustomFormat, CustomValue, Field, ListQuery, MembershipRole, NewContact,
+    NewMembership, PageRequest, Role, SortKey, Store, User, UserId, time,
+};
 use orgbase_store_diesel::testing::TestDatabase;
 use orgbase_store_diesel::{DatabaseTarget, DieselStore, PoolOptions};
 use orgbase_store_memory::MemoryStore;
@@ -13,6 +16,7 @@ use orgbase_store_tests::cases::custom_fields::define;
 use orgbase_store_tests::fixtures::{all_organizations, at, full};
 use orgbase_store_tests::require_in_ci;
 
+use super::contacts;
 use super::export::{self, ExportOptions};
 use super::format::Format;
 use super::import::{self, ImportOptions};
@@ -120,9 +124,10 @@ fn round_trip(source: &dyn Store, target: &dyn Store) {
         all
     };
     let (before, after) = (unversioned(source), unversioned(target));
+    let before = &before;
     // More than one export page (1,000), and more than one import batch (2,000).
     assert_eq!(before.len(), 2500);
-    assert_eq!(after, before);
+    assert_eq!(&after, before);
     assert_eq!(
         target
             .list_custom_fields()
@@ -141,6 +146,123 @@ fn round_trip(source: &dyn Store, target: &dyn Store) {
     let imported = all_organizations(target);
     import::run(target, &options).unwrap();
     assert_eq!(all_organizations(target), imported);
+    contacts_round_trip(source, target, &owner, before);
+}
+
+/// Every contact, by id, versions zeroed.
+fn all_contacts(store: &dyn Store) -> Vec<Contact> {
+    let mut all = Vec::new();
+    for number in 1.. {
+        let page = store
+            .list_contacts(&ListQuery {
+                sort: vec![SortKey::ascending(Field::Id)],
+                page: PageRequest::numbered(number, 1000),
+                ..ListQuery::default()
+            })
+            .unwrap();
+        let more = page.has_next;
+        all.extend(page.items.into_iter().map(|c| Contact { version: 0, ..c }));
+        if !more {
+            break;
+        }
+    }
+    all
+}
+
+/// Every membership as (organization, contact, role), sorted.
+fn all_memberships(store: &dyn Store) -> Vec<(String, String, MembershipRole)> {
+    let mut all = Vec::new();
+    for number in 1.. {
+        let page = store
+            .list_memberships(&ListQuery {
+                page: PageRequest::numbered(number, 1000),
+                ..ListQuery::default()
+            })
+            .unwrap();
+        let more = page.has_next;
+        all.extend(page.items.into_iter().map(|m| {
+            (
+                m.organization_id.to_string(),
+                m.contact_id.to_string(),
+                m.role,
+            )
+        }));
+        if !more {
+            break;
+        }
+    }
+    all.sort();
+    all
+}
+
+/// Contacts (more than an export page of them) with owners and memberships, exported and
+/// imported after the organizations they belong to.
+fn contacts_round_trip(
+    source: &dyn Store,
+    target: &dyn Store,
+    owner: &User,
+    orgs: &[orgbase_domain::Organization],
+) {
+    for n in 0..1200u32 {
+        let mut contact = NewContact {
+            email: (n % 5 != 0).then(|| format!("Person{n}@Example.com")),
+            phone: (n % 2 == 0).then(|| format!("+32 {n:04}")),
+            title: (n % 3 == 0).then(|| "CTO, \"quoted\" — ünïcode".to_owned()),
+            notes: (n % 7 == 0).then(|| "line one\nline two; three".to_owned()),
+            owner_id: (n % 4 == 0).then_some(owner.id),
+            owner_given: true,
+            created_at: Some(at(2021, 1, 1 + n % 28, n)),
+            updated_at: Some(at(2022, 1, 1 + n % 28, n)),
+            ..NewContact::named(format!("Person {n}"))
+        }
+        .to_contact(time::now());
+        contact.version = source.insert_contact(&contact).unwrap();
+        for (i, org) in orgs
+            .iter()
+            .skip(n as usize % 50)
+            .step_by(700)
+            .take(2)
+            .enumerate()
+        {
+            let membership = NewMembership {
+                role: MembershipRole::ALL[(n as usize + i) % 5],
+                ..NewMembership::new(org.id, contact.id)
+            }
+            .to_membership(time::now());
+            source.insert_membership(&membership, None).unwrap();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("contacts.ndjson");
+    contacts::export(source, Format::Ndjson, Some(&file)).unwrap();
+    let tally = contacts::import(target, &file, None, None).unwrap();
+    assert_eq!((tally.created, tally.failed), (1200, 0));
+    let before = all_contacts(source);
+    assert_eq!(all_contacts(target), before);
+    let memberships = all_memberships(source);
+    assert!(memberships.len() > 1200, "{}", memberships.len());
+    assert_eq!(all_memberships(target), memberships);
+    // Again: nothing changes.
+    let again = contacts::import(target, &file, None, None).unwrap();
+    assert_eq!(
+        (
+            again.created,
+            again.updated,
+            again.unchanged,
+            again.memberships
+        ),
+        (0, 0, 1200, 0)
+    );
+    assert_eq!(all_contacts(target), before);
+
+    // CSV carries the contacts without their memberships.
+    let csv = dir.path().join("contacts.csv");
+    contacts::export(source, Format::Csv, Some(&csv)).unwrap();
+    let fresh = MemoryStore::new();
+    fresh.insert_user(owner, None).unwrap();
+    contacts::import(&fresh, &csv, None, None).unwrap();
+    assert_eq!(all_contacts(&fresh), before);
+    assert!(all_memberships(&fresh).is_empty());
 }
 
 #[test]
@@ -160,4 +282,33 @@ fn postgres_export_reimports_to_the_same_data() {
         return;
     };
     round_trip(&*source, &*target);
+}
+
+#[test]
+fn bad_contact_rows_are_reported_and_the_others_imported() {
+    let store = MemoryStore::new();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("people.ndjson");
+    let missing = UserId::generate();
+    std::fs::write(
+        &file,
+        [
+            r#"{"type":"contacts","attributes":{"name":"Ada","email":"ada@example.com"}}"#.to_owned(),
+            "not json".to_owned(),
+            r#"{"type":"contacts","attributes":{"name":"Bad","email":"nope"}}"#.to_owned(),
+            format!(
+                r#"{{"type":"contacts","attributes":{{"name":"Lost"}},"relationships":{{"organizations":{{"data":[{{"type":"organizations","id":"{missing}"}}]}}}}}}"#
+            ),
+            // The same address, another spelling: the first row's contact, renamed.
+            r#"{"attributes":{"name":"Ada L.","email":"ADA@example.com"}}"#.to_owned(),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let error = contacts::import(&store, &file, None, None).unwrap_err();
+    assert_eq!(error.to_string(), "3 rows failed (listed above)");
+    let stored = all_contacts(&store);
+    let names: Vec<&str> = stored.iter().map(|c| c.name.as_str()).collect();
+    // "Lost" failed whole: its organizations are checked before anything is written.
+    assert_eq!(names, ["Ada L."]);
 }

@@ -344,3 +344,70 @@ fn export_filters_and_writes_csv_to_a_file() {
         problems(&bad)
     );
 }
+
+#[test]
+fn contacts_import_with_their_memberships_and_export_them_as_linkage() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("orgs.csv"), "name\nAcme\n").unwrap();
+    assert!(run(dir.path(), &["import", "orgs.csv"]).status.success());
+    let acme = exported(dir.path())
+        .into_iter()
+        .find(|line| line["type"] == "organizations")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let people = format!(
+        "{}\n{}\n",
+        r#"{"type":"contacts","attributes":{"name":"Ada","email":"ada@example.com","title":"CTO"}}"#,
+        format_args!(
+            r#"{{"type":"contacts","id":"0190f5f4-0000-7000-8000-00000000b0b0","attributes":{{"name":"Bob"}},"relationships":{{"organizations":{{"data":[{{"type":"organizations","id":"{acme}","meta":{{"role":"billing"}}}}]}}}}}}"#
+        ),
+    );
+    std::fs::write(dir.path().join("people.ndjson"), people).unwrap();
+    let first = run(
+        dir.path(),
+        &["import", "--type", "contacts", "people.ndjson"],
+    );
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert_eq!(
+        text(&first.stdout).lines().last().unwrap(),
+        "2 contacts: 2 created, 0 updated, 0 unchanged, 0 failed; 1 memberships added or changed"
+    );
+    let again = run(
+        dir.path(),
+        &["import", "--type", "contacts", "people.ndjson"],
+    );
+    assert_eq!(
+        text(&again.stdout).lines().last().unwrap(),
+        "2 contacts: 0 created, 0 updated, 2 unchanged, 0 failed; 0 memberships added or changed"
+    );
+    let output = run(dir.path(), &["export", "--type", "contacts"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let lines: Vec<Value> = text(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let bob = lines
+        .iter()
+        .find(|l| l["attributes"]["name"] == "Bob")
+        .unwrap();
+    assert_eq!(
+        bob["relationships"]["organizations"]["data"],
+        serde_json::json!([{"type": "organizations", "id": acme, "meta": {"role": "billing"}}])
+    );
+    let refused = run(
+        dir.path(),
+        &[
+            "import",
+            "--type",
+            "contacts",
+            "--match",
+            "name",
+            "people.ndjson",
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains("--match applies to organizations"));
+}

@@ -126,11 +126,14 @@ pub(crate) fn containing(text: &str) -> String {
     format!("%{}%", like_escaped(text))
 }
 
+/// Any of the conditions (at least one), as a balanced tree of `OR`s: an `in` of a thousand
+/// ids stays ten levels deep, where SQLite refuses expressions deeper than 1,000.
 pub(crate) fn any<T: 'static>(mut conditions: Vec<BoxedCondition<T>>) -> BoxedCondition<T> {
-    let first = conditions.remove(0);
-    conditions
-        .into_iter()
-        .fold(first, |all, next| Box::new(all.or(next)))
+    if conditions.len() == 1 {
+        return conditions.remove(0);
+    }
+    let second = conditions.split_off(conditions.len() / 2);
+    Box::new(any(conditions).or(any(second)))
 }
 
 /// The SQL condition of one filter.
