@@ -177,6 +177,37 @@ impl Store for ReadOnlyStore {
     fn list_contacts(&self, query: &ListQuery) -> Result<Page<orgbase_domain::Contact>> {
         self.inner.list_contacts(query)
     }
+    fn insert_document(
+        &self,
+        _: &orgbase_domain::document::Document,
+        _: Option<UserId>,
+    ) -> Result<Version> {
+        refused()
+    }
+    fn get_document(
+        &self,
+        id: orgbase_domain::DocumentId,
+    ) -> Result<orgbase_domain::document::Document> {
+        self.inner.get_document(id)
+    }
+    fn update_document(
+        &self,
+        _: orgbase_domain::DocumentId,
+        _: &orgbase_domain::DocumentPatch,
+        _: Timestamp,
+        _: Write,
+    ) -> Result<orgbase_domain::document::Document> {
+        refused()
+    }
+    fn delete_document(&self, _: orgbase_domain::DocumentId, _: Write) -> Result<()> {
+        refused()
+    }
+    fn list_documents(
+        &self,
+        query: &ListQuery,
+    ) -> Result<Page<orgbase_domain::document::Document>> {
+        self.inner.list_documents(query)
+    }
     fn insert_membership(&self, _: &Membership, _: Option<UserId>) -> Result<Version> {
         refused()
     }

@@ -439,6 +439,11 @@ impl Store for FailingStore {
         update_contact(orgbase_domain::ContactId, &orgbase_domain::ContactPatch, Timestamp, Write) -> orgbase_domain::Contact;
         delete_contact(orgbase_domain::ContactId, Write) -> ();
         list_contacts(&ListQuery) -> Page<orgbase_domain::Contact>;
+        insert_document(&orgbase_domain::document::Document, Option<UserId>) -> Version;
+        get_document(orgbase_domain::DocumentId) -> orgbase_domain::document::Document;
+        update_document(orgbase_domain::DocumentId, &orgbase_domain::DocumentPatch, Timestamp, Write) -> orgbase_domain::document::Document;
+        delete_document(orgbase_domain::DocumentId, Write) -> ();
+        list_documents(&ListQuery) -> Page<orgbase_domain::document::Document>;
         insert_membership(&orgbase_domain::Membership, Option<UserId>) -> Version;
         get_membership(orgbase_domain::MembershipId) -> orgbase_domain::Membership;
         update_membership(orgbase_domain::MembershipId, &orgbase_domain::MembershipPatch, Timestamp, Write) -> orgbase_domain::Membership;

@@ -38,6 +38,8 @@ pub enum Constraint {
     MembershipId,
     /// The contact is already a member of the organization.
     AlreadyMember,
+    /// Another document already has this id.
+    DocumentId,
     /// Another custom field already has this identifier.
     CustomFieldIdentifier,
     /// Another organization already holds this value of this unique custom field. `None`
@@ -120,6 +122,13 @@ impl Error {
     pub fn contact_not_found(id: impl fmt::Display) -> Self {
         Error::NotFound {
             resource: "contact",
+            id: id.to_string(),
+        }
+    }
+
+    pub fn document_not_found(id: impl fmt::Display) -> Self {
+        Error::NotFound {
+            resource: "document",
             id: id.to_string(),
         }
     }

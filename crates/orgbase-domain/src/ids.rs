@@ -74,6 +74,10 @@ typed_id!(
     MembershipId
 );
 typed_id!(
+    /// A document's id (the record of a file).
+    DocumentId
+);
+typed_id!(
     /// One delivery attempt's id, in the deliveries log.
     DeliveryId
 );

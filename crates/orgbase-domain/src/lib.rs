@@ -6,6 +6,7 @@
 //!   that turn one into the other.
 //! - [`contact`]: the people at organizations: the contact record and its inputs.
 //! - [`membership`]: a contact in an organization, with a role.
+//! - [`document`]: the record of a file an organization has.
 //! - [`attributes`]: reading untrusted attribute objects (from JSON:API bodies, imports) into
 //!   those inputs, reporting every failing field at once.
 //! - [`query`]: the storage-agnostic list query (filters, sorts, page).
@@ -27,6 +28,7 @@ pub mod attributes;
 pub mod change;
 pub mod contact;
 pub mod custom_field;
+pub mod document;
 pub mod error;
 pub mod idempotency;
 pub mod ids;
@@ -49,9 +51,10 @@ pub use custom_field::{
     CustomField, CustomFieldKey, CustomFieldPatch, CustomFields, CustomFormat, CustomValue,
     CustomValues,
 };
+pub use document::{DocumentPatch, NewDocument};
 pub use error::{Constraint, Error, FieldError, Result, ValidationErrors};
 pub use ids::{
-    ApiKeyId, ContactId, CustomFieldId, MembershipId, OrganizationId, UserId, WebhookId,
+    ApiKeyId, ContactId, CustomFieldId, DocumentId, MembershipId, OrganizationId, UserId, WebhookId,
 };
 pub use membership::{Membership, MembershipPatch, MembershipRole, NewMembership};
 pub use organization::{NewOrganization, Organization, OrganizationPatch, Status};

@@ -16,10 +16,11 @@ use crate::api_key::ApiKey;
 use crate::change::{Change, ChangeQuery, LogState, Version, Write};
 use crate::contact::{Contact, ContactPatch};
 use crate::custom_field::{CustomField, CustomFieldPatch, CustomFields, CustomValue};
+use crate::document::{Document, DocumentPatch};
 use crate::error::Result;
 use crate::idempotency::{Claim, IdempotencyKey, StoredResponse};
 use crate::ids::{
-    ApiKeyId, ContactId, CustomFieldId, MembershipId, OrganizationId, UserId, WebhookId,
+    ApiKeyId, ContactId, CustomFieldId, DocumentId, MembershipId, OrganizationId, UserId, WebhookId,
 };
 use crate::import::{ImportOutcome, ImportRow, import_rows};
 use crate::membership::{Membership, MembershipPatch};
@@ -81,7 +82,8 @@ pub trait Store: Send + Sync + Debug {
     ) -> Result<Organization>;
 
     /// Deletes the organization, or [`Error::NotFound`](crate::Error::NotFound), and its
-    /// memberships in the same transaction; appends its tombstone and each membership's.
+    /// memberships and documents in the same transaction; appends each one's tombstone, then
+    /// the organization's.
     fn delete_organization(&self, id: OrganizationId, write: Write) -> Result<()>;
 
     /// One page of the organizations `query` selects, in its order, with the total count.
@@ -125,6 +127,35 @@ pub trait Store: Send + Sync + Debug {
     /// [`Field::CONTACT`](crate::Field::CONTACT) fields only; `archived` does not apply), in
     /// its order, with the total when asked.
     fn list_contacts(&self, query: &ListQuery) -> Result<Page<Contact>>;
+
+    // Documents.
+
+    /// Inserts a document; an organization that does not exist is
+    /// [`Error::NotFound`](crate::Error::NotFound) for it, a taken id a conflict. Returns the
+    /// version.
+    fn insert_document(&self, document: &Document, actor: Option<UserId>) -> Result<Version>;
+
+    /// The document with this id, or [`Error::NotFound`](crate::Error::NotFound).
+    fn get_document(&self, id: DocumentId) -> Result<Document>;
+
+    /// Applies `patch` with [`DocumentPatch::apply`] in one transaction that excludes
+    /// concurrent writers of the document; moving it to an organization that does not exist
+    /// is [`Error::NotFound`](crate::Error::NotFound) for it.
+    fn update_document(
+        &self,
+        id: DocumentId,
+        patch: &DocumentPatch,
+        now: Timestamp,
+        write: Write,
+    ) -> Result<Document>;
+
+    /// Deletes the document, or [`Error::NotFound`](crate::Error::NotFound); appends its
+    /// tombstone.
+    fn delete_document(&self, id: DocumentId, write: Write) -> Result<()>;
+
+    /// One page of the documents `query` selects ([`Field::DOCUMENT`](crate::Field::DOCUMENT)
+    /// fields), in its order, with the total when asked.
+    fn list_documents(&self, query: &ListQuery) -> Result<Page<Document>>;
 
     // Memberships.
 

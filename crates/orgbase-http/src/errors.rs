@@ -356,7 +356,8 @@ impl From<Error> for ApiError {
                 | Constraint::CustomFieldId
                 | Constraint::WebhookId
                 | Constraint::ContactId
-                | Constraint::MembershipId,
+                | Constraint::MembershipId
+                | Constraint::DocumentId,
             ) => {
                 ErrorObject::new(Kind::IdTaken, "A resource with this id already exists.")
                     .pointer("/data/id")

@@ -8,7 +8,7 @@ use orgbase_domain::{Constraint, Error};
 
 /// Each unique constraint as PostgreSQL names it and as SQLite reports it
 /// (`UNIQUE constraint failed: organizations.name_key`).
-const CONSTRAINTS: [(Constraint, &str, &str); 15] = [
+const CONSTRAINTS: [(Constraint, &str, &str); 16] = [
     (
         Constraint::OrganizationId,
         "organizations_pkey",
@@ -48,6 +48,7 @@ const CONSTRAINTS: [(Constraint, &str, &str); 15] = [
         "memberships_pkey",
         "memberships.id",
     ),
+    (Constraint::DocumentId, "documents_pkey", "documents.id"),
     (
         Constraint::AlreadyMember,
         "memberships_organization_contact_unique",

@@ -13,7 +13,7 @@
 use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
 use orgbase_domain::query::{FieldKind, FieldValue};
 use orgbase_domain::{
     Condition, Error, Field, Filter, ListQuery, Operand, Position, SortDirection,
@@ -75,6 +75,7 @@ impl Listing {
 #[derive(Clone)]
 enum Bound {
     Text(String),
+    Integer(i64),
     DateTime(chrono::NaiveDateTime),
 }
 
@@ -83,6 +84,7 @@ impl Bound {
         match operand {
             Operand::Text(t) => Some(Bound::Text(t.clone())),
             Operand::Id(id) => Some(Bound::Text(id.hyphenated().to_string())),
+            Operand::Integer(n) => Some(Bound::Integer(*n)),
             Operand::DateTime(at) => Some(Bound::DateTime(at.naive_utc())),
             _ => None,
         }
@@ -93,6 +95,7 @@ impl Bound {
         match value {
             FieldValue::Text(t) => Some(t.clone().map(Bound::Text)),
             FieldValue::Id(id) => Some(id.map(|u| Bound::Text(u.hyphenated().to_string()))),
+            FieldValue::Integer(n) => Some(n.map(Bound::Integer)),
             FieldValue::DateTime(at) => Some(at.map(|t| Bound::DateTime(t.naive_utc()))),
             _ => None,
         }
@@ -104,6 +107,7 @@ fn compare<T: 'static>(expression: &str, operator: &str, bound: Bound) -> BoxedC
     let text = format!("{expression} {operator} ");
     match bound {
         Bound::Text(t) => Box::new(sql::<Nullable<Bool>>(&text).bind::<Text, _>(t)),
+        Bound::Integer(n) => Box::new(sql::<Nullable<Bool>>(&text).bind::<BigInt, _>(n)),
         Bound::DateTime(at) => Box::new(sql::<Nullable<Bool>>(&text).bind::<Timestamp, _>(at)),
     }
 }

@@ -224,6 +224,21 @@ diesel::table! {
 diesel::allow_tables_to_appear_in_same_query!(contacts, users);
 
 diesel::table! {
+    documents (id) {
+        id -> Text,
+        organization_id -> Text,
+        title -> Text,
+        url -> Nullable<Text>,
+        content_type -> Nullable<Text>,
+        size_bytes -> Nullable<BigInt>,
+        description -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     memberships (id) {
         id -> Text,
         organization_id -> Text,

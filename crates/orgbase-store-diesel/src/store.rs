@@ -8,6 +8,7 @@ use std::sync::{Mutex, PoisonError};
 
 use diesel::prelude::*;
 use orgbase_domain::change::{LogState, Version, Write};
+use orgbase_domain::document::Document;
 use orgbase_domain::idempotency::{Claim, IdempotencyKey, StoredResponse};
 use orgbase_domain::import::{ImportOutcome, ImportRow, import_row, import_rows};
 use orgbase_domain::query::PageRequest;
@@ -15,9 +16,9 @@ use orgbase_domain::time::Timestamp;
 use orgbase_domain::{
     ApiKey, ApiKeyId, Change, ChangeQuery, Contact, ContactId, ContactPatch, CustomField,
     CustomFieldId, CustomFieldPatch, CustomFields, CustomValue, DeliveryRecord, DeliveryState,
-    Error, ListQuery, Membership, MembershipId, MembershipPatch, Organization, OrganizationId,
-    OrganizationPatch, Page, Result, Store, User, UserId, UserPatch, Webhook, WebhookId,
-    WebhookPatch, WebhookSecret,
+    DocumentId, DocumentPatch, Error, ListQuery, Membership, MembershipId, MembershipPatch,
+    Organization, OrganizationId, OrganizationPatch, Page, Result, Store, User, UserId, UserPatch,
+    Webhook, WebhookId, WebhookPatch, WebhookSecret,
 };
 
 use crate::accounts;
@@ -27,6 +28,7 @@ use crate::connection::{
 };
 use crate::contacts;
 use crate::custom_fields;
+use crate::documents;
 use crate::errors::{TxError, from_diesel, from_pool, is_transient};
 use crate::idempotency;
 use crate::leases::{Connections, InTransaction, PoolLease};
@@ -198,6 +200,32 @@ impl Store for $store {
 
     fn list_contacts(&self, query: &ListQuery) -> Result<Page<Contact>> {
         contacts::list(&mut *Connections::reader(self)?, query)
+    }
+
+    fn insert_document(&self, document: &Document, actor: Option<UserId>) -> Result<Version> {
+        documents::insert(&mut *Connections::writer(self)?, document, actor)
+    }
+
+    fn get_document(&self, id: DocumentId) -> Result<Document> {
+        documents::get(&mut *Connections::reader(self)?, id)
+    }
+
+    fn update_document(
+        &self,
+        id: DocumentId,
+        patch: &DocumentPatch,
+        now: Timestamp,
+        write: Write,
+    ) -> Result<Document> {
+        documents::update(&mut *Connections::writer(self)?, id, patch, now, write)
+    }
+
+    fn delete_document(&self, id: DocumentId, write: Write) -> Result<()> {
+        documents::delete(&mut *Connections::writer(self)?, id, write)
+    }
+
+    fn list_documents(&self, query: &ListQuery) -> Result<Page<Document>> {
+        documents::list(&mut *Connections::reader(self)?, query)
     }
 
     fn insert_membership(

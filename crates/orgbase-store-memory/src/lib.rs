@@ -11,6 +11,7 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use orgbase_domain::change::{ChangeEntry, LogState, Snapshot, Version, Write};
 use orgbase_domain::custom_field::{colliding_holders, options_in_use, values_collide};
+use orgbase_domain::document::Document;
 use orgbase_domain::idempotency::{self, Claim, Entry, IdempotencyKey, StoredResponse};
 use orgbase_domain::name::name_key;
 use orgbase_domain::query::{PageRequest, Position};
@@ -19,9 +20,9 @@ use orgbase_domain::user::email_key;
 use orgbase_domain::{
     ApiKey, ApiKeyId, Change, ChangeQuery, Constraint, Contact, ContactId, ContactPatch,
     CustomField, CustomFieldId, CustomFieldPatch, CustomFields, CustomValue, DeliveryRecord,
-    DeliveryState, Error, ListQuery, Membership, MembershipId, MembershipPatch, Organization,
-    OrganizationId, OrganizationPatch, Page, ResourceType, Result, Role, Store, User, UserId,
-    UserPatch, Webhook, WebhookId, WebhookPatch, WebhookSecret,
+    DeliveryState, DocumentId, DocumentPatch, Error, ListQuery, Membership, MembershipId,
+    MembershipPatch, Organization, OrganizationId, OrganizationPatch, Page, ResourceType, Result,
+    Role, Store, User, UserId, UserPatch, Webhook, WebhookId, WebhookPatch, WebhookSecret,
 };
 use uuid::Uuid;
 
@@ -44,6 +45,7 @@ struct Tables {
     contacts: HashMap<ContactId, Contact>,
     /// The unique index on contacts' e-mail keys.
     contact_emails: HashMap<String, ContactId>,
+    documents: HashMap<DocumentId, Document>,
     memberships: HashMap<MembershipId, Membership>,
     /// The unique index: one membership per organization and contact.
     members: HashMap<(OrganizationId, ContactId), MembershipId>,
@@ -394,6 +396,22 @@ impl Store for MemoryStore {
             return Err(Error::PreconditionFailed);
         }
         tables.delete_memberships(|m| m.organization_id == id, write.actor);
+        let mut documents: Vec<DocumentId> = tables
+            .documents
+            .values()
+            .filter(|d| d.organization_id == id)
+            .map(|d| d.id)
+            .collect();
+        documents.sort();
+        for document in documents {
+            tables.documents.remove(&document);
+            tables.append(ChangeEntry::deleted(
+                ResourceType::Documents,
+                document,
+                time::now(),
+                write.actor,
+            ));
+        }
         if let Some(removed) = tables.organizations.remove(&id) {
             tables.unindex(&removed);
         }
@@ -515,6 +533,105 @@ impl Store for MemoryStore {
                     .member_of
                     .is_none_or(|org| tables.members.contains_key(&(org, contact.id)))
             })
+            .collect();
+        matching.sort_by(|a, b| query.compare(*a, *b));
+        Ok(query.cut(matching.into_iter().cloned().collect()))
+    }
+
+    fn insert_document(&self, document: &Document, actor: Option<UserId>) -> Result<Version> {
+        let mut tables = self.write();
+        if tables.documents.contains_key(&document.id) {
+            return Err(Error::Conflict(Constraint::DocumentId));
+        }
+        if !tables.organizations.contains_key(&document.organization_id) {
+            return Err(Error::organization_not_found(document.organization_id));
+        }
+        let version = tables.append(ChangeEntry::created(
+            ResourceType::Documents,
+            document.id,
+            &Snapshot::document(document),
+            time::now(),
+            actor,
+        ));
+        tables.documents.insert(
+            document.id,
+            Document {
+                version,
+                ..document.clone()
+            },
+        );
+        Ok(version)
+    }
+
+    fn get_document(&self, id: DocumentId) -> Result<Document> {
+        self.read()
+            .documents
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::document_not_found(id))
+    }
+
+    fn update_document(
+        &self,
+        id: DocumentId,
+        patch: &DocumentPatch,
+        now: Timestamp,
+        write: Write,
+    ) -> Result<Document> {
+        let mut tables = self.write();
+        let mut updated = tables
+            .documents
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::document_not_found(id))?;
+        if !write.admits(updated.version) {
+            return Err(Error::PreconditionFailed);
+        }
+        let before = updated.clone();
+        if !patch.apply(&mut updated, now).map_err(Error::Invalid)? {
+            return Ok(updated);
+        }
+        if !tables.organizations.contains_key(&updated.organization_id) {
+            return Err(Error::organization_not_found(updated.organization_id));
+        }
+        updated.version = tables.record(ChangeEntry::updated(
+            ResourceType::Documents,
+            id,
+            &Snapshot::document(&before),
+            &Snapshot::document(&updated),
+            now,
+            write.actor,
+        ));
+        tables.documents.insert(id, updated.clone());
+        Ok(updated)
+    }
+
+    fn delete_document(&self, id: DocumentId, write: Write) -> Result<()> {
+        let mut tables = self.write();
+        let version = tables
+            .documents
+            .get(&id)
+            .ok_or_else(|| Error::document_not_found(id))?
+            .version;
+        if !write.admits(version) {
+            return Err(Error::PreconditionFailed);
+        }
+        tables.documents.remove(&id);
+        tables.append(ChangeEntry::deleted(
+            ResourceType::Documents,
+            id,
+            time::now(),
+            write.actor,
+        ));
+        Ok(())
+    }
+
+    fn list_documents(&self, query: &ListQuery) -> Result<Page<Document>> {
+        let tables = self.read();
+        let mut matching: Vec<&Document> = tables
+            .documents
+            .values()
+            .filter(|document| query.admits(*document))
             .collect();
         matching.sort_by(|a, b| query.compare(*a, *b));
         Ok(query.cut(matching.into_iter().cloned().collect()))

@@ -185,6 +185,9 @@ macro_rules! conformance_suite {
             memberships::sixteen_threads_adding_one_contact_make_one_membership,
             memberships::deleting_an_organization_or_a_contact_deletes_its_memberships_with_tombstones,
             memberships::membership_lists_filter_sort_and_page_as_the_reference,
+            documents::documents_round_trip_move_and_delete_with_their_entries,
+            documents::deleting_an_organization_deletes_its_documents_with_tombstones,
+            documents::document_lists_filter_sort_and_page_as_the_reference,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

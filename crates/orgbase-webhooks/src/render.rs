@@ -10,8 +10,8 @@ use orgbase_domain::query::{Keyset, MAX_PAGE_SIZE, PageRequest, Position};
 use orgbase_domain::{Error, ResourceType, Result, Store};
 use orgbase_http::BaseUrl;
 use orgbase_http::document::{
-    ContactResource, FieldSet, MembershipResource, OrganizationResource, api_key_resource,
-    custom_field_resource, user_resource, webhook_resource,
+    ContactResource, DocumentResource, FieldSet, MembershipResource, OrganizationResource,
+    api_key_resource, custom_field_resource, user_resource, webhook_resource,
 };
 use serde_json::{Value, json};
 
@@ -148,6 +148,17 @@ fn current(store: &dyn Store, change: &Change, base: &BaseUrl) -> Result<Option<
                     cursor: None,
                     role: None,
                     linkage: None,
+                })
+                .map_err(|e| Error::Backend(e.to_string()))
+            }),
+        ResourceType::Documents => parse(&entry.resource_id)
+            .and_then(|id| store.get_document(id))
+            .and_then(|document| {
+                serde_json::to_value(DocumentResource {
+                    document: &document,
+                    base,
+                    fields: &all,
+                    cursor: None,
                 })
                 .map_err(|e| Error::Backend(e.to_string()))
             }),

@@ -297,6 +297,7 @@ pub(crate) fn distinct_strings(
 mod accounts;
 mod contacts;
 mod custom_fields;
+mod documents;
 mod memberships;
 mod organizations;
 pub mod table;
@@ -305,12 +306,13 @@ mod webhooks;
 pub use accounts::{read_api_key_name, read_new_user, read_user_patch};
 pub use contacts::{read_contact_patch, read_new_contact};
 pub use custom_fields::{read_custom_field_patch, read_new_custom_field};
+pub use documents::{read_document_patch, read_new_document};
 pub use memberships::{MembershipAttributes, read_membership_patch, read_new_membership};
 pub use organizations::{read_new_organization, read_organization_patch};
 pub use table::{
     API_KEY_ATTRIBUTES, Attribute, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES,
-    MEMBERSHIP_ATTRIBUTES, METADATA_MAX_BYTES, ORGANIZATION_ATTRIBUTES, USER_ATTRIBUTES, ValueType,
-    WEBHOOK_ATTRIBUTES, WEBHOOK_DELIVERY_ATTRIBUTES, Writes, contact_attribute,
-    membership_attribute, organization_attribute,
+    DOCUMENT_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES, METADATA_MAX_BYTES, ORGANIZATION_ATTRIBUTES,
+    USER_ATTRIBUTES, ValueType, WEBHOOK_ATTRIBUTES, WEBHOOK_DELIVERY_ATTRIBUTES, Writes,
+    contact_attribute, document_attribute, membership_attribute, organization_attribute,
 };
 pub use webhooks::{read_new_webhook, read_webhook_patch};

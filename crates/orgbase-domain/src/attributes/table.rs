@@ -371,6 +371,59 @@ pub const MEMBERSHIP_ATTRIBUTES: &[Attribute] = {
     &[ROLE, CREATED_AT, UPDATED_AT]
 };
 
+pub mod document {
+    //! Each document attribute, by name, for the readers.
+    use super::*;
+
+    pub const TITLE: Attribute = Attribute::text("title")
+        .chars(1, NAME_MAX_CHARS)
+        .field(Field::Title)
+        .describe("Required on create; trimmed.");
+    pub const URL: Attribute = Attribute::text("url")
+        .nullable()
+        .at_most(500)
+        .format("uri")
+        .field(Field::Url)
+        .describe("Where the file lives: an absolute http(s) URL. orgbase stores the record, not the file.");
+    pub const CONTENT_TYPE: Attribute = Attribute::text("content_type")
+        .nullable()
+        .at_most(255)
+        .field(Field::ContentType)
+        .describe("The file's media type, e.g. application/pdf.");
+    pub const SIZE_BYTES: Attribute = Attribute {
+        minimum: Some(0),
+        ..Attribute::new("size_bytes", ValueType::Integer)
+            .nullable()
+            .field(Field::SizeBytes)
+    };
+    pub const DESCRIPTION: Attribute = Attribute::text("description")
+        .nullable()
+        .at_most(10_000)
+        .field(Field::Description);
+    pub const CREATED_AT: Attribute = Attribute::new("created_at", ValueType::DateTime)
+        .writes(Writes::OnCreate)
+        .field(Field::CreatedAt)
+        .describe("Set by the server; a client may set it on create only, to back-fill history.");
+    pub const UPDATED_AT: Attribute = Attribute::new("updated_at", ValueType::DateTime)
+        .writes(Writes::OnCreate)
+        .field(Field::UpdatedAt)
+        .describe("Set by the server; a client may set it on create only, to back-fill history.");
+}
+
+/// Every document attribute, in response order.
+pub const DOCUMENT_ATTRIBUTES: &[Attribute] = {
+    use document::*;
+    &[
+        TITLE,
+        URL,
+        CONTENT_TYPE,
+        SIZE_BYTES,
+        DESCRIPTION,
+        CREATED_AT,
+        UPDATED_AT,
+    ]
+};
+
 pub mod user {
     //! Each user attribute, by name, for the readers.
     use super::*;
@@ -565,6 +618,11 @@ pub const API_KEY_ATTRIBUTES: &[Attribute] = &[
 /// The organization attribute named `name`.
 pub fn organization_attribute(name: &str) -> Option<&'static Attribute> {
     ORGANIZATION_ATTRIBUTES.iter().find(|a| a.name == name)
+}
+
+/// The document attribute named `name`.
+pub fn document_attribute(name: &str) -> Option<&'static Attribute> {
+    DOCUMENT_ATTRIBUTES.iter().find(|a| a.name == name)
 }
 
 /// The membership attribute named `name`.

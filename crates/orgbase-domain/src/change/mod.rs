@@ -64,13 +64,15 @@ pub enum ResourceType {
     Webhooks,
     Contacts,
     Memberships,
+    Documents,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 7] = [
+    pub const ALL: [ResourceType; 8] = [
         ResourceType::Organizations,
         ResourceType::Contacts,
         ResourceType::Memberships,
+        ResourceType::Documents,
         ResourceType::CustomFields,
         ResourceType::Users,
         ResourceType::ApiKeys,
@@ -86,6 +88,7 @@ impl ResourceType {
             ResourceType::Webhooks => "webhooks",
             ResourceType::Contacts => "contacts",
             ResourceType::Memberships => "memberships",
+            ResourceType::Documents => "documents",
         }
     }
 

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 use crate::api_key::ApiKey;
 use crate::contact::Contact;
 use crate::custom_field::{CustomField, CustomFields};
+use crate::document::Document;
 use crate::ids::UserId;
 use crate::membership::Membership;
 use crate::organization::Organization;
@@ -103,6 +104,22 @@ impl Snapshot {
             (
                 "contact",
                 json!({ "type": "contacts", "id": membership.contact_id.to_string() }),
+            ),
+        ])
+    }
+
+    /// A document's attributes but `updated_at`, then its organization.
+    pub fn document(document: &Document) -> Self {
+        Self::of(vec![
+            ("title", Value::from(document.title.as_str())),
+            ("url", json!(document.url)),
+            ("content_type", json!(document.content_type)),
+            ("size_bytes", json!(document.size_bytes)),
+            ("description", json!(document.description)),
+            ("created_at", timestamp(Some(&document.created_at))),
+            (
+                "organization",
+                json!({ "type": "organizations", "id": document.organization_id.to_string() }),
             ),
         ])
     }

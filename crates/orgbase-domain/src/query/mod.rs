@@ -61,6 +61,12 @@ pub enum Field {
     Organization,
     /// A membership's contact (its id).
     Contact,
+    /// A document's URL.
+    Url,
+    /// A document's media type.
+    ContentType,
+    /// A document's size.
+    SizeBytes,
     /// A custom field, addressed by its identifier in query strings.
     Custom(CustomFieldKey),
 }
@@ -136,6 +142,19 @@ impl Field {
         Field::Contact,
     ];
 
+    /// The fields of documents.
+    pub const DOCUMENT: [Field; 9] = [
+        Field::Id,
+        Field::Title,
+        Field::Url,
+        Field::ContentType,
+        Field::SizeBytes,
+        Field::Description,
+        Field::CreatedAt,
+        Field::UpdatedAt,
+        Field::Organization,
+    ];
+
     /// The attribute name clients use; custom fields are named by their definition.
     pub fn attribute(self) -> &'static str {
         match self {
@@ -167,6 +186,9 @@ impl Field {
             Field::Role => "role",
             Field::Organization => "organization",
             Field::Contact => "contact",
+            Field::Url => "url",
+            Field::ContentType => "content_type",
+            Field::SizeBytes => "size_bytes",
             Field::Custom(_) => "custom field",
         }
     }
@@ -201,12 +223,21 @@ impl Field {
         }
     }
 
+    /// The document field a query parameter names.
+    pub fn from_document_attribute(name: &str) -> Option<Self> {
+        match name {
+            "id" => Some(Field::Id),
+            "organization" => Some(Field::Organization),
+            _ => crate::attributes::document_attribute(name).and_then(|a| a.field),
+        }
+    }
+
     pub fn kind(self) -> FieldKind {
         match self {
             Field::Id | Field::Owner | Field::Organization | Field::Contact => FieldKind::Id,
             Field::Role => FieldKind::Enum(crate::membership::MembershipRole::NAMES),
             Field::Status => FieldKind::Enum(&["active", "inactive"]),
-            Field::CompanySize => FieldKind::Integer,
+            Field::CompanySize | Field::SizeBytes => FieldKind::Integer,
             Field::LastContactAt | Field::ArchivedAt | Field::CreatedAt | Field::UpdatedAt => {
                 FieldKind::DateTime
             }
@@ -243,6 +274,9 @@ impl Field {
                 | Field::Owner
                 | Field::Title
                 | Field::Notes
+                | Field::Url
+                | Field::ContentType
+                | Field::SizeBytes
                 | Field::Custom(_)
         )
     }

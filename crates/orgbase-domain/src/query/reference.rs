@@ -14,6 +14,7 @@ use super::{
 };
 use crate::contact::Contact;
 use crate::custom_field::{CustomFieldKey, CustomFormat, CustomValue};
+use crate::document::Document;
 use crate::membership::Membership;
 use crate::organization::Organization;
 use crate::time::Timestamp;
@@ -101,6 +102,29 @@ impl Listed for Membership {
     }
 }
 
+impl Listed for Document {
+    // Documents are found by their organization and filters, not searched.
+    const SEARCHED: &'static [Field] = &[];
+    fn value(&self, field: Field) -> FieldValue {
+        let text = |v: &Option<String>| v.as_deref().map(|t| field.fold(t));
+        match field {
+            Field::Id => FieldValue::Id(Some(self.id.as_uuid())),
+            Field::Organization => FieldValue::Id(Some(self.organization_id.as_uuid())),
+            Field::Title => FieldValue::Text(Some(field.fold(&self.title))),
+            Field::Url => FieldValue::Text(text(&self.url)),
+            Field::ContentType => FieldValue::Text(text(&self.content_type)),
+            Field::SizeBytes => FieldValue::Integer(self.size_bytes),
+            Field::Description => FieldValue::Text(text(&self.description)),
+            Field::CreatedAt => FieldValue::DateTime(Some(self.created_at)),
+            Field::UpdatedAt => FieldValue::DateTime(Some(self.updated_at)),
+            _ => FieldValue::Text(None),
+        }
+    }
+    fn list_id(&self) -> Uuid {
+        self.id.as_uuid()
+    }
+}
+
 impl Field {
     /// This field's value in `org`.
     pub fn value_of(self, org: &Organization) -> FieldValue {
@@ -132,7 +156,10 @@ impl Field {
             Field::Domains => FieldValue::Set(d.domains.iter().map(|l| self.fold(l)).collect()),
             Field::Custom(key) => custom_value_of(key, d.custom.get(&key.id)),
             // Contacts' and memberships' fields; organizations have none.
-            Field::Title | Field::Notes | Field::Role => FieldValue::Text(None),
+            Field::Title | Field::Notes | Field::Role | Field::Url | Field::ContentType => {
+                FieldValue::Text(None)
+            }
+            Field::SizeBytes => FieldValue::Integer(None),
             Field::Organization | Field::Contact => FieldValue::Id(None),
         }
     }

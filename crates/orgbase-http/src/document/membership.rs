@@ -36,14 +36,15 @@ impl Serialize for MembershipAttributes<'_> {
     }
 }
 
+/// A to-one relationship to another record, changed (if at all) through the resource itself:
 /// `{"links": {"related": …}, "data": {"type": …, "id": …}}`.
-struct FixedRelationship<'a> {
-    base: &'a BaseUrl,
-    kind: &'static str,
-    id: &'a dyn std::fmt::Display,
+pub(super) struct RelatedRecord<'a> {
+    pub base: &'a BaseUrl,
+    pub kind: &'static str,
+    pub id: &'a dyn std::fmt::Display,
 }
 
-impl Serialize for FixedRelationship<'_> {
+impl Serialize for RelatedRecord<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let Self { base, kind, id } = self;
         let mut map = serializer.serialize_map(Some(2))?;
@@ -96,7 +97,7 @@ impl Serialize for MembershipResource<'_> {
             let mut relationships = serde_json::Map::new();
             let mut add = |name: &str, kind: &'static str, id: &dyn std::fmt::Display| {
                 let value =
-                    serde_json::to_value(FixedRelationship { base, kind, id }).unwrap_or_default();
+                    serde_json::to_value(RelatedRecord { base, kind, id }).unwrap_or_default();
                 relationships.insert(name.to_owned(), value);
             };
             if organization {

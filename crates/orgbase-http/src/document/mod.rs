@@ -19,12 +19,14 @@ use crate::conditional::{ETag, not_modified, not_modified_response, tagged};
 use crate::jsonapi::{JSONAPI_MEDIA_TYPE, JsonApiVersion};
 
 mod contact;
+mod document_record;
 mod membership;
 mod organization;
 mod plain_resources;
 mod user_relationships;
 
 pub use contact::*;
+pub use document_record::*;
 pub use membership::*;
 pub use organization::*;
 pub use plain_resources::*;
@@ -35,6 +37,7 @@ pub use user_relationships::{
 pub const ORGANIZATIONS: &str = "organizations";
 pub const CONTACTS: &str = "contacts";
 pub const MEMBERSHIPS: &str = "memberships";
+pub const DOCUMENTS: &str = "documents";
 pub const USERS: &str = "users";
 pub const API_KEYS: &str = "api_keys";
 pub const CUSTOM_FIELDS: &str = "custom_fields";

@@ -16,8 +16,8 @@ use orgbase_domain::{
 use crate::changes;
 use crate::connection::{AnyConnection, insert_many, on_inner};
 use crate::errors::{TxError, from_diesel};
-use crate::memberships;
 use crate::schema::organizations;
+use crate::{documents, memberships};
 
 pub(crate) mod custom_values;
 pub(crate) mod import;
@@ -287,6 +287,7 @@ pub fn delete(conn: &mut AnyConnection, id: OrganizationId, write: Write) -> Res
             return Err(TxError::Domain(Error::PreconditionFailed));
         }
         memberships::delete_where(conn, memberships::Of::Organization(id), write.actor)?;
+        documents::delete_of(conn, id, write.actor)?;
         changes::append_all(
             conn,
             &[ChangeEntry::deleted(

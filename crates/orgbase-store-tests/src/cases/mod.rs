@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod crud;
 pub mod cursors;
 pub mod custom_fields;
+pub mod documents;
 pub mod filtering;
 pub mod idempotency;
 pub mod import;

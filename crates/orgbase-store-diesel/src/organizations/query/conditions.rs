@@ -170,7 +170,14 @@ fn condition(
         Field::Domains => set_condition!(filter, organization_domains, domain, membership),
         Field::Custom(key) => custom::condition(filter, key, archived)?,
         // Contacts' fields: the HTTP layer never names them for organizations.
-        Field::Title | Field::Notes | Field::Role | Field::Organization | Field::Contact => {
+        Field::Title
+        | Field::Notes
+        | Field::Role
+        | Field::Organization
+        | Field::Contact
+        | Field::Url
+        | Field::ContentType
+        | Field::SizeBytes => {
             return Err(mismatch(filter));
         }
     })

@@ -191,7 +191,10 @@ fn key_terms(
         | Field::Notes
         | Field::Role
         | Field::Organization
-        | Field::Contact => {
+        | Field::Contact
+        | Field::Url
+        | Field::ContentType
+        | Field::SizeBytes => {
             return Err(mismatch(field, value));
         }
     })

@@ -67,7 +67,10 @@ pub fn order_terms(key: &SortKey, reversed: bool) -> Vec<BoxedOrder> {
         | Field::Notes
         | Field::Role
         | Field::Organization
-        | Field::Contact => Vec::new(),
+        | Field::Contact
+        | Field::Url
+        | Field::ContentType
+        | Field::SizeBytes => Vec::new(),
     }
 }
 
