@@ -80,6 +80,16 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
             )
             .await
             .id();
+            let document = send(
+                &app,
+                post(
+                    "/documents",
+                    &json!({"data": {"type": "documents", "attributes": {"title": "Deck"},
+                        "relationships": {"organization": {"data": {"type": "organizations", "id": org}}}}}),
+                ),
+            )
+            .await
+            .id();
             let spare_user = principal(&app, &format!("spare{counter}"), "viewer").await;
             let (viewers_spare_key, _) = issue_key(&app, &viewer.id).await;
             let field = send(
@@ -111,6 +121,7 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
                 .replace("/organizations/{id}", &format!("/organizations/{org}"))
                 .replace("/contacts/{id}", &format!("/contacts/{contact}"))
                 .replace("/memberships/{id}", &format!("/memberships/{membership}"))
+                .replace("/documents/{id}", &format!("/documents/{document}"))
                 .replace("/users/{id}", &format!("/users/{user_target}"))
                 .replace("/api_keys/{id}", &format!("/api_keys/{viewers_spare_key}"))
                 .replace("/custom_fields/{id}", &format!("/custom_fields/{field}"))
@@ -134,6 +145,13 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
                         "organization": {"data": {"type": "organizations", "id": org}},
                         "contact": {"data": {"type": "contacts", "id": send(&app, post("/contacts", &json!({"data": {"type": "contacts", "attributes": {"name": "Joiner"}}}))).await.id()}}}}}))
                 }
+                ("POST", "/documents") => Some(
+                    json!({"data": {"type": "documents", "attributes": {"title": "New"},
+                        "relationships": {"organization": {"data": {"type": "organizations", "id": org}}}}}),
+                ),
+                ("PATCH", "/documents/{id}") => Some(
+                    json!({"data": {"type": "documents", "id": document, "attributes": {"title": "Renamed"}}}),
+                ),
                 ("PATCH", "/memberships/{id}") => Some(
                     json!({"data": {"type": "memberships", "id": membership, "attributes": {"role": "billing"}}}),
                 ),
@@ -289,7 +307,7 @@ async fn escaped_paths_get_the_rule_of_the_route_they_reach() {
         assert_eq!(reply.only_error(403).0, "forbidden", "{method} {path}");
         checked += 1;
     }
-    assert_eq!(checked, 33);
+    assert_eq!(checked, 36);
     let kept = send(&app, get(&format!("/organizations/{org}"))).await;
     assert_eq!(kept.status, StatusCode::OK);
 }

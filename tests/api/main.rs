@@ -13,6 +13,7 @@ mod contacts;
 mod cursors;
 mod custom_fields;
 mod described;
+mod documents;
 mod idempotency;
 mod memberships;
 mod openapi;

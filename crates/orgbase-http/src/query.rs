@@ -14,16 +14,16 @@ use serde_json::json;
 
 use orgbase_domain::attributes::{
     API_KEY_ATTRIBUTES, Attribute, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES,
-    MEMBERSHIP_ATTRIBUTES, ORGANIZATION_ATTRIBUTES, USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES,
-    WEBHOOK_DELIVERY_ATTRIBUTES,
+    DOCUMENT_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES, ORGANIZATION_ATTRIBUTES, USER_ATTRIBUTES,
+    WEBHOOK_ATTRIBUTES, WEBHOOK_DELIVERY_ATTRIBUTES,
 };
 
 use crate::cursor::{CURSOR_PROFILE, Cursors};
 use crate::document::{
     API_KEYS, CONTACT_INCLUDES, CONTACT_RELATIONSHIPS, CONTACT_TO_MANY, CONTACTS, CUSTOM_FIELDS,
-    FieldSet, MEMBERSHIP_RELATIONSHIPS, MEMBERSHIPS, ORGANIZATION_INCLUDES,
-    ORGANIZATION_RELATIONSHIPS, ORGANIZATION_TO_MANY, ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES,
-    WEBHOOKS,
+    DOCUMENT_RELATIONSHIPS, DOCUMENTS, FieldSet, MEMBERSHIP_RELATIONSHIPS, MEMBERSHIPS,
+    ORGANIZATION_INCLUDES, ORGANIZATION_RELATIONSHIPS, ORGANIZATION_TO_MANY, ORGANIZATIONS, USERS,
+    WEBHOOK_DELIVERIES, WEBHOOKS,
 };
 use crate::errors::{ApiError, DefinedError, ErrorObject, Kind};
 
@@ -98,6 +98,8 @@ pub struct RenderOptions {
     pub contact_fields: FieldSet,
     /// `fields[memberships]`.
     pub membership_fields: FieldSet,
+    /// `fields[documents]`.
+    pub document_fields: FieldSet,
     /// `fields[users]`.
     pub user_fields: FieldSet,
     /// `fields[api_keys]`.
@@ -142,6 +144,7 @@ pub enum Listing {
     Organizations,
     Contacts,
     Memberships,
+    Documents,
 }
 
 impl Listing {
@@ -151,6 +154,7 @@ impl Listing {
             Listing::Organizations => &Field::ALL,
             Listing::Contacts => &Field::CONTACT,
             Listing::Memberships => &Field::MEMBERSHIP,
+            Listing::Documents => &Field::DOCUMENT,
         }
     }
 
@@ -159,6 +163,7 @@ impl Listing {
             Listing::Organizations => Field::from_attribute(attribute),
             Listing::Contacts => Field::from_contact_attribute(attribute),
             Listing::Memberships => Field::from_membership_attribute(attribute),
+            Listing::Documents => Field::from_document_attribute(attribute),
         }
     }
 
@@ -167,6 +172,7 @@ impl Listing {
         let collection = |segment: &str| match segment {
             "contacts" | "members" => Some(Listing::Contacts),
             "memberships" => Some(Listing::Memberships),
+            "documents" => Some(Listing::Documents),
             "organizations" => Some(Listing::Organizations),
             _ => None,
         };
@@ -185,9 +191,9 @@ impl Listing {
         self == Listing::Organizations
     }
 
-    /// Memberships have no text to search.
+    /// Memberships and documents have no `filter[q]`.
     pub(crate) fn searchable(self) -> bool {
-        self != Listing::Memberships
+        matches!(self, Listing::Organizations | Listing::Contacts)
     }
 }
 
@@ -304,6 +310,11 @@ impl<'a> Parser<'a> {
                     field_names(MEMBERSHIP_ATTRIBUTES, MEMBERSHIP_RELATIONSHIPS).collect();
                 self.list.render.membership_fields = fieldset(name, value, MEMBERSHIPS, &known)?;
             }
+            "fields[documents]" => {
+                let known: Vec<&str> =
+                    field_names(DOCUMENT_ATTRIBUTES, DOCUMENT_RELATIONSHIPS).collect();
+                self.list.render.document_fields = fieldset(name, value, DOCUMENTS, &known)?;
+            }
             "fields[users]" => {
                 let known: Vec<&str> = field_names(USER_ATTRIBUTES, &[]).collect();
                 self.list.render.user_fields = fieldset(name, value, USERS, &known)?
@@ -354,7 +365,7 @@ impl<'a> Parser<'a> {
                 return Err(invalid(
                     name,
                     format!(
-                        "Sparse fieldsets are available for: {ORGANIZATIONS}, {CONTACTS}, {MEMBERSHIPS}, {USERS}, {API_KEYS}, {CUSTOM_FIELDS}, {WEBHOOKS}, {WEBHOOK_DELIVERIES}."
+                        "Sparse fieldsets are available for: {ORGANIZATIONS}, {CONTACTS}, {MEMBERSHIPS}, {DOCUMENTS}, {USERS}, {API_KEYS}, {CUSTOM_FIELDS}, {WEBHOOKS}, {WEBHOOK_DELIVERIES}."
                     ),
                 ));
             }
@@ -677,6 +688,15 @@ pub fn contact_list_params(pairs: &QueryPairs, paging: &Paging) -> Result<ListPa
 pub fn membership_list_params(pairs: &QueryPairs, paging: &Paging) -> Result<ListParams, ApiError> {
     let mut parser = Parser::new(Accepts::Collection, &[], &NO_CUSTOM_FIELDS);
     parser.listing = Listing::Memberships;
+    parser.run(pairs);
+    parser.settle_paging(pairs, paging);
+    parser.finish(|list, _| list)
+}
+
+/// `GET /documents`: filters and sorts over documents' fields, pages, fieldsets.
+pub fn document_list_params(pairs: &QueryPairs, paging: &Paging) -> Result<ListParams, ApiError> {
+    let mut parser = Parser::new(Accepts::Collection, &[], &NO_CUSTOM_FIELDS);
+    parser.listing = Listing::Documents;
     parser.run(pairs);
     parser.settle_paging(pairs, paging);
     parser.finish(|list, _| list)

@@ -7,11 +7,11 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use orgbase_domain::{
-    ApiKeyId, ContactId, CustomFieldId, MembershipId, OrganizationId, UserId, WebhookId,
+    ApiKeyId, ContactId, CustomFieldId, DocumentId, MembershipId, OrganizationId, UserId, WebhookId,
 };
 
 use crate::document::{
-    API_KEYS, CONTACTS, CUSTOM_FIELDS, MEMBERSHIPS, ORGANIZATIONS, USERS, WEBHOOKS,
+    API_KEYS, CONTACTS, CUSTOM_FIELDS, DOCUMENTS, MEMBERSHIPS, ORGANIZATIONS, USERS, WEBHOOKS,
 };
 use crate::errors::{ApiError, ErrorObject, Kind};
 
@@ -65,6 +65,15 @@ impl ResourceType for Memberships {
     const TYPE: &'static str = MEMBERSHIPS;
     const SINGULAR: &'static str = "membership";
     type Id = MembershipId;
+}
+
+#[derive(Debug)]
+pub struct Documents;
+
+impl ResourceType for Documents {
+    const TYPE: &'static str = DOCUMENTS;
+    const SINGULAR: &'static str = "document";
+    type Id = DocumentId;
 }
 
 #[derive(Debug)]

@@ -75,6 +75,10 @@ pub const ORGANIZATION_TO_MANY: &[ToMany] = &[
         name: "memberships",
         linkage: false,
     },
+    ToMany {
+        name: "documents",
+        linkage: false,
+    },
 ];
 
 /// The user id behind one of an organization's relationships.

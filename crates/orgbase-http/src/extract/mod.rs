@@ -20,7 +20,8 @@ pub use body::{AtomicBody, LinkageBody, ResourceBody};
 pub use in_order::InOrder;
 pub use path_id::PathId;
 pub use query::{
-    ChangeList, ContactList, ContactReference, DeleteUser, MembershipList, MembershipReference,
-    OneOrganization, OneResource, Operations, OrganizationCreate, OrganizationList,
-    OrganizationReference, PageOnly, Query, QueryShape, RecordHistory,
+    ChangeList, ContactList, ContactReference, DeleteUser, DocumentList, DocumentReference,
+    MembershipList, MembershipReference, OneOrganization, OneResource, Operations,
+    OrganizationCreate, OrganizationList, OrganizationReference, PageOnly, Query, QueryShape,
+    RecordHistory,
 };

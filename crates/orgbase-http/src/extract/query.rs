@@ -192,6 +192,34 @@ impl QueryShape for MembershipReference {
     }
 }
 
+/// `GET /documents` and an organization's documents: filters, sorts, pages, fieldsets.
+#[derive(Debug)]
+pub struct DocumentList;
+
+impl QueryShape for DocumentList {
+    type Params = ListParams;
+    const NAMES_CUSTOM_FIELDS: bool = false;
+    fn parse(
+        pairs: &QueryPairs,
+        _: &CustomFields,
+        paging: &Paging,
+    ) -> Result<ListParams, ApiError> {
+        query::document_list_params(pairs, paging)
+    }
+}
+
+/// A request answered with one document, or about one: fieldsets, and an empty `include`.
+#[derive(Debug)]
+pub struct DocumentReference;
+
+impl QueryShape for DocumentReference {
+    type Params = ResourceParams;
+    const NAMES_CUSTOM_FIELDS: bool = false;
+    fn parse(pairs: &QueryPairs, _: &CustomFields, _: &Paging) -> Result<ResourceParams, ApiError> {
+        query::resource_params(pairs, &[])
+    }
+}
+
 /// `POST /operations`: fieldsets of the results (custom fields too), no `include`.
 #[derive(Debug)]
 pub struct Operations;

@@ -29,6 +29,7 @@ fn readable(role: Role) -> &'static [ResourceType] {
             ResourceType::CustomFields,
             ResourceType::Contacts,
             ResourceType::Memberships,
+            ResourceType::Documents,
         ],
     }
 }

@@ -125,3 +125,44 @@ pub fn server_set(relationship: &str) -> ApiError {
         format!("`{relationship}` is set by the server; it cannot be changed."),
     )
 }
+
+/// 404 for an id that names no record of `resource`.
+pub fn not_found(resource: &'static str, id: &str) -> ApiError {
+    ApiError::from(orgbase_domain::Error::NotFound {
+        resource,
+        id: id.to_owned(),
+    })
+}
+
+/// The id of `{"data": {"type": kind, "id": …}}`, the relationship `name` of a request body
+/// (at `/data/relationships/{name}`): a to-one relationship to another record.
+pub fn record_identifier(value: &Value, name: &str, kind: &str) -> Result<String, ApiError> {
+    let pointer = format!("/data/relationships/{name}");
+    let data = value.get("data").filter(|d| !d.is_null()).ok_or_else(|| {
+        ApiError::from(
+            ErrorObject::new(
+                Kind::InvalidDocument,
+                format!("`{name}` must carry `data`: {{\"type\": \"{kind}\", \"id\": \"…\"}}."),
+            )
+            .pointer(&pointer),
+        )
+    })?;
+    match (
+        data.get("type").and_then(Value::as_str),
+        data.get("id").and_then(Value::as_str),
+    ) {
+        (Some(t), Some(id)) if t == kind => Ok(id.to_owned()),
+        (Some(other), Some(_)) => Err(ErrorObject::new(
+            Kind::TypeMismatch,
+            format!("`{name}` holds {kind}, not {other:?}."),
+        )
+        .pointer(format!("{pointer}/data/type"))
+        .into()),
+        _ => Err(ErrorObject::new(
+            Kind::InvalidDocument,
+            format!("Linkage is {{\"type\": \"{kind}\", \"id\": \"…\"}}."),
+        )
+        .pointer(format!("{pointer}/data"))
+        .into()),
+    }
+}

@@ -7,6 +7,7 @@ use orgbase_domain::attributes::{read_membership_patch, read_new_membership};
 use orgbase_domain::{ContactId, Membership, NewMembership, OrganizationId, time};
 use serde_json::{Map, Value, json};
 
+use super::linkage_input::{not_found, record_identifier};
 use crate::auth::Caller;
 use crate::conditional::{ETag, Precondition, not_modified, not_modified_response, tagged};
 use crate::document::{CONTACTS, Document, MEMBERSHIPS, MembershipResource, ORGANIZATIONS};
@@ -259,8 +260,10 @@ fn read_ends(relationships: &Map<String, Value>) -> Result<Ends, ApiError> {
     let mut others = Map::new();
     for (name, value) in relationships {
         match name.as_str() {
-            "organization" => organization = Some(end(value, "organization", ORGANIZATIONS)?),
-            "contact" => contact = Some(end(value, "contact", CONTACTS)?),
+            "organization" => {
+                organization = Some(record_identifier(value, "organization", ORGANIZATIONS)?)
+            }
+            "contact" => contact = Some(record_identifier(value, "contact", CONTACTS)?),
             _ => {
                 others.insert(name.clone(), value.clone());
             }
@@ -291,45 +294,6 @@ fn read_ends(relationships: &Map<String, Value>) -> Result<Ends, ApiError> {
         missing,
         unknown: unknown_relationships(&others, MEMBERSHIPS),
     })
-}
-
-fn not_found(resource: &'static str, id: &str) -> ApiError {
-    ApiError::from(orgbase_domain::Error::NotFound {
-        resource,
-        id: id.to_owned(),
-    })
-}
-
-/// The id of `{"data": {"type": kind, "id": …}}` at `/data/relationships/{name}`.
-fn end(value: &Value, name: &str, kind: &str) -> Result<String, ApiError> {
-    let pointer = format!("/data/relationships/{name}");
-    let data = value.get("data").filter(|d| !d.is_null()).ok_or_else(|| {
-        ApiError::from(
-            ErrorObject::new(
-                Kind::InvalidDocument,
-                format!("`{name}` must carry `data`: {{\"type\": \"{kind}\", \"id\": \"…\"}}."),
-            )
-            .pointer(&pointer),
-        )
-    })?;
-    match (
-        data.get("type").and_then(Value::as_str),
-        data.get("id").and_then(Value::as_str),
-    ) {
-        (Some(t), Some(id)) if t == kind => Ok(id.to_owned()),
-        (Some(other), Some(_)) => Err(ErrorObject::new(
-            Kind::TypeMismatch,
-            format!("`{name}` holds {kind}, not {other:?}."),
-        )
-        .pointer(format!("{pointer}/data/type"))
-        .into()),
-        _ => Err(ErrorObject::new(
-            Kind::InvalidDocument,
-            format!("Linkage is {{\"type\": \"{kind}\", \"id\": \"…\"}}."),
-        )
-        .pointer(format!("{pointer}/data"))
-        .into()),
-    }
 }
 
 /// A single-membership document, with its ETag, 304 for a matching `If-None-Match`, and

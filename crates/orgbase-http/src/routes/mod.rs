@@ -20,6 +20,7 @@ pub mod api_keys;
 pub mod changes;
 pub mod contacts;
 pub mod custom_fields;
+pub mod documents;
 mod endpoint;
 pub mod fallback;
 pub mod health;
@@ -109,6 +110,12 @@ endpoints! {
     memberships::get => VIEWER,
     memberships::update => MEMBER,
     memberships::delete => MEMBER,
+    documents::list => VIEWER,
+    documents::create => MEMBER,
+    documents::get => VIEWER,
+    documents::update => MEMBER,
+    documents::delete => ADMIN,
+    documents::of_organization => VIEWER,
     custom_fields::list => VIEWER,
     custom_fields::create => ADMIN,
     custom_fields::get => VIEWER,

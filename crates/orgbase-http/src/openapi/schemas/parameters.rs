@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 
 use super::reference;
 use crate::document::{
-    API_KEYS, CONTACT_INCLUDES, CONTACTS, CUSTOM_FIELDS, MEMBERSHIPS, ORGANIZATION_INCLUDES,
-    ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
+    API_KEYS, CONTACT_INCLUDES, CONTACTS, CUSTOM_FIELDS, DOCUMENTS, MEMBERSHIPS,
+    ORGANIZATION_INCLUDES, ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
 };
 use crate::query::Listing;
 
@@ -149,6 +149,7 @@ pub fn query_parameter(name: &str, listing: Listing) -> Option<(Value, String)> 
                     ORGANIZATIONS: { "type": "string" },
                     CONTACTS: { "type": "string" },
                     MEMBERSHIPS: { "type": "string" },
+                    DOCUMENTS: { "type": "string" },
                     USERS: { "type": "string" },
                     API_KEYS: { "type": "string" },
                     CUSTOM_FIELDS: { "type": "string" },
@@ -161,9 +162,9 @@ pub fn query_parameter(name: &str, listing: Listing) -> Option<(Value, String)> 
              relationships of that type; an empty value renders none."
                 .to_owned(),
         ),
-        "include" if listing == Listing::Memberships => (
+        "include" if matches!(listing, Listing::Memberships | Listing::Documents) => (
             json!({ "type": "string", "pattern": "^$" }),
-            "Memberships include nothing; an empty `include` still yields an empty `included`."
+            "Memberships and documents include nothing; an empty `include` still yields an empty `included`."
                 .to_owned(),
         ),
         "include" => {

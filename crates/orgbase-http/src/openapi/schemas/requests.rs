@@ -3,15 +3,15 @@
 //! them; anything else a server ignores is left out, so generated clients do not send it.
 
 use orgbase_domain::attributes::{
-    API_KEY_ATTRIBUTES, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES,
-    USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES,
+    API_KEY_ATTRIBUTES, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, DOCUMENT_ATTRIBUTES,
+    MEMBERSHIP_ATTRIBUTES, USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES,
 };
 use serde_json::{Map, Value, json};
 
 use super::attributes::{attributes_object, organization_properties, plain_attributes};
 use super::{or_null, reference};
 use crate::document::{
-    API_KEYS, CONTACTS, CUSTOM_FIELDS, MEMBERSHIPS, ORGANIZATIONS, USERS, WEBHOOKS,
+    API_KEYS, CONTACTS, CUSTOM_FIELDS, DOCUMENTS, MEMBERSHIPS, ORGANIZATIONS, USERS, WEBHOOKS,
 };
 
 /// A request document creating (`id` optional) or updating (`id` required) a resource.
@@ -185,6 +185,32 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
             MEMBERSHIPS,
             plain_attributes(MEMBERSHIP_ATTRIBUTES, &[], true),
             ends(&[]),
+            true,
+        ),
+    );
+    let organization = |required: &[&str]| {
+        json!({
+            "type": "object",
+            "properties": { "organization": end(ORGANIZATIONS) },
+            "required": required,
+            "additionalProperties": false,
+        })
+    };
+    add(
+        "NewDocumentDocument",
+        request_document(
+            DOCUMENTS,
+            plain_attributes(DOCUMENT_ATTRIBUTES, &["title"], true),
+            organization(&["organization"]),
+            false,
+        ),
+    );
+    add(
+        "DocumentPatchDocument",
+        request_document(
+            DOCUMENTS,
+            plain_attributes(DOCUMENT_ATTRIBUTES, &[], true),
+            organization(&[]),
             true,
         ),
     );

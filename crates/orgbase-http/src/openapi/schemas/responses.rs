@@ -3,16 +3,16 @@
 
 use orgbase_domain::ResourceType;
 use orgbase_domain::attributes::{
-    API_KEY_ATTRIBUTES, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES,
-    USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES, WEBHOOK_DELIVERY_ATTRIBUTES,
+    API_KEY_ATTRIBUTES, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, DOCUMENT_ATTRIBUTES,
+    MEMBERSHIP_ATTRIBUTES, USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES, WEBHOOK_DELIVERY_ATTRIBUTES,
 };
 use serde_json::{Map, Value, json};
 
 use super::attributes::{attributes_object, organization_properties, plain_attributes};
 use super::{or_null, reference};
 use crate::document::{
-    API_KEYS, CONTACTS, CUSTOM_FIELDS, MEMBERSHIPS, ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES,
-    WEBHOOKS,
+    API_KEYS, CONTACTS, CUSTOM_FIELDS, DOCUMENTS, MEMBERSHIPS, ORGANIZATIONS, USERS,
+    WEBHOOK_DELIVERIES, WEBHOOKS,
 };
 
 fn user_identifier() -> Value {
@@ -396,7 +396,7 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
         resource(
             ORGANIZATIONS,
             reference("OrganizationAttributes"),
-            Some(user_relationships(&["members", "memberships"])),
+            Some(user_relationships(&["members", "memberships", "documents"])),
         ),
     );
     add(
@@ -454,6 +454,18 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
                     "organization": fixed(ORGANIZATIONS),
                     "contact": fixed(CONTACTS),
                 },
+                "additionalProperties": false,
+            })),
+        ),
+    );
+    add(
+        "Document",
+        resource(
+            DOCUMENTS,
+            plain_attributes(DOCUMENT_ATTRIBUTES, &[], false),
+            Some(json!({
+                "type": "object",
+                "properties": { "organization": fixed(ORGANIZATIONS) },
                 "additionalProperties": false,
             })),
         ),
@@ -534,6 +546,7 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
         "Organization",
         "Contact",
         "Membership",
+        "Document",
         "User",
         "CustomField",
         "ApiKey",
