@@ -156,6 +156,25 @@ impl Precondition {
     }
 }
 
+/// A `DELETE` under the request's `If-Match`: 204 once `delete` ran with the caller and the
+/// version expected, or its error judged against the precondition.
+pub async fn delete_if_matching(
+    req: &HttpRequest,
+    caller: UserId,
+    state: &crate::state::AppState,
+    delete: impl FnOnce(&dyn orgbase_domain::Store, Write) -> orgbase_domain::Result<()>
+    + Send
+    + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let precondition = Precondition::of(req);
+    let write = precondition.write(caller);
+    state
+        .run(move |store| delete(store, write))
+        .await
+        .map_err(|e| precondition.judge(e))?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// Whether a GET or HEAD may answer 304: `If-None-Match` names this representation's tag
 /// (weakly compared, as RFC 9110 §13.1.2 says) or is `*`.
 pub fn not_modified(req: &HttpRequest, etag: &ETag) -> bool {

@@ -384,3 +384,37 @@ macro_rules! table_queries {
 }
 
 pub(crate) use table_queries;
+
+/// One page of a list, the same for every table: the total when asked (`count`), then the
+/// page's rows (`load`, given the limit and offset), settled and turned into records.
+pub(crate) fn page_of<R, T>(
+    conn: &mut AnyConnection,
+    list: &ListQuery,
+    count: impl FnOnce(&mut AnyConnection) -> Result<i64, Error>,
+    load: impl FnOnce(&mut AnyConnection, i64, i64) -> Result<Vec<R>, Error>,
+) -> Result<orgbase_domain::Page<T>, Error>
+where
+    T: TryFrom<R, Error = Error>,
+{
+    let total = if list.with_total {
+        Some(u64::try_from(count(conn)?).unwrap_or(0))
+    } else {
+        None
+    };
+    let fetch = list.page.rows_to_read(total.is_some());
+    let mut rows = load(
+        conn,
+        crate::accounts::to_i64(fetch),
+        crate::accounts::to_i64(list.page.offset()),
+    )?;
+    let (has_next, has_previous) = list.page.settle(&mut rows, total);
+    Ok(orgbase_domain::Page {
+        items: rows
+            .into_iter()
+            .map(T::try_from)
+            .collect::<Result<_, Error>>()?,
+        total,
+        has_next,
+        has_previous,
+    })
+}

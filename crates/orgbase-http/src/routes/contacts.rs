@@ -10,7 +10,9 @@ use serde_json::json;
 use super::included::{contacts_related, included_users, together};
 use super::linkage_input::{check_echoed, requested_relationships};
 use crate::auth::Caller;
-use crate::conditional::{ETag, Precondition, not_modified, not_modified_response, tagged};
+use crate::conditional::{
+    ETag, Precondition, delete_if_matching, not_modified, not_modified_response, tagged,
+};
 use crate::document::{CONTACT_TO_MANY, CONTACTS, ContactResource, Document, contact_related_user};
 use crate::errors::ApiError;
 use crate::extract::{ContactList, ContactReference, PathId, Query, ResourceBody};
@@ -220,13 +222,10 @@ pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let precondition = Precondition::of(&req);
-    let write = precondition.write(caller.user.id);
-    state
-        .run(move |store| store.delete_contact(id, write))
-        .await
-        .map_err(|e| precondition.judge(e))?;
-    Ok(HttpResponse::NoContent().finish())
+    delete_if_matching(&req, caller.user.id, &state, move |store, write| {
+        store.delete_contact(id, write)
+    })
+    .await
 }
 
 /// A single-contact document whose `links.self` is the contact's URL, with `included` users

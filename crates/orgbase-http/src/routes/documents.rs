@@ -2,17 +2,17 @@
 //! /organizations/{id}/documents`. A document's `organization` is required on create and
 //! moves it when a `PATCH` changes it.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::{read_document_patch, read_new_document};
 use orgbase_domain::document::Document;
 use orgbase_domain::{Field, Filter, Operator, time};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::linkage_input::{not_found, record_identifier};
 use crate::auth::Caller;
-use crate::conditional::{ETag, Precondition, not_modified, not_modified_response, tagged};
-use crate::document::{DOCUMENTS, DocumentResource, ORGANIZATIONS};
+use crate::conditional::{Precondition, delete_if_matching};
+use crate::document::{DOCUMENTS, DocumentResource, ORGANIZATIONS, respond_resource};
 use crate::errors::{ApiError, ErrorObject};
 use crate::extract::{DocumentList, DocumentReference, PathId, Query, ResourceBody};
 use crate::openapi::params;
@@ -269,17 +269,14 @@ pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let precondition = Precondition::of(&req);
-    let write = precondition.write(caller.user.id);
-    state
-        .run(move |store| store.delete_document(id, write))
-        .await
-        .map_err(|e| precondition.judge(e))?;
-    Ok(HttpResponse::NoContent().finish())
+    delete_if_matching(&req, caller.user.id, &state, move |store, write| {
+        store.delete_document(id, write)
+    })
+    .await
 }
 
-/// A single-document answer with its ETag, 304 for a matching `If-None-Match`, and
-/// `Location` on 201.
+/// A single-document answer: its ETag, 304 for a matching `If-None-Match`, `Location` on
+/// 201, and an empty `included` when `include` was given (documents include nothing).
 fn respond(
     req: &HttpRequest,
     state: &AppState,
@@ -287,24 +284,19 @@ fn respond(
     render: &RenderOptions,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
-    let etag = ETag::of(document.version).vary_by_shape(&QueryPairs::parse(req.query_string()));
-    if not_modified(req, &etag) {
-        return Ok(not_modified_response(&etag));
-    }
     let base = state.base_url(req);
-    let self_link = DocumentResource::self_link(&base, document);
-    let resource = DocumentResource {
+    let resource = serde_json::to_value(DocumentResource {
         document,
         base: &base,
         fields: &render.document_fields,
         cursor: None,
-    };
-    let mut response = crate::document::Document::new(resource, json!({ "self": self_link }))
-        .with_included(render.include.is_some().then(Vec::new))
-        .respond(status);
-    if let (StatusCode::CREATED, Ok(location)) = (status, header::HeaderValue::from_str(&self_link))
-    {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(tagged(response, &etag))
+    })
+    .map_err(ApiError::internal)?;
+    Ok(respond_resource(
+        req,
+        resource,
+        document.version,
+        status,
+        render.include.is_some(),
+    ))
 }

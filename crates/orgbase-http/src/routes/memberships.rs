@@ -1,21 +1,21 @@
 //! `/memberships`: a contact in an organization, with a role. Both ends are required on create
 //! and fixed afterwards; only the role changes.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::{read_membership_patch, read_new_membership};
 use orgbase_domain::{ContactId, Membership, NewMembership, OrganizationId, time};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::linkage_input::{not_found, record_identifier};
 use crate::auth::Caller;
-use crate::conditional::{ETag, Precondition, not_modified, not_modified_response, tagged};
-use crate::document::{CONTACTS, Document, MEMBERSHIPS, MembershipResource, ORGANIZATIONS};
+use crate::conditional::{Precondition, delete_if_matching};
+use crate::document::{CONTACTS, MEMBERSHIPS, MembershipResource, ORGANIZATIONS, respond_resource};
 use crate::errors::{ApiError, ErrorObject, Kind};
 use crate::extract::{MembershipList, MembershipReference, PathId, Query, ResourceBody};
 use crate::openapi::params;
 use crate::pagination::respond_records;
-use crate::query::{QueryPairs, RenderOptions};
+use crate::query::RenderOptions;
 use crate::request_body::{combine, unknown_relationships};
 use crate::resources::Memberships;
 use crate::state::AppState;
@@ -235,13 +235,10 @@ pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let precondition = Precondition::of(&req);
-    let write = precondition.write(caller.user.id);
-    state
-        .run(move |store| store.delete_membership(id, write))
-        .await
-        .map_err(|e| precondition.judge(e))?;
-    Ok(HttpResponse::NoContent().finish())
+    delete_if_matching(&req, caller.user.id, &state, move |store, write| {
+        store.delete_membership(id, write)
+    })
+    .await
 }
 
 /// What a request's `relationships` say of a membership's two ends: a `required` error for
@@ -296,9 +293,8 @@ fn read_ends(relationships: &Map<String, Value>) -> Result<Ends, ApiError> {
     })
 }
 
-/// A single-membership document, with its ETag, 304 for a matching `If-None-Match`, and
-/// `Location` on 201. Memberships include nothing, but `include` given still yields an empty
-/// `included`.
+/// A single-membership answer: its ETag, 304 for a matching `If-None-Match`, `Location` on
+/// 201, and an empty `included` when `include` was given (memberships include nothing).
 fn respond(
     req: &HttpRequest,
     state: &AppState,
@@ -306,24 +302,19 @@ fn respond(
     render: &RenderOptions,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
-    let etag = ETag::of(membership.version).vary_by_shape(&QueryPairs::parse(req.query_string()));
-    if not_modified(req, &etag) {
-        return Ok(not_modified_response(&etag));
-    }
     let base = state.base_url(req);
-    let self_link = MembershipResource::self_link(&base, membership);
-    let resource = MembershipResource {
+    let resource = serde_json::to_value(MembershipResource {
         membership,
         base: &base,
         fields: &render.membership_fields,
         cursor: None,
-    };
-    let mut response = Document::new(resource, json!({ "self": self_link }))
-        .with_included(render.include.is_some().then(Vec::new))
-        .respond(status);
-    if let (StatusCode::CREATED, Ok(location)) = (status, header::HeaderValue::from_str(&self_link))
-    {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(tagged(response, &etag))
+    })
+    .map_err(ApiError::internal)?;
+    Ok(respond_resource(
+        req,
+        resource,
+        membership.version,
+        status,
+        render.include.is_some(),
+    ))
 }

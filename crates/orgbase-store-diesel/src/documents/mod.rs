@@ -242,30 +242,22 @@ pub fn delete_of(
 }
 
 pub fn list(conn: &mut AnyConnection, list: &ListQuery) -> Result<Page<Document>> {
-    let total = if list.with_total {
-        let counted: i64 = query::filtered(list)?
-            .count()
-            .get_result(conn)
-            .map_err(from_diesel)?;
-        Some(u64::try_from(counted).unwrap_or(0))
-    } else {
-        None
-    };
-    let fetch = list.page.rows_to_read(total.is_some());
-    let mut rows: Vec<DocumentRow> = query::page(list)?
-        .limit(to_i64(fetch))
-        .offset(to_i64(list.page.offset()))
-        .select(DocumentRow::as_select())
-        .load(conn)
-        .map_err(from_diesel)?;
-    let (has_next, has_previous) = list.page.settle(&mut rows, total);
-    Ok(Page {
-        items: rows
-            .into_iter()
-            .map(Document::try_from)
-            .collect::<Result<_>>()?,
-        total,
-        has_next,
-        has_previous,
-    })
+    crate::listing::page_of(
+        conn,
+        list,
+        |conn| {
+            query::filtered(list)?
+                .count()
+                .get_result(conn)
+                .map_err(from_diesel)
+        },
+        |conn, limit, offset| {
+            query::page(list)?
+                .limit(limit)
+                .offset(offset)
+                .select(DocumentRow::as_select())
+                .load(conn)
+                .map_err(from_diesel)
+        },
+    )
 }

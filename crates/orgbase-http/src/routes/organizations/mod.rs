@@ -11,7 +11,7 @@ use orgbase_domain::{
 use serde_json::{Map, Value};
 
 use crate::auth::Caller;
-use crate::conditional::Precondition;
+use crate::conditional::{Precondition, delete_if_matching};
 use crate::document::{ORGANIZATION_TO_MANY, ORGANIZATIONS, OrganizationResource, related_user};
 use crate::errors::{ApiError, ErrorObject, Kind};
 use crate::extract::{
@@ -326,13 +326,10 @@ pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let precondition = Precondition::of(&req);
-    let write = precondition.write(caller.user.id);
-    state
-        .run(move |store| store.delete_organization(id, write))
-        .await
-        .map_err(|e| precondition.judge(e))?;
-    Ok(HttpResponse::NoContent().finish())
+    delete_if_matching(&req, caller.user.id, &state, move |store, write| {
+        store.delete_organization(id, write)
+    })
+    .await
 }
 
 /// Duplicate an organization
