@@ -260,14 +260,8 @@ pub mod organization {
         .nullable()
         .field(Field::ArchivedAt)
         .describe("A timestamp archives the organization (hidden from lists unless asked for); null restores it.");
-    pub const CREATED_AT: Attribute = Attribute::new("created_at", ValueType::DateTime)
-        .writes(Writes::OnCreate)
-        .field(Field::CreatedAt)
-        .describe("Set by the server; a client may set it on create only, to back-fill history.");
-    pub const UPDATED_AT: Attribute = Attribute::new("updated_at", ValueType::DateTime)
-        .writes(Writes::OnCreate)
-        .field(Field::UpdatedAt)
-        .describe("Set by the server; a client may set it on create only, to back-fill history.");
+    pub const CREATED_AT: Attribute = BACKFILLED_CREATED_AT;
+    pub const UPDATED_AT: Attribute = BACKFILLED_UPDATED_AT;
 }
 
 /// Every organization attribute, in response order. Custom fields (`c_…`) follow them; the
@@ -300,6 +294,17 @@ pub const ORGANIZATION_ATTRIBUTES: &[Attribute] = {
     ]
 };
 
+/// `created_at` and `updated_at` of the records after organizations (contacts, memberships,
+/// documents): set by the server, back-filled on create only.
+const BACKFILLED_CREATED_AT: Attribute = Attribute::new("created_at", ValueType::DateTime)
+    .writes(Writes::OnCreate)
+    .field(Field::CreatedAt)
+    .describe("Set by the server; a client may set it on create only, to back-fill history.");
+const BACKFILLED_UPDATED_AT: Attribute = Attribute::new("updated_at", ValueType::DateTime)
+    .writes(Writes::OnCreate)
+    .field(Field::UpdatedAt)
+    .describe("Set by the server; a client may set it on create only, to back-fill history.");
+
 pub mod contact {
     //! Each contact attribute, by name, for the readers.
     use super::*;
@@ -326,14 +331,8 @@ pub mod contact {
         .nullable()
         .at_most(10_000)
         .field(Field::Notes);
-    pub const CREATED_AT: Attribute = Attribute::new("created_at", ValueType::DateTime)
-        .writes(Writes::OnCreate)
-        .field(Field::CreatedAt)
-        .describe("Set by the server; a client may set it on create only, to back-fill history.");
-    pub const UPDATED_AT: Attribute = Attribute::new("updated_at", ValueType::DateTime)
-        .writes(Writes::OnCreate)
-        .field(Field::UpdatedAt)
-        .describe("Set by the server; a client may set it on create only, to back-fill history.");
+    pub const CREATED_AT: Attribute = BACKFILLED_CREATED_AT;
+    pub const UPDATED_AT: Attribute = BACKFILLED_UPDATED_AT;
 }
 
 /// Every contact attribute, in response order.
@@ -355,14 +354,8 @@ pub mod membership {
         .field(Field::Role)
         .describe("What the contact does at the organization.")
     };
-    pub const CREATED_AT: Attribute = Attribute::new("created_at", ValueType::DateTime)
-        .writes(Writes::OnCreate)
-        .field(Field::CreatedAt)
-        .describe("Set by the server; a client may set it on create only, to back-fill history.");
-    pub const UPDATED_AT: Attribute = Attribute::new("updated_at", ValueType::DateTime)
-        .writes(Writes::OnCreate)
-        .field(Field::UpdatedAt)
-        .describe("Set by the server; a client may set it on create only, to back-fill history.");
+    pub const CREATED_AT: Attribute = BACKFILLED_CREATED_AT;
+    pub const UPDATED_AT: Attribute = BACKFILLED_UPDATED_AT;
 }
 
 /// Every membership attribute, in response order.
@@ -400,14 +393,8 @@ pub mod document {
         .nullable()
         .at_most(10_000)
         .field(Field::Description);
-    pub const CREATED_AT: Attribute = Attribute::new("created_at", ValueType::DateTime)
-        .writes(Writes::OnCreate)
-        .field(Field::CreatedAt)
-        .describe("Set by the server; a client may set it on create only, to back-fill history.");
-    pub const UPDATED_AT: Attribute = Attribute::new("updated_at", ValueType::DateTime)
-        .writes(Writes::OnCreate)
-        .field(Field::UpdatedAt)
-        .describe("Set by the server; a client may set it on create only, to back-fill history.");
+    pub const CREATED_AT: Attribute = BACKFILLED_CREATED_AT;
+    pub const UPDATED_AT: Attribute = BACKFILLED_UPDATED_AT;
 }
 
 /// Every document attribute, in response order.
