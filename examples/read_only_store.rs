@@ -208,6 +208,34 @@ impl Store for ReadOnlyStore {
     ) -> Result<Page<orgbase_domain::document::Document>> {
         self.inner.list_documents(query)
     }
+    fn insert_project(
+        &self,
+        _: &orgbase_domain::project::Project,
+        _: Option<UserId>,
+    ) -> Result<Version> {
+        refused()
+    }
+    fn get_project(
+        &self,
+        id: orgbase_domain::ProjectId,
+    ) -> Result<orgbase_domain::project::Project> {
+        self.inner.get_project(id)
+    }
+    fn update_project(
+        &self,
+        _: orgbase_domain::ProjectId,
+        _: &orgbase_domain::ProjectPatch,
+        _: Timestamp,
+        _: Write,
+    ) -> Result<orgbase_domain::project::Project> {
+        refused()
+    }
+    fn delete_project(&self, _: orgbase_domain::ProjectId, _: Write) -> Result<()> {
+        refused()
+    }
+    fn list_projects(&self, query: &ListQuery) -> Result<Page<orgbase_domain::project::Project>> {
+        self.inner.list_projects(query)
+    }
     fn insert_membership(&self, _: &Membership, _: Option<UserId>) -> Result<Version> {
         refused()
     }

@@ -90,6 +90,16 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
             )
             .await
             .id();
+            let project = send(
+                &app,
+                post(
+                    "/projects",
+                    &json!({"data": {"type": "projects", "attributes": {"name": "Rollout"},
+                        "relationships": {"organization": {"data": {"type": "organizations", "id": org}}}}}),
+                ),
+            )
+            .await
+            .id();
             let spare_user = principal(&app, &format!("spare{counter}"), "viewer").await;
             let (viewers_spare_key, _) = issue_key(&app, &viewer.id).await;
             let field = send(
@@ -122,6 +132,7 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
                 .replace("/contacts/{id}", &format!("/contacts/{contact}"))
                 .replace("/memberships/{id}", &format!("/memberships/{membership}"))
                 .replace("/documents/{id}", &format!("/documents/{document}"))
+                .replace("/projects/{id}", &format!("/projects/{project}"))
                 .replace("/users/{id}", &format!("/users/{user_target}"))
                 .replace("/api_keys/{id}", &format!("/api_keys/{viewers_spare_key}"))
                 .replace("/custom_fields/{id}", &format!("/custom_fields/{field}"))
@@ -151,6 +162,13 @@ async fn every_rule_answers_every_caller_as_the_table_says() {
                 ),
                 ("PATCH", "/documents/{id}") => Some(
                     json!({"data": {"type": "documents", "id": document, "attributes": {"title": "Renamed"}}}),
+                ),
+                ("POST", "/projects") => Some(
+                    json!({"data": {"type": "projects", "attributes": {"name": "New"},
+                        "relationships": {"organization": {"data": {"type": "organizations", "id": org}}}}}),
+                ),
+                ("PATCH", "/projects/{id}") => Some(
+                    json!({"data": {"type": "projects", "id": project, "attributes": {"status": "active"}}}),
                 ),
                 ("PATCH", "/memberships/{id}") => Some(
                     json!({"data": {"type": "memberships", "id": membership, "attributes": {"role": "billing"}}}),
@@ -307,7 +325,7 @@ async fn escaped_paths_get_the_rule_of_the_route_they_reach() {
         assert_eq!(reply.only_error(403).0, "forbidden", "{method} {path}");
         checked += 1;
     }
-    assert_eq!(checked, 36);
+    assert_eq!(checked, 39);
     let kept = send(&app, get(&format!("/organizations/{org}"))).await;
     assert_eq!(kept.status, StatusCode::OK);
 }

@@ -19,6 +19,7 @@ mod memberships;
 mod openapi;
 mod operations;
 mod organizations;
+mod projects;
 mod query;
 mod relationships;
 mod support;

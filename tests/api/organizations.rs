@@ -88,6 +88,7 @@ async fn create_answers_201_with_location_and_the_whole_document() {
                         "related": format!("{self_link}/members"),
                     }},
                     "memberships": {"links": {"related": format!("{self_link}/memberships")}},
+                    "projects": {"links": {"related": format!("{self_link}/projects")}},
                     "documents": {"links": {"related": format!("{self_link}/documents")}},
                 },
                 "links": {"self": self_link},

@@ -444,6 +444,11 @@ impl Store for FailingStore {
         update_document(orgbase_domain::DocumentId, &orgbase_domain::DocumentPatch, Timestamp, Write) -> orgbase_domain::document::Document;
         delete_document(orgbase_domain::DocumentId, Write) -> ();
         list_documents(&ListQuery) -> Page<orgbase_domain::document::Document>;
+        insert_project(&orgbase_domain::project::Project, Option<UserId>) -> Version;
+        get_project(orgbase_domain::ProjectId) -> orgbase_domain::project::Project;
+        update_project(orgbase_domain::ProjectId, &orgbase_domain::ProjectPatch, Timestamp, Write) -> orgbase_domain::project::Project;
+        delete_project(orgbase_domain::ProjectId, Write) -> ();
+        list_projects(&ListQuery) -> Page<orgbase_domain::project::Project>;
         insert_membership(&orgbase_domain::Membership, Option<UserId>) -> Version;
         get_membership(orgbase_domain::MembershipId) -> orgbase_domain::Membership;
         update_membership(orgbase_domain::MembershipId, &orgbase_domain::MembershipPatch, Timestamp, Write) -> orgbase_domain::Membership;

@@ -40,6 +40,8 @@ pub enum Constraint {
     AlreadyMember,
     /// Another document already has this id.
     DocumentId,
+    /// Another project already has this id.
+    ProjectId,
     /// Another custom field already has this identifier.
     CustomFieldIdentifier,
     /// Another organization already holds this value of this unique custom field. `None`
@@ -122,6 +124,13 @@ impl Error {
     pub fn contact_not_found(id: impl fmt::Display) -> Self {
         Error::NotFound {
             resource: "contact",
+            id: id.to_string(),
+        }
+    }
+
+    pub fn project_not_found(id: impl fmt::Display) -> Self {
+        Error::NotFound {
+            resource: "project",
             id: id.to_string(),
         }
     }

@@ -78,6 +78,10 @@ typed_id!(
     DocumentId
 );
 typed_id!(
+    /// A project's id.
+    ProjectId
+);
+typed_id!(
     /// One delivery attempt's id, in the deliveries log.
     DeliveryId
 );

@@ -7,6 +7,7 @@
 //! - [`contact`]: the people at organizations: the contact record and its inputs.
 //! - [`membership`]: a contact in an organization, with a role.
 //! - [`document`]: the record of a file an organization has.
+//! - [`project`]: work an organization is part of.
 //! - [`attributes`]: reading untrusted attribute objects (from JSON:API bodies, imports) into
 //!   those inputs, reporting every failing field at once.
 //! - [`query`]: the storage-agnostic list query (filters, sorts, page).
@@ -36,6 +37,7 @@ pub mod import;
 pub mod membership;
 pub mod name;
 pub mod organization;
+pub mod project;
 pub mod query;
 pub mod service;
 pub mod slug;
@@ -54,10 +56,12 @@ pub use custom_field::{
 pub use document::{DocumentPatch, NewDocument};
 pub use error::{Constraint, Error, FieldError, Result, ValidationErrors};
 pub use ids::{
-    ApiKeyId, ContactId, CustomFieldId, DocumentId, MembershipId, OrganizationId, UserId, WebhookId,
+    ApiKeyId, ContactId, CustomFieldId, DocumentId, MembershipId, OrganizationId, ProjectId,
+    UserId, WebhookId,
 };
 pub use membership::{Membership, MembershipPatch, MembershipRole, NewMembership};
 pub use organization::{NewOrganization, Organization, OrganizationPatch, Status};
+pub use project::{NewProject, ProjectPatch, ProjectStatus};
 pub use query::{
     ArchivedFilter, Condition, Field, Filter, Keyset, ListQuery, Operand, Operator, Page,
     PageRequest, Position, SortDirection, SortKey,

@@ -20,11 +20,13 @@ use crate::document::{Document, DocumentPatch};
 use crate::error::Result;
 use crate::idempotency::{Claim, IdempotencyKey, StoredResponse};
 use crate::ids::{
-    ApiKeyId, ContactId, CustomFieldId, DocumentId, MembershipId, OrganizationId, UserId, WebhookId,
+    ApiKeyId, ContactId, CustomFieldId, DocumentId, MembershipId, OrganizationId, ProjectId,
+    UserId, WebhookId,
 };
 use crate::import::{ImportOutcome, ImportRow, import_rows};
 use crate::membership::{Membership, MembershipPatch};
 use crate::organization::{Organization, OrganizationPatch};
+use crate::project::{Project, ProjectPatch};
 use crate::query::{ListQuery, Page, PageRequest};
 use crate::time::Timestamp;
 use crate::user::{User, UserPatch};
@@ -82,7 +84,7 @@ pub trait Store: Send + Sync + Debug {
     ) -> Result<Organization>;
 
     /// Deletes the organization, or [`Error::NotFound`](crate::Error::NotFound), and its
-    /// memberships and documents in the same transaction; appends each one's tombstone, then
+    /// memberships, documents and projects in the same transaction; appends each one's tombstone, then
     /// the organization's.
     fn delete_organization(&self, id: OrganizationId, write: Write) -> Result<()>;
 
@@ -156,6 +158,34 @@ pub trait Store: Send + Sync + Debug {
     /// One page of the documents `query` selects ([`Field::DOCUMENT`](crate::Field::DOCUMENT)
     /// fields), in its order, with the total when asked.
     fn list_documents(&self, query: &ListQuery) -> Result<Page<Document>>;
+
+    // Projects.
+
+    /// Inserts a project; an organization that does not exist is
+    /// [`Error::NotFound`](crate::Error::NotFound) for it, a taken id a conflict.
+    fn insert_project(&self, project: &Project, actor: Option<UserId>) -> Result<Version>;
+
+    /// The project with this id, or [`Error::NotFound`](crate::Error::NotFound).
+    fn get_project(&self, id: ProjectId) -> Result<Project>;
+
+    /// Applies `patch` with [`ProjectPatch::apply`] in one transaction that excludes
+    /// concurrent writers; moving it to an organization that does not exist is
+    /// [`Error::NotFound`](crate::Error::NotFound) for it.
+    fn update_project(
+        &self,
+        id: ProjectId,
+        patch: &ProjectPatch,
+        now: Timestamp,
+        write: Write,
+    ) -> Result<Project>;
+
+    /// Deletes the project, or [`Error::NotFound`](crate::Error::NotFound); appends its
+    /// tombstone.
+    fn delete_project(&self, id: ProjectId, write: Write) -> Result<()>;
+
+    /// One page of the projects `query` selects ([`Field::PROJECT`](crate::Field::PROJECT)
+    /// fields).
+    fn list_projects(&self, query: &ListQuery) -> Result<Page<Project>>;
 
     // Memberships.
 

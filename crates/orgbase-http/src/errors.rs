@@ -357,7 +357,8 @@ impl From<Error> for ApiError {
                 | Constraint::WebhookId
                 | Constraint::ContactId
                 | Constraint::MembershipId
-                | Constraint::DocumentId,
+                | Constraint::DocumentId
+                | Constraint::ProjectId,
             ) => {
                 ErrorObject::new(Kind::IdTaken, "A resource with this id already exists.")
                     .pointer("/data/id")

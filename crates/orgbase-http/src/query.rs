@@ -14,16 +14,16 @@ use serde_json::json;
 
 use orgbase_domain::attributes::{
     API_KEY_ATTRIBUTES, Attribute, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES,
-    DOCUMENT_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES, ORGANIZATION_ATTRIBUTES, USER_ATTRIBUTES,
-    WEBHOOK_ATTRIBUTES, WEBHOOK_DELIVERY_ATTRIBUTES,
+    DOCUMENT_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES, ORGANIZATION_ATTRIBUTES, PROJECT_ATTRIBUTES,
+    USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES, WEBHOOK_DELIVERY_ATTRIBUTES,
 };
 
 use crate::cursor::{CURSOR_PROFILE, Cursors};
 use crate::document::{
     API_KEYS, CONTACT_INCLUDES, CONTACT_RELATIONSHIPS, CONTACT_TO_MANY, CONTACTS, CUSTOM_FIELDS,
     DOCUMENT_RELATIONSHIPS, DOCUMENTS, FieldSet, MEMBERSHIP_RELATIONSHIPS, MEMBERSHIPS,
-    ORGANIZATION_INCLUDES, ORGANIZATION_RELATIONSHIPS, ORGANIZATION_TO_MANY, ORGANIZATIONS, USERS,
-    WEBHOOK_DELIVERIES, WEBHOOKS,
+    ORGANIZATION_INCLUDES, ORGANIZATION_RELATIONSHIPS, ORGANIZATION_TO_MANY, ORGANIZATIONS,
+    PROJECT_RELATIONSHIPS, PROJECTS, USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
 };
 use crate::errors::{ApiError, DefinedError, ErrorObject, Kind};
 
@@ -100,6 +100,8 @@ pub struct RenderOptions {
     pub membership_fields: FieldSet,
     /// `fields[documents]`.
     pub document_fields: FieldSet,
+    /// `fields[projects]`.
+    pub project_fields: FieldSet,
     /// `fields[users]`.
     pub user_fields: FieldSet,
     /// `fields[api_keys]`.
@@ -145,6 +147,7 @@ pub enum Listing {
     Contacts,
     Memberships,
     Documents,
+    Projects,
 }
 
 impl Listing {
@@ -155,6 +158,7 @@ impl Listing {
             Listing::Contacts => &Field::CONTACT,
             Listing::Memberships => &Field::MEMBERSHIP,
             Listing::Documents => &Field::DOCUMENT,
+            Listing::Projects => &Field::PROJECT,
         }
     }
 
@@ -164,6 +168,7 @@ impl Listing {
             Listing::Contacts => Field::from_contact_attribute(attribute),
             Listing::Memberships => Field::from_membership_attribute(attribute),
             Listing::Documents => Field::from_document_attribute(attribute),
+            Listing::Projects => Field::from_project_attribute(attribute),
         }
     }
 
@@ -173,6 +178,7 @@ impl Listing {
             "contacts" | "members" => Some(Listing::Contacts),
             "memberships" => Some(Listing::Memberships),
             "documents" => Some(Listing::Documents),
+            "projects" => Some(Listing::Projects),
             "organizations" => Some(Listing::Organizations),
             _ => None,
         };
@@ -315,6 +321,11 @@ impl<'a> Parser<'a> {
                     field_names(DOCUMENT_ATTRIBUTES, DOCUMENT_RELATIONSHIPS).collect();
                 self.list.render.document_fields = fieldset(name, value, DOCUMENTS, &known)?;
             }
+            "fields[projects]" => {
+                let known: Vec<&str> =
+                    field_names(PROJECT_ATTRIBUTES, PROJECT_RELATIONSHIPS).collect();
+                self.list.render.project_fields = fieldset(name, value, PROJECTS, &known)?;
+            }
             "fields[users]" => {
                 let known: Vec<&str> = field_names(USER_ATTRIBUTES, &[]).collect();
                 self.list.render.user_fields = fieldset(name, value, USERS, &known)?
@@ -365,7 +376,7 @@ impl<'a> Parser<'a> {
                 return Err(invalid(
                     name,
                     format!(
-                        "Sparse fieldsets are available for: {ORGANIZATIONS}, {CONTACTS}, {MEMBERSHIPS}, {DOCUMENTS}, {USERS}, {API_KEYS}, {CUSTOM_FIELDS}, {WEBHOOKS}, {WEBHOOK_DELIVERIES}."
+                        "Sparse fieldsets are available for: {ORGANIZATIONS}, {CONTACTS}, {MEMBERSHIPS}, {DOCUMENTS}, {PROJECTS}, {USERS}, {API_KEYS}, {CUSTOM_FIELDS}, {WEBHOOKS}, {WEBHOOK_DELIVERIES}."
                     ),
                 ));
             }
@@ -697,6 +708,15 @@ pub fn membership_list_params(pairs: &QueryPairs, paging: &Paging) -> Result<Lis
 pub fn document_list_params(pairs: &QueryPairs, paging: &Paging) -> Result<ListParams, ApiError> {
     let mut parser = Parser::new(Accepts::Collection, &[], &NO_CUSTOM_FIELDS);
     parser.listing = Listing::Documents;
+    parser.run(pairs);
+    parser.settle_paging(pairs, paging);
+    parser.finish(|list, _| list)
+}
+
+/// `GET /projects`: filters and sorts over projects' fields, pages, fieldsets.
+pub fn project_list_params(pairs: &QueryPairs, paging: &Paging) -> Result<ListParams, ApiError> {
+    let mut parser = Parser::new(Accepts::Collection, &[], &NO_CUSTOM_FIELDS);
+    parser.listing = Listing::Projects;
     parser.run(pairs);
     parser.settle_paging(pairs, paging);
     parser.finish(|list, _| list)

@@ -7,11 +7,13 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use orgbase_domain::{
-    ApiKeyId, ContactId, CustomFieldId, DocumentId, MembershipId, OrganizationId, UserId, WebhookId,
+    ApiKeyId, ContactId, CustomFieldId, DocumentId, MembershipId, OrganizationId, ProjectId,
+    UserId, WebhookId,
 };
 
 use crate::document::{
-    API_KEYS, CONTACTS, CUSTOM_FIELDS, DOCUMENTS, MEMBERSHIPS, ORGANIZATIONS, USERS, WEBHOOKS,
+    API_KEYS, CONTACTS, CUSTOM_FIELDS, DOCUMENTS, MEMBERSHIPS, ORGANIZATIONS, PROJECTS, USERS,
+    WEBHOOKS,
 };
 use crate::errors::{ApiError, ErrorObject, Kind};
 
@@ -74,6 +76,15 @@ impl ResourceType for Documents {
     const TYPE: &'static str = DOCUMENTS;
     const SINGULAR: &'static str = "document";
     type Id = DocumentId;
+}
+
+#[derive(Debug)]
+pub struct Projects;
+
+impl ResourceType for Projects {
+    const TYPE: &'static str = PROJECTS;
+    const SINGULAR: &'static str = "project";
+    type Id = ProjectId;
 }
 
 #[derive(Debug)]

@@ -8,7 +8,7 @@ use orgbase_domain::{Constraint, Error};
 
 /// Each unique constraint as PostgreSQL names it and as SQLite reports it
 /// (`UNIQUE constraint failed: organizations.name_key`).
-const CONSTRAINTS: [(Constraint, &str, &str); 16] = [
+const CONSTRAINTS: [(Constraint, &str, &str); 17] = [
     (
         Constraint::OrganizationId,
         "organizations_pkey",
@@ -49,6 +49,7 @@ const CONSTRAINTS: [(Constraint, &str, &str); 16] = [
         "memberships.id",
     ),
     (Constraint::DocumentId, "documents_pkey", "documents.id"),
+    (Constraint::ProjectId, "projects_pkey", "projects.id"),
     (
         Constraint::AlreadyMember,
         "memberships_organization_contact_unique",

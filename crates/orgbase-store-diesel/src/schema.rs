@@ -239,6 +239,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    projects (id) {
+        id -> Text,
+        organization_id -> Text,
+        name -> Text,
+        name_key -> Text,
+        status -> Text,
+        starts_on -> Nullable<Timestamp>,
+        ends_on -> Nullable<Timestamp>,
+        description -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     memberships (id) {
         id -> Text,
         organization_id -> Text,

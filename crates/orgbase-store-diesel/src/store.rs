@@ -11,14 +11,15 @@ use orgbase_domain::change::{LogState, Version, Write};
 use orgbase_domain::document::Document;
 use orgbase_domain::idempotency::{Claim, IdempotencyKey, StoredResponse};
 use orgbase_domain::import::{ImportOutcome, ImportRow, import_row, import_rows};
+use orgbase_domain::project::Project;
 use orgbase_domain::query::PageRequest;
 use orgbase_domain::time::Timestamp;
 use orgbase_domain::{
     ApiKey, ApiKeyId, Change, ChangeQuery, Contact, ContactId, ContactPatch, CustomField,
     CustomFieldId, CustomFieldPatch, CustomFields, CustomValue, DeliveryRecord, DeliveryState,
     DocumentId, DocumentPatch, Error, ListQuery, Membership, MembershipId, MembershipPatch,
-    Organization, OrganizationId, OrganizationPatch, Page, Result, Store, User, UserId, UserPatch,
-    Webhook, WebhookId, WebhookPatch, WebhookSecret,
+    Organization, OrganizationId, OrganizationPatch, Page, ProjectId, ProjectPatch, Result, Store,
+    User, UserId, UserPatch, Webhook, WebhookId, WebhookPatch, WebhookSecret,
 };
 
 use crate::accounts;
@@ -35,6 +36,7 @@ use crate::leases::{Connections, InTransaction, PoolLease};
 use crate::memberships;
 use crate::migrations;
 use crate::organizations;
+use crate::projects;
 use crate::webhooks;
 
 /// A [`Store`] on SQLite or PostgreSQL.
@@ -226,6 +228,32 @@ impl Store for $store {
 
     fn list_documents(&self, query: &ListQuery) -> Result<Page<Document>> {
         documents::list(&mut *Connections::reader(self)?, query)
+    }
+
+    fn insert_project(&self, project: &Project, actor: Option<UserId>) -> Result<Version> {
+        projects::insert(&mut *Connections::writer(self)?, project, actor)
+    }
+
+    fn get_project(&self, id: ProjectId) -> Result<Project> {
+        projects::get(&mut *Connections::reader(self)?, id)
+    }
+
+    fn update_project(
+        &self,
+        id: ProjectId,
+        patch: &ProjectPatch,
+        now: Timestamp,
+        write: Write,
+    ) -> Result<Project> {
+        projects::update(&mut *Connections::writer(self)?, id, patch, now, write)
+    }
+
+    fn delete_project(&self, id: ProjectId, write: Write) -> Result<()> {
+        projects::delete(&mut *Connections::writer(self)?, id, write)
+    }
+
+    fn list_projects(&self, query: &ListQuery) -> Result<Page<Project>> {
+        projects::list(&mut *Connections::reader(self)?, query)
     }
 
     fn insert_membership(

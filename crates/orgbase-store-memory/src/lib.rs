@@ -14,6 +14,7 @@ use orgbase_domain::custom_field::{colliding_holders, options_in_use, values_col
 use orgbase_domain::document::Document;
 use orgbase_domain::idempotency::{self, Claim, Entry, IdempotencyKey, StoredResponse};
 use orgbase_domain::name::name_key;
+use orgbase_domain::project::Project;
 use orgbase_domain::query::{PageRequest, Position};
 use orgbase_domain::time::{self, Timestamp};
 use orgbase_domain::user::email_key;
@@ -21,8 +22,9 @@ use orgbase_domain::{
     ApiKey, ApiKeyId, Change, ChangeQuery, Constraint, Contact, ContactId, ContactPatch,
     CustomField, CustomFieldId, CustomFieldPatch, CustomFields, CustomValue, DeliveryRecord,
     DeliveryState, DocumentId, DocumentPatch, Error, ListQuery, Membership, MembershipId,
-    MembershipPatch, Organization, OrganizationId, OrganizationPatch, Page, ResourceType, Result,
-    Role, Store, User, UserId, UserPatch, Webhook, WebhookId, WebhookPatch, WebhookSecret,
+    MembershipPatch, Organization, OrganizationId, OrganizationPatch, Page, ProjectId,
+    ProjectPatch, ResourceType, Result, Role, Store, User, UserId, UserPatch, Webhook, WebhookId,
+    WebhookPatch, WebhookSecret,
 };
 use uuid::Uuid;
 
@@ -46,6 +48,7 @@ struct Tables {
     /// The unique index on contacts' e-mail keys.
     contact_emails: HashMap<String, ContactId>,
     documents: HashMap<DocumentId, Document>,
+    projects: HashMap<ProjectId, Project>,
     memberships: HashMap<MembershipId, Membership>,
     /// The unique index: one membership per organization and contact.
     members: HashMap<(OrganizationId, ContactId), MembershipId>,
@@ -412,6 +415,22 @@ impl Store for MemoryStore {
                 write.actor,
             ));
         }
+        let mut projects: Vec<ProjectId> = tables
+            .projects
+            .values()
+            .filter(|p| p.organization_id == id)
+            .map(|p| p.id)
+            .collect();
+        projects.sort();
+        for project in projects {
+            tables.projects.remove(&project);
+            tables.append(ChangeEntry::deleted(
+                ResourceType::Projects,
+                project,
+                time::now(),
+                write.actor,
+            ));
+        }
         if let Some(removed) = tables.organizations.remove(&id) {
             tables.unindex(&removed);
         }
@@ -632,6 +651,105 @@ impl Store for MemoryStore {
             .documents
             .values()
             .filter(|document| query.admits(*document))
+            .collect();
+        matching.sort_by(|a, b| query.compare(*a, *b));
+        Ok(query.cut(matching.into_iter().cloned().collect()))
+    }
+
+    fn insert_project(&self, project: &Project, actor: Option<UserId>) -> Result<Version> {
+        let mut tables = self.write();
+        if tables.projects.contains_key(&project.id) {
+            return Err(Error::Conflict(Constraint::ProjectId));
+        }
+        if !tables.organizations.contains_key(&project.organization_id) {
+            return Err(Error::organization_not_found(project.organization_id));
+        }
+        let version = tables.append(ChangeEntry::created(
+            ResourceType::Projects,
+            project.id,
+            &Snapshot::project(project),
+            time::now(),
+            actor,
+        ));
+        tables.projects.insert(
+            project.id,
+            Project {
+                version,
+                ..project.clone()
+            },
+        );
+        Ok(version)
+    }
+
+    fn get_project(&self, id: ProjectId) -> Result<Project> {
+        self.read()
+            .projects
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::project_not_found(id))
+    }
+
+    fn update_project(
+        &self,
+        id: ProjectId,
+        patch: &ProjectPatch,
+        now: Timestamp,
+        write: Write,
+    ) -> Result<Project> {
+        let mut tables = self.write();
+        let mut updated = tables
+            .projects
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::project_not_found(id))?;
+        if !write.admits(updated.version) {
+            return Err(Error::PreconditionFailed);
+        }
+        let before = updated.clone();
+        if !patch.apply(&mut updated, now).map_err(Error::Invalid)? {
+            return Ok(updated);
+        }
+        if !tables.organizations.contains_key(&updated.organization_id) {
+            return Err(Error::organization_not_found(updated.organization_id));
+        }
+        updated.version = tables.record(ChangeEntry::updated(
+            ResourceType::Projects,
+            id,
+            &Snapshot::project(&before),
+            &Snapshot::project(&updated),
+            now,
+            write.actor,
+        ));
+        tables.projects.insert(id, updated.clone());
+        Ok(updated)
+    }
+
+    fn delete_project(&self, id: ProjectId, write: Write) -> Result<()> {
+        let mut tables = self.write();
+        let version = tables
+            .projects
+            .get(&id)
+            .ok_or_else(|| Error::project_not_found(id))?
+            .version;
+        if !write.admits(version) {
+            return Err(Error::PreconditionFailed);
+        }
+        tables.projects.remove(&id);
+        tables.append(ChangeEntry::deleted(
+            ResourceType::Projects,
+            id,
+            time::now(),
+            write.actor,
+        ));
+        Ok(())
+    }
+
+    fn list_projects(&self, query: &ListQuery) -> Result<Page<Project>> {
+        let tables = self.read();
+        let mut matching: Vec<&Project> = tables
+            .projects
+            .values()
+            .filter(|project| query.admits(*project))
             .collect();
         matching.sort_by(|a, b| query.compare(*a, *b));
         Ok(query.cut(matching.into_iter().cloned().collect()))

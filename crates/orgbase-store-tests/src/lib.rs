@@ -188,6 +188,9 @@ macro_rules! conformance_suite {
             documents::documents_round_trip_move_and_delete_with_their_entries,
             documents::deleting_an_organization_deletes_its_documents_with_tombstones,
             documents::document_lists_filter_sort_and_page_as_the_reference,
+            projects::projects_round_trip_keep_their_dates_in_order_and_move,
+            projects::deleting_an_organization_deletes_its_projects_with_tombstones,
+            projects::project_lists_filter_sort_and_page_as_the_reference,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

@@ -11,7 +11,7 @@ use orgbase_domain::{Error, ResourceType, Result, Store};
 use orgbase_http::BaseUrl;
 use orgbase_http::document::{
     ContactResource, DocumentResource, FieldSet, MembershipResource, OrganizationResource,
-    api_key_resource, custom_field_resource, user_resource, webhook_resource,
+    ProjectResource, api_key_resource, custom_field_resource, user_resource, webhook_resource,
 };
 use serde_json::{Value, json};
 
@@ -156,6 +156,17 @@ fn current(store: &dyn Store, change: &Change, base: &BaseUrl) -> Result<Option<
             .and_then(|document| {
                 serde_json::to_value(DocumentResource {
                     document: &document,
+                    base,
+                    fields: &all,
+                    cursor: None,
+                })
+                .map_err(|e| Error::Backend(e.to_string()))
+            }),
+        ResourceType::Projects => parse(&entry.resource_id)
+            .and_then(|id| store.get_project(id))
+            .and_then(|project| {
+                serde_json::to_value(ProjectResource {
+                    project: &project,
                     base,
                     fields: &all,
                     cursor: None,

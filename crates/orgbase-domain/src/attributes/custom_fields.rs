@@ -183,7 +183,7 @@ pub fn read_custom_field_patch(
 }
 
 /// A `YYYY-MM-DD` date (four-digit years, so stored dates also sort as text would).
-fn date(value: &Value) -> Parsed<NaiveDate> {
+pub(super) fn date(value: &Value) -> Parsed<NaiveDate> {
     let text = string(value)?;
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .ok()

@@ -300,6 +300,7 @@ mod custom_fields;
 mod documents;
 mod memberships;
 mod organizations;
+mod projects;
 pub mod table;
 mod webhooks;
 
@@ -309,10 +310,12 @@ pub use custom_fields::{read_custom_field_patch, read_new_custom_field};
 pub use documents::{read_document_patch, read_new_document};
 pub use memberships::{MembershipAttributes, read_membership_patch, read_new_membership};
 pub use organizations::{read_new_organization, read_organization_patch};
+pub use projects::{read_new_project, read_project_patch};
 pub use table::{
     API_KEY_ATTRIBUTES, Attribute, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES,
     DOCUMENT_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES, METADATA_MAX_BYTES, ORGANIZATION_ATTRIBUTES,
-    USER_ATTRIBUTES, ValueType, WEBHOOK_ATTRIBUTES, WEBHOOK_DELIVERY_ATTRIBUTES, Writes,
-    contact_attribute, document_attribute, membership_attribute, organization_attribute,
+    PROJECT_ATTRIBUTES, USER_ATTRIBUTES, ValueType, WEBHOOK_ATTRIBUTES,
+    WEBHOOK_DELIVERY_ATTRIBUTES, Writes, contact_attribute, document_attribute,
+    membership_attribute, organization_attribute, project_attribute,
 };
 pub use webhooks::{read_new_webhook, read_webhook_patch};

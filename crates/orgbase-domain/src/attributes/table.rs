@@ -411,6 +411,54 @@ pub const DOCUMENT_ATTRIBUTES: &[Attribute] = {
     ]
 };
 
+pub mod project {
+    //! Each project attribute, by name, for the readers.
+    use super::*;
+
+    pub const NAME: Attribute = Attribute::text("name")
+        .chars(1, NAME_MAX_CHARS)
+        .field(Field::Name)
+        .describe("Required on create; trimmed.");
+    pub const STATUS: Attribute = Attribute {
+        default: Some("planned"),
+        ..Attribute::new(
+            "status",
+            ValueType::Enum(crate::project::ProjectStatus::NAMES),
+        )
+        .field(Field::ProjectStatus)
+    };
+    pub const STARTS_ON: Attribute = Attribute::text("starts_on")
+        .nullable()
+        .format("date")
+        .field(Field::StartsOn)
+        .describe("A date, YYYY-MM-DD.");
+    pub const ENDS_ON: Attribute = Attribute::text("ends_on")
+        .nullable()
+        .format("date")
+        .field(Field::EndsOn)
+        .describe("A date, YYYY-MM-DD, not before `starts_on`.");
+    pub const DESCRIPTION: Attribute = Attribute::text("description")
+        .nullable()
+        .at_most(10_000)
+        .field(Field::Description);
+    pub const CREATED_AT: Attribute = BACKFILLED_CREATED_AT;
+    pub const UPDATED_AT: Attribute = BACKFILLED_UPDATED_AT;
+}
+
+/// Every project attribute, in response order.
+pub const PROJECT_ATTRIBUTES: &[Attribute] = {
+    use project::*;
+    &[
+        NAME,
+        STATUS,
+        STARTS_ON,
+        ENDS_ON,
+        DESCRIPTION,
+        CREATED_AT,
+        UPDATED_AT,
+    ]
+};
+
 pub mod user {
     //! Each user attribute, by name, for the readers.
     use super::*;
@@ -605,6 +653,11 @@ pub const API_KEY_ATTRIBUTES: &[Attribute] = &[
 /// The organization attribute named `name`.
 pub fn organization_attribute(name: &str) -> Option<&'static Attribute> {
     ORGANIZATION_ATTRIBUTES.iter().find(|a| a.name == name)
+}
+
+/// The project attribute named `name`.
+pub fn project_attribute(name: &str) -> Option<&'static Attribute> {
+    PROJECT_ATTRIBUTES.iter().find(|a| a.name == name)
 }
 
 /// The document attribute named `name`.

@@ -65,14 +65,16 @@ pub enum ResourceType {
     Contacts,
     Memberships,
     Documents,
+    Projects,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 8] = [
+    pub const ALL: [ResourceType; 9] = [
         ResourceType::Organizations,
         ResourceType::Contacts,
         ResourceType::Memberships,
         ResourceType::Documents,
+        ResourceType::Projects,
         ResourceType::CustomFields,
         ResourceType::Users,
         ResourceType::ApiKeys,
@@ -89,6 +91,7 @@ impl ResourceType {
             ResourceType::Contacts => "contacts",
             ResourceType::Memberships => "memberships",
             ResourceType::Documents => "documents",
+            ResourceType::Projects => "projects",
         }
     }
 

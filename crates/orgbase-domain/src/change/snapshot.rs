@@ -14,6 +14,7 @@ use crate::document::Document;
 use crate::ids::UserId;
 use crate::membership::Membership;
 use crate::organization::Organization;
+use crate::project::Project;
 use crate::time;
 use crate::user::User;
 use crate::webhook::Webhook;
@@ -120,6 +121,22 @@ impl Snapshot {
             (
                 "organization",
                 json!({ "type": "organizations", "id": document.organization_id.to_string() }),
+            ),
+        ])
+    }
+
+    /// A project's attributes but `updated_at`, then its organization.
+    pub fn project(project: &Project) -> Self {
+        Self::of(vec![
+            ("name", Value::from(project.name.as_str())),
+            ("status", Value::from(project.status.as_str())),
+            ("starts_on", json!(project.starts_on.map(|d| d.to_string()))),
+            ("ends_on", json!(project.ends_on.map(|d| d.to_string()))),
+            ("description", json!(project.description)),
+            ("created_at", timestamp(Some(&project.created_at))),
+            (
+                "organization",
+                json!({ "type": "organizations", "id": project.organization_id.to_string() }),
             ),
         ])
     }

@@ -67,6 +67,12 @@ pub enum Field {
     ContentType,
     /// A document's size.
     SizeBytes,
+    /// A project's status.
+    ProjectStatus,
+    /// A project's first day.
+    StartsOn,
+    /// A project's last day.
+    EndsOn,
     /// A custom field, addressed by its identifier in query strings.
     Custom(CustomFieldKey),
 }
@@ -155,6 +161,19 @@ impl Field {
         Field::Organization,
     ];
 
+    /// The fields of projects.
+    pub const PROJECT: [Field; 9] = [
+        Field::Id,
+        Field::Name,
+        Field::ProjectStatus,
+        Field::StartsOn,
+        Field::EndsOn,
+        Field::Description,
+        Field::CreatedAt,
+        Field::UpdatedAt,
+        Field::Organization,
+    ];
+
     /// The attribute name clients use; custom fields are named by their definition.
     pub fn attribute(self) -> &'static str {
         match self {
@@ -189,6 +208,9 @@ impl Field {
             Field::Url => "url",
             Field::ContentType => "content_type",
             Field::SizeBytes => "size_bytes",
+            Field::ProjectStatus => "status",
+            Field::StartsOn => "starts_on",
+            Field::EndsOn => "ends_on",
             Field::Custom(_) => "custom field",
         }
     }
@@ -223,6 +245,15 @@ impl Field {
         }
     }
 
+    /// The project field a query parameter names.
+    pub fn from_project_attribute(name: &str) -> Option<Self> {
+        match name {
+            "id" => Some(Field::Id),
+            "organization" => Some(Field::Organization),
+            _ => crate::attributes::project_attribute(name).and_then(|a| a.field),
+        }
+    }
+
     /// The document field a query parameter names.
     pub fn from_document_attribute(name: &str) -> Option<Self> {
         match name {
@@ -236,6 +267,9 @@ impl Field {
         match self {
             Field::Id | Field::Owner | Field::Organization | Field::Contact => FieldKind::Id,
             Field::Role => FieldKind::Enum(crate::membership::MembershipRole::NAMES),
+            Field::ProjectStatus => FieldKind::Enum(crate::project::ProjectStatus::NAMES),
+            // Days compare as their midnight in UTC, as custom date fields do.
+            Field::StartsOn | Field::EndsOn => FieldKind::DateTime,
             Field::Status => FieldKind::Enum(&["active", "inactive"]),
             Field::CompanySize | Field::SizeBytes => FieldKind::Integer,
             Field::LastContactAt | Field::ArchivedAt | Field::CreatedAt | Field::UpdatedAt => {
@@ -277,6 +311,8 @@ impl Field {
                 | Field::Url
                 | Field::ContentType
                 | Field::SizeBytes
+                | Field::StartsOn
+                | Field::EndsOn
                 | Field::Custom(_)
         )
     }

@@ -17,6 +17,7 @@ use crate::custom_field::{CustomFieldKey, CustomFormat, CustomValue};
 use crate::document::Document;
 use crate::membership::Membership;
 use crate::organization::Organization;
+use crate::project::Project;
 use crate::time::Timestamp;
 
 /// A record lists hold: what the reference semantics read of it.
@@ -102,6 +103,31 @@ impl Listed for Membership {
     }
 }
 
+impl Listed for Project {
+    // Projects are found by their organization and filters, not searched.
+    const SEARCHED: &'static [Field] = &[];
+    fn value(&self, field: Field) -> FieldValue {
+        let day = |d: Option<chrono::NaiveDate>| d.map(CustomValue::date_instant);
+        match field {
+            Field::Id => FieldValue::Id(Some(self.id.as_uuid())),
+            Field::Organization => FieldValue::Id(Some(self.organization_id.as_uuid())),
+            Field::Name => FieldValue::Text(Some(self.name_key())),
+            Field::ProjectStatus => FieldValue::Text(Some(self.status.as_str().to_owned())),
+            Field::StartsOn => FieldValue::DateTime(day(self.starts_on)),
+            Field::EndsOn => FieldValue::DateTime(day(self.ends_on)),
+            Field::Description => {
+                FieldValue::Text(self.description.as_deref().map(|t| field.fold(t)))
+            }
+            Field::CreatedAt => FieldValue::DateTime(Some(self.created_at)),
+            Field::UpdatedAt => FieldValue::DateTime(Some(self.updated_at)),
+            _ => FieldValue::Text(None),
+        }
+    }
+    fn list_id(&self) -> Uuid {
+        self.id.as_uuid()
+    }
+}
+
 impl Listed for Document {
     // Documents are found by their organization and filters, not searched.
     const SEARCHED: &'static [Field] = &[];
@@ -160,6 +186,8 @@ impl Field {
                 FieldValue::Text(None)
             }
             Field::SizeBytes => FieldValue::Integer(None),
+            Field::ProjectStatus => FieldValue::Text(None),
+            Field::StartsOn | Field::EndsOn => FieldValue::DateTime(None),
             Field::Organization | Field::Contact => FieldValue::Id(None),
         }
     }

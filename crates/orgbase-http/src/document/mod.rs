@@ -23,6 +23,7 @@ mod document_record;
 mod membership;
 mod organization;
 mod plain_resources;
+mod project;
 mod user_relationships;
 
 pub use contact::*;
@@ -30,6 +31,7 @@ pub use document_record::*;
 pub use membership::*;
 pub use organization::*;
 pub use plain_resources::*;
+pub use project::*;
 pub use user_relationships::{
     ToMany, ToManyLinkage, UserLinkage, relationship_links, user_linkage,
 };
@@ -38,6 +40,7 @@ pub const ORGANIZATIONS: &str = "organizations";
 pub const CONTACTS: &str = "contacts";
 pub const MEMBERSHIPS: &str = "memberships";
 pub const DOCUMENTS: &str = "documents";
+pub const PROJECTS: &str = "projects";
 pub const USERS: &str = "users";
 pub const API_KEYS: &str = "api_keys";
 pub const CUSTOM_FIELDS: &str = "custom_fields";

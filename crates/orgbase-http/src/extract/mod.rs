@@ -22,6 +22,6 @@ pub use path_id::PathId;
 pub use query::{
     ChangeList, ContactList, ContactReference, DeleteUser, DocumentList, DocumentReference,
     MembershipList, MembershipReference, OneOrganization, OneResource, Operations,
-    OrganizationCreate, OrganizationList, OrganizationReference, PageOnly, Query, QueryShape,
-    RecordHistory,
+    OrganizationCreate, OrganizationList, OrganizationReference, PageOnly, ProjectList,
+    ProjectReference, Query, QueryShape, RecordHistory,
 };

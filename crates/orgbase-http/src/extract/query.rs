@@ -220,6 +220,34 @@ impl QueryShape for DocumentReference {
     }
 }
 
+/// `GET /projects` and an organization's projects: filters, sorts, pages, fieldsets.
+#[derive(Debug)]
+pub struct ProjectList;
+
+impl QueryShape for ProjectList {
+    type Params = ListParams;
+    const NAMES_CUSTOM_FIELDS: bool = false;
+    fn parse(
+        pairs: &QueryPairs,
+        _: &CustomFields,
+        paging: &Paging,
+    ) -> Result<ListParams, ApiError> {
+        query::project_list_params(pairs, paging)
+    }
+}
+
+/// A request answered with one project, or about one: fieldsets, and an empty `include`.
+#[derive(Debug)]
+pub struct ProjectReference;
+
+impl QueryShape for ProjectReference {
+    type Params = ResourceParams;
+    const NAMES_CUSTOM_FIELDS: bool = false;
+    fn parse(pairs: &QueryPairs, _: &CustomFields, _: &Paging) -> Result<ResourceParams, ApiError> {
+        query::resource_params(pairs, &[])
+    }
+}
+
 /// `POST /operations`: fieldsets of the results (custom fields too), no `include`.
 #[derive(Debug)]
 pub struct Operations;

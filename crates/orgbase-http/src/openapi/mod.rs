@@ -31,6 +31,7 @@ use crate::routes::{endpoints, http_method};
         (name = "contacts", description = "The people a CRM knows, and their relationships to users."),
         (name = "memberships", description = "Contacts in organizations, each with a role."),
         (name = "documents", description = "Records of the files organizations have (orgbase stores the record, not the file)."),
+        (name = "projects", description = "Work organizations are part of, with a status and a span of dates."),
         (name = "custom_fields", description = "Definitions of custom attributes (`c_…`) that organizations then carry."),
         (name = "users", description = "People who hold API keys and own organizations."),
         (name = "api_keys", description = "Keys that authenticate requests; the secret is shown once."),

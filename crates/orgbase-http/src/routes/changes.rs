@@ -30,6 +30,7 @@ fn readable(role: Role) -> &'static [ResourceType] {
             ResourceType::Contacts,
             ResourceType::Memberships,
             ResourceType::Documents,
+            ResourceType::Projects,
         ],
     }
 }

@@ -30,6 +30,7 @@ mod members;
 pub mod memberships;
 pub mod operations;
 pub mod organizations;
+pub mod projects;
 mod user_relationships;
 pub mod users;
 pub mod webhooks;
@@ -116,6 +117,12 @@ endpoints! {
     documents::update => MEMBER,
     documents::delete => ADMIN,
     documents::of_organization => VIEWER,
+    projects::list => VIEWER,
+    projects::create => MEMBER,
+    projects::get => VIEWER,
+    projects::update => MEMBER,
+    projects::delete => ADMIN,
+    projects::of_organization => VIEWER,
     custom_fields::list => VIEWER,
     custom_fields::create => ADMIN,
     custom_fields::get => VIEWER,

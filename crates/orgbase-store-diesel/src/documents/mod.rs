@@ -16,7 +16,8 @@ use crate::changes;
 use crate::columns::utc;
 use crate::connection::AnyConnection;
 use crate::errors::{TxError, from_diesel};
-use crate::schema::{documents, organizations};
+use crate::organization_records::{check_organization, organization_or};
+use crate::schema::documents;
 
 mod query;
 
@@ -73,33 +74,6 @@ impl TryFrom<DocumentRow> for Document {
             updated_at: utc(row.updated_at),
             version: u64::try_from(row.version).unwrap_or(0),
         })
-    }
-}
-
-/// 404 for an organization that is not there, checked in the writing transaction for the
-/// answer's sake; the foreign key decides under concurrency.
-fn check_organization(
-    conn: &mut AnyConnection,
-    id: OrganizationId,
-) -> std::result::Result<(), TxError> {
-    let found: i64 = organizations::table
-        .find(id.to_string())
-        .count()
-        .get_result(conn)?;
-    if found == 0 {
-        return Err(TxError::Domain(Error::organization_not_found(id)));
-    }
-    Ok(())
-}
-
-/// A foreign-key violation can only be the organization, gone since the check.
-fn organization_or(error: TxError, organization: OrganizationId) -> Error {
-    use diesel::result::{DatabaseErrorKind, Error as DieselError};
-    match error {
-        TxError::Diesel(DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
-            Error::organization_not_found(organization)
-        }
-        other => Error::from(other),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod import;
 pub mod listing;
 pub mod memberships;
+pub mod projects;
 pub mod uniqueness;
 pub mod upsert;
 pub mod webhooks;

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::reference;
 use crate::document::{
     API_KEYS, CONTACT_INCLUDES, CONTACTS, CUSTOM_FIELDS, DOCUMENTS, MEMBERSHIPS,
-    ORGANIZATION_INCLUDES, ORGANIZATIONS, USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
+    ORGANIZATION_INCLUDES, ORGANIZATIONS, PROJECTS, USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
 };
 use crate::query::Listing;
 
@@ -150,6 +150,7 @@ pub fn query_parameter(name: &str, listing: Listing) -> Option<(Value, String)> 
                     CONTACTS: { "type": "string" },
                     MEMBERSHIPS: { "type": "string" },
                     DOCUMENTS: { "type": "string" },
+                    PROJECTS: { "type": "string" },
                     USERS: { "type": "string" },
                     API_KEYS: { "type": "string" },
                     CUSTOM_FIELDS: { "type": "string" },
@@ -162,9 +163,9 @@ pub fn query_parameter(name: &str, listing: Listing) -> Option<(Value, String)> 
              relationships of that type; an empty value renders none."
                 .to_owned(),
         ),
-        "include" if matches!(listing, Listing::Memberships | Listing::Documents) => (
+        "include" if matches!(listing, Listing::Memberships | Listing::Documents | Listing::Projects) => (
             json!({ "type": "string", "pattern": "^$" }),
-            "Memberships and documents include nothing; an empty `include` still yields an empty `included`."
+            "Memberships, documents and projects include nothing; an empty `include` still yields an empty `included`."
                 .to_owned(),
         ),
         "include" => {

@@ -4,14 +4,15 @@
 
 use orgbase_domain::attributes::{
     API_KEY_ATTRIBUTES, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, DOCUMENT_ATTRIBUTES,
-    MEMBERSHIP_ATTRIBUTES, USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES,
+    MEMBERSHIP_ATTRIBUTES, PROJECT_ATTRIBUTES, USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES,
 };
 use serde_json::{Map, Value, json};
 
 use super::attributes::{attributes_object, organization_properties, plain_attributes};
 use super::{or_null, reference};
 use crate::document::{
-    API_KEYS, CONTACTS, CUSTOM_FIELDS, DOCUMENTS, MEMBERSHIPS, ORGANIZATIONS, USERS, WEBHOOKS,
+    API_KEYS, CONTACTS, CUSTOM_FIELDS, DOCUMENTS, MEMBERSHIPS, ORGANIZATIONS, PROJECTS, USERS,
+    WEBHOOKS,
 };
 
 /// A request document creating (`id` optional) or updating (`id` required) a resource.
@@ -210,6 +211,24 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
         request_document(
             DOCUMENTS,
             plain_attributes(DOCUMENT_ATTRIBUTES, &[], true),
+            organization(&[]),
+            true,
+        ),
+    );
+    add(
+        "NewProjectDocument",
+        request_document(
+            PROJECTS,
+            plain_attributes(PROJECT_ATTRIBUTES, &["name"], true),
+            organization(&["organization"]),
+            false,
+        ),
+    );
+    add(
+        "ProjectPatchDocument",
+        request_document(
+            PROJECTS,
+            plain_attributes(PROJECT_ATTRIBUTES, &[], true),
             organization(&[]),
             true,
         ),

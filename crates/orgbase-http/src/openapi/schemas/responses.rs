@@ -4,14 +4,15 @@
 use orgbase_domain::ResourceType;
 use orgbase_domain::attributes::{
     API_KEY_ATTRIBUTES, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, DOCUMENT_ATTRIBUTES,
-    MEMBERSHIP_ATTRIBUTES, USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES, WEBHOOK_DELIVERY_ATTRIBUTES,
+    MEMBERSHIP_ATTRIBUTES, PROJECT_ATTRIBUTES, USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES,
+    WEBHOOK_DELIVERY_ATTRIBUTES,
 };
 use serde_json::{Map, Value, json};
 
 use super::attributes::{attributes_object, organization_properties, plain_attributes};
 use super::{or_null, reference};
 use crate::document::{
-    API_KEYS, CONTACTS, CUSTOM_FIELDS, DOCUMENTS, MEMBERSHIPS, ORGANIZATIONS, USERS,
+    API_KEYS, CONTACTS, CUSTOM_FIELDS, DOCUMENTS, MEMBERSHIPS, ORGANIZATIONS, PROJECTS, USERS,
     WEBHOOK_DELIVERIES, WEBHOOKS,
 };
 
@@ -396,7 +397,12 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
         resource(
             ORGANIZATIONS,
             reference("OrganizationAttributes"),
-            Some(user_relationships(&["members", "memberships", "documents"])),
+            Some(user_relationships(&[
+                "members",
+                "memberships",
+                "projects",
+                "documents",
+            ])),
         ),
     );
     add(
@@ -463,6 +469,18 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
         resource(
             DOCUMENTS,
             plain_attributes(DOCUMENT_ATTRIBUTES, &[], false),
+            Some(json!({
+                "type": "object",
+                "properties": { "organization": fixed(ORGANIZATIONS) },
+                "additionalProperties": false,
+            })),
+        ),
+    );
+    add(
+        "Project",
+        resource(
+            PROJECTS,
+            plain_attributes(PROJECT_ATTRIBUTES, &[], false),
             Some(json!({
                 "type": "object",
                 "properties": { "organization": fixed(ORGANIZATIONS) },
@@ -547,6 +565,7 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
         "Contact",
         "Membership",
         "Document",
+        "Project",
         "User",
         "CustomField",
         "ApiKey",

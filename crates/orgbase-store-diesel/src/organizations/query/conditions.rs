@@ -177,7 +177,10 @@ fn condition(
         | Field::Contact
         | Field::Url
         | Field::ContentType
-        | Field::SizeBytes => {
+        | Field::SizeBytes
+        | Field::ProjectStatus
+        | Field::StartsOn
+        | Field::EndsOn => {
             return Err(mismatch(filter));
         }
     })

@@ -194,7 +194,10 @@ fn key_terms(
         | Field::Contact
         | Field::Url
         | Field::ContentType
-        | Field::SizeBytes => {
+        | Field::SizeBytes
+        | Field::ProjectStatus
+        | Field::StartsOn
+        | Field::EndsOn => {
             return Err(mismatch(field, value));
         }
     })

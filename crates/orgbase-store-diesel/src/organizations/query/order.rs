@@ -70,7 +70,10 @@ pub fn order_terms(key: &SortKey, reversed: bool) -> Vec<BoxedOrder> {
         | Field::Contact
         | Field::Url
         | Field::ContentType
-        | Field::SizeBytes => Vec::new(),
+        | Field::SizeBytes
+        | Field::ProjectStatus
+        | Field::StartsOn
+        | Field::EndsOn => Vec::new(),
     }
 }
 
