@@ -236,6 +236,27 @@ impl Store for ReadOnlyStore {
     fn list_projects(&self, query: &ListQuery) -> Result<Page<orgbase_domain::project::Project>> {
         self.inner.list_projects(query)
     }
+    fn insert_task(&self, _: &orgbase_domain::task::Task, _: Option<UserId>) -> Result<Version> {
+        refused()
+    }
+    fn get_task(&self, id: orgbase_domain::TaskId) -> Result<orgbase_domain::task::Task> {
+        self.inner.get_task(id)
+    }
+    fn update_task(
+        &self,
+        _: orgbase_domain::TaskId,
+        _: &orgbase_domain::TaskPatch,
+        _: Timestamp,
+        _: Write,
+    ) -> Result<orgbase_domain::task::Task> {
+        refused()
+    }
+    fn delete_task(&self, _: orgbase_domain::TaskId, _: Write) -> Result<()> {
+        refused()
+    }
+    fn list_tasks(&self, query: &ListQuery) -> Result<Page<orgbase_domain::task::Task>> {
+        self.inner.list_tasks(query)
+    }
     fn insert_membership(&self, _: &Membership, _: Option<UserId>) -> Result<Version> {
         refused()
     }

@@ -23,6 +23,7 @@ mod projects;
 mod query;
 mod relationships;
 mod support;
+mod tasks;
 mod upsert;
 mod webhooks;
 mod wire;

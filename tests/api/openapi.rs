@@ -89,7 +89,7 @@ async fn every_registered_route_is_described_and_nothing_else() {
         })
         .collect();
     assert_eq!(registered, described);
-    assert_eq!(registered.len(), 87, "{registered:?}");
+    assert_eq!(registered.len(), 93, "{registered:?}");
 }
 
 #[actix_web::test]

@@ -88,6 +88,7 @@ async fn create_answers_201_with_location_and_the_whole_document() {
                         "related": format!("{self_link}/members"),
                     }},
                     "memberships": {"links": {"related": format!("{self_link}/memberships")}},
+                    "tasks": {"links": {"related": format!("{self_link}/tasks")}},
                     "projects": {"links": {"related": format!("{self_link}/projects")}},
                     "documents": {"links": {"related": format!("{self_link}/documents")}},
                 },

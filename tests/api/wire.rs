@@ -449,6 +449,11 @@ impl Store for FailingStore {
         update_project(orgbase_domain::ProjectId, &orgbase_domain::ProjectPatch, Timestamp, Write) -> orgbase_domain::project::Project;
         delete_project(orgbase_domain::ProjectId, Write) -> ();
         list_projects(&ListQuery) -> Page<orgbase_domain::project::Project>;
+        insert_task(&orgbase_domain::task::Task, Option<UserId>) -> Version;
+        get_task(orgbase_domain::TaskId) -> orgbase_domain::task::Task;
+        update_task(orgbase_domain::TaskId, &orgbase_domain::TaskPatch, Timestamp, Write) -> orgbase_domain::task::Task;
+        delete_task(orgbase_domain::TaskId, Write) -> ();
+        list_tasks(&ListQuery) -> Page<orgbase_domain::task::Task>;
         insert_membership(&orgbase_domain::Membership, Option<UserId>) -> Version;
         get_membership(orgbase_domain::MembershipId) -> orgbase_domain::Membership;
         update_membership(orgbase_domain::MembershipId, &orgbase_domain::MembershipPatch, Timestamp, Write) -> orgbase_domain::Membership;

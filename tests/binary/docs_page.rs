@@ -86,7 +86,7 @@ fn the_docs_page_renders_every_operation_in_a_browser_offline() {
                 .map(move |method| (method.to_uppercase(), path.clone()))
         })
         .collect();
-    assert_eq!(operations.len(), 87);
+    assert_eq!(operations.len(), 93);
 
     let url = format!("http://{}/docs/", server.address);
     let (succeeded, dom) = run_headless(&browser, &url, &["--dump-dom"]);

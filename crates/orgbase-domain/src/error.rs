@@ -42,6 +42,8 @@ pub enum Constraint {
     DocumentId,
     /// Another project already has this id.
     ProjectId,
+    /// Another task already has this id.
+    TaskId,
     /// Another custom field already has this identifier.
     CustomFieldIdentifier,
     /// Another organization already holds this value of this unique custom field. `None`
@@ -124,6 +126,13 @@ impl Error {
     pub fn contact_not_found(id: impl fmt::Display) -> Self {
         Error::NotFound {
             resource: "contact",
+            id: id.to_string(),
+        }
+    }
+
+    pub fn task_not_found(id: impl fmt::Display) -> Self {
+        Error::NotFound {
+            resource: "task",
             id: id.to_string(),
         }
     }

@@ -82,6 +82,10 @@ typed_id!(
     ProjectId
 );
 typed_id!(
+    /// A task's id.
+    TaskId
+);
+typed_id!(
     /// One delivery attempt's id, in the deliveries log.
     DeliveryId
 );

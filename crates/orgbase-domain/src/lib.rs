@@ -8,6 +8,7 @@
 //! - [`membership`]: a contact in an organization, with a role.
 //! - [`document`]: the record of a file an organization has.
 //! - [`project`]: work an organization is part of.
+//! - [`task`]: things to do for an organization.
 //! - [`attributes`]: reading untrusted attribute objects (from JSON:API bodies, imports) into
 //!   those inputs, reporting every failing field at once.
 //! - [`query`]: the storage-agnostic list query (filters, sorts, page).
@@ -42,6 +43,7 @@ pub mod query;
 pub mod service;
 pub mod slug;
 pub mod store;
+pub mod task;
 pub mod time;
 pub mod user;
 pub mod webhook;
@@ -57,7 +59,7 @@ pub use document::{DocumentPatch, NewDocument};
 pub use error::{Constraint, Error, FieldError, Result, ValidationErrors};
 pub use ids::{
     ApiKeyId, ContactId, CustomFieldId, DocumentId, MembershipId, OrganizationId, ProjectId,
-    UserId, WebhookId,
+    TaskId, UserId, WebhookId,
 };
 pub use membership::{Membership, MembershipPatch, MembershipRole, NewMembership};
 pub use organization::{NewOrganization, Organization, OrganizationPatch, Status};
@@ -67,6 +69,7 @@ pub use query::{
     PageRequest, Position, SortDirection, SortKey,
 };
 pub use store::Store;
+pub use task::{NewTask, TaskPatch, TaskStatus};
 pub use user::{Role, User, UserPatch};
 pub use webhook::{
     DeliveryRecord, DeliveryState, NewWebhook, Webhook, WebhookPatch, WebhookSecret,

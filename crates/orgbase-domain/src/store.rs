@@ -21,13 +21,14 @@ use crate::error::Result;
 use crate::idempotency::{Claim, IdempotencyKey, StoredResponse};
 use crate::ids::{
     ApiKeyId, ContactId, CustomFieldId, DocumentId, MembershipId, OrganizationId, ProjectId,
-    UserId, WebhookId,
+    TaskId, UserId, WebhookId,
 };
 use crate::import::{ImportOutcome, ImportRow, import_rows};
 use crate::membership::{Membership, MembershipPatch};
 use crate::organization::{Organization, OrganizationPatch};
 use crate::project::{Project, ProjectPatch};
 use crate::query::{ListQuery, Page, PageRequest};
+use crate::task::{Task, TaskPatch};
 use crate::time::Timestamp;
 use crate::user::{User, UserPatch};
 use crate::webhook::{DeliveryRecord, DeliveryState, Webhook, WebhookPatch, WebhookSecret};
@@ -84,7 +85,7 @@ pub trait Store: Send + Sync + Debug {
     ) -> Result<Organization>;
 
     /// Deletes the organization, or [`Error::NotFound`](crate::Error::NotFound), and its
-    /// memberships, documents and projects in the same transaction; appends each one's tombstone, then
+    /// memberships, documents, projects and tasks in the same transaction; appends each one's tombstone, then
     /// the organization's.
     fn delete_organization(&self, id: OrganizationId, write: Write) -> Result<()>;
 
@@ -187,6 +188,34 @@ pub trait Store: Send + Sync + Debug {
     /// fields).
     fn list_projects(&self, query: &ListQuery) -> Result<Page<Project>>;
 
+    // Tasks.
+
+    /// Inserts a task; an organization or assignee that does not exist is
+    /// [`Error::NotFound`](crate::Error::NotFound) for it, a taken id a conflict.
+    fn insert_task(&self, task: &Task, actor: Option<UserId>) -> Result<Version>;
+
+    /// The task with this id, or [`Error::NotFound`](crate::Error::NotFound).
+    fn get_task(&self, id: TaskId) -> Result<Task>;
+
+    /// Applies `patch` with [`TaskPatch::apply`] in one transaction that excludes
+    /// concurrent writers; moving it to an organization that does not exist is
+    /// [`Error::NotFound`](crate::Error::NotFound) for it.
+    fn update_task(
+        &self,
+        id: TaskId,
+        patch: &TaskPatch,
+        now: Timestamp,
+        write: Write,
+    ) -> Result<Task>;
+
+    /// Deletes the task, or [`Error::NotFound`](crate::Error::NotFound); appends its
+    /// tombstone.
+    fn delete_task(&self, id: TaskId, write: Write) -> Result<()>;
+
+    /// One page of the tasks `query` selects ([`Field::TASK`](crate::Field::TASK)
+    /// fields).
+    fn list_tasks(&self, query: &ListQuery) -> Result<Page<Task>>;
+
     // Memberships.
 
     /// Inserts a membership. An organization or contact that does not exist is
@@ -250,7 +279,8 @@ pub trait Store: Send + Sync + Debug {
     /// same constraint, the same `reassign_to`), and contacts forget their creator and
     /// updater as organizations do.
     /// Appends the user's and their keys' tombstones and an update of each organization and
-    /// contact whose owner changed.
+    /// contact whose owner changed. Tasks assigned to them are left unassigned, each with its
+    /// update entry.
     fn delete_user(&self, id: UserId, reassign_to: Option<UserId>, write: Write) -> Result<()>;
 
     /// How many users exist (the first start creates an admin when none do).

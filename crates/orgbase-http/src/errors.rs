@@ -358,7 +358,8 @@ impl From<Error> for ApiError {
                 | Constraint::ContactId
                 | Constraint::MembershipId
                 | Constraint::DocumentId
-                | Constraint::ProjectId,
+                | Constraint::ProjectId
+                | Constraint::TaskId,
             ) => {
                 ErrorObject::new(Kind::IdTaken, "A resource with this id already exists.")
                     .pointer("/data/id")

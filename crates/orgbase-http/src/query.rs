@@ -15,7 +15,7 @@ use serde_json::json;
 use orgbase_domain::attributes::{
     API_KEY_ATTRIBUTES, Attribute, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES,
     DOCUMENT_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES, ORGANIZATION_ATTRIBUTES, PROJECT_ATTRIBUTES,
-    USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES, WEBHOOK_DELIVERY_ATTRIBUTES,
+    TASK_ATTRIBUTES, USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES, WEBHOOK_DELIVERY_ATTRIBUTES,
 };
 
 use crate::cursor::{CURSOR_PROFILE, Cursors};
@@ -23,7 +23,8 @@ use crate::document::{
     API_KEYS, CONTACT_INCLUDES, CONTACT_RELATIONSHIPS, CONTACT_TO_MANY, CONTACTS, CUSTOM_FIELDS,
     DOCUMENT_RELATIONSHIPS, DOCUMENTS, FieldSet, MEMBERSHIP_RELATIONSHIPS, MEMBERSHIPS,
     ORGANIZATION_INCLUDES, ORGANIZATION_RELATIONSHIPS, ORGANIZATION_TO_MANY, ORGANIZATIONS,
-    PROJECT_RELATIONSHIPS, PROJECTS, USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
+    PROJECT_RELATIONSHIPS, PROJECTS, TASK_RELATIONSHIPS, TASKS, USERS, WEBHOOK_DELIVERIES,
+    WEBHOOKS,
 };
 use crate::errors::{ApiError, DefinedError, ErrorObject, Kind};
 
@@ -102,6 +103,8 @@ pub struct RenderOptions {
     pub document_fields: FieldSet,
     /// `fields[projects]`.
     pub project_fields: FieldSet,
+    /// `fields[tasks]`.
+    pub task_fields: FieldSet,
     /// `fields[users]`.
     pub user_fields: FieldSet,
     /// `fields[api_keys]`.
@@ -148,6 +151,7 @@ pub enum Listing {
     Memberships,
     Documents,
     Projects,
+    Tasks,
 }
 
 impl Listing {
@@ -159,6 +163,7 @@ impl Listing {
             Listing::Memberships => &Field::MEMBERSHIP,
             Listing::Documents => &Field::DOCUMENT,
             Listing::Projects => &Field::PROJECT,
+            Listing::Tasks => &Field::TASK,
         }
     }
 
@@ -169,6 +174,7 @@ impl Listing {
             Listing::Memberships => Field::from_membership_attribute(attribute),
             Listing::Documents => Field::from_document_attribute(attribute),
             Listing::Projects => Field::from_project_attribute(attribute),
+            Listing::Tasks => Field::from_task_attribute(attribute),
         }
     }
 
@@ -179,6 +185,7 @@ impl Listing {
             "memberships" => Some(Listing::Memberships),
             "documents" => Some(Listing::Documents),
             "projects" => Some(Listing::Projects),
+            "tasks" => Some(Listing::Tasks),
             "organizations" => Some(Listing::Organizations),
             _ => None,
         };
@@ -326,6 +333,10 @@ impl<'a> Parser<'a> {
                     field_names(PROJECT_ATTRIBUTES, PROJECT_RELATIONSHIPS).collect();
                 self.list.render.project_fields = fieldset(name, value, PROJECTS, &known)?;
             }
+            "fields[tasks]" => {
+                let known: Vec<&str> = field_names(TASK_ATTRIBUTES, TASK_RELATIONSHIPS).collect();
+                self.list.render.task_fields = fieldset(name, value, TASKS, &known)?;
+            }
             "fields[users]" => {
                 let known: Vec<&str> = field_names(USER_ATTRIBUTES, &[]).collect();
                 self.list.render.user_fields = fieldset(name, value, USERS, &known)?
@@ -376,7 +387,7 @@ impl<'a> Parser<'a> {
                 return Err(invalid(
                     name,
                     format!(
-                        "Sparse fieldsets are available for: {ORGANIZATIONS}, {CONTACTS}, {MEMBERSHIPS}, {DOCUMENTS}, {PROJECTS}, {USERS}, {API_KEYS}, {CUSTOM_FIELDS}, {WEBHOOKS}, {WEBHOOK_DELIVERIES}."
+                        "Sparse fieldsets are available for: {ORGANIZATIONS}, {CONTACTS}, {MEMBERSHIPS}, {DOCUMENTS}, {PROJECTS}, {TASKS}, {USERS}, {API_KEYS}, {CUSTOM_FIELDS}, {WEBHOOKS}, {WEBHOOK_DELIVERIES}."
                     ),
                 ));
             }
@@ -717,6 +728,15 @@ pub fn document_list_params(pairs: &QueryPairs, paging: &Paging) -> Result<ListP
 pub fn project_list_params(pairs: &QueryPairs, paging: &Paging) -> Result<ListParams, ApiError> {
     let mut parser = Parser::new(Accepts::Collection, &[], &NO_CUSTOM_FIELDS);
     parser.listing = Listing::Projects;
+    parser.run(pairs);
+    parser.settle_paging(pairs, paging);
+    parser.finish(|list, _| list)
+}
+
+/// `GET /tasks`: filters and sorts over tasks' fields, pages, fieldsets.
+pub fn task_list_params(pairs: &QueryPairs, paging: &Paging) -> Result<ListParams, ApiError> {
+    let mut parser = Parser::new(Accepts::Collection, &[], &NO_CUSTOM_FIELDS);
+    parser.listing = Listing::Tasks;
     parser.run(pairs);
     parser.settle_paging(pairs, paging);
     parser.finish(|list, _| list)

@@ -8,12 +8,12 @@ use std::str::FromStr;
 
 use orgbase_domain::{
     ApiKeyId, ContactId, CustomFieldId, DocumentId, MembershipId, OrganizationId, ProjectId,
-    UserId, WebhookId,
+    TaskId, UserId, WebhookId,
 };
 
 use crate::document::{
-    API_KEYS, CONTACTS, CUSTOM_FIELDS, DOCUMENTS, MEMBERSHIPS, ORGANIZATIONS, PROJECTS, USERS,
-    WEBHOOKS,
+    API_KEYS, CONTACTS, CUSTOM_FIELDS, DOCUMENTS, MEMBERSHIPS, ORGANIZATIONS, PROJECTS, TASKS,
+    USERS, WEBHOOKS,
 };
 use crate::errors::{ApiError, ErrorObject, Kind};
 
@@ -85,6 +85,15 @@ impl ResourceType for Projects {
     const TYPE: &'static str = PROJECTS;
     const SINGULAR: &'static str = "project";
     type Id = ProjectId;
+}
+
+#[derive(Debug)]
+pub struct Tasks;
+
+impl ResourceType for Tasks {
+    const TYPE: &'static str = TASKS;
+    const SINGULAR: &'static str = "task";
+    type Id = TaskId;
 }
 
 #[derive(Debug)]

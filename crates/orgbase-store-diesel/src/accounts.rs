@@ -431,6 +431,7 @@ pub fn delete_user(
             .set(organizations::version.eq(version))
             .execute(conn)?;
         crate::contacts::forget_user(conn, &id_text, heir_id, version)?;
+        crate::tasks::unassign(conn, &id_text, now, write.actor)?;
         // Keys go with their user (ON DELETE CASCADE); creator and updater are set to null.
         diesel::delete(users::table.find(&id_text)).execute(conn)?;
         Ok(())

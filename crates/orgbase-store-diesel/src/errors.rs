@@ -8,7 +8,7 @@ use orgbase_domain::{Constraint, Error};
 
 /// Each unique constraint as PostgreSQL names it and as SQLite reports it
 /// (`UNIQUE constraint failed: organizations.name_key`).
-const CONSTRAINTS: [(Constraint, &str, &str); 17] = [
+const CONSTRAINTS: [(Constraint, &str, &str); 18] = [
     (
         Constraint::OrganizationId,
         "organizations_pkey",
@@ -50,6 +50,7 @@ const CONSTRAINTS: [(Constraint, &str, &str); 17] = [
     ),
     (Constraint::DocumentId, "documents_pkey", "documents.id"),
     (Constraint::ProjectId, "projects_pkey", "projects.id"),
+    (Constraint::TaskId, "tasks_pkey", "tasks.id"),
     (
         Constraint::AlreadyMember,
         "memberships_organization_contact_unique",

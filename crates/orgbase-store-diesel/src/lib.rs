@@ -34,6 +34,7 @@ mod organizations;
 mod projects;
 mod schema;
 mod store;
+mod tasks;
 pub mod testing;
 mod webhooks;
 

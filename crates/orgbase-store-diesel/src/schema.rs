@@ -255,6 +255,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    tasks (id) {
+        id -> Text,
+        organization_id -> Text,
+        title -> Text,
+        status -> Text,
+        due_on -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+        description -> Nullable<Text>,
+        assignee_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     memberships (id) {
         id -> Text,
         organization_id -> Text,

@@ -13,13 +13,14 @@ use orgbase_domain::idempotency::{Claim, IdempotencyKey, StoredResponse};
 use orgbase_domain::import::{ImportOutcome, ImportRow, import_row, import_rows};
 use orgbase_domain::project::Project;
 use orgbase_domain::query::PageRequest;
+use orgbase_domain::task::Task;
 use orgbase_domain::time::Timestamp;
 use orgbase_domain::{
     ApiKey, ApiKeyId, Change, ChangeQuery, Contact, ContactId, ContactPatch, CustomField,
     CustomFieldId, CustomFieldPatch, CustomFields, CustomValue, DeliveryRecord, DeliveryState,
     DocumentId, DocumentPatch, Error, ListQuery, Membership, MembershipId, MembershipPatch,
     Organization, OrganizationId, OrganizationPatch, Page, ProjectId, ProjectPatch, Result, Store,
-    User, UserId, UserPatch, Webhook, WebhookId, WebhookPatch, WebhookSecret,
+    TaskId, TaskPatch, User, UserId, UserPatch, Webhook, WebhookId, WebhookPatch, WebhookSecret,
 };
 
 use crate::accounts;
@@ -37,6 +38,7 @@ use crate::memberships;
 use crate::migrations;
 use crate::organizations;
 use crate::projects;
+use crate::tasks;
 use crate::webhooks;
 
 /// A [`Store`] on SQLite or PostgreSQL.
@@ -254,6 +256,32 @@ impl Store for $store {
 
     fn list_projects(&self, query: &ListQuery) -> Result<Page<Project>> {
         projects::list(&mut *Connections::reader(self)?, query)
+    }
+
+    fn insert_task(&self, task: &Task, actor: Option<UserId>) -> Result<Version> {
+        tasks::insert(&mut *Connections::writer(self)?, task, actor)
+    }
+
+    fn get_task(&self, id: TaskId) -> Result<Task> {
+        tasks::get(&mut *Connections::reader(self)?, id)
+    }
+
+    fn update_task(
+        &self,
+        id: TaskId,
+        patch: &TaskPatch,
+        now: Timestamp,
+        write: Write,
+    ) -> Result<Task> {
+        tasks::update(&mut *Connections::writer(self)?, id, patch, now, write)
+    }
+
+    fn delete_task(&self, id: TaskId, write: Write) -> Result<()> {
+        tasks::delete(&mut *Connections::writer(self)?, id, write)
+    }
+
+    fn list_tasks(&self, query: &ListQuery) -> Result<Page<Task>> {
+        tasks::list(&mut *Connections::reader(self)?, query)
     }
 
     fn insert_membership(

@@ -16,6 +16,7 @@ use orgbase_domain::idempotency::{self, Claim, Entry, IdempotencyKey, StoredResp
 use orgbase_domain::name::name_key;
 use orgbase_domain::project::Project;
 use orgbase_domain::query::{PageRequest, Position};
+use orgbase_domain::task::Task;
 use orgbase_domain::time::{self, Timestamp};
 use orgbase_domain::user::email_key;
 use orgbase_domain::{
@@ -23,8 +24,8 @@ use orgbase_domain::{
     CustomField, CustomFieldId, CustomFieldPatch, CustomFields, CustomValue, DeliveryRecord,
     DeliveryState, DocumentId, DocumentPatch, Error, ListQuery, Membership, MembershipId,
     MembershipPatch, Organization, OrganizationId, OrganizationPatch, Page, ProjectId,
-    ProjectPatch, ResourceType, Result, Role, Store, User, UserId, UserPatch, Webhook, WebhookId,
-    WebhookPatch, WebhookSecret,
+    ProjectPatch, ResourceType, Result, Role, Store, TaskId, TaskPatch, User, UserId, UserPatch,
+    Webhook, WebhookId, WebhookPatch, WebhookSecret,
 };
 use uuid::Uuid;
 
@@ -49,6 +50,7 @@ struct Tables {
     contact_emails: HashMap<String, ContactId>,
     documents: HashMap<DocumentId, Document>,
     projects: HashMap<ProjectId, Project>,
+    tasks: HashMap<TaskId, Task>,
     memberships: HashMap<MembershipId, Membership>,
     /// The unique index: one membership per organization and contact.
     members: HashMap<(OrganizationId, ContactId), MembershipId>,
@@ -143,6 +145,14 @@ impl Tables {
 }
 
 impl Tables {
+    /// The foreign key: an assignee must be a user.
+    fn check_assignee(&self, assignee: Option<UserId>) -> Result<()> {
+        match assignee {
+            Some(user) if !self.users.contains_key(&user) => Err(Error::user_not_found(user)),
+            _ => Ok(()),
+        }
+    }
+
     /// Deletes the memberships `doomed` picks, in id order, each with its tombstone (the
     /// cascade of deleting their organization or contact, in its transaction).
     fn delete_memberships(&mut self, doomed: impl Fn(&Membership) -> bool, actor: Option<UserId>) {
@@ -427,6 +437,22 @@ impl Store for MemoryStore {
             tables.append(ChangeEntry::deleted(
                 ResourceType::Projects,
                 project,
+                time::now(),
+                write.actor,
+            ));
+        }
+        let mut tasks: Vec<TaskId> = tables
+            .tasks
+            .values()
+            .filter(|t| t.organization_id == id)
+            .map(|t| t.id)
+            .collect();
+        tasks.sort();
+        for task in tasks {
+            tables.tasks.remove(&task);
+            tables.append(ChangeEntry::deleted(
+                ResourceType::Tasks,
+                task,
                 time::now(),
                 write.actor,
             ));
@@ -755,6 +781,107 @@ impl Store for MemoryStore {
         Ok(query.cut(matching.into_iter().cloned().collect()))
     }
 
+    fn insert_task(&self, task: &Task, actor: Option<UserId>) -> Result<Version> {
+        let mut tables = self.write();
+        if tables.tasks.contains_key(&task.id) {
+            return Err(Error::Conflict(Constraint::TaskId));
+        }
+        if !tables.organizations.contains_key(&task.organization_id) {
+            return Err(Error::organization_not_found(task.organization_id));
+        }
+        tables.check_assignee(task.assignee_id)?;
+        let version = tables.append(ChangeEntry::created(
+            ResourceType::Tasks,
+            task.id,
+            &Snapshot::task(task),
+            time::now(),
+            actor,
+        ));
+        tables.tasks.insert(
+            task.id,
+            Task {
+                version,
+                ..task.clone()
+            },
+        );
+        Ok(version)
+    }
+
+    fn get_task(&self, id: TaskId) -> Result<Task> {
+        self.read()
+            .tasks
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::task_not_found(id))
+    }
+
+    fn update_task(
+        &self,
+        id: TaskId,
+        patch: &TaskPatch,
+        now: Timestamp,
+        write: Write,
+    ) -> Result<Task> {
+        let mut tables = self.write();
+        let mut updated = tables
+            .tasks
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::task_not_found(id))?;
+        if !write.admits(updated.version) {
+            return Err(Error::PreconditionFailed);
+        }
+        let before = updated.clone();
+        if !patch.apply(&mut updated, now).map_err(Error::Invalid)? {
+            return Ok(updated);
+        }
+        if !tables.organizations.contains_key(&updated.organization_id) {
+            return Err(Error::organization_not_found(updated.organization_id));
+        }
+        tables.check_assignee(updated.assignee_id)?;
+        updated.version = tables.record(ChangeEntry::updated(
+            ResourceType::Tasks,
+            id,
+            &Snapshot::task(&before),
+            &Snapshot::task(&updated),
+            now,
+            write.actor,
+        ));
+        tables.tasks.insert(id, updated.clone());
+        Ok(updated)
+    }
+
+    fn delete_task(&self, id: TaskId, write: Write) -> Result<()> {
+        let mut tables = self.write();
+        let version = tables
+            .tasks
+            .get(&id)
+            .ok_or_else(|| Error::task_not_found(id))?
+            .version;
+        if !write.admits(version) {
+            return Err(Error::PreconditionFailed);
+        }
+        tables.tasks.remove(&id);
+        tables.append(ChangeEntry::deleted(
+            ResourceType::Tasks,
+            id,
+            time::now(),
+            write.actor,
+        ));
+        Ok(())
+    }
+
+    fn list_tasks(&self, query: &ListQuery) -> Result<Page<Task>> {
+        let tables = self.read();
+        let mut matching: Vec<&Task> = tables
+            .tasks
+            .values()
+            .filter(|task| query.admits(*task))
+            .collect();
+        matching.sort_by(|a, b| query.compare(*a, *b));
+        Ok(query.cut(matching.into_iter().cloned().collect()))
+    }
+
     fn insert_membership(&self, membership: &Membership, actor: Option<UserId>) -> Result<Version> {
         let mut tables = self.write();
         if tables.memberships.contains_key(&membership.id) {
@@ -1055,6 +1182,32 @@ impl Store for MemoryStore {
                 None => forgotten,
             };
             tables.put_contact(contact);
+        }
+        let mut tasks: Vec<TaskId> = tables
+            .tasks
+            .values()
+            .filter(|t| t.assignee_id == Some(id))
+            .map(|t| t.id)
+            .collect();
+        tasks.sort();
+        for task_id in tasks {
+            let Some(mut task) = tables.tasks.get(&task_id).cloned() else {
+                continue;
+            };
+            let before = Snapshot::task(&task);
+            task.assignee_id = None;
+            task.version = match ChangeEntry::updated(
+                ResourceType::Tasks,
+                task_id,
+                &before,
+                &Snapshot::task(&task),
+                now,
+                write.actor,
+            ) {
+                Some(entry) => tables.append(entry),
+                None => forgotten,
+            };
+            tables.tasks.insert(task_id, task);
         }
         let mut keys: Vec<ApiKeyId> = tables
             .api_keys

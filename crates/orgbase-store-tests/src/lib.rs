@@ -191,6 +191,9 @@ macro_rules! conformance_suite {
             projects::projects_round_trip_keep_their_dates_in_order_and_move,
             projects::deleting_an_organization_deletes_its_projects_with_tombstones,
             projects::project_lists_filter_sort_and_page_as_the_reference,
+            tasks::tasks_round_trip_complete_and_forget_their_assignee,
+            tasks::deleting_an_organization_deletes_its_tasks_with_tombstones,
+            tasks::task_lists_filter_sort_and_page_as_the_reference,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

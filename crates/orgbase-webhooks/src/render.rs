@@ -11,7 +11,8 @@ use orgbase_domain::{Error, ResourceType, Result, Store};
 use orgbase_http::BaseUrl;
 use orgbase_http::document::{
     ContactResource, DocumentResource, FieldSet, MembershipResource, OrganizationResource,
-    ProjectResource, api_key_resource, custom_field_resource, user_resource, webhook_resource,
+    ProjectResource, TaskResource, api_key_resource, custom_field_resource, user_resource,
+    webhook_resource,
 };
 use serde_json::{Value, json};
 
@@ -167,6 +168,17 @@ fn current(store: &dyn Store, change: &Change, base: &BaseUrl) -> Result<Option<
             .and_then(|project| {
                 serde_json::to_value(ProjectResource {
                     project: &project,
+                    base,
+                    fields: &all,
+                    cursor: None,
+                })
+                .map_err(|e| Error::Backend(e.to_string()))
+            }),
+        ResourceType::Tasks => parse(&entry.resource_id)
+            .and_then(|id| store.get_task(id))
+            .and_then(|task| {
+                serde_json::to_value(TaskResource {
+                    task: &task,
                     base,
                     fields: &all,
                     cursor: None,

@@ -302,6 +302,7 @@ mod memberships;
 mod organizations;
 mod projects;
 pub mod table;
+mod tasks;
 mod webhooks;
 
 pub use accounts::{read_api_key_name, read_new_user, read_user_patch};
@@ -314,8 +315,9 @@ pub use projects::{read_new_project, read_project_patch};
 pub use table::{
     API_KEY_ATTRIBUTES, Attribute, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES,
     DOCUMENT_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES, METADATA_MAX_BYTES, ORGANIZATION_ATTRIBUTES,
-    PROJECT_ATTRIBUTES, USER_ATTRIBUTES, ValueType, WEBHOOK_ATTRIBUTES,
+    PROJECT_ATTRIBUTES, TASK_ATTRIBUTES, USER_ATTRIBUTES, ValueType, WEBHOOK_ATTRIBUTES,
     WEBHOOK_DELIVERY_ATTRIBUTES, Writes, contact_attribute, document_attribute,
-    membership_attribute, organization_attribute, project_attribute,
+    membership_attribute, organization_attribute, project_attribute, task_attribute,
 };
+pub use tasks::{read_new_task, read_task_patch};
 pub use webhooks::{read_new_webhook, read_webhook_patch};

@@ -459,6 +459,50 @@ pub const PROJECT_ATTRIBUTES: &[Attribute] = {
     ]
 };
 
+pub mod task {
+    //! Each task attribute, by name, for the readers.
+    use super::*;
+
+    pub const TITLE: Attribute = Attribute::text("title")
+        .chars(1, NAME_MAX_CHARS)
+        .field(Field::Title)
+        .describe("Required on create; trimmed.");
+    pub const STATUS: Attribute = Attribute {
+        default: Some("open"),
+        ..Attribute::new("status", ValueType::Enum(crate::task::TaskStatus::NAMES))
+            .field(Field::TaskStatus)
+    };
+    pub const DUE_ON: Attribute = Attribute::text("due_on")
+        .nullable()
+        .format("date")
+        .field(Field::DueOn)
+        .describe("A date, YYYY-MM-DD.");
+    pub const COMPLETED_AT: Attribute = Attribute::new("completed_at", ValueType::DateTime)
+        .nullable()
+        .field(Field::CompletedAt)
+        .describe("When it was done: set to now when `status` becomes `done` unless given, cleared when it becomes `open`.");
+    pub const DESCRIPTION: Attribute = Attribute::text("description")
+        .nullable()
+        .at_most(10_000)
+        .field(Field::Description);
+    pub const CREATED_AT: Attribute = BACKFILLED_CREATED_AT;
+    pub const UPDATED_AT: Attribute = BACKFILLED_UPDATED_AT;
+}
+
+/// Every task attribute, in response order.
+pub const TASK_ATTRIBUTES: &[Attribute] = {
+    use task::*;
+    &[
+        TITLE,
+        STATUS,
+        DUE_ON,
+        COMPLETED_AT,
+        DESCRIPTION,
+        CREATED_AT,
+        UPDATED_AT,
+    ]
+};
+
 pub mod user {
     //! Each user attribute, by name, for the readers.
     use super::*;
@@ -653,6 +697,11 @@ pub const API_KEY_ATTRIBUTES: &[Attribute] = &[
 /// The organization attribute named `name`.
 pub fn organization_attribute(name: &str) -> Option<&'static Attribute> {
     ORGANIZATION_ATTRIBUTES.iter().find(|a| a.name == name)
+}
+
+/// The task attribute named `name`.
+pub fn task_attribute(name: &str) -> Option<&'static Attribute> {
+    TASK_ATTRIBUTES.iter().find(|a| a.name == name)
 }
 
 /// The project attribute named `name`.

@@ -66,15 +66,17 @@ pub enum ResourceType {
     Memberships,
     Documents,
     Projects,
+    Tasks,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 9] = [
+    pub const ALL: [ResourceType; 10] = [
         ResourceType::Organizations,
         ResourceType::Contacts,
         ResourceType::Memberships,
         ResourceType::Documents,
         ResourceType::Projects,
+        ResourceType::Tasks,
         ResourceType::CustomFields,
         ResourceType::Users,
         ResourceType::ApiKeys,
@@ -92,6 +94,7 @@ impl ResourceType {
             ResourceType::Memberships => "memberships",
             ResourceType::Documents => "documents",
             ResourceType::Projects => "projects",
+            ResourceType::Tasks => "tasks",
         }
     }
 

@@ -15,6 +15,7 @@ use crate::ids::UserId;
 use crate::membership::Membership;
 use crate::organization::Organization;
 use crate::project::Project;
+use crate::task::Task;
 use crate::time;
 use crate::user::User;
 use crate::webhook::Webhook;
@@ -138,6 +139,23 @@ impl Snapshot {
                 "organization",
                 json!({ "type": "organizations", "id": project.organization_id.to_string() }),
             ),
+        ])
+    }
+
+    /// A task's attributes but `updated_at`, then its organization and assignee.
+    pub fn task(task: &Task) -> Self {
+        Self::of(vec![
+            ("title", Value::from(task.title.as_str())),
+            ("status", Value::from(task.status.as_str())),
+            ("due_on", json!(task.due_on.map(|d| d.to_string()))),
+            ("completed_at", timestamp(task.completed_at.as_ref())),
+            ("description", json!(task.description)),
+            ("created_at", timestamp(Some(&task.created_at))),
+            (
+                "organization",
+                json!({ "type": "organizations", "id": task.organization_id.to_string() }),
+            ),
+            ("assignee", user_linkage(task.assignee_id)),
         ])
     }
 

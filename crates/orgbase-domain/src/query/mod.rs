@@ -73,6 +73,14 @@ pub enum Field {
     StartsOn,
     /// A project's last day.
     EndsOn,
+    /// A task's status.
+    TaskStatus,
+    /// A task's due day.
+    DueOn,
+    /// When a task was done.
+    CompletedAt,
+    /// A task's assignee (a user id).
+    Assignee,
     /// A custom field, addressed by its identifier in query strings.
     Custom(CustomFieldKey),
 }
@@ -174,6 +182,20 @@ impl Field {
         Field::Organization,
     ];
 
+    /// The fields of tasks.
+    pub const TASK: [Field; 10] = [
+        Field::Id,
+        Field::Title,
+        Field::TaskStatus,
+        Field::DueOn,
+        Field::CompletedAt,
+        Field::Description,
+        Field::CreatedAt,
+        Field::UpdatedAt,
+        Field::Organization,
+        Field::Assignee,
+    ];
+
     /// The attribute name clients use; custom fields are named by their definition.
     pub fn attribute(self) -> &'static str {
         match self {
@@ -211,6 +233,10 @@ impl Field {
             Field::ProjectStatus => "status",
             Field::StartsOn => "starts_on",
             Field::EndsOn => "ends_on",
+            Field::TaskStatus => "status",
+            Field::DueOn => "due_on",
+            Field::CompletedAt => "completed_at",
+            Field::Assignee => "assignee",
             Field::Custom(_) => "custom field",
         }
     }
@@ -245,6 +271,16 @@ impl Field {
         }
     }
 
+    /// The task field a query parameter names.
+    pub fn from_task_attribute(name: &str) -> Option<Self> {
+        match name {
+            "id" => Some(Field::Id),
+            "organization" => Some(Field::Organization),
+            "assignee" => Some(Field::Assignee),
+            _ => crate::attributes::task_attribute(name).and_then(|a| a.field),
+        }
+    }
+
     /// The project field a query parameter names.
     pub fn from_project_attribute(name: &str) -> Option<Self> {
         match name {
@@ -265,7 +301,11 @@ impl Field {
 
     pub fn kind(self) -> FieldKind {
         match self {
-            Field::Id | Field::Owner | Field::Organization | Field::Contact => FieldKind::Id,
+            Field::Id | Field::Owner | Field::Organization | Field::Contact | Field::Assignee => {
+                FieldKind::Id
+            }
+            Field::TaskStatus => FieldKind::Enum(crate::task::TaskStatus::NAMES),
+            Field::DueOn | Field::CompletedAt => FieldKind::DateTime,
             Field::Role => FieldKind::Enum(crate::membership::MembershipRole::NAMES),
             Field::ProjectStatus => FieldKind::Enum(crate::project::ProjectStatus::NAMES),
             // Days compare as their midnight in UTC, as custom date fields do.
@@ -313,6 +353,9 @@ impl Field {
                 | Field::SizeBytes
                 | Field::StartsOn
                 | Field::EndsOn
+                | Field::DueOn
+                | Field::CompletedAt
+                | Field::Assignee
                 | Field::Custom(_)
         )
     }
@@ -320,7 +363,10 @@ impl Field {
     /// Sets and the ids of related records cannot be sorted by.
     pub fn sortable(self) -> bool {
         self.kind() != FieldKind::Set
-            && !matches!(self, Field::Owner | Field::Organization | Field::Contact)
+            && !matches!(
+                self,
+                Field::Owner | Field::Organization | Field::Contact | Field::Assignee
+            )
     }
 
     /// The operators a filter on this field accepts.

@@ -18,6 +18,7 @@ use crate::document::Document;
 use crate::membership::Membership;
 use crate::organization::Organization;
 use crate::project::Project;
+use crate::task::Task;
 use crate::time::Timestamp;
 
 /// A record lists hold: what the reference semantics read of it.
@@ -95,6 +96,31 @@ impl Listed for Membership {
             Field::CreatedAt => FieldValue::DateTime(Some(self.created_at)),
             Field::UpdatedAt => FieldValue::DateTime(Some(self.updated_at)),
             // Not membership fields: the query parser never names them for memberships.
+            _ => FieldValue::Text(None),
+        }
+    }
+    fn list_id(&self) -> Uuid {
+        self.id.as_uuid()
+    }
+}
+
+impl Listed for Task {
+    // Tasks are found by their organization and filters, not searched.
+    const SEARCHED: &'static [Field] = &[];
+    fn value(&self, field: Field) -> FieldValue {
+        match field {
+            Field::Id => FieldValue::Id(Some(self.id.as_uuid())),
+            Field::Organization => FieldValue::Id(Some(self.organization_id.as_uuid())),
+            Field::Assignee => FieldValue::Id(self.assignee_id.map(|u| u.as_uuid())),
+            Field::Title => FieldValue::Text(Some(field.fold(&self.title))),
+            Field::TaskStatus => FieldValue::Text(Some(self.status.as_str().to_owned())),
+            Field::DueOn => FieldValue::DateTime(self.due_on.map(CustomValue::date_instant)),
+            Field::CompletedAt => FieldValue::DateTime(self.completed_at),
+            Field::Description => {
+                FieldValue::Text(self.description.as_deref().map(|t| field.fold(t)))
+            }
+            Field::CreatedAt => FieldValue::DateTime(Some(self.created_at)),
+            Field::UpdatedAt => FieldValue::DateTime(Some(self.updated_at)),
             _ => FieldValue::Text(None),
         }
     }
@@ -187,7 +213,11 @@ impl Field {
             }
             Field::SizeBytes => FieldValue::Integer(None),
             Field::ProjectStatus => FieldValue::Text(None),
-            Field::StartsOn | Field::EndsOn => FieldValue::DateTime(None),
+            Field::StartsOn | Field::EndsOn | Field::DueOn | Field::CompletedAt => {
+                FieldValue::DateTime(None)
+            }
+            Field::TaskStatus => FieldValue::Text(None),
+            Field::Assignee => FieldValue::Id(None),
             Field::Organization | Field::Contact => FieldValue::Id(None),
         }
     }

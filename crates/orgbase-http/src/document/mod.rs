@@ -24,6 +24,7 @@ mod membership;
 mod organization;
 mod plain_resources;
 mod project;
+mod task;
 mod user_relationships;
 
 pub use contact::*;
@@ -32,6 +33,7 @@ pub use membership::*;
 pub use organization::*;
 pub use plain_resources::*;
 pub use project::*;
+pub use task::*;
 pub use user_relationships::{
     ToMany, ToManyLinkage, UserLinkage, relationship_links, user_linkage,
 };
@@ -41,6 +43,7 @@ pub const CONTACTS: &str = "contacts";
 pub const MEMBERSHIPS: &str = "memberships";
 pub const DOCUMENTS: &str = "documents";
 pub const PROJECTS: &str = "projects";
+pub const TASKS: &str = "tasks";
 pub const USERS: &str = "users";
 pub const API_KEYS: &str = "api_keys";
 pub const CUSTOM_FIELDS: &str = "custom_fields";

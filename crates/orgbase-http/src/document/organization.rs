@@ -76,6 +76,10 @@ pub const ORGANIZATION_TO_MANY: &[ToMany] = &[
         linkage: false,
     },
     ToMany {
+        name: "tasks",
+        linkage: false,
+    },
+    ToMany {
         name: "projects",
         linkage: false,
     },

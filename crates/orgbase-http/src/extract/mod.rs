@@ -23,5 +23,5 @@ pub use query::{
     ChangeList, ContactList, ContactReference, DeleteUser, DocumentList, DocumentReference,
     MembershipList, MembershipReference, OneOrganization, OneResource, Operations,
     OrganizationCreate, OrganizationList, OrganizationReference, PageOnly, ProjectList,
-    ProjectReference, Query, QueryShape, RecordHistory,
+    ProjectReference, Query, QueryShape, RecordHistory, TaskList, TaskReference,
 };

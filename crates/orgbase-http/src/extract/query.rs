@@ -248,6 +248,34 @@ impl QueryShape for ProjectReference {
     }
 }
 
+/// `GET /tasks` and an organization's tasks: filters, sorts, pages, fieldsets.
+#[derive(Debug)]
+pub struct TaskList;
+
+impl QueryShape for TaskList {
+    type Params = ListParams;
+    const NAMES_CUSTOM_FIELDS: bool = false;
+    fn parse(
+        pairs: &QueryPairs,
+        _: &CustomFields,
+        paging: &Paging,
+    ) -> Result<ListParams, ApiError> {
+        query::task_list_params(pairs, paging)
+    }
+}
+
+/// A request answered with one task, or about one: fieldsets, and an empty `include`.
+#[derive(Debug)]
+pub struct TaskReference;
+
+impl QueryShape for TaskReference {
+    type Params = ResourceParams;
+    const NAMES_CUSTOM_FIELDS: bool = false;
+    fn parse(pairs: &QueryPairs, _: &CustomFields, _: &Paging) -> Result<ResourceParams, ApiError> {
+        query::resource_params(pairs, &[])
+    }
+}
+
 /// `POST /operations`: fieldsets of the results (custom fields too), no `include`.
 #[derive(Debug)]
 pub struct Operations;

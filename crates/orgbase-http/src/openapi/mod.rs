@@ -32,6 +32,7 @@ use crate::routes::{endpoints, http_method};
         (name = "memberships", description = "Contacts in organizations, each with a role."),
         (name = "documents", description = "Records of the files organizations have (orgbase stores the record, not the file)."),
         (name = "projects", description = "Work organizations are part of, with a status and a span of dates."),
+        (name = "tasks", description = "Things to do for organizations, open or done, assigned to users."),
         (name = "custom_fields", description = "Definitions of custom attributes (`c_…`) that organizations then carry."),
         (name = "users", description = "People who hold API keys and own organizations."),
         (name = "api_keys", description = "Keys that authenticate requests; the secret is shown once."),

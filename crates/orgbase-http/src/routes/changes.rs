@@ -31,6 +31,7 @@ fn readable(role: Role) -> &'static [ResourceType] {
             ResourceType::Memberships,
             ResourceType::Documents,
             ResourceType::Projects,
+            ResourceType::Tasks,
         ],
     }
 }

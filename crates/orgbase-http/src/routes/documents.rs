@@ -7,18 +7,17 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::{read_document_patch, read_new_document};
 use orgbase_domain::document::Document;
 use orgbase_domain::{Field, Filter, Operator, time};
-use serde_json::{Map, Value};
 
-use super::linkage_input::{not_found, record_identifier};
+use super::linkage_input::owned_record_relationships;
 use crate::auth::Caller;
 use crate::conditional::{Precondition, delete_if_matching};
-use crate::document::{DOCUMENTS, DocumentResource, ORGANIZATIONS, respond_resource};
+use crate::document::{DOCUMENTS, DocumentResource, respond_resource};
 use crate::errors::{ApiError, ErrorObject};
 use crate::extract::{DocumentList, DocumentReference, PathId, Query, ResourceBody};
 use crate::openapi::params;
 use crate::pagination::respond_records;
 use crate::query::{ListParams, QueryPairs, RenderOptions};
-use crate::request_body::{combine, unknown_relationships};
+use crate::request_body::combine;
 use crate::resources::{Documents, Organizations};
 use crate::state::AppState;
 
@@ -108,23 +107,6 @@ async fn page(
     ))
 }
 
-/// The organization a body's `relationships` name, if any; other names are 422 each.
-fn read_organization(
-    relationships: &Map<String, Value>,
-) -> Result<(Option<orgbase_domain::OrganizationId>, Vec<ErrorObject>), ApiError> {
-    let mut organization = None;
-    let mut others = Map::new();
-    for (name, value) in relationships {
-        if name == "organization" {
-            let id = record_identifier(value, "organization", ORGANIZATIONS)?;
-            organization = Some(id.parse().map_err(|_| not_found("organization", &id))?);
-        } else {
-            others.insert(name.clone(), value.clone());
-        }
-    }
-    Ok((organization, unknown_relationships(&others, DOCUMENTS)))
-}
-
 /// Create a document
 ///
 /// `relationships.organization` is required; `title` too.
@@ -150,7 +132,8 @@ pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (organization, mut others) = read_organization(&body.relationships)?;
+    let relationships = owned_record_relationships(&body.relationships, DOCUMENTS, false)?;
+    let (organization, mut others) = (relationships.organization, relationships.unknown);
     if organization.is_none() {
         others.insert(
             0,
@@ -232,7 +215,8 @@ pub async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (organization, others) = read_organization(&body.relationships)?;
+    let relationships = owned_record_relationships(&body.relationships, DOCUMENTS, false)?;
+    let (organization, others) = (relationships.organization, relationships.unknown);
     let mut patch = combine(read_document_patch(&body.attributes), others)?;
     patch.organization_id = organization;
     let precondition = Precondition::of(&req);

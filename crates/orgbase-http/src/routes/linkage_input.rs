@@ -2,10 +2,10 @@
 //! which the client sets; `creator` and `updater`, which the server does): organizations and
 //! contacts read them alike.
 
-use orgbase_domain::{Error, UserId};
+use orgbase_domain::{Error, OrganizationId, UserId};
 use serde_json::{Map, Value};
 
-use crate::document::{ToMany, USERS};
+use crate::document::{ORGANIZATIONS, ToMany, USERS};
 use crate::errors::{ApiError, ErrorObject, Kind};
 use crate::request_body::unknown_relationships;
 
@@ -165,4 +165,42 @@ pub fn record_identifier(value: &Value, name: &str, kind: &str) -> Result<String
         .pointer(format!("{pointer}/data"))
         .into()),
     }
+}
+
+/// What a request says of the relationships of a record that belongs to an organization
+/// (documents, projects, tasks): its organization, its assignee (tasks alone), and the
+/// `unknown_relationship` errors of any other name, returned with the attribute errors.
+pub struct OwnedRecordRelationships {
+    pub organization: Option<OrganizationId>,
+    pub assignee: Option<Option<UserId>>,
+    pub unknown: Vec<ErrorObject>,
+}
+
+pub fn owned_record_relationships(
+    relationships: &Map<String, Value>,
+    kind: &str,
+    takes_assignee: bool,
+) -> Result<OwnedRecordRelationships, ApiError> {
+    let mut organization = None;
+    let mut assignee = None;
+    let mut others = Map::new();
+    for (name, value) in relationships {
+        match name.as_str() {
+            "organization" => {
+                let id = record_identifier(value, "organization", ORGANIZATIONS)?;
+                organization = Some(id.parse().map_err(|_| not_found("organization", &id))?);
+            }
+            "assignee" if takes_assignee => {
+                assignee = Some(user_linkage_input(value, "/data/relationships/assignee")?);
+            }
+            _ => {
+                others.insert(name.clone(), value.clone());
+            }
+        }
+    }
+    Ok(OwnedRecordRelationships {
+        organization,
+        assignee,
+        unknown: unknown_relationships(&others, kind),
+    })
 }

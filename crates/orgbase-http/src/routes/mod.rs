@@ -31,6 +31,7 @@ pub mod memberships;
 pub mod operations;
 pub mod organizations;
 pub mod projects;
+pub mod tasks;
 mod user_relationships;
 pub mod users;
 pub mod webhooks;
@@ -123,6 +124,12 @@ endpoints! {
     projects::update => MEMBER,
     projects::delete => ADMIN,
     projects::of_organization => VIEWER,
+    tasks::list => VIEWER,
+    tasks::create => MEMBER,
+    tasks::get => VIEWER,
+    tasks::update => MEMBER,
+    tasks::delete => ADMIN,
+    tasks::of_organization => VIEWER,
     custom_fields::list => VIEWER,
     custom_fields::create => ADMIN,
     custom_fields::get => VIEWER,

@@ -6,18 +6,17 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::{read_new_project, read_project_patch};
 use orgbase_domain::project::Project;
 use orgbase_domain::{Field, Filter, Operator, time};
-use serde_json::{Map, Value};
 
-use super::linkage_input::{not_found, record_identifier};
+use super::linkage_input::owned_record_relationships;
 use crate::auth::Caller;
 use crate::conditional::{Precondition, delete_if_matching};
-use crate::document::{ORGANIZATIONS, PROJECTS, ProjectResource, respond_resource};
+use crate::document::{PROJECTS, ProjectResource, respond_resource};
 use crate::errors::{ApiError, ErrorObject};
 use crate::extract::{PathId, ProjectList, ProjectReference, Query, ResourceBody};
 use crate::openapi::params;
 use crate::pagination::respond_records;
 use crate::query::{ListParams, QueryPairs, RenderOptions};
-use crate::request_body::{combine, unknown_relationships};
+use crate::request_body::combine;
 use crate::resources::{Organizations, Projects};
 use crate::state::AppState;
 
@@ -107,23 +106,6 @@ async fn page(
     ))
 }
 
-/// The organization a body's `relationships` name, if any; other names are 422 each.
-fn read_organization(
-    relationships: &Map<String, Value>,
-) -> Result<(Option<orgbase_domain::OrganizationId>, Vec<ErrorObject>), ApiError> {
-    let mut organization = None;
-    let mut others = Map::new();
-    for (name, value) in relationships {
-        if name == "organization" {
-            let id = record_identifier(value, "organization", ORGANIZATIONS)?;
-            organization = Some(id.parse().map_err(|_| not_found("organization", &id))?);
-        } else {
-            others.insert(name.clone(), value.clone());
-        }
-    }
-    Ok((organization, unknown_relationships(&others, PROJECTS)))
-}
-
 /// Create a project
 ///
 /// `relationships.organization` is required; `name` too. `ends_on` may not be before
@@ -150,7 +132,8 @@ pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (organization, mut others) = read_organization(&body.relationships)?;
+    let relationships = owned_record_relationships(&body.relationships, PROJECTS, false)?;
+    let (organization, mut others) = (relationships.organization, relationships.unknown);
     if organization.is_none() {
         others.insert(
             0,
@@ -227,7 +210,8 @@ pub async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (organization, others) = read_organization(&body.relationships)?;
+    let relationships = owned_record_relationships(&body.relationships, PROJECTS, false)?;
+    let (organization, others) = (relationships.organization, relationships.unknown);
     let mut patch = combine(read_project_patch(&body.attributes), others)?;
     patch.organization_id = organization;
     let precondition = Precondition::of(&req);

@@ -17,7 +17,7 @@ use crate::changes;
 use crate::connection::{AnyConnection, insert_many, on_inner};
 use crate::errors::{TxError, from_diesel};
 use crate::schema::organizations;
-use crate::{documents, memberships, projects};
+use crate::{documents, memberships, projects, tasks};
 
 pub(crate) mod custom_values;
 pub(crate) mod import;
@@ -289,6 +289,7 @@ pub fn delete(conn: &mut AnyConnection, id: OrganizationId, write: Write) -> Res
         memberships::delete_where(conn, memberships::Of::Organization(id), write.actor)?;
         documents::delete_of(conn, id, write.actor)?;
         projects::delete_of(conn, id, write.actor)?;
+        tasks::delete_of(conn, id, write.actor)?;
         changes::append_all(
             conn,
             &[ChangeEntry::deleted(

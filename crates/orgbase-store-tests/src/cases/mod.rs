@@ -15,6 +15,7 @@ pub mod import;
 pub mod listing;
 pub mod memberships;
 pub mod projects;
+pub mod tasks;
 pub mod uniqueness;
 pub mod upsert;
 pub mod webhooks;

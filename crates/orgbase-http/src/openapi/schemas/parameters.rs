@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::reference;
 use crate::document::{
     API_KEYS, CONTACT_INCLUDES, CONTACTS, CUSTOM_FIELDS, DOCUMENTS, MEMBERSHIPS,
-    ORGANIZATION_INCLUDES, ORGANIZATIONS, PROJECTS, USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
+    ORGANIZATION_INCLUDES, ORGANIZATIONS, PROJECTS, TASKS, USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
 };
 use crate::query::Listing;
 
@@ -151,6 +151,7 @@ pub fn query_parameter(name: &str, listing: Listing) -> Option<(Value, String)> 
                     MEMBERSHIPS: { "type": "string" },
                     DOCUMENTS: { "type": "string" },
                     PROJECTS: { "type": "string" },
+                    TASKS: { "type": "string" },
                     USERS: { "type": "string" },
                     API_KEYS: { "type": "string" },
                     CUSTOM_FIELDS: { "type": "string" },
@@ -163,9 +164,9 @@ pub fn query_parameter(name: &str, listing: Listing) -> Option<(Value, String)> 
              relationships of that type; an empty value renders none."
                 .to_owned(),
         ),
-        "include" if matches!(listing, Listing::Memberships | Listing::Documents | Listing::Projects) => (
+        "include" if matches!(listing, Listing::Memberships | Listing::Documents | Listing::Projects | Listing::Tasks) => (
             json!({ "type": "string", "pattern": "^$" }),
-            "Memberships, documents and projects include nothing; an empty `include` still yields an empty `included`."
+            "Memberships, documents, projects and tasks include nothing; an empty `include` still yields an empty `included`."
                 .to_owned(),
         ),
         "include" => {

@@ -4,15 +4,16 @@
 
 use orgbase_domain::attributes::{
     API_KEY_ATTRIBUTES, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, DOCUMENT_ATTRIBUTES,
-    MEMBERSHIP_ATTRIBUTES, PROJECT_ATTRIBUTES, USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES,
+    MEMBERSHIP_ATTRIBUTES, PROJECT_ATTRIBUTES, TASK_ATTRIBUTES, USER_ATTRIBUTES,
+    WEBHOOK_ATTRIBUTES,
 };
 use serde_json::{Map, Value, json};
 
 use super::attributes::{attributes_object, organization_properties, plain_attributes};
 use super::{or_null, reference};
 use crate::document::{
-    API_KEYS, CONTACTS, CUSTOM_FIELDS, DOCUMENTS, MEMBERSHIPS, ORGANIZATIONS, PROJECTS, USERS,
-    WEBHOOKS,
+    API_KEYS, CONTACTS, CUSTOM_FIELDS, DOCUMENTS, MEMBERSHIPS, ORGANIZATIONS, PROJECTS, TASKS,
+    USERS, WEBHOOKS,
 };
 
 /// A request document creating (`id` optional) or updating (`id` required) a resource.
@@ -230,6 +231,39 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
             PROJECTS,
             plain_attributes(PROJECT_ATTRIBUTES, &[], true),
             organization(&[]),
+            true,
+        ),
+    );
+    let task_relationships = |required: &[&str]| {
+        json!({
+            "type": "object",
+            "properties": {
+                "organization": end(ORGANIZATIONS),
+                "assignee": {
+                    "type": "object",
+                    "required": ["data"],
+                    "properties": { "data": or_null(reference("UserIdentifier")) },
+                },
+            },
+            "required": required,
+            "additionalProperties": false,
+        })
+    };
+    add(
+        "NewTaskDocument",
+        request_document(
+            TASKS,
+            plain_attributes(TASK_ATTRIBUTES, &["title"], true),
+            task_relationships(&["organization"]),
+            false,
+        ),
+    );
+    add(
+        "TaskPatchDocument",
+        request_document(
+            TASKS,
+            plain_attributes(TASK_ATTRIBUTES, &[], true),
+            task_relationships(&[]),
             true,
         ),
     );

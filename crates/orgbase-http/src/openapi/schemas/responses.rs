@@ -4,16 +4,16 @@
 use orgbase_domain::ResourceType;
 use orgbase_domain::attributes::{
     API_KEY_ATTRIBUTES, CONTACT_ATTRIBUTES, CUSTOM_FIELD_ATTRIBUTES, DOCUMENT_ATTRIBUTES,
-    MEMBERSHIP_ATTRIBUTES, PROJECT_ATTRIBUTES, USER_ATTRIBUTES, WEBHOOK_ATTRIBUTES,
-    WEBHOOK_DELIVERY_ATTRIBUTES,
+    MEMBERSHIP_ATTRIBUTES, PROJECT_ATTRIBUTES, TASK_ATTRIBUTES, USER_ATTRIBUTES,
+    WEBHOOK_ATTRIBUTES, WEBHOOK_DELIVERY_ATTRIBUTES,
 };
 use serde_json::{Map, Value, json};
 
 use super::attributes::{attributes_object, organization_properties, plain_attributes};
 use super::{or_null, reference};
 use crate::document::{
-    API_KEYS, CONTACTS, CUSTOM_FIELDS, DOCUMENTS, MEMBERSHIPS, ORGANIZATIONS, PROJECTS, USERS,
-    WEBHOOK_DELIVERIES, WEBHOOKS,
+    API_KEYS, CONTACTS, CUSTOM_FIELDS, DOCUMENTS, MEMBERSHIPS, ORGANIZATIONS, PROJECTS, TASKS,
+    USERS, WEBHOOK_DELIVERIES, WEBHOOKS,
 };
 
 fn user_identifier() -> Value {
@@ -400,6 +400,7 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
             Some(user_relationships(&[
                 "members",
                 "memberships",
+                "tasks",
                 "projects",
                 "documents",
             ])),
@@ -489,6 +490,26 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
         ),
     );
     add(
+        "Task",
+        resource(
+            TASKS,
+            plain_attributes(TASK_ATTRIBUTES, &[], false),
+            Some(json!({
+                "type": "object",
+                "properties": {
+                    "organization": fixed(ORGANIZATIONS),
+                    "assignee": {
+                        "type": "object",
+                        "required": ["data"],
+                        "properties": { "data": or_null(reference("UserIdentifier")) },
+                        "additionalProperties": false,
+                    },
+                },
+                "additionalProperties": false,
+            })),
+        ),
+    );
+    add(
         "User",
         resource(USERS, plain_attributes(USER_ATTRIBUTES, &[], false), None),
     );
@@ -566,6 +587,7 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
         "Membership",
         "Document",
         "Project",
+        "Task",
         "User",
         "CustomField",
         "ApiKey",

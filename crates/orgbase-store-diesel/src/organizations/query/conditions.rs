@@ -180,7 +180,11 @@ fn condition(
         | Field::SizeBytes
         | Field::ProjectStatus
         | Field::StartsOn
-        | Field::EndsOn => {
+        | Field::EndsOn
+        | Field::TaskStatus
+        | Field::DueOn
+        | Field::CompletedAt
+        | Field::Assignee => {
             return Err(mismatch(filter));
         }
     })

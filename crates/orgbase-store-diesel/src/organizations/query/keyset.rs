@@ -197,7 +197,11 @@ fn key_terms(
         | Field::SizeBytes
         | Field::ProjectStatus
         | Field::StartsOn
-        | Field::EndsOn => {
+        | Field::EndsOn
+        | Field::TaskStatus
+        | Field::DueOn
+        | Field::CompletedAt
+        | Field::Assignee => {
             return Err(mismatch(field, value));
         }
     })

@@ -73,7 +73,11 @@ pub fn order_terms(key: &SortKey, reversed: bool) -> Vec<BoxedOrder> {
         | Field::SizeBytes
         | Field::ProjectStatus
         | Field::StartsOn
-        | Field::EndsOn => Vec::new(),
+        | Field::EndsOn
+        | Field::TaskStatus
+        | Field::DueOn
+        | Field::CompletedAt
+        | Field::Assignee => Vec::new(),
     }
 }
 

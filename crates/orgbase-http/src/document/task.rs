@@ -1,0 +1,104 @@
+//! The task resource object. Its `organization` changes by `PATCH /tasks/{id}` (linkage and a
+//! `related` link, as a document's), and its `assignee` is linkage to a user, or null.
+
+use orgbase_domain::task::Task;
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+use super::membership::RelatedRecord;
+use super::user_linkage;
+use super::{Displayed, FieldSet, ORGANIZATIONS, SelfLink, TASKS, cursor_meta, rfc3339};
+use crate::links::BaseUrl;
+
+/// The relationships of a task.
+pub const TASK_RELATIONSHIPS: &[&str] = &["organization", "assignee"];
+
+struct TaskAttributes<'a> {
+    task: &'a Task,
+    fields: &'a FieldSet,
+}
+
+impl Serialize for TaskAttributes<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (t, fields) = (self.task, self.fields);
+        let mut map = serializer.serialize_map(None)?;
+        macro_rules! entries {
+            ($($name:literal => $value:expr),* $(,)?) => {
+                $(if fields.includes($name) {
+                    map.serialize_entry($name, &$value)?;
+                })*
+            };
+        }
+        entries! {
+            "title" => t.title,
+            "status" => t.status.as_str(),
+            "due_on" => t.due_on.map(|day| day.to_string()),
+            "completed_at" => t.completed_at.as_ref().map(rfc3339),
+            "description" => t.description,
+            "created_at" => rfc3339(&t.created_at),
+            "updated_at" => rfc3339(&t.updated_at),
+        }
+        map.end()
+    }
+}
+
+/// A task resource object.
+#[derive(Debug)]
+pub struct TaskResource<'a> {
+    pub task: &'a Task,
+    pub base: &'a BaseUrl,
+    pub fields: &'a FieldSet,
+    /// Its cursor, on a page paged by cursor: written as `meta.page.cursor`.
+    pub cursor: Option<String>,
+}
+
+impl TaskResource<'_> {
+    pub fn self_link(base: &BaseUrl, task: &Task) -> String {
+        base.join(&format!("/{TASKS}/{}", task.id))
+    }
+}
+
+impl Serialize for TaskResource<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (d, base, fields) = (self.task, self.base, self.fields);
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("type", TASKS)?;
+        map.serialize_entry("id", &Displayed(d.id))?;
+        if !fields.is_empty() {
+            map.serialize_entry("attributes", &TaskAttributes { task: d, fields })?;
+        }
+        if TASK_RELATIONSHIPS.iter().any(|name| fields.includes(name)) {
+            let mut relationships = serde_json::Map::new();
+            if fields.includes("organization") {
+                let organization = RelatedRecord {
+                    base,
+                    kind: ORGANIZATIONS,
+                    id: &d.organization_id,
+                };
+                relationships.insert(
+                    "organization".to_owned(),
+                    serde_json::to_value(organization).unwrap_or_default(),
+                );
+            }
+            if fields.includes("assignee") {
+                relationships.insert(
+                    "assignee".to_owned(),
+                    serde_json::json!({ "data": user_linkage(d.assignee_id) }),
+                );
+            }
+            map.serialize_entry("relationships", &relationships)?;
+        }
+        map.serialize_entry(
+            "links",
+            &SelfLink {
+                base,
+                kind: TASKS,
+                id: &d.id,
+            },
+        )?;
+        if let Some(cursor) = &self.cursor {
+            map.serialize_entry("meta", &cursor_meta(cursor))?;
+        }
+        map.end()
+    }
+}
