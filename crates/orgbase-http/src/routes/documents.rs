@@ -6,17 +6,17 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::{read_document_patch, read_new_document};
 use orgbase_domain::document::Document;
-use orgbase_domain::{Field, Filter, Operator, time};
+use orgbase_domain::time;
 
 use super::linkage_input::owned_record_relationships;
+use super::organization_records::{Collection, page};
 use crate::auth::Caller;
 use crate::conditional::{Precondition, delete_if_matching};
 use crate::document::{DOCUMENTS, DocumentResource, respond_resource};
 use crate::errors::{ApiError, ErrorObject};
 use crate::extract::{DocumentList, DocumentReference, PathId, Query, ResourceBody};
 use crate::openapi::params;
-use crate::pagination::respond_records;
-use crate::query::{ListParams, QueryPairs, RenderOptions};
+use crate::query::RenderOptions;
 use crate::request_body::combine;
 use crate::resources::{Documents, Organizations};
 use crate::state::AppState;
@@ -41,7 +41,7 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let Query { params, pairs, .. } = query;
-    page(req, params, pairs, state, None).await
+    page(req, params, pairs, state, None, collection()).await
 }
 
 /// An organization's documents
@@ -65,46 +65,24 @@ pub async fn of_organization(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let Query { params, pairs, .. } = query;
-    page(req, params, pairs, state, Some(org)).await
+    page(req, params, pairs, state, Some(org), collection()).await
 }
 
-async fn page(
-    req: HttpRequest,
-    params: ListParams,
-    pairs: QueryPairs,
-    state: web::Data<AppState>,
-    of: Option<orgbase_domain::OrganizationId>,
-) -> Result<HttpResponse, ApiError> {
-    let mut list_query = params.query.clone();
-    if let Some(org) = of {
-        let scope = Filter::parse(Field::Organization, Operator::Eq, &org.to_string())
-            .map_err(ApiError::internal)?;
-        list_query.filters.insert(0, scope);
-    }
-    let page = state
-        .run(move |store| {
-            if let Some(org) = of {
-                store.get_organization(org)?;
-            }
-            store.list_documents(&list_query)
-        })
-        .await?;
-    let base = state.base_url(&req);
-    Ok(respond_records(
-        &req,
-        &base,
-        &pairs,
-        &params,
-        &page,
-        |document, cursor| DocumentResource {
-            document,
-            base: &base,
-            fields: &params.render.document_fields,
-            cursor,
+/// How `/documents` lists and renders its records.
+fn collection() -> Collection<Document> {
+    Collection {
+        list: |store, query| store.list_documents(query),
+        render: |document, base, fields, cursor| {
+            serde_json::to_value(DocumentResource {
+                document,
+                base,
+                fields,
+                cursor,
+            })
+            .unwrap_or_default()
         },
-        params.render.include.is_some().then(Vec::new),
-        768,
-    ))
+        fields: |params| &params.render.document_fields,
+    }
 }
 
 /// Create a document

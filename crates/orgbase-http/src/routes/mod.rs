@@ -29,6 +29,7 @@ mod linkage_input;
 mod members;
 pub mod memberships;
 pub mod operations;
+mod organization_records;
 pub mod organizations;
 pub mod projects;
 pub mod tasks;
