@@ -293,6 +293,160 @@ impl MemoryStore {
     }
 }
 
+/// The records that belong to an organization (documents, projects, tasks): in which map
+/// they are, and their ids.
+trait OwnedRecord {
+    fn organization_id(&self) -> OrganizationId;
+}
+
+impl OwnedRecord for Document {
+    fn organization_id(&self) -> OrganizationId {
+        self.organization_id
+    }
+}
+
+impl OwnedRecord for Project {
+    fn organization_id(&self) -> OrganizationId {
+        self.organization_id
+    }
+}
+
+impl OwnedRecord for Task {
+    fn organization_id(&self) -> OrganizationId {
+        self.organization_id
+    }
+}
+
+/// Removes `organization`'s records from `map` and returns their ids, in order (the cascade
+/// of deleting it, whose caller appends each tombstone).
+fn take_owned<K: Copy + Ord + std::hash::Hash, V: OwnedRecord>(
+    map: &mut HashMap<K, V>,
+    organization: OrganizationId,
+) -> Vec<K> {
+    let mut ids: Vec<K> = map
+        .iter()
+        .filter(|(_, record)| record.organization_id() == organization)
+        .map(|(id, _)| *id)
+        .collect();
+    ids.sort();
+    for id in &ids {
+        map.remove(id);
+    }
+    ids
+}
+
+/// The `Store` methods of a record that belongs to an organization: insert (its id free,
+/// its organization there, and `check` for the table's own keys), get, update, delete, list.
+macro_rules! organization_record {
+    (
+        $insert:ident, $get:ident, $update:ident, $delete:ident, $list:ident;
+        map: $map:ident,
+        record: $record:ty,
+        id: $id:ty,
+        patch: $patch:ty,
+        taken: $taken:expr,
+        resource_type: $resource_type:expr,
+        snapshot: $snapshot:path,
+        not_found: $not_found:path,
+        check: $check:expr $(,)?
+    ) => {
+        fn $insert(&self, record: &$record, actor: Option<UserId>) -> Result<Version> {
+            let check: fn(&Tables, &$record) -> Result<()> = $check;
+            let mut tables = self.write();
+            if tables.$map.contains_key(&record.id) {
+                return Err(Error::Conflict($taken));
+            }
+            if !tables.organizations.contains_key(&record.organization_id) {
+                return Err(Error::organization_not_found(record.organization_id));
+            }
+            check(&tables, record)?;
+            let version = tables.append(ChangeEntry::created(
+                $resource_type,
+                record.id,
+                &$snapshot(record),
+                time::now(),
+                actor,
+            ));
+            let mut stored = record.clone();
+            stored.version = version;
+            tables.$map.insert(record.id, stored);
+            Ok(version)
+        }
+
+        fn $get(&self, id: $id) -> Result<$record> {
+            self.read()
+                .$map
+                .get(&id)
+                .cloned()
+                .ok_or_else(|| $not_found(id))
+        }
+
+        fn $update(
+            &self,
+            id: $id,
+            patch: &$patch,
+            now: Timestamp,
+            write: Write,
+        ) -> Result<$record> {
+            let check: fn(&Tables, &$record) -> Result<()> = $check;
+            let mut tables = self.write();
+            let mut updated = tables
+                .$map
+                .get(&id)
+                .cloned()
+                .ok_or_else(|| $not_found(id))?;
+            if !write.admits(updated.version) {
+                return Err(Error::PreconditionFailed);
+            }
+            let before = updated.clone();
+            if !patch.apply(&mut updated, now).map_err(Error::Invalid)? {
+                return Ok(updated);
+            }
+            if !tables.organizations.contains_key(&updated.organization_id) {
+                return Err(Error::organization_not_found(updated.organization_id));
+            }
+            check(&tables, &updated)?;
+            updated.version = tables.record(ChangeEntry::updated(
+                $resource_type,
+                id,
+                &$snapshot(&before),
+                &$snapshot(&updated),
+                now,
+                write.actor,
+            ));
+            tables.$map.insert(id, updated.clone());
+            Ok(updated)
+        }
+
+        fn $delete(&self, id: $id, write: Write) -> Result<()> {
+            let mut tables = self.write();
+            let version = tables.$map.get(&id).ok_or_else(|| $not_found(id))?.version;
+            if !write.admits(version) {
+                return Err(Error::PreconditionFailed);
+            }
+            tables.$map.remove(&id);
+            tables.append(ChangeEntry::deleted(
+                $resource_type,
+                id,
+                time::now(),
+                write.actor,
+            ));
+            Ok(())
+        }
+
+        fn $list(&self, query: &ListQuery) -> Result<Page<$record>> {
+            let tables = self.read();
+            let mut matching: Vec<&$record> = tables
+                .$map
+                .values()
+                .filter(|record| query.admits(*record))
+                .collect();
+            matching.sort_by(|a, b| query.compare(*a, *b));
+            Ok(query.cut(matching.into_iter().cloned().collect()))
+        }
+    };
+}
+
 impl Store for MemoryStore {
     fn insert_organization(&self, organization: &Organization) -> Result<Version> {
         let mut tables = self.write();
@@ -409,15 +563,7 @@ impl Store for MemoryStore {
             return Err(Error::PreconditionFailed);
         }
         tables.delete_memberships(|m| m.organization_id == id, write.actor);
-        let mut documents: Vec<DocumentId> = tables
-            .documents
-            .values()
-            .filter(|d| d.organization_id == id)
-            .map(|d| d.id)
-            .collect();
-        documents.sort();
-        for document in documents {
-            tables.documents.remove(&document);
+        for document in take_owned(&mut tables.documents, id) {
             tables.append(ChangeEntry::deleted(
                 ResourceType::Documents,
                 document,
@@ -425,15 +571,7 @@ impl Store for MemoryStore {
                 write.actor,
             ));
         }
-        let mut projects: Vec<ProjectId> = tables
-            .projects
-            .values()
-            .filter(|p| p.organization_id == id)
-            .map(|p| p.id)
-            .collect();
-        projects.sort();
-        for project in projects {
-            tables.projects.remove(&project);
+        for project in take_owned(&mut tables.projects, id) {
             tables.append(ChangeEntry::deleted(
                 ResourceType::Projects,
                 project,
@@ -441,15 +579,7 @@ impl Store for MemoryStore {
                 write.actor,
             ));
         }
-        let mut tasks: Vec<TaskId> = tables
-            .tasks
-            .values()
-            .filter(|t| t.organization_id == id)
-            .map(|t| t.id)
-            .collect();
-        tasks.sort();
-        for task in tasks {
-            tables.tasks.remove(&task);
+        for task in take_owned(&mut tables.tasks, id) {
             tables.append(ChangeEntry::deleted(
                 ResourceType::Tasks,
                 task,
@@ -583,303 +713,43 @@ impl Store for MemoryStore {
         Ok(query.cut(matching.into_iter().cloned().collect()))
     }
 
-    fn insert_document(&self, document: &Document, actor: Option<UserId>) -> Result<Version> {
-        let mut tables = self.write();
-        if tables.documents.contains_key(&document.id) {
-            return Err(Error::Conflict(Constraint::DocumentId));
-        }
-        if !tables.organizations.contains_key(&document.organization_id) {
-            return Err(Error::organization_not_found(document.organization_id));
-        }
-        let version = tables.append(ChangeEntry::created(
-            ResourceType::Documents,
-            document.id,
-            &Snapshot::document(document),
-            time::now(),
-            actor,
-        ));
-        tables.documents.insert(
-            document.id,
-            Document {
-                version,
-                ..document.clone()
-            },
-        );
-        Ok(version)
-    }
-
-    fn get_document(&self, id: DocumentId) -> Result<Document> {
-        self.read()
-            .documents
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| Error::document_not_found(id))
-    }
-
-    fn update_document(
-        &self,
+    organization_record! {
+        insert_document, get_document, update_document, delete_document, list_documents;
+        map: documents,
+        record: Document,
         id: DocumentId,
-        patch: &DocumentPatch,
-        now: Timestamp,
-        write: Write,
-    ) -> Result<Document> {
-        let mut tables = self.write();
-        let mut updated = tables
-            .documents
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| Error::document_not_found(id))?;
-        if !write.admits(updated.version) {
-            return Err(Error::PreconditionFailed);
-        }
-        let before = updated.clone();
-        if !patch.apply(&mut updated, now).map_err(Error::Invalid)? {
-            return Ok(updated);
-        }
-        if !tables.organizations.contains_key(&updated.organization_id) {
-            return Err(Error::organization_not_found(updated.organization_id));
-        }
-        updated.version = tables.record(ChangeEntry::updated(
-            ResourceType::Documents,
-            id,
-            &Snapshot::document(&before),
-            &Snapshot::document(&updated),
-            now,
-            write.actor,
-        ));
-        tables.documents.insert(id, updated.clone());
-        Ok(updated)
+        patch: DocumentPatch,
+        taken: Constraint::DocumentId,
+        resource_type: ResourceType::Documents,
+        snapshot: Snapshot::document,
+        not_found: Error::document_not_found,
+        check: |_, _| Ok(()),
     }
 
-    fn delete_document(&self, id: DocumentId, write: Write) -> Result<()> {
-        let mut tables = self.write();
-        let version = tables
-            .documents
-            .get(&id)
-            .ok_or_else(|| Error::document_not_found(id))?
-            .version;
-        if !write.admits(version) {
-            return Err(Error::PreconditionFailed);
-        }
-        tables.documents.remove(&id);
-        tables.append(ChangeEntry::deleted(
-            ResourceType::Documents,
-            id,
-            time::now(),
-            write.actor,
-        ));
-        Ok(())
-    }
-
-    fn list_documents(&self, query: &ListQuery) -> Result<Page<Document>> {
-        let tables = self.read();
-        let mut matching: Vec<&Document> = tables
-            .documents
-            .values()
-            .filter(|document| query.admits(*document))
-            .collect();
-        matching.sort_by(|a, b| query.compare(*a, *b));
-        Ok(query.cut(matching.into_iter().cloned().collect()))
-    }
-
-    fn insert_project(&self, project: &Project, actor: Option<UserId>) -> Result<Version> {
-        let mut tables = self.write();
-        if tables.projects.contains_key(&project.id) {
-            return Err(Error::Conflict(Constraint::ProjectId));
-        }
-        if !tables.organizations.contains_key(&project.organization_id) {
-            return Err(Error::organization_not_found(project.organization_id));
-        }
-        let version = tables.append(ChangeEntry::created(
-            ResourceType::Projects,
-            project.id,
-            &Snapshot::project(project),
-            time::now(),
-            actor,
-        ));
-        tables.projects.insert(
-            project.id,
-            Project {
-                version,
-                ..project.clone()
-            },
-        );
-        Ok(version)
-    }
-
-    fn get_project(&self, id: ProjectId) -> Result<Project> {
-        self.read()
-            .projects
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| Error::project_not_found(id))
-    }
-
-    fn update_project(
-        &self,
+    organization_record! {
+        insert_project, get_project, update_project, delete_project, list_projects;
+        map: projects,
+        record: Project,
         id: ProjectId,
-        patch: &ProjectPatch,
-        now: Timestamp,
-        write: Write,
-    ) -> Result<Project> {
-        let mut tables = self.write();
-        let mut updated = tables
-            .projects
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| Error::project_not_found(id))?;
-        if !write.admits(updated.version) {
-            return Err(Error::PreconditionFailed);
-        }
-        let before = updated.clone();
-        if !patch.apply(&mut updated, now).map_err(Error::Invalid)? {
-            return Ok(updated);
-        }
-        if !tables.organizations.contains_key(&updated.organization_id) {
-            return Err(Error::organization_not_found(updated.organization_id));
-        }
-        updated.version = tables.record(ChangeEntry::updated(
-            ResourceType::Projects,
-            id,
-            &Snapshot::project(&before),
-            &Snapshot::project(&updated),
-            now,
-            write.actor,
-        ));
-        tables.projects.insert(id, updated.clone());
-        Ok(updated)
+        patch: ProjectPatch,
+        taken: Constraint::ProjectId,
+        resource_type: ResourceType::Projects,
+        snapshot: Snapshot::project,
+        not_found: Error::project_not_found,
+        check: |_, _| Ok(()),
     }
 
-    fn delete_project(&self, id: ProjectId, write: Write) -> Result<()> {
-        let mut tables = self.write();
-        let version = tables
-            .projects
-            .get(&id)
-            .ok_or_else(|| Error::project_not_found(id))?
-            .version;
-        if !write.admits(version) {
-            return Err(Error::PreconditionFailed);
-        }
-        tables.projects.remove(&id);
-        tables.append(ChangeEntry::deleted(
-            ResourceType::Projects,
-            id,
-            time::now(),
-            write.actor,
-        ));
-        Ok(())
-    }
-
-    fn list_projects(&self, query: &ListQuery) -> Result<Page<Project>> {
-        let tables = self.read();
-        let mut matching: Vec<&Project> = tables
-            .projects
-            .values()
-            .filter(|project| query.admits(*project))
-            .collect();
-        matching.sort_by(|a, b| query.compare(*a, *b));
-        Ok(query.cut(matching.into_iter().cloned().collect()))
-    }
-
-    fn insert_task(&self, task: &Task, actor: Option<UserId>) -> Result<Version> {
-        let mut tables = self.write();
-        if tables.tasks.contains_key(&task.id) {
-            return Err(Error::Conflict(Constraint::TaskId));
-        }
-        if !tables.organizations.contains_key(&task.organization_id) {
-            return Err(Error::organization_not_found(task.organization_id));
-        }
-        tables.check_assignee(task.assignee_id)?;
-        let version = tables.append(ChangeEntry::created(
-            ResourceType::Tasks,
-            task.id,
-            &Snapshot::task(task),
-            time::now(),
-            actor,
-        ));
-        tables.tasks.insert(
-            task.id,
-            Task {
-                version,
-                ..task.clone()
-            },
-        );
-        Ok(version)
-    }
-
-    fn get_task(&self, id: TaskId) -> Result<Task> {
-        self.read()
-            .tasks
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| Error::task_not_found(id))
-    }
-
-    fn update_task(
-        &self,
+    organization_record! {
+        insert_task, get_task, update_task, delete_task, list_tasks;
+        map: tasks,
+        record: Task,
         id: TaskId,
-        patch: &TaskPatch,
-        now: Timestamp,
-        write: Write,
-    ) -> Result<Task> {
-        let mut tables = self.write();
-        let mut updated = tables
-            .tasks
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| Error::task_not_found(id))?;
-        if !write.admits(updated.version) {
-            return Err(Error::PreconditionFailed);
-        }
-        let before = updated.clone();
-        if !patch.apply(&mut updated, now).map_err(Error::Invalid)? {
-            return Ok(updated);
-        }
-        if !tables.organizations.contains_key(&updated.organization_id) {
-            return Err(Error::organization_not_found(updated.organization_id));
-        }
-        tables.check_assignee(updated.assignee_id)?;
-        updated.version = tables.record(ChangeEntry::updated(
-            ResourceType::Tasks,
-            id,
-            &Snapshot::task(&before),
-            &Snapshot::task(&updated),
-            now,
-            write.actor,
-        ));
-        tables.tasks.insert(id, updated.clone());
-        Ok(updated)
-    }
-
-    fn delete_task(&self, id: TaskId, write: Write) -> Result<()> {
-        let mut tables = self.write();
-        let version = tables
-            .tasks
-            .get(&id)
-            .ok_or_else(|| Error::task_not_found(id))?
-            .version;
-        if !write.admits(version) {
-            return Err(Error::PreconditionFailed);
-        }
-        tables.tasks.remove(&id);
-        tables.append(ChangeEntry::deleted(
-            ResourceType::Tasks,
-            id,
-            time::now(),
-            write.actor,
-        ));
-        Ok(())
-    }
-
-    fn list_tasks(&self, query: &ListQuery) -> Result<Page<Task>> {
-        let tables = self.read();
-        let mut matching: Vec<&Task> = tables
-            .tasks
-            .values()
-            .filter(|task| query.admits(*task))
-            .collect();
-        matching.sort_by(|a, b| query.compare(*a, *b));
-        Ok(query.cut(matching.into_iter().cloned().collect()))
+        patch: TaskPatch,
+        taken: Constraint::TaskId,
+        resource_type: ResourceType::Tasks,
+        snapshot: Snapshot::task,
+        not_found: Error::task_not_found,
+        check: |tables, task| tables.check_assignee(task.assignee_id),
     }
 
     fn insert_membership(&self, membership: &Membership, actor: Option<UserId>) -> Result<Version> {

@@ -104,27 +104,16 @@ fn check_assignee(
     Ok(())
 }
 
-pub fn insert(conn: &mut AnyConnection, task: &Task, actor: Option<UserId>) -> Result<Version> {
-    conn.transaction::<_, TxError, _>(|conn| {
-        check_organization(conn, task.organization_id)?;
-        check_assignee(conn, task.assignee_id)?;
-        let entry = ChangeEntry::created(
-            ResourceType::Tasks,
-            task.id,
-            &Snapshot::task(task),
-            time::now(),
-            actor,
-        );
-        let version = changes::record(conn, Some(entry))?;
-        diesel::insert_into(tasks::table)
-            .values(TaskRow::from(&Task {
-                version,
-                ..task.clone()
-            }))
-            .execute(conn)?;
-        Ok(version)
-    })
-    .map_err(|e| organization_or(e, task.organization_id))
+crate::organization_records::organization_record_sql! {
+    table: tasks,
+    row: TaskRow,
+    record: Task,
+    id: TaskId,
+    patch: TaskPatch,
+    resource_type: ResourceType::Tasks,
+    snapshot: Snapshot::task,
+    not_found: Error::task_not_found,
+    check: |conn, task| check_assignee(conn, task.assignee_id),
 }
 
 /// Inside a user's deletion: their tasks lose their assignee, each with its update entry
@@ -170,137 +159,4 @@ pub fn unassign(
         ))
         .execute(conn)?;
     Ok(())
-}
-
-fn load(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<TaskRow>> {
-    tasks::table
-        .find(id)
-        .select(TaskRow::as_select())
-        .get_result(conn)
-        .optional()
-}
-
-pub fn get(conn: &mut AnyConnection, id: TaskId) -> Result<Task> {
-    load(conn, &id.to_string())
-        .map_err(from_diesel)?
-        .ok_or_else(|| Error::task_not_found(id))?
-        .try_into()
-}
-
-/// The task's row, locked until the transaction ends (a no-op update).
-fn locked(conn: &mut AnyConnection, id: TaskId) -> std::result::Result<Task, TxError> {
-    let id_text = id.to_string();
-    diesel::update(tasks::table.find(&id_text))
-        .set(tasks::id.eq(tasks::id))
-        .execute(conn)?;
-    let row = load(conn, &id_text)?.ok_or_else(|| TxError::Domain(Error::task_not_found(id)))?;
-    Task::try_from(row).map_err(TxError::Domain)
-}
-
-pub fn update(
-    conn: &mut AnyConnection,
-    id: TaskId,
-    patch: &TaskPatch,
-    now: Timestamp,
-    write: Write,
-) -> Result<Task> {
-    let moved_to = patch.organization_id;
-    conn.transaction::<_, TxError, _>(|conn| {
-        let mut task = locked(conn, id)?;
-        if !write.admits(task.version) {
-            return Err(TxError::Domain(Error::PreconditionFailed));
-        }
-        let before = Snapshot::task(&task);
-        let changed = patch
-            .apply(&mut task, now)
-            .map_err(|e| TxError::Domain(Error::Invalid(e)))?;
-        if changed {
-            check_organization(conn, task.organization_id)?;
-            check_assignee(conn, task.assignee_id)?;
-            let entry = ChangeEntry::updated(
-                ResourceType::Tasks,
-                id,
-                &before,
-                &Snapshot::task(&task),
-                now,
-                write.actor,
-            );
-            task.version = changes::record(conn, entry)?;
-            diesel::update(tasks::table.find(id.to_string()))
-                .set(TaskRow::from(&task))
-                .execute(conn)?;
-        }
-        Ok(task)
-    })
-    .map_err(|e| match moved_to {
-        Some(org) => organization_or(e, org),
-        None => Error::from(e),
-    })
-}
-
-pub fn delete(conn: &mut AnyConnection, id: TaskId, write: Write) -> Result<()> {
-    conn.transaction::<_, TxError, _>(|conn| {
-        let task = locked(conn, id)?;
-        if !write.admits(task.version) {
-            return Err(TxError::Domain(Error::PreconditionFailed));
-        }
-        changes::append_all(
-            conn,
-            &[ChangeEntry::deleted(
-                ResourceType::Tasks,
-                id,
-                time::now(),
-                write.actor,
-            )],
-        )?;
-        diesel::delete(tasks::table.find(id.to_string())).execute(conn)?;
-        Ok(())
-    })
-    .map_err(Error::from)
-}
-
-/// Inside an organization's deletion: deletes its tasks, in id order, each with its
-/// tombstone (before the organization's, which the caller appends).
-pub fn delete_of(
-    conn: &mut AnyConnection,
-    organization: OrganizationId,
-    actor: Option<UserId>,
-) -> QueryResult<()> {
-    let ids: Vec<String> = tasks::table
-        .filter(tasks::organization_id.eq(organization.to_string()))
-        .order(tasks::id)
-        .select(tasks::id)
-        .load(conn)?;
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let now = time::now();
-    let entries: Vec<ChangeEntry> = ids
-        .iter()
-        .map(|id| ChangeEntry::deleted(ResourceType::Tasks, id, now, actor))
-        .collect();
-    changes::append_all(conn, &entries)?;
-    diesel::delete(tasks::table.filter(tasks::id.eq_any(&ids))).execute(conn)?;
-    Ok(())
-}
-
-pub fn list(conn: &mut AnyConnection, list: &ListQuery) -> Result<Page<Task>> {
-    crate::listing::page_of(
-        conn,
-        list,
-        |conn| {
-            query::filtered(list)?
-                .count()
-                .get_result(conn)
-                .map_err(from_diesel)
-        },
-        |conn, limit, offset| {
-            query::page(list)?
-                .limit(limit)
-                .offset(offset)
-                .select(TaskRow::as_select())
-                .load(conn)
-                .map_err(from_diesel)
-        },
-    )
 }
