@@ -43,7 +43,7 @@ fn each_contact(
         if !ids.is_empty() {
             let of_page = Filter::parse(Field::Contact, Operator::In, &ids.join(","))
                 .map_err(|why| anyhow!(why))?;
-            for m in memberships_where(store, of_page)? {
+            for m in memberships_where(store, vec![of_page])? {
                 memberships
                     .entry(m.contact_id)
                     .or_default()
@@ -448,7 +448,7 @@ fn join(
     let of_contact = Filter::parse(Field::Contact, Operator::Eq, &contact.id.to_string())
         .map_err(Error::Backend)?;
     let current: HashMap<OrganizationId, orgbase_domain::Membership> =
-        memberships_where(store, of_contact)?
+        memberships_where(store, vec![of_contact])?
             .into_iter()
             .map(|m| (m.organization_id, m))
             .collect();

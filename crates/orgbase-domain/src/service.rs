@@ -255,7 +255,7 @@ pub fn duplicate_organization(
             let org = create_organization(tx, &new, now)?;
             let of_source = Filter::parse(Field::Organization, Operator::Eq, &id.to_string())
                 .map_err(Error::Backend)?;
-            for membership in memberships_where(tx, of_source)? {
+            for membership in memberships_where(tx, vec![of_source])? {
                 let member = NewMembership {
                     role: membership.role,
                     ..NewMembership::new(org.id, membership.contact_id)
@@ -277,13 +277,13 @@ pub fn duplicate_organization(
     Err(Error::Conflict(Constraint::OrganizationName))
 }
 
-/// Every membership `filter` selects (one on its organization or its contact), a thousand
-/// at a time, oldest first.
-pub fn memberships_where(store: &dyn Store, filter: Filter) -> Result<Vec<Membership>> {
+/// Every membership `filters` select (on its organization or its contact), a thousand at a
+/// time, oldest first.
+pub fn memberships_where(store: &dyn Store, filters: Vec<Filter>) -> Result<Vec<Membership>> {
     let mut all = Vec::new();
     for number in 1.. {
         let page = store.list_memberships(&ListQuery {
-            filters: vec![filter.clone()],
+            filters: filters.clone(),
             page: PageRequest::numbered(number, MAX_PAGE_SIZE),
             with_total: false,
             ..ListQuery::default()

@@ -6,8 +6,8 @@ use orgbase_domain::document::Document;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use super::membership::RelatedRecord;
-use super::{DOCUMENTS, Displayed, FieldSet, ORGANIZATIONS, SelfLink, cursor_meta, rfc3339};
+use super::membership::organization_only;
+use super::{DOCUMENTS, FieldSet, rfc3339, serialize_record};
 use crate::links::BaseUrl;
 
 /// The relationships of a document.
@@ -61,40 +61,17 @@ impl DocumentResource<'_> {
 impl Serialize for DocumentResource<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let (d, base, fields) = (self.document, self.base, self.fields);
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("type", DOCUMENTS)?;
-        map.serialize_entry("id", &Displayed(d.id))?;
-        if !fields.is_empty() {
-            map.serialize_entry(
-                "attributes",
-                &DocumentAttributes {
-                    document: d,
-                    fields,
-                },
-            )?;
-        }
-        if fields.includes("organization") {
-            let organization = RelatedRecord {
-                base,
-                kind: ORGANIZATIONS,
-                id: &d.organization_id,
-            };
-            map.serialize_entry(
-                "relationships",
-                &serde_json::json!({ "organization": organization }),
-            )?;
-        }
-        map.serialize_entry(
-            "links",
-            &SelfLink {
-                base,
-                kind: DOCUMENTS,
-                id: &d.id,
-            },
-        )?;
-        if let Some(cursor) = &self.cursor {
-            map.serialize_entry("meta", &cursor_meta(cursor))?;
-        }
-        map.end()
+        serialize_record(
+            serializer,
+            DOCUMENTS,
+            &d.id,
+            base,
+            (!fields.is_empty()).then_some(DocumentAttributes {
+                document: d,
+                fields,
+            }),
+            organization_only(base, fields, &d.organization_id),
+            self.cursor.as_deref(),
+        )
     }
 }

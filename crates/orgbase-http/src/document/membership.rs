@@ -6,9 +6,7 @@ use orgbase_domain::Membership;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use super::{
-    CONTACTS, Displayed, FieldSet, MEMBERSHIPS, ORGANIZATIONS, SelfLink, cursor_meta, rfc3339,
-};
+use super::{CONTACTS, FieldSet, MEMBERSHIPS, ORGANIZATIONS, rfc3339, serialize_record};
 use crate::links::BaseUrl;
 
 /// The relationships of a membership, in response order.
@@ -36,28 +34,34 @@ impl Serialize for MembershipAttributes<'_> {
     }
 }
 
-/// A to-one relationship to another record, changed (if at all) through the resource itself:
-/// `{"links": {"related": …}, "data": {"type": …, "id": …}}`.
-pub(super) struct RelatedRecord<'a> {
-    pub base: &'a BaseUrl,
-    pub kind: &'static str,
-    pub id: &'a dyn std::fmt::Display,
+/// The `relationships` of a record whose one relationship to records is its organization
+/// (documents, projects, and tasks before their assignee): `None` when the fieldset drops it.
+pub(super) fn organization_only(
+    base: &BaseUrl,
+    fields: &FieldSet,
+    organization: &dyn std::fmt::Display,
+) -> Option<serde_json::Map<String, serde_json::Value>> {
+    fields.includes("organization").then(|| {
+        let mut relationships = serde_json::Map::new();
+        relationships.insert(
+            "organization".to_owned(),
+            related_record(base, ORGANIZATIONS, organization),
+        );
+        relationships
+    })
 }
 
-impl Serialize for RelatedRecord<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Self { base, kind, id } = self;
-        let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry(
-            "links",
-            &serde_json::json!({ "related": Displayed(format_args!("{base}/{kind}/{id}")) }),
-        )?;
-        map.serialize_entry(
-            "data",
-            &serde_json::json!({ "type": kind, "id": Displayed(id) }),
-        )?;
-        map.end()
-    }
+/// A to-one relationship to another record, changed (if at all) through the resource itself:
+/// `{"links": {"related": …}, "data": {"type": …, "id": …}}`.
+pub(super) fn related_record(
+    base: &BaseUrl,
+    kind: &'static str,
+    id: &dyn std::fmt::Display,
+) -> serde_json::Value {
+    serde_json::json!({
+        "links": { "related": format!("{base}/{kind}/{id}") },
+        "data": { "type": kind, "id": id.to_string() },
+    })
 }
 
 /// A membership resource object.
@@ -79,46 +83,30 @@ impl MembershipResource<'_> {
 impl Serialize for MembershipResource<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let (m, base, fields) = (self.membership, self.base, self.fields);
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("type", MEMBERSHIPS)?;
-        map.serialize_entry("id", &Displayed(m.id))?;
-        if !fields.is_empty() {
-            map.serialize_entry(
-                "attributes",
-                &MembershipAttributes {
-                    membership: m,
-                    fields,
-                },
-            )?;
+        let mut relationships = serde_json::Map::new();
+        if fields.includes("organization") {
+            relationships.insert(
+                "organization".to_owned(),
+                related_record(base, ORGANIZATIONS, &m.organization_id),
+            );
         }
-        let organization = fields.includes("organization");
-        let contact = fields.includes("contact");
-        if organization || contact {
-            let mut relationships = serde_json::Map::new();
-            let mut add = |name: &str, kind: &'static str, id: &dyn std::fmt::Display| {
-                let value =
-                    serde_json::to_value(RelatedRecord { base, kind, id }).unwrap_or_default();
-                relationships.insert(name.to_owned(), value);
-            };
-            if organization {
-                add("organization", ORGANIZATIONS, &m.organization_id);
-            }
-            if contact {
-                add("contact", CONTACTS, &m.contact_id);
-            }
-            map.serialize_entry("relationships", &relationships)?;
+        if fields.includes("contact") {
+            relationships.insert(
+                "contact".to_owned(),
+                related_record(base, CONTACTS, &m.contact_id),
+            );
         }
-        map.serialize_entry(
-            "links",
-            &SelfLink {
-                base,
-                kind: MEMBERSHIPS,
-                id: &m.id,
-            },
-        )?;
-        if let Some(cursor) = &self.cursor {
-            map.serialize_entry("meta", &cursor_meta(cursor))?;
-        }
-        map.end()
+        serialize_record(
+            serializer,
+            MEMBERSHIPS,
+            &m.id,
+            base,
+            (!fields.is_empty()).then_some(MembershipAttributes {
+                membership: m,
+                fields,
+            }),
+            (!relationships.is_empty()).then_some(relationships),
+            self.cursor.as_deref(),
+        )
     }
 }

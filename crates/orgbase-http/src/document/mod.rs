@@ -102,6 +102,37 @@ impl Serialize for SelfLink<'_> {
     }
 }
 
+/// The resource object of a record related only to other records (memberships, documents,
+/// projects, tasks): `type`, `id`, `attributes` unless the fieldset empties them,
+/// `relationships` when the fieldset keeps any, `links.self`, and `meta.page.cursor` on a
+/// page by cursor.
+#[allow(clippy::too_many_arguments)] // the members of the object, each its own
+pub(crate) fn serialize_record<S: serde::Serializer>(
+    serializer: S,
+    kind: &'static str,
+    id: &dyn std::fmt::Display,
+    base: &crate::links::BaseUrl,
+    attributes: Option<impl Serialize>,
+    relationships: Option<serde_json::Map<String, Value>>,
+    cursor: Option<&str>,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(None)?;
+    map.serialize_entry("type", kind)?;
+    map.serialize_entry("id", &Displayed(id))?;
+    if let Some(attributes) = attributes {
+        map.serialize_entry("attributes", &attributes)?;
+    }
+    if let Some(relationships) = relationships {
+        map.serialize_entry("relationships", &relationships)?;
+    }
+    map.serialize_entry("links", &SelfLink { base, kind, id })?;
+    if let Some(cursor) = cursor {
+        map.serialize_entry("meta", &cursor_meta(cursor))?;
+    }
+    map.end()
+}
+
 /// A top-level document with primary data.
 #[derive(Debug, Serialize)]
 pub struct Document<D: Serialize> {

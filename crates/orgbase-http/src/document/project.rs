@@ -5,8 +5,8 @@ use orgbase_domain::project::Project;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use super::membership::RelatedRecord;
-use super::{Displayed, FieldSet, ORGANIZATIONS, PROJECTS, SelfLink, cursor_meta, rfc3339};
+use super::membership::organization_only;
+use super::{FieldSet, PROJECTS, rfc3339, serialize_record};
 use crate::links::BaseUrl;
 
 /// The relationships of a project.
@@ -60,34 +60,14 @@ impl ProjectResource<'_> {
 impl Serialize for ProjectResource<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let (d, base, fields) = (self.project, self.base, self.fields);
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("type", PROJECTS)?;
-        map.serialize_entry("id", &Displayed(d.id))?;
-        if !fields.is_empty() {
-            map.serialize_entry("attributes", &ProjectAttributes { project: d, fields })?;
-        }
-        if fields.includes("organization") {
-            let organization = RelatedRecord {
-                base,
-                kind: ORGANIZATIONS,
-                id: &d.organization_id,
-            };
-            map.serialize_entry(
-                "relationships",
-                &serde_json::json!({ "organization": organization }),
-            )?;
-        }
-        map.serialize_entry(
-            "links",
-            &SelfLink {
-                base,
-                kind: PROJECTS,
-                id: &d.id,
-            },
-        )?;
-        if let Some(cursor) = &self.cursor {
-            map.serialize_entry("meta", &cursor_meta(cursor))?;
-        }
-        map.end()
+        serialize_record(
+            serializer,
+            PROJECTS,
+            &d.id,
+            base,
+            (!fields.is_empty()).then_some(ProjectAttributes { project: d, fields }),
+            organization_only(base, fields, &d.organization_id),
+            self.cursor.as_deref(),
+        )
     }
 }

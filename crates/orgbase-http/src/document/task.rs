@@ -5,9 +5,9 @@ use orgbase_domain::task::Task;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use super::membership::RelatedRecord;
+use super::membership::organization_only;
 use super::user_linkage;
-use super::{Displayed, FieldSet, ORGANIZATIONS, SelfLink, TASKS, cursor_meta, rfc3339};
+use super::{FieldSet, TASKS, rfc3339, serialize_record};
 use crate::links::BaseUrl;
 
 /// The relationships of a task.
@@ -61,44 +61,22 @@ impl TaskResource<'_> {
 impl Serialize for TaskResource<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let (d, base, fields) = (self.task, self.base, self.fields);
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("type", TASKS)?;
-        map.serialize_entry("id", &Displayed(d.id))?;
-        if !fields.is_empty() {
-            map.serialize_entry("attributes", &TaskAttributes { task: d, fields })?;
+        let mut relationships =
+            organization_only(base, fields, &d.organization_id).unwrap_or_default();
+        if fields.includes("assignee") {
+            relationships.insert(
+                "assignee".to_owned(),
+                serde_json::json!({ "data": user_linkage(d.assignee_id) }),
+            );
         }
-        if TASK_RELATIONSHIPS.iter().any(|name| fields.includes(name)) {
-            let mut relationships = serde_json::Map::new();
-            if fields.includes("organization") {
-                let organization = RelatedRecord {
-                    base,
-                    kind: ORGANIZATIONS,
-                    id: &d.organization_id,
-                };
-                relationships.insert(
-                    "organization".to_owned(),
-                    serde_json::to_value(organization).unwrap_or_default(),
-                );
-            }
-            if fields.includes("assignee") {
-                relationships.insert(
-                    "assignee".to_owned(),
-                    serde_json::json!({ "data": user_linkage(d.assignee_id) }),
-                );
-            }
-            map.serialize_entry("relationships", &relationships)?;
-        }
-        map.serialize_entry(
-            "links",
-            &SelfLink {
-                base,
-                kind: TASKS,
-                id: &d.id,
-            },
-        )?;
-        if let Some(cursor) = &self.cursor {
-            map.serialize_entry("meta", &cursor_meta(cursor))?;
-        }
-        map.end()
+        serialize_record(
+            serializer,
+            TASKS,
+            &d.id,
+            base,
+            (!fields.is_empty()).then_some(TaskAttributes { task: d, fields }),
+            (!relationships.is_empty()).then_some(relationships),
+            self.cursor.as_deref(),
+        )
     }
 }

@@ -144,7 +144,8 @@ impl ToManyLinkage {
             records.sort_by_key(|(id, _)| **id);
             text.push_str(name);
             for (id, data) in records {
-                text.push_str(&format!("{id}{}", Value::from(data.clone())));
+                text.push_str(&id.to_string());
+                text.push_str(&serde_json::to_string(data).unwrap_or_default());
             }
         }
         text

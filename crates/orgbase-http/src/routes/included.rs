@@ -115,8 +115,10 @@ pub async fn organizations_related(
     let org_ids: Vec<String> = orgs.iter().map(|o| o.id.to_string()).collect();
     let (found, contacts) = state
         .run(move |store| {
-            let found =
-                memberships_where(store, any_of(Field::Organization, org_ids.into_iter())?)?;
+            let found = memberships_where(
+                store,
+                vec![any_of(Field::Organization, org_ids.into_iter())?],
+            )?;
             let mut contact_ids: Vec<String> =
                 found.iter().map(|m| m.contact_id.to_string()).collect();
             contact_ids.sort();
@@ -181,7 +183,10 @@ pub async fn contacts_related(
     let contact_ids: Vec<String> = contacts.iter().map(|c| c.id.to_string()).collect();
     let (found, orgs) = state
         .run(move |store| {
-            let found = memberships_where(store, any_of(Field::Contact, contact_ids.into_iter())?)?;
+            let found = memberships_where(
+                store,
+                vec![any_of(Field::Contact, contact_ids.into_iter())?],
+            )?;
             let mut org_ids: Vec<String> = found
                 .iter()
                 .map(|m| m.organization_id.to_string())

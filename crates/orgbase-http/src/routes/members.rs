@@ -247,7 +247,7 @@ pub async fn contact_organizations(
         .run(move |store| {
             store.get_contact(contact)?;
             // A contact belongs to a handful of organizations: their ids bound the list.
-            let orgs = memberships_where(store, scope)?
+            let orgs = memberships_where(store, vec![scope])?
                 .into_iter()
                 .map(|m| m.organization_id.to_string())
                 .collect::<Vec<_>>();
@@ -402,23 +402,22 @@ fn named_members(data: &Value) -> Result<Vec<Named>, ApiError> {
                 .into());
             }
         };
-        let role = match item.pointer("/meta/role") {
-            None => None,
-            Some(Value::String(word)) if MembershipRole::parse(word).is_some() => {
-                MembershipRole::parse(word)
-            }
-            Some(_) => {
-                return Err(ErrorObject::invalid_field(
-                    "invalid_value",
-                    format!("{pointer}/meta/role"),
-                    format!(
-                        "`meta.role` must be one of: {}.",
-                        MembershipRole::NAMES.join(", ")
-                    ),
-                )
-                .into());
-            }
-        };
+        let role =
+            match item.pointer("/meta/role") {
+                None => None,
+                Some(role) => Some(role.as_str().and_then(MembershipRole::parse).ok_or_else(
+                    || {
+                        ApiError::from(ErrorObject::invalid_field(
+                            "invalid_value",
+                            format!("{pointer}/meta/role"),
+                            format!(
+                                "`meta.role` must be one of: {}.",
+                                MembershipRole::NAMES.join(", ")
+                            ),
+                        ))
+                    },
+                )?),
+            };
         // A contact named twice: the last mention decides its role.
         match named.iter_mut().find(|n| n.contact == contact) {
             Some(earlier) => earlier.role = role.or(earlier.role),
@@ -475,14 +474,25 @@ fn apply(
     actor: orgbase_domain::UserId,
 ) -> orgbase_domain::Result<()> {
     tx.get_organization(org)?;
-    let current: HashMap<ContactId, Membership> = memberships_where(
-        tx,
+    // Adding and removing read the memberships of the contacts named; only a replacement
+    // needs the whole set, however large the organization.
+    let mut scope = vec![
         Filter::parse(Field::Organization, Operator::Eq, &org.to_string())
             .map_err(Error::Backend)?,
-    )?
-    .into_iter()
-    .map(|m| (m.contact_id, m))
-    .collect();
+    ];
+    if change != Change::Replace {
+        if named.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = named.iter().map(|n| n.contact.to_string()).collect();
+        scope.push(
+            Filter::parse(Field::Contact, Operator::In, &ids.join(",")).map_err(Error::Backend)?,
+        );
+    }
+    let current: HashMap<ContactId, Membership> = memberships_where(tx, scope)?
+        .into_iter()
+        .map(|m| (m.contact_id, m))
+        .collect();
     let write = Write::by(Some(actor));
     let now = time::now();
     if change == Change::Remove {
