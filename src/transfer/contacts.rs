@@ -2,7 +2,10 @@
 //! attributes and owner, and (in NDJSON) their memberships as relationship linkage:
 //! `"relationships": {"organizations": {"data": [{"type": "organizations", "id": …,
 //! "meta": {"role": …}}]}}`. Import matches a row to a stored contact by id, else by e-mail
-//! address, and changes it in place; re-running a file changes nothing. Contacts are a CRM's
+//! address, and changes it in place; re-running a file changes nothing. The contacts' custom
+//! fields (`c_…`) are columns and attributes as organizations' are: they must be defined
+//! (`resource_type` `contacts`) before the import, and a row that names one sets or clears
+//! its value, leaving the fields it does not name alone. Contacts are a CRM's
 //! thousands, not millions: rows are written one at a time, each its own transaction.
 
 use std::collections::HashMap;
@@ -15,13 +18,13 @@ use orgbase_domain::attributes::{CONTACT_ATTRIBUTES, read_new_contact};
 use orgbase_domain::query::MAX_PAGE_SIZE;
 use orgbase_domain::service::memberships_where;
 use orgbase_domain::{
-    Condition, Contact, ContactId, ContactPatch, Error, Field, Filter, ListQuery, MembershipPatch,
-    MembershipRole, NewMembership, Operand, Operator, OrganizationId, PageRequest, SortKey, Store,
-    UserId, Write as Writer, time,
+    Condition, Contact, ContactId, ContactPatch, CustomFields, CustomResourceType, Error, Field,
+    Filter, ListQuery, MembershipPatch, MembershipRole, NewMembership, Operand, Operator,
+    OrganizationId, PageRequest, SortKey, Store, UserId, Write as Writer, time,
 };
 use serde_json::{Map, Value, json};
 
-use super::format::{Format, OWNER_ID};
+use super::format::{Column, Format, OWNER_ID, cell};
 
 /// Every contact in id order, a page at a time, with its memberships.
 fn each_contact(
@@ -67,12 +70,19 @@ fn each_contact(
     Ok(written)
 }
 
-/// A contact's attributes as the API shows them, and `owner_id`.
-fn attributes(contact: &Contact) -> Map<String, Value> {
+/// A contact's attributes as the API shows them (custom fields too), and `owner_id`.
+fn attributes(contact: &Contact, fields: &CustomFields) -> Map<String, Value> {
     let mut map: Map<String, Value> = orgbase_domain::change::snapshot::contact_attributes(contact)
         .into_iter()
         .map(|(name, value)| (name.to_owned(), value))
         .collect();
+    for field in fields.iter() {
+        let value = contact
+            .custom
+            .get(&field.id)
+            .map_or_else(|| field.format.empty_json(), |v| v.to_json());
+        map.insert(field.identifier.clone(), value);
+    }
     map.insert(
         OWNER_ID.to_owned(),
         json!(contact.owner_id.map(|id| id.to_string())),
@@ -88,6 +98,7 @@ pub fn export(store: &dyn Store, format: Format, output: Option<&PathBuf>) -> an
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::new(sink);
+    let fields = store.list_custom_fields()?.of(CustomResourceType::Contacts);
     let written = match format {
         Format::Ndjson => each_contact(store, |contact, memberships| {
             let linkage: Vec<Value> = memberships
@@ -99,7 +110,7 @@ pub fn export(store: &dyn Store, format: Format, output: Option<&PathBuf>) -> an
             let line = json!({
                 "type": "contacts",
                 "id": contact.id.to_string(),
-                "attributes": attributes(contact),
+                "attributes": attributes(contact, &fields),
                 "relationships": { "organizations": { "data": linkage } },
             });
             serde_json::to_writer(&mut out, &line)?;
@@ -109,18 +120,17 @@ pub fn export(store: &dyn Store, format: Format, output: Option<&PathBuf>) -> an
             let mut csv = csv::Writer::from_writer(&mut out);
             let header: Vec<&str> = std::iter::once("id")
                 .chain(CONTACT_ATTRIBUTES.iter().map(|a| a.name))
+                .chain(fields.identifiers())
                 .chain(std::iter::once(OWNER_ID))
                 .collect();
             csv.write_record(&header)?;
             let written = each_contact(store, |contact, _| {
-                let attributes = attributes(contact);
-                let record =
-                    std::iter::once(contact.id.to_string()).chain(header[1..].iter().map(|name| {
-                        match attributes.get(*name) {
-                            Some(Value::String(text)) => text.clone(),
-                            _ => String::new(),
-                        }
-                    }));
+                let attributes = attributes(contact, &fields);
+                let record = std::iter::once(contact.id.to_string()).chain(
+                    header[1..]
+                        .iter()
+                        .map(|name| attributes.get(*name).map(cell).unwrap_or_default()),
+                );
                 Ok(csv.write_record(record)?)
             })?;
             csv.flush()?;
@@ -217,7 +227,10 @@ fn parse_id(value: Option<&Value>) -> Result<Option<ContactId>, String> {
 }
 
 /// CSV rows: a header of attribute names; an empty cell is null.
-fn csv_rows(reader: impl std::io::Read) -> anyhow::Result<Vec<(u64, Result<Row, String>)>> {
+fn csv_rows(
+    reader: impl std::io::Read,
+    fields: &CustomFields,
+) -> anyhow::Result<Vec<(u64, Result<Row, String>)>> {
     let mut csv = csv::Reader::from_reader(reader);
     let header: Vec<String> = csv.headers()?.iter().map(str::to_owned).collect();
     let mut rows = Vec::new();
@@ -227,10 +240,10 @@ fn csv_rows(reader: impl std::io::Read) -> anyhow::Result<Vec<(u64, Result<Row, 
         let mut id = None;
         let mut attributes = Map::new();
         for (name, cell) in header.iter().zip(record.iter()) {
-            let value = if cell.is_empty() {
-                Value::Null
-            } else {
-                Value::from(cell)
+            let value = match Column::custom(name, fields) {
+                Some(column) => column.read(cell),
+                None if cell.is_empty() => Value::Null,
+                None => Value::from(cell),
             };
             if name == "id" {
                 id = Some(value);
@@ -283,8 +296,9 @@ pub fn import(
     let reader = BufReader::new(
         File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
     );
+    let fields = store.list_custom_fields()?.of(CustomResourceType::Contacts);
     let rows: Vec<(u64, Result<Row, String>)> = match format {
-        Format::Csv => csv_rows(reader)?,
+        Format::Csv => csv_rows(reader, &fields)?,
         Format::Ndjson => reader
             .lines()
             .zip(1..)
@@ -297,7 +311,7 @@ pub fn import(
     };
     let mut tally = Tally::default();
     for (line, row) in rows {
-        match row.and_then(|row| import_row(store, row, actor)) {
+        match row.and_then(|row| import_row(store, row, actor, &fields)) {
             Ok((outcome, memberships)) => {
                 match outcome {
                     Outcome::Created => tally.created += 1,
@@ -339,6 +353,9 @@ fn reason(error: Error) -> String {
         Error::Conflict(orgbase_domain::Constraint::ContactEmail) => {
             "email: another contact already has this address".to_owned()
         }
+        Error::Conflict(orgbase_domain::Constraint::CustomValue(_)) => {
+            "another contact holds this value of a unique custom field".to_owned()
+        }
         other => other.to_string(),
     }
 }
@@ -355,6 +372,7 @@ fn import_row(
     store: &dyn Store,
     mut row: Row,
     actor: Option<UserId>,
+    fields: &CustomFields,
 ) -> Result<(Outcome, u64), String> {
     let owner = match row.attributes.remove(OWNER_ID) {
         None => None,
@@ -366,7 +384,7 @@ fn import_row(
         Some(other) => return Err(format!("{OWNER_ID}: must be a user id, not {other}")),
     };
     let mut new =
-        read_new_contact(&row.attributes, row.id).map_err(|e| reason(Error::Invalid(e)))?;
+        read_new_contact(&row.attributes, row.id, fields).map_err(|e| reason(Error::Invalid(e)))?;
     new.actor = actor;
     if let Some(owner) = owner {
         new.owner_id = owner;
@@ -393,6 +411,12 @@ fn import_row(
                 phone: Some(new.phone.clone()),
                 title: Some(new.title.clone()),
                 notes: Some(new.notes.clone()),
+                // The fields the row names: set, or cleared by an empty value.
+                custom: fields
+                    .iter()
+                    .filter(|f| row.attributes.contains_key(&f.identifier))
+                    .map(|f| (f.id, new.custom.get(&f.id).cloned()))
+                    .collect(),
                 owner_id: owner,
                 actor,
                 ..ContactPatch::default()

@@ -10,11 +10,12 @@ use std::path::PathBuf;
 
 use orgbase_domain::attributes::ORGANIZATION_ATTRIBUTES;
 use orgbase_domain::{
-    ArchivedFilter, Condition, CustomFields, Field, Filter, ListQuery, Operand, Organization,
-    PageRequest, SortKey, Store,
+    ArchivedFilter, Condition, CustomFields, CustomResourceType, Field, Filter, ListQuery, Operand,
+    Organization, PageRequest, SortKey, Store,
 };
 use orgbase_http::document::{FieldSet, OrganizationAttributes};
 use orgbase_http::query::{Paging, QueryPairs, list_params};
+use orgbase_http::state::DefinedFields;
 use serde_json::{Value, json};
 
 use super::format::{Format, OWNER_ID, cell};
@@ -35,7 +36,11 @@ pub struct ExportOptions {
 /// `filter[archived]=…` itself.
 fn selection(raw: Option<&str>, fields: &CustomFields) -> anyhow::Result<ListQuery> {
     let pairs = QueryPairs::parse(raw.unwrap_or(""));
-    let params = list_params(&pairs, fields, &Paging::default()).map_err(|error| {
+    let defined = DefinedFields {
+        organizations: std::sync::Arc::new(fields.clone()),
+        ..DefinedFields::default()
+    };
+    let params = list_params(&pairs, &defined, &Paging::default()).map_err(|error| {
         let details: Vec<String> = error.errors.into_iter().map(|e| e.detail).collect();
         anyhow!("--filter: {}", details.join(" "))
     })?;
@@ -99,7 +104,9 @@ fn attributes(org: &Organization, fields: &CustomFields) -> serde_json::Map<Stri
 }
 
 pub fn run(store: &dyn Store, options: &ExportOptions) -> anyhow::Result<()> {
-    let fields = store.list_custom_fields()?;
+    let fields = store
+        .list_custom_fields()?
+        .of(CustomResourceType::Organizations);
     let query = selection(options.filter.as_deref(), &fields)?;
     let sink: Box<dyn Write> = match &options.output {
         Some(path) => Box::new(

@@ -67,16 +67,18 @@ impl Column {
         match name {
             "id" => Some(Column::Id),
             OWNER_ID => Some(Column::Text),
-            _ => fields
-                .iter()
-                .find(|f| f.identifier == name)
-                .map(|field| match field.format {
-                    CustomFormat::Number => Column::Number,
-                    CustomFormat::Boolean => Column::Boolean,
-                    CustomFormat::MultiSelect => Column::List,
-                    _ => Column::Text,
-                }),
+            _ => Self::custom(name, fields),
         }
+    }
+
+    /// The column of the custom field `name` among `fields`, if it is one.
+    pub fn custom(name: &str, fields: &CustomFields) -> Option<Self> {
+        fields.by_identifier(name).map(|field| match field.format {
+            CustomFormat::Number => Column::Number,
+            CustomFormat::Boolean => Column::Boolean,
+            CustomFormat::MultiSelect => Column::List,
+            _ => Column::Text,
+        })
     }
 
     /// A cell's value. A cell that does not parse as the column's type stays text, so the

@@ -14,7 +14,8 @@ use orgbase_domain::attributes::read_new_custom_field;
 use orgbase_domain::import::{ImportOutcome, ImportRow};
 use orgbase_domain::service::UpsertKey;
 use orgbase_domain::{
-    Constraint, CustomFieldId, CustomFields, Error, OrganizationId, Store, UserId, time,
+    Constraint, CustomField, CustomFieldId, CustomFields, CustomResourceType, Error,
+    OrganizationId, Store, UserId, time,
 };
 use serde_json::{Map, Value};
 
@@ -95,7 +96,9 @@ pub fn run(store: &dyn Store, options: &ImportOptions) -> anyhow::Result<()> {
         .with_context(|| format!("cannot open {}", options.file.display()))?;
     let bar = progress_bar(file.metadata().map(|m| m.len()).unwrap_or(0));
     let reader = BufReader::new(bar.wrap_read(file));
-    let fields = store.list_custom_fields()?;
+    let fields = store
+        .list_custom_fields()?
+        .of(CustomResourceType::Organizations);
     // An NDJSON file may define the field itself, before its rows; a CSV file cannot.
     if let Some(attribute) = &options.match_by
         && (format == Format::Csv || fields.by_identifier(attribute).is_some())
@@ -279,7 +282,7 @@ fn read_rows(
                 Ok(false) => continue,
                 Ok(true) => match store.list_custom_fields() {
                     Ok(now_defined) => {
-                        reading.fields = now_defined;
+                        reading.fields = now_defined.of(CustomResourceType::Organizations);
                         Item::FieldDefined
                     }
                     Err(error) => Item::Failed(error.to_string()),
@@ -306,7 +309,10 @@ fn define_field(
     let field = read_new_custom_field(attributes, id, time::now())
         .map_err(|e| describe(&Error::Invalid(e)))?;
     let existing = store.list_custom_fields().map_err(|e| e.to_string())?;
-    match existing.iter().find(|f| f.identifier == field.identifier) {
+    let same_attribute = |f: &&CustomField| {
+        f.identifier == field.identifier && f.resource_type == field.resource_type
+    };
+    match existing.iter().find(same_attribute) {
         Some(same) if same.format == field.format => Ok(false),
         Some(other) => Err(format!(
             "custom field {} exists with the format {}, not {}",

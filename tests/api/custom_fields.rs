@@ -55,7 +55,8 @@ async fn a_field_is_created_read_listed_changed_and_deleted() {
             "data": {
                 "type": "custom_fields",
                 "id": id,
-                "attributes": {"identifier": "c_tier", "name": "Tier", "format": "select",
+                "attributes": {"resource_type": "organizations", "identifier": "c_tier",
+                    "name": "Tier", "format": "select",
                     "options": ["Gold", "Silver"], "unique": false, "created_at": at, "updated_at": at},
                 "links": {"self": self_link},
             },

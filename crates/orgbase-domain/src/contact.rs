@@ -3,15 +3,18 @@
 //! As with organizations, [`NewContact`] and [`ContactPatch`] hold already-validated values
 //! (see [`crate::attributes`]), and turning them into a [`Contact`] happens here, once.
 
+use std::collections::BTreeMap;
+
 use crate::change::Version;
+use crate::custom_field::{CustomValue, CustomValues};
 use crate::error::ValidationErrors;
-use crate::ids::{ContactId, UserId};
+use crate::ids::{ContactId, CustomFieldId, UserId};
 use crate::name::name_key;
 use crate::organization::{ReadOnlyValue, Stored, check_unchanged, set};
 use crate::time::Timestamp;
 
 /// One contact, as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Contact {
     pub id: ContactId,
     /// Trimmed, 1–255 characters; not unique (two people may share a name).
@@ -22,6 +25,8 @@ pub struct Contact {
     /// The job title.
     pub title: Option<String>,
     pub notes: Option<String>,
+    /// Values of the contacts' custom fields; a field without a value has no entry.
+    pub custom: CustomValues,
     /// The user responsible for the contact.
     pub owner_id: Option<UserId>,
     /// Who created it and who changed it last (server-set; `None` once their user is
@@ -52,7 +57,7 @@ impl Contact {
 }
 
 /// A validated create request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewContact {
     /// A client-generated id, if the client sent one.
     pub id: Option<ContactId>,
@@ -61,6 +66,7 @@ pub struct NewContact {
     pub phone: Option<String>,
     pub title: Option<String>,
     pub notes: Option<String>,
+    pub custom: CustomValues,
     pub owner_id: Option<UserId>,
     /// Whether `owner_id` was given (possibly as null) rather than defaulted to the actor.
     pub owner_given: bool,
@@ -80,6 +86,7 @@ impl NewContact {
             phone: None,
             title: None,
             notes: None,
+            custom: CustomValues::new(),
             owner_id: None,
             owner_given: false,
             created_at: None,
@@ -97,6 +104,7 @@ impl NewContact {
             phone: self.phone.clone(),
             title: self.title.clone(),
             notes: self.notes.clone(),
+            custom: self.custom.clone(),
             owner_id: if self.owner_given {
                 self.owner_id
             } else {
@@ -120,6 +128,8 @@ pub struct ContactPatch {
     pub phone: Option<Option<String>>,
     pub title: Option<Option<String>>,
     pub notes: Option<Option<String>>,
+    /// Custom values to set (`Some`) or clear (`None`), by field.
+    pub custom: BTreeMap<CustomFieldId, Option<CustomValue>>,
     pub owner_id: Option<Option<UserId>>,
     /// Who is changing it: becomes the updater when anything changes.
     pub actor: Option<UserId>,
@@ -148,6 +158,12 @@ impl ContactPatch {
         set(&mut contact.title, &self.title);
         set(&mut contact.notes, &self.notes);
         set(&mut contact.owner_id, &self.owner_id);
+        for (field, value) in &self.custom {
+            match value {
+                Some(value) => contact.custom.insert(*field, value.clone()),
+                None => contact.custom.remove(field),
+            };
+        }
         let changed = *contact != before;
         if changed {
             contact.updated_at = now;

@@ -1,10 +1,11 @@
 //! Custom fields: attributes admins define at run time ("Tier", "ARR", "Renewal date"), and
-//! the typed values organizations hold for them.
+//! the typed values organizations (or contacts) hold for them.
 //!
-//! A field's `identifier` (`c_tier`) is the organization attribute name clients read and
-//! write; it and the `format` are fixed at creation, because stored values are typed by the
-//! format and clients key their data by the identifier. Values are kept per field id, so the
-//! identifier appears only in the definition.
+//! A field's `identifier` (`c_tier`) is the attribute name clients read and write on the
+//! field's `resource_type`; it, the `format` and the resource type are fixed at creation,
+//! because stored values are typed by the format, live in that type's value table, and
+//! clients key their data by the identifier. Values are kept per field id, so the identifier
+//! appears only in the definition.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +26,42 @@ pub const OPTION_MAX_CHARS: usize = 100;
 /// The longest text value. Values are indexed, and a PostgreSQL B-tree entry must stay under
 /// about 2,700 bytes: 500 characters are at most 2,000 bytes of UTF-8.
 pub const TEXT_MAX_CHARS: usize = 500;
+
+/// Which resources hold a field's values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CustomResourceType {
+    #[default]
+    Organizations,
+    Contacts,
+}
+
+impl CustomResourceType {
+    pub const ALL: [CustomResourceType; 2] = [
+        CustomResourceType::Organizations,
+        CustomResourceType::Contacts,
+    ];
+
+    /// The JSON:API type name (what `resource_type` holds).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CustomResourceType::Organizations => "organizations",
+            CustomResourceType::Contacts => "contacts",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == text)
+    }
+
+    /// The records, counted: "1 organization holds", "2 contacts hold".
+    fn holders(self, n: u64) -> String {
+        let (one, many) = match self {
+            CustomResourceType::Organizations => ("organization holds", "organizations hold"),
+            CustomResourceType::Contacts => ("contact holds", "contacts hold"),
+        };
+        format!("{n} {}", if n == 1 { one } else { many })
+    }
+}
 
 /// What a custom field holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -101,7 +138,10 @@ impl CustomFormat {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomField {
     pub id: CustomFieldId,
-    /// `c_` and 1–60 of `[a-z0-9_]`, ending in a letter or digit; unique; immutable.
+    /// Whose attribute it is; immutable.
+    pub resource_type: CustomResourceType,
+    /// `c_` and 1–60 of `[a-z0-9_]`, ending in a letter or digit; unique within its resource
+    /// type; immutable.
     pub identifier: String,
     pub name: String,
     /// Immutable: stored values are typed by it.
@@ -109,8 +149,9 @@ pub struct CustomField {
     /// The allowed values of select and multi-select fields (empty for the others), distinct
     /// ignoring case, since filters compare values ignoring case.
     pub options: Vec<String>,
-    /// No two organizations hold the same value (ignoring case for text, email and url): an
-    /// external system's id to upsert by. Only for [`CustomFormat::may_be_unique`] formats.
+    /// No two records (of its resource type) hold the same value (ignoring case for text,
+    /// email and url): an external system's id to upsert by. Only for
+    /// [`CustomFormat::may_be_unique`] formats.
     pub unique: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -196,7 +237,7 @@ impl CustomFieldPatch {
     }
 }
 
-/// One organization's value of one field.
+/// One record's value of one field.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CustomValue {
     /// text, url, email, and the chosen option of a select.
@@ -251,11 +292,11 @@ fn number_json(n: f64) -> Value {
     }
 }
 
-/// An organization's custom values, by field.
+/// A record's custom values, by field.
 pub type CustomValues = BTreeMap<CustomFieldId, CustomValue>;
 
-/// The fields defined now, in creation order: what requests about organizations validate and
-/// render against.
+/// Fields in creation order: those of one resource type are what requests about its records
+/// validate and render against (see [`CustomFields::of`]); the store lists every type's.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomFields(Vec<CustomField>);
 
@@ -282,6 +323,17 @@ impl CustomFields {
 
     pub fn identifiers(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|f| f.identifier.as_str())
+    }
+
+    /// The fields of one resource type, in creation order.
+    pub fn of(&self, resource_type: CustomResourceType) -> CustomFields {
+        Self(
+            self.0
+                .iter()
+                .filter(|f| f.resource_type == resource_type)
+                .cloned()
+                .collect(),
+        )
     }
 }
 
@@ -320,20 +372,16 @@ impl CustomFields {
     }
 }
 
-/// The answer to an options change that would orphan values: how many organizations hold the
-/// removed options, so an admin knows what to clean up first.
-pub fn options_in_use(removed: &[String], holders: u64) -> Error {
+/// The answer to an options change that would orphan values: how many records of the
+/// field's type hold the removed options, so an admin knows what to clean up first.
+pub fn options_in_use(field: &CustomField, removed: &[String], holders: u64) -> Error {
     let quoted: Vec<String> = removed.iter().map(|o| format!("{o:?}")).collect();
-    let organizations = if holders == 1 {
-        "organization holds"
-    } else {
-        "organizations hold"
-    };
     Error::Invalid(ValidationErrors::single(
         "/options",
         "options_in_use",
         format!(
-            "{holders} {organizations} the removed options {}; change their values first",
+            "{} the removed options {}; change their values first",
+            field.resource_type.holders(holders),
             quoted.join(", ")
         ),
     ))
@@ -349,14 +397,15 @@ pub fn colliding_holders<'a>(values: impl IntoIterator<Item = &'a CustomValue>) 
     holders.values().filter(|n| **n > 1).sum()
 }
 
-/// The answer to making a field unique while organizations share values: how many hold a
-/// value another one holds too, so an admin knows what to clean up first.
-pub fn values_collide(holders: u64) -> Error {
+/// The answer to making a field unique while records share values: how many hold a value
+/// another one holds too, so an admin knows what to clean up first.
+pub fn values_collide(field: &CustomField, holders: u64) -> Error {
     Error::Invalid(ValidationErrors::single(
         "/unique",
         "values_not_unique",
         format!(
-            "{holders} organizations hold a value another one holds too (ignoring case); make their values distinct first"
+            "{} a value another one holds too (ignoring case); make their values distinct first",
+            field.resource_type.holders(holders)
         ),
     ))
 }

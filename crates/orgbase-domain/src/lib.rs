@@ -52,8 +52,8 @@ pub use api_key::{ApiKey, Secret};
 pub use change::{Change, ChangeEntry, ChangeQuery, Operation, ResourceType, Version, Write};
 pub use contact::{Contact, ContactPatch, NewContact};
 pub use custom_field::{
-    CustomField, CustomFieldKey, CustomFieldPatch, CustomFields, CustomFormat, CustomValue,
-    CustomValues,
+    CustomField, CustomFieldKey, CustomFieldPatch, CustomFields, CustomFormat, CustomResourceType,
+    CustomValue, CustomValues,
 };
 pub use document::{DocumentPatch, NewDocument};
 pub use error::{Constraint, Error, FieldError, Result, ValidationErrors};

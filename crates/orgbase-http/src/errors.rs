@@ -436,17 +436,32 @@ impl ApiError {
     /// An organization write's error, a taken unique value pointing at its field (the store
     /// names the field by id; requests name it by identifier).
     pub fn of_organization_write(error: Error, custom: &orgbase_domain::CustomFields) -> Self {
+        Self::of_unique_value(error, custom, |identifier| {
+            format!(
+                "Another organization already holds this `{identifier}` (a unique custom field, compared ignoring case). Send ?upsert={identifier} to update that organization instead."
+            )
+        })
+    }
+
+    /// A contact write's error, as [`Self::of_organization_write`] (contacts have no upsert).
+    pub fn of_contact_write(error: Error, custom: &orgbase_domain::CustomFields) -> Self {
+        Self::of_unique_value(error, custom, |identifier| {
+            format!(
+                "Another contact already holds this `{identifier}` (a unique custom field, compared ignoring case)."
+            )
+        })
+    }
+
+    fn of_unique_value(
+        error: Error,
+        custom: &orgbase_domain::CustomFields,
+        detail: impl FnOnce(&str) -> String,
+    ) -> Self {
         match error {
             Error::Conflict(Constraint::CustomValue(Some(id))) => match custom.get(id) {
-                Some(field) => ErrorObject::new(
-                    Kind::ValueTaken,
-                    format!(
-                        "Another organization already holds this `{}` (a unique custom field, compared ignoring case). Send ?upsert={} to update that organization instead.",
-                        field.identifier, field.identifier
-                    ),
-                )
-                .pointer(format!("/data/attributes/{}", field.identifier))
-                .into(),
+                Some(field) => ErrorObject::new(Kind::ValueTaken, detail(&field.identifier))
+                    .pointer(format!("/data/attributes/{}", field.identifier))
+                    .into(),
                 None => error.into(),
             },
             other => other.into(),

@@ -27,6 +27,7 @@ use crate::document::{
     WEBHOOKS,
 };
 use crate::errors::{ApiError, DefinedError, ErrorObject, Kind};
+use crate::state::DefinedFields;
 
 /// The decoded `(name, value)` pairs of a query string, in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -232,6 +233,8 @@ struct Parser<'a> {
     includable: &'static [&'static str],
     /// The custom fields organization attributes, filters and sorts may name.
     custom: &'a CustomFields,
+    /// The custom fields contact attributes, filters and sorts may name.
+    contact_custom: &'a CustomFields,
     errors: Vec<ErrorObject>,
     list: ListParams,
     return_existing: bool,
@@ -274,6 +277,7 @@ impl<'a> Parser<'a> {
             listing: Listing::Organizations,
             includable,
             custom,
+            contact_custom: &NO_CUSTOM_FIELDS,
             errors: Vec::new(),
             list: ListParams::default(),
             return_existing: false,
@@ -282,6 +286,22 @@ impl<'a> Parser<'a> {
             total_given: None,
             after: None,
             before: None,
+        }
+    }
+
+    /// Both resource types' custom fields, for parameters that may name either.
+    fn with_fields(mut self, fields: &'a DefinedFields) -> Self {
+        self.custom = &fields.organizations;
+        self.contact_custom = &fields.contacts;
+        self
+    }
+
+    /// The custom fields of the listed type, which filters and sorts name.
+    fn listing_custom(&self) -> &'a CustomFields {
+        match self.listing {
+            Listing::Organizations => self.custom,
+            Listing::Contacts => self.contact_custom,
+            _ => &NO_CUSTOM_FIELDS,
         }
     }
 
@@ -315,6 +335,7 @@ impl<'a> Parser<'a> {
             "fields[contacts]" => {
                 let known: Vec<&str> = field_names(CONTACT_ATTRIBUTES, CONTACT_RELATIONSHIPS)
                     .chain(CONTACT_TO_MANY.iter().map(|t| t.name))
+                    .chain(self.contact_custom.identifiers())
                     .collect();
                 self.list.render.contact_fields = fieldset(name, value, CONTACTS, &known)?;
             }
@@ -368,7 +389,7 @@ impl<'a> Parser<'a> {
             "page[after]" if paged => self.after = Some(value.to_owned()),
             "page[before]" if paged => self.before = Some(value.to_owned()),
             "sort" if collection => {
-                self.list.query.sort = sort(name, value, self.listing, self.custom)?
+                self.list.query.sort = sort(name, value, self.listing, self.listing_custom())?
             }
             "filter[archived]" if collection && self.listing.archivable() => {
                 self.list.query.archived = archived(name, value)?
@@ -391,12 +412,12 @@ impl<'a> Parser<'a> {
                     ),
                 ));
             }
-            _ if name.starts_with("filter[") && collection => {
-                self.list
-                    .query
-                    .filters
-                    .push(filter(name, value, self.listing, self.custom)?)
-            }
+            _ if name.starts_with("filter[") && collection => self.list.query.filters.push(filter(
+                name,
+                value,
+                self.listing,
+                self.listing_custom(),
+            )?),
             _ if name.starts_with("page[") && paged => {
                 return Err(unknown(
                     name,
@@ -685,21 +706,32 @@ fn archived(name: &str, value: &str) -> Result<ArchivedFilter, ErrorObject> {
     }
 }
 
-/// `GET /organizations`: `custom` are the fields defined now.
+/// `GET /organizations`: `fields` are the custom fields defined now.
 pub fn list_params(
     pairs: &QueryPairs,
-    custom: &CustomFields,
+    fields: &DefinedFields,
     paging: &Paging,
 ) -> Result<ListParams, ApiError> {
-    let mut parser = Parser::new(Accepts::Collection, ORGANIZATION_INCLUDES, custom);
+    let mut parser = Parser::new(
+        Accepts::Collection,
+        ORGANIZATION_INCLUDES,
+        &NO_CUSTOM_FIELDS,
+    )
+    .with_fields(fields);
     parser.run(pairs);
     parser.settle_paging(pairs, paging);
     parser.finish(|list, _| list)
 }
 
-/// `GET /contacts`: filters and sorts over contacts' fields, pages, fieldsets, `include`.
-pub fn contact_list_params(pairs: &QueryPairs, paging: &Paging) -> Result<ListParams, ApiError> {
-    let mut parser = Parser::new(Accepts::Collection, CONTACT_INCLUDES, &NO_CUSTOM_FIELDS);
+/// `GET /contacts`: filters and sorts over contacts' fields (custom ones too), pages,
+/// fieldsets, `include`.
+pub fn contact_list_params(
+    pairs: &QueryPairs,
+    fields: &DefinedFields,
+    paging: &Paging,
+) -> Result<ListParams, ApiError> {
+    let mut parser =
+        Parser::new(Accepts::Collection, CONTACT_INCLUDES, &NO_CUSTOM_FIELDS).with_fields(fields);
     parser.listing = Listing::Contacts;
     parser.run(pairs);
     parser.settle_paging(pairs, paging);
@@ -768,16 +800,34 @@ pub fn resource_params(
     pairs: &QueryPairs,
     includable: &'static [&'static str],
 ) -> Result<ResourceParams, ApiError> {
-    organization_params(pairs, includable, &NO_CUSTOM_FIELDS)
+    one_resource_params(
+        Parser::new(Accepts::Resource, includable, &NO_CUSTOM_FIELDS),
+        pairs,
+    )
 }
 
-/// Parameters of a request about one organization, whose fieldset may name custom fields.
+/// Parameters of a request about one organization, whose fieldsets may name custom fields.
 pub fn organization_params(
     pairs: &QueryPairs,
     includable: &'static [&'static str],
-    custom: &CustomFields,
+    fields: &DefinedFields,
 ) -> Result<ResourceParams, ApiError> {
-    let mut parser = Parser::new(Accepts::Resource, includable, custom);
+    let parser = Parser::new(Accepts::Resource, includable, &NO_CUSTOM_FIELDS).with_fields(fields);
+    one_resource_params(parser, pairs)
+}
+
+/// Parameters of a request about one contact, whose fieldsets may name custom fields.
+pub fn contact_params(
+    pairs: &QueryPairs,
+    fields: &DefinedFields,
+) -> Result<ResourceParams, ApiError> {
+    organization_params(pairs, CONTACT_INCLUDES, fields)
+}
+
+fn one_resource_params(
+    mut parser: Parser<'_>,
+    pairs: &QueryPairs,
+) -> Result<ResourceParams, ApiError> {
     parser.run(pairs);
     parser.finish(|list, _| ResourceParams {
         render: list.render,
@@ -788,9 +838,10 @@ pub fn organization_params(
 
 pub fn create_params(
     pairs: &QueryPairs,
-    custom: &CustomFields,
+    fields: &DefinedFields,
 ) -> Result<ResourceParams, ApiError> {
-    let mut parser = Parser::new(Accepts::Create, ORGANIZATION_INCLUDES, custom);
+    let mut parser =
+        Parser::new(Accepts::Create, ORGANIZATION_INCLUDES, &NO_CUSTOM_FIELDS).with_fields(fields);
     parser.run(pairs);
     let upsert = parser.upsert;
     if upsert.is_some() && parser.return_existing {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, web};
-use orgbase_domain::{ApiKey, CustomFields, Store, User};
+use orgbase_domain::{ApiKey, CustomFields, CustomResourceType, Store, User};
 
 use crate::cache::{Expiring, UsageClock};
 use crate::errors::ApiError;
@@ -21,13 +21,32 @@ pub struct AppState {
     /// Verified callers by the hash of the key they presented.
     pub callers: Arc<Expiring<String, (ApiKey, User)>>,
     /// The custom field definitions, shared rather than copied into each request.
-    pub fields: Arc<Expiring<(), Arc<CustomFields>>>,
+    pub fields: Arc<Expiring<(), Arc<DefinedFields>>>,
     /// `ORGBASE_WEBHOOKS_ALLOW_PRIVATE`: webhooks may point at http, loopback and private
     /// addresses (tests, and receivers on the same network).
     pub webhooks_allow_private: bool,
     /// What sends a webhook's ping now: the delivery worker's client, which the binary
     /// provides (this crate does not send requests of its own).
     pub pinger: Option<Arc<dyn Pinger>>,
+}
+
+/// The custom fields defined now: all of them (what `GET /custom_fields` lists), and each
+/// resource type's, which requests about its records read, filter and render by.
+#[derive(Debug, Default)]
+pub struct DefinedFields {
+    pub all: Arc<CustomFields>,
+    pub organizations: Arc<CustomFields>,
+    pub contacts: Arc<CustomFields>,
+}
+
+impl DefinedFields {
+    pub fn new(all: CustomFields) -> Self {
+        Self {
+            organizations: Arc::new(all.of(CustomResourceType::Organizations)),
+            contacts: Arc::new(all.of(CustomResourceType::Contacts)),
+            all: Arc::new(all),
+        }
+    }
 }
 
 /// Sends a `webhook.ping` event to a webhook at once, signed as deliveries are.
@@ -73,14 +92,17 @@ impl AppState {
         BaseUrl::from_request(req, self.public_url.as_ref())
     }
 
-    /// The custom fields defined now, which every request about organizations needs: from
-    /// the cache (see [`crate::cache`] for how stale it can be), else from storage.
-    pub async fn custom_fields(&self) -> Result<Arc<CustomFields>, ApiError> {
+    /// The custom fields defined now, which every request about organizations or contacts
+    /// needs: from the cache (see [`crate::cache`] for how stale it can be), else from
+    /// storage.
+    pub async fn custom_fields(&self) -> Result<Arc<DefinedFields>, ApiError> {
         if let Some(fields) = self.fields.get(&()) {
             return Ok(fields);
         }
         let generation = self.fields.generation();
-        let fields = Arc::new(self.run(|store| store.list_custom_fields()).await?);
+        let fields = Arc::new(DefinedFields::new(
+            self.run(|store| store.list_custom_fields()).await?,
+        ));
         self.fields.insert(generation, (), Arc::clone(&fields));
         Ok(fields)
     }

@@ -6,8 +6,8 @@ use orgbase_domain::change::{ChangeEntry, Snapshot, Version, Write};
 use orgbase_domain::custom_field::{options_in_use, values_collide};
 use orgbase_domain::time::{self, Timestamp};
 use orgbase_domain::{
-    CustomField, CustomFieldId, CustomFieldPatch, CustomFields, CustomFormat, Error, ResourceType,
-    Result, UserId,
+    CustomField, CustomFieldId, CustomFieldPatch, CustomFields, CustomFormat, CustomResourceType,
+    Error, ResourceType, Result, UserId,
 };
 
 use crate::changes;
@@ -15,7 +15,7 @@ use crate::columns::{to_json, utc};
 use crate::connection::AnyConnection;
 use crate::errors::{TxError, from_diesel};
 use crate::organizations::custom_values;
-use crate::schema::{custom_fields, organization_custom_values, organizations};
+use crate::schema::{contact_custom_values, custom_fields, organization_custom_values};
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = custom_fields)]
@@ -29,6 +29,7 @@ pub struct CustomFieldRow {
     pub updated_at: NaiveDateTime,
     pub version: i64,
     pub is_unique: bool,
+    pub resource_type: String,
 }
 
 impl From<&CustomField> for CustomFieldRow {
@@ -43,6 +44,7 @@ impl From<&CustomField> for CustomFieldRow {
             updated_at: field.updated_at.naive_utc(),
             version: i64::try_from(field.version).unwrap_or(i64::MAX),
             is_unique: field.unique,
+            resource_type: field.resource_type.as_str().to_owned(),
         }
     }
 }
@@ -57,6 +59,8 @@ impl TryFrom<CustomFieldRow> for CustomField {
         Ok(CustomField {
             id: row.id.parse().map_err(|_| corrupt("id"))?,
             format: CustomFormat::parse(&row.format).ok_or_else(|| corrupt("format"))?,
+            resource_type: CustomResourceType::parse(&row.resource_type)
+                .ok_or_else(|| corrupt("resource type"))?,
             options: serde_json::from_str(&row.options).map_err(|_| corrupt("options"))?,
             identifier: row.identifier,
             name: row.name,
@@ -178,17 +182,27 @@ pub fn update(
         if let Some(options) = &patch.options {
             let removed = field.removed_options(options);
             if !removed.is_empty() {
-                let holding = organization_custom_values::table
-                    .filter(organization_custom_values::field_id.eq(&id_text))
-                    .filter(organization_custom_values::text_value.eq_any(&removed))
-                    .select(organization_custom_values::organization_id);
-                let holders: i64 = organizations::table
-                    .filter(organizations::id.eq_any(holding))
-                    .count()
-                    .get_result(conn)?;
+                // Distinct holders: a multi-select holds one row per chosen option.
+                macro_rules! holders {
+                    ($values:ident, $holder:ident) => {
+                        $values::table
+                            .filter($values::field_id.eq(&id_text))
+                            .filter($values::text_value.eq_any(&removed))
+                            .select($values::$holder)
+                            .distinct()
+                            .load::<String>(conn)?
+                            .len()
+                    };
+                }
+                let holders = match field.resource_type {
+                    CustomResourceType::Organizations => {
+                        holders!(organization_custom_values, organization_id)
+                    }
+                    CustomResourceType::Contacts => holders!(contact_custom_values, contact_id),
+                };
                 if holders > 0 {
-                    let holders = u64::try_from(holders).unwrap_or(0);
-                    return Err(TxError::Domain(options_in_use(&removed, holders)));
+                    let holders = holders as u64;
+                    return Err(TxError::Domain(options_in_use(&field, &removed, holders)));
                 }
             }
         }
@@ -196,17 +210,24 @@ pub fn update(
         if patch.unique == Some(true) && making_unique {
             let holders = colliding_holders(conn, &field)?;
             if holders > 0 {
-                return Err(TxError::Domain(values_collide(holders)));
+                return Err(TxError::Domain(values_collide(&field, holders)));
             }
         }
         if patch.apply(&mut field, now) {
             if making_unique {
-                diesel::update(
-                    organization_custom_values::table
-                        .filter(organization_custom_values::field_id.eq(&id_text)),
-                )
-                .set(organization_custom_values::unique_value.eq(field.unique))
-                .execute(conn)?;
+                macro_rules! copy_unique {
+                    ($values:ident) => {
+                        diesel::update($values::table.filter($values::field_id.eq(&id_text)))
+                            .set($values::unique_value.eq(field.unique))
+                            .execute(conn)?
+                    };
+                }
+                match field.resource_type {
+                    CustomResourceType::Organizations => {
+                        copy_unique!(organization_custom_values)
+                    }
+                    CustomResourceType::Contacts => copy_unique!(contact_custom_values),
+                };
             }
             let after = Snapshot::custom_field(&field);
             field.version = changes::record(
@@ -229,26 +250,28 @@ pub fn update(
     Ok(field)
 }
 
-/// How many organizations hold a value of `field` that another one holds too, counted by
-/// the database per shared key (text keys are lower-cased already).
+/// How many records hold a value of `field` that another one holds too, counted by the
+/// database per shared key (text keys are lower-cased already).
 fn colliding_holders(conn: &mut AnyConnection, field: &CustomField) -> QueryResult<u64> {
     use diesel::dsl::count_star;
-    use organization_custom_values as values;
     let id = field.id.to_string();
     macro_rules! shared {
-        ($key:expr) => {
-            values::table
-                .filter(values::field_id.eq(&id))
-                .filter($key.is_not_null())
-                .group_by($key)
+        ($values:ident, $key:ident) => {
+            $values::table
+                .filter($values::field_id.eq(&id))
+                .filter($values::$key.is_not_null())
+                .group_by($values::$key)
                 .having(count_star().gt(1))
                 .select(count_star())
                 .load::<i64>(conn)?
         };
     }
-    let groups = match field.format {
-        CustomFormat::Number => shared!(values::number_value),
-        _ => shared!(values::text_key),
+    use {contact_custom_values as contacts, organization_custom_values as orgs};
+    let groups = match (field.resource_type, field.format) {
+        (CustomResourceType::Organizations, CustomFormat::Number) => shared!(orgs, number_value),
+        (CustomResourceType::Organizations, _) => shared!(orgs, text_key),
+        (CustomResourceType::Contacts, CustomFormat::Number) => shared!(contacts, number_value),
+        (CustomResourceType::Contacts, _) => shared!(contacts, text_key),
     };
     Ok(groups
         .into_iter()
@@ -256,11 +279,11 @@ fn colliding_holders(conn: &mut AnyConnection, field: &CustomField) -> QueryResu
         .sum())
 }
 
-/// Deletes the field; its values go with it (`ON DELETE CASCADE`). Each organization that
-/// held one gets an update entry; its version stays (writing its row would lock
-/// organizations while holding the field, the reverse of an organization write's order, which
-/// locks its row and then the fields), and its ETag changes anyway, since an organization's
-/// ETag names the set of fields it was rendered with.
+/// Deletes the field; its values go with it (`ON DELETE CASCADE`). Each organization (or
+/// contact) that held one gets an update entry; its version stays (writing its row would lock
+/// records while holding the field, the reverse of a record write's order, which locks its row
+/// and then the fields), and its ETag changes anyway, since a record's ETag names the set of
+/// fields it was rendered with.
 pub fn delete(conn: &mut AnyConnection, id: CustomFieldId, write: Write) -> Result<()> {
     let id_text = id.to_string();
     conn.transaction::<_, TxError, _>(|conn| {
@@ -288,11 +311,22 @@ pub fn delete(conn: &mut AnyConnection, id: CustomFieldId, write: Write) -> Resu
             return Err(TxError::Domain(Error::PreconditionFailed));
         }
         let now = time::now();
-        let mut entries: Vec<ChangeEntry> = custom_values::of_field(conn, &field)
-            .map_err(TxError::Domain)?
+        let held = match field.resource_type {
+            CustomResourceType::Organizations => custom_values::of_field(conn, &field),
+            CustomResourceType::Contacts => crate::contacts::custom_values::of_field(conn, &field),
+        }
+        .map_err(TxError::Domain)?;
+        let mut entries: Vec<ChangeEntry> = held
             .into_iter()
-            .map(|(org, value)| {
-                ChangeEntry::value_removed(org, &field.identifier, &value, now, write.actor)
+            .map(|(holder, value)| {
+                ChangeEntry::value_removed(
+                    field.resource_type,
+                    holder,
+                    &field.identifier,
+                    &value,
+                    now,
+                    write.actor,
+                )
             })
             .collect();
         entries.push(ChangeEntry::deleted(

@@ -8,7 +8,7 @@ use orgbase_domain::{Constraint, Error};
 
 /// Each unique constraint as PostgreSQL names it and as SQLite reports it
 /// (`UNIQUE constraint failed: organizations.name_key`).
-const CONSTRAINTS: [(Constraint, &str, &str); 18] = [
+const CONSTRAINTS: [(Constraint, &str, &str); 20] = [
     (
         Constraint::OrganizationId,
         "organizations_pkey",
@@ -71,6 +71,16 @@ const CONSTRAINTS: [(Constraint, &str, &str); 18] = [
         Constraint::CustomValue(None),
         "organization_custom_values_unique_number",
         "organization_custom_values.number_value",
+    ),
+    (
+        Constraint::CustomValue(None),
+        "contact_custom_values_unique_text",
+        "contact_custom_values.text_key",
+    ),
+    (
+        Constraint::CustomValue(None),
+        "contact_custom_values_unique_number",
+        "contact_custom_values.number_value",
     ),
 ];
 

@@ -22,6 +22,7 @@ mod columns;
 mod connection;
 mod contacts;
 mod custom_fields;
+mod custom_values;
 mod documents;
 mod errors;
 mod idempotency;

@@ -8,15 +8,20 @@
 //! Each field is one SQL expression ([`Column`], from the table's [`Listing`]) and every
 //! condition is that expression with bound operands, so a new table is its column map, not
 //! another query builder; organizations' larger plans (custom values, lists, trigram search)
-//! are built from typed columns in `organizations::query` instead.
+//! are built from typed columns in `organizations::query` instead. A table with custom fields
+//! (contacts) names its value table ([`ValueTable`]): a filter on a field asks for a matching
+//! value row (`id [NOT] IN (SELECT …)`, served by the value indexes), and a sort or a cursor
+//! reads the value through a correlated subquery.
 
 use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
+use std::borrow::Cow;
+
+use diesel::sql_types::{BigInt, Bool, Double, Nullable, Text, Timestamp};
 use orgbase_domain::query::{FieldKind, FieldValue};
 use orgbase_domain::{
-    Condition, Error, Field, Filter, ListQuery, Operand, Position, SortDirection,
+    Condition, CustomFieldKey, Error, Field, Filter, ListQuery, Operand, Position, SortDirection,
 };
 
 use crate::connection::AnyConnection;
@@ -30,8 +35,8 @@ pub(crate) type BoxedCondition<T> =
 
 /// A field as SQL: the compared expression and the column whose nullness it has.
 pub(crate) struct Column {
-    pub compared: &'static str,
-    pub column: &'static str,
+    pub compared: Cow<'static, str>,
+    pub column: Cow<'static, str>,
     pub nullable: bool,
 }
 
@@ -39,8 +44,8 @@ impl Column {
     /// A field stored in one column and compared as stored (ids, keys, instants).
     pub fn plain(field: Field, column: &'static str) -> Self {
         Self {
-            compared: column,
-            column,
+            compared: Cow::Borrowed(column),
+            column: Cow::Borrowed(column),
             nullable: field.nullable(),
         }
     }
@@ -49,11 +54,19 @@ impl Column {
     /// `lower(column)`.
     pub fn folded(field: Field, compared: &'static str, column: &'static str) -> Self {
         Self {
-            compared,
-            column,
+            compared: Cow::Borrowed(compared),
+            column: Cow::Borrowed(column),
             nullable: field.nullable(),
         }
     }
+}
+
+/// A table's custom value table, shaped as `contact_custom_values` is: the holder's id
+/// column, `field_id`, `position`, and one column per kind of value.
+pub(crate) struct ValueTable {
+    pub table: &'static str,
+    /// The column naming the record that holds the value (`contact_id`).
+    pub holder: &'static str,
 }
 
 /// What a table's lists need to know of it.
@@ -62,13 +75,108 @@ pub(crate) struct Listing {
     pub id: &'static str,
     /// The column each queryable field is.
     pub column: fn(Field) -> Option<Column>,
+    /// Where its custom values live, if it has custom fields.
+    pub custom_values: Option<ValueTable>,
 }
 
 impl Listing {
     fn column(&self, field: Field) -> Result<Column, Error> {
+        if let (Field::Custom(key), Some(values)) = (field, &self.custom_values) {
+            // A field's single value (multi-selects are never sorted by, so position 0 is
+            // the value), null without one.
+            let value = format!(
+                "(SELECT cv.{} FROM {} cv WHERE cv.{} = {} AND cv.field_id = {} AND cv.position = 0)",
+                value_column(key),
+                values.table,
+                values.holder,
+                self.id,
+                field_literal(key),
+            );
+            return Ok(Column {
+                compared: Cow::Owned(value.clone()),
+                column: Cow::Owned(value),
+                nullable: true,
+            });
+        }
         (self.column)(field)
             .ok_or_else(|| Error::Backend(format!("{field:?} is not a field of {}", self.id)))
     }
+}
+
+/// The value column a custom field's values are compared in.
+fn value_column(key: CustomFieldKey) -> &'static str {
+    match Field::Custom(key).kind() {
+        FieldKind::Number => "number_value",
+        FieldKind::DateTime => "datetime_value",
+        FieldKind::Boolean => "boolean_value",
+        _ => "text_key",
+    }
+}
+
+/// A field's id as an SQL string literal: a UUID (hex digits and hyphens, as the id type
+/// guarantees), so it needs no escaping, and the subqueries that name it keep their one bound
+/// operand.
+fn field_literal(key: CustomFieldKey) -> String {
+    format!("'{}'", key.id.as_uuid().hyphenated())
+}
+
+/// A filter on a custom field: a value row of the field matching the filter's predicate
+/// exists (`eq`, `gt`, `contains`, …) or does not (`ne`, `null=true`), answered from the value
+/// table's indexes, which lead with the field.
+fn custom_condition<T: 'static>(
+    listing: &Listing,
+    values: &ValueTable,
+    key: CustomFieldKey,
+    filter: &Filter,
+) -> Result<BoxedCondition<T>, Error> {
+    let mismatch = || Error::Backend(format!("operand does not fit the field in {filter:?}"));
+    let bound = |o: &Operand| Bound::of_operand(o).ok_or_else(mismatch);
+    let rows = |negated: bool| {
+        format!(
+            "{} {}IN (SELECT {} FROM {} WHERE field_id = {}",
+            listing.id,
+            if negated { "NOT " } else { "" },
+            values.holder,
+            values.table,
+            field_literal(key),
+        )
+    };
+    let column = value_column(key);
+    let matching = |negated: bool, operator: &str, bound: Bound| {
+        compare_within(
+            &format!("{} AND {column} {operator} ", rows(negated)),
+            bound,
+            ")",
+        )
+    };
+    let kind = Field::Custom(key).kind();
+    let text = matches!(kind, FieldKind::Text | FieldKind::Choice | FieldKind::Set);
+    Ok(match &filter.condition {
+        Condition::Eq(o) => matching(false, "=", bound(o)?),
+        Condition::Ne(o) => matching(true, "=", bound(o)?),
+        Condition::In(os) if os.is_empty() => literal("1 = 0".to_owned()),
+        Condition::In(os) => any(os
+            .iter()
+            .map(|o| Ok(matching(false, "=", bound(o)?)))
+            .collect::<Result<_, Error>>()?),
+        Condition::Gt(o) => matching(false, ">", bound(o)?),
+        Condition::Gte(o) => matching(false, ">=", bound(o)?),
+        Condition::Lt(o) => matching(false, "<", bound(o)?),
+        Condition::Lte(o) => matching(false, "<=", bound(o)?),
+        Condition::Null(true) => literal(format!("{})", rows(true))),
+        Condition::Null(false) => literal(format!("{})", rows(false))),
+        Condition::Contains(s) if text => compare_within(
+            &format!("{} AND {column} LIKE ", rows(false)),
+            Bound::Text(containing(s)),
+            " ESCAPE '\\')",
+        ),
+        Condition::StartsWith(s) if text => compare_within(
+            &format!("{} AND {column} LIKE ", rows(false)),
+            Bound::Text(format!("{}%", like_escaped(s))),
+            " ESCAPE '\\')",
+        ),
+        Condition::Contains(_) | Condition::StartsWith(_) => return Err(mismatch()),
+    })
 }
 
 /// A value to compare with, typed as the column is.
@@ -76,6 +184,8 @@ impl Listing {
 enum Bound {
     Text(String),
     Integer(i64),
+    Number(f64),
+    Boolean(bool),
     DateTime(chrono::NaiveDateTime),
 }
 
@@ -85,8 +195,9 @@ impl Bound {
             Operand::Text(t) => Some(Bound::Text(t.clone())),
             Operand::Id(id) => Some(Bound::Text(id.hyphenated().to_string())),
             Operand::Integer(n) => Some(Bound::Integer(*n)),
+            Operand::Number(n) => Some(Bound::Number(*n)),
+            Operand::Boolean(b) => Some(Bound::Boolean(*b)),
             Operand::DateTime(at) => Some(Bound::DateTime(at.naive_utc())),
-            _ => None,
         }
     }
 
@@ -96,19 +207,28 @@ impl Bound {
             FieldValue::Text(t) => Some(t.clone().map(Bound::Text)),
             FieldValue::Id(id) => Some(id.map(|u| Bound::Text(u.hyphenated().to_string()))),
             FieldValue::Integer(n) => Some(n.map(Bound::Integer)),
+            FieldValue::Number(n) => Some(n.map(Bound::Number)),
+            FieldValue::Boolean(b) => Some(b.map(Bound::Boolean)),
             FieldValue::DateTime(at) => Some(at.map(|t| Bound::DateTime(t.naive_utc()))),
-            _ => None,
+            FieldValue::Set(_) => None,
         }
     }
 }
 
 /// `{expression} {operator} ?` with `bound` bound.
 fn compare<T: 'static>(expression: &str, operator: &str, bound: Bound) -> BoxedCondition<T> {
-    let text = format!("{expression} {operator} ");
+    compare_within(&format!("{expression} {operator} "), bound, "")
+}
+
+/// `{before}?{after}` with `bound` bound.
+fn compare_within<T: 'static>(before: &str, bound: Bound, after: &str) -> BoxedCondition<T> {
+    let sql = || sql::<Nullable<Bool>>(before);
     match bound {
-        Bound::Text(t) => Box::new(sql::<Nullable<Bool>>(&text).bind::<Text, _>(t)),
-        Bound::Integer(n) => Box::new(sql::<Nullable<Bool>>(&text).bind::<BigInt, _>(n)),
-        Bound::DateTime(at) => Box::new(sql::<Nullable<Bool>>(&text).bind::<Timestamp, _>(at)),
+        Bound::Text(t) => Box::new(sql().bind::<Text, _>(t).sql(after)),
+        Bound::Integer(n) => Box::new(sql().bind::<BigInt, _>(n).sql(after)),
+        Bound::Number(n) => Box::new(sql().bind::<Double, _>(n).sql(after)),
+        Bound::Boolean(b) => Box::new(sql().bind::<Bool, _>(b).sql(after)),
+        Bound::DateTime(at) => Box::new(sql().bind::<Timestamp, _>(at).sql(after)),
     }
 }
 
@@ -145,33 +265,36 @@ pub(crate) fn condition<T: 'static>(
     listing: &Listing,
     filter: &Filter,
 ) -> Result<BoxedCondition<T>, Error> {
+    if let (Field::Custom(key), Some(values)) = (filter.field, &listing.custom_values) {
+        return custom_condition(listing, values, key, filter);
+    }
     let c = listing.column(filter.field)?;
     let mismatch = || Error::Backend(format!("operand does not fit the field in {filter:?}"));
     let bound = |o: &Operand| Bound::of_operand(o).ok_or_else(mismatch);
     Ok(match &filter.condition {
-        Condition::Eq(o) => compare(c.compared, "=", bound(o)?),
+        Condition::Eq(o) => compare(&c.compared, "=", bound(o)?),
         // Nulls are "not equal" too, as in the reference semantics.
         Condition::Ne(o) if c.nullable => any(vec![
             literal(format!("{} IS NULL", c.column)),
-            compare(c.compared, "<>", bound(o)?),
+            compare(&c.compared, "<>", bound(o)?),
         ]),
-        Condition::Ne(o) => compare(c.compared, "<>", bound(o)?),
+        Condition::Ne(o) => compare(&c.compared, "<>", bound(o)?),
         Condition::In(os) if os.is_empty() => literal("1 = 0".to_owned()),
         Condition::In(os) => any(os
             .iter()
-            .map(|o| Ok(compare(c.compared, "=", bound(o)?)))
+            .map(|o| Ok(compare(&c.compared, "=", bound(o)?)))
             .collect::<Result<_, Error>>()?),
-        Condition::Gt(o) => compare(c.compared, ">", bound(o)?),
-        Condition::Gte(o) => compare(c.compared, ">=", bound(o)?),
-        Condition::Lt(o) => compare(c.compared, "<", bound(o)?),
-        Condition::Lte(o) => compare(c.compared, "<=", bound(o)?),
+        Condition::Gt(o) => compare(&c.compared, ">", bound(o)?),
+        Condition::Gte(o) => compare(&c.compared, ">=", bound(o)?),
+        Condition::Lt(o) => compare(&c.compared, "<", bound(o)?),
+        Condition::Lte(o) => compare(&c.compared, "<=", bound(o)?),
         Condition::Null(true) => literal(format!("{} IS NULL", c.column)),
         Condition::Null(false) => literal(format!("{} IS NOT NULL", c.column)),
         Condition::Contains(s) if filter.field.kind() == FieldKind::Text => {
-            like(c.compared, containing(s))
+            like(&c.compared, containing(s))
         }
         Condition::StartsWith(s) if filter.field.kind() == FieldKind::Text => {
-            like(c.compared, format!("{}%", like_escaped(s)))
+            like(&c.compared, format!("{}%", like_escaped(s)))
         }
         Condition::Contains(_) | Condition::StartsWith(_) => return Err(mismatch()),
     })
@@ -311,8 +434,8 @@ fn bound<T: 'static>(
                 } else {
                     ("<", "<=")
                 };
-                let beyond = Term::Sql(compare(c.compared, strict, v.clone()));
-                let at_or = Term::Sql(compare(c.compared, loose, v));
+                let beyond = Term::Sql(compare(&c.compared, strict, v.clone()));
+                let at_or = Term::Sql(compare(&c.compared, loose, v));
                 if c.nullable && side == Side::After {
                     // Forwards, nulls (last) are beyond every value.
                     (beyond.or(is_null()), at_or.or(is_null()))

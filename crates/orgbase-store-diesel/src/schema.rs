@@ -103,6 +103,7 @@ diesel::table! {
         updated_at -> Timestamp,
         version -> BigInt,
         is_unique -> Bool,
+        resource_type -> Text,
     }
 }
 
@@ -222,6 +223,23 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(contacts, users);
+
+diesel::table! {
+    contact_custom_values (contact_id, field_id, position) {
+        contact_id -> Text,
+        field_id -> Text,
+        position -> Integer,
+        text_value -> Nullable<Text>,
+        text_key -> Nullable<Text>,
+        number_value -> Nullable<Double>,
+        datetime_value -> Nullable<Timestamp>,
+        boolean_value -> Nullable<Bool>,
+        unique_value -> Bool,
+    }
+}
+
+diesel::joinable!(contact_custom_values -> custom_fields (field_id));
+diesel::allow_tables_to_appear_in_same_query!(contacts, contact_custom_values, custom_fields);
 
 diesel::table! {
     documents (id) {

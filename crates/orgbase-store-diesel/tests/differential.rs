@@ -50,6 +50,7 @@ impl Custom {
     fn new() -> Self {
         let field = |identifier: &str, format, options: &[&str]| CustomField {
             id: CustomFieldId::generate(),
+            resource_type: orgbase_domain::CustomResourceType::Organizations,
             identifier: identifier.to_owned(),
             name: identifier.to_owned(),
             format,

@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use orgbase_domain::change::{ChangeEntry, LogState, Snapshot, Version, Write};
-use orgbase_domain::custom_field::{colliding_holders, options_in_use, values_collide};
+use orgbase_domain::custom_field::{
+    CustomResourceType, CustomValues, colliding_holders, options_in_use, values_collide,
+};
 use orgbase_domain::document::Document;
 use orgbase_domain::idempotency::{self, Claim, Entry, IdempotencyKey, StoredResponse};
 use orgbase_domain::name::name_key;
@@ -88,8 +90,15 @@ impl Tables {
         }
     }
 
-    fn fields(&self) -> CustomFields {
-        CustomFields::new(self.custom_fields.values().cloned().collect())
+    /// The fields of one resource type: what its records' snapshots show.
+    fn fields(&self, resource_type: CustomResourceType) -> CustomFields {
+        CustomFields::new(
+            self.custom_fields
+                .values()
+                .filter(|f| f.resource_type == resource_type)
+                .cloned()
+                .collect(),
+        )
     }
 }
 
@@ -111,21 +120,30 @@ impl Tables {
         if taken_by_other(self.slugs.get(&org.slug)) {
             return Some(Constraint::OrganizationSlug);
         }
-        // The reference scans: the SQL stores decide by a unique index.
-        for (field, value) in &org.details.custom {
+        self.unique_value_taken(
+            &org.details.custom,
+            self.organizations
+                .values()
+                .filter(|other| other.id != org.id)
+                .map(|other| &other.details.custom),
+        )
+    }
+
+    /// The first unique field whose value in `values` one of `others` holds too. The
+    /// reference scans: the SQL stores decide by a unique index.
+    fn unique_value_taken<'a>(
+        &self,
+        values: &CustomValues,
+        others: impl Iterator<Item = &'a CustomValues> + Clone,
+    ) -> Option<Constraint> {
+        for (field, value) in values {
             if !self.custom_fields.get(field).is_some_and(|f| f.unique) {
                 continue;
             }
             let key = value.unique_key();
-            let taken = self.organizations.values().any(|other| {
-                other.id != org.id
-                    && other
-                        .details
-                        .custom
-                        .get(field)
-                        .and_then(CustomValue::unique_key)
-                        == key
-            });
+            let taken = others
+                .clone()
+                .any(|other| other.get(field).and_then(CustomValue::unique_key) == key);
             if taken {
                 return Some(Constraint::CustomValue(Some(*field)));
             }
@@ -187,9 +205,9 @@ impl Tables {
     }
 
     /// The foreign key and the format check of custom values.
-    fn check_custom_values(&self, org: &Organization) -> Result<()> {
+    fn check_custom_values(&self, values: &CustomValues) -> Result<()> {
         CustomFields::new(self.custom_fields.values().cloned().collect())
-            .check(&org.details.custom)
+            .check(values)
             .map_err(Error::Invalid)
     }
 
@@ -206,6 +224,15 @@ impl Tables {
                 .is_some_and(|holder| Some(*holder) != replacing)
         {
             return Err(Error::Conflict(Constraint::ContactEmail));
+        }
+        self.check_custom_values(&contact.custom)?;
+        let others = self
+            .contacts
+            .values()
+            .filter(|other| other.id != contact.id)
+            .map(|other| &other.custom);
+        if let Some(constraint) = self.unique_value_taken(&contact.custom, others) {
+            return Err(Error::Conflict(constraint));
         }
         match contact.owner_id {
             Some(owner) if !self.users.contains_key(&owner) => Err(Error::user_not_found(owner)),
@@ -224,6 +251,22 @@ impl Tables {
             self.contact_emails.insert(key, contact.id);
         }
         self.contacts.insert(contact.id, contact);
+    }
+
+    /// Every value of `field`, in the records of its resource type.
+    fn values_of(&self, field: &CustomField) -> Vec<&CustomValue> {
+        match field.resource_type {
+            CustomResourceType::Organizations => self
+                .organizations
+                .values()
+                .filter_map(|org| org.details.custom.get(&field.id))
+                .collect(),
+            CustomResourceType::Contacts => self
+                .contacts
+                .values()
+                .filter_map(|c| c.custom.get(&field.id))
+                .collect(),
+        }
     }
 
     fn admins(&self) -> usize {
@@ -451,11 +494,14 @@ impl Store for MemoryStore {
     fn insert_organization(&self, organization: &Organization) -> Result<Version> {
         let mut tables = self.write();
         tables.check_owner(organization)?;
-        tables.check_custom_values(organization)?;
+        tables.check_custom_values(&organization.details.custom)?;
         if let Some(constraint) = tables.collision(organization, None) {
             return Err(Error::Conflict(constraint));
         }
-        let created = Snapshot::organization(organization, &tables.fields());
+        let created = Snapshot::organization(
+            organization,
+            &tables.fields(CustomResourceType::Organizations),
+        );
         let version = tables.append(ChangeEntry::created(
             ResourceType::Organizations,
             organization.id,
@@ -532,11 +578,11 @@ impl Store for MemoryStore {
             return Ok(updated);
         }
         tables.check_owner(&updated)?;
-        tables.check_custom_values(&updated)?;
+        tables.check_custom_values(&updated.details.custom)?;
         if let Some(constraint) = tables.collision(&updated, Some(id)) {
             return Err(Error::Conflict(constraint));
         }
-        let fields = tables.fields();
+        let fields = tables.fields(CustomResourceType::Organizations);
         updated.version = tables.record(ChangeEntry::updated(
             ResourceType::Organizations,
             id,
@@ -617,10 +663,11 @@ impl Store for MemoryStore {
     fn insert_contact(&self, contact: &Contact) -> Result<Version> {
         let mut tables = self.write();
         tables.check_contact(contact, None)?;
+        let fields = tables.fields(CustomResourceType::Contacts);
         let version = tables.append(ChangeEntry::created(
             ResourceType::Contacts,
             contact.id,
-            &Snapshot::contact(contact),
+            &Snapshot::contact(contact, &fields),
             time::now(),
             contact.creator_id,
         ));
@@ -660,11 +707,12 @@ impl Store for MemoryStore {
             return Ok(updated);
         }
         tables.check_contact(&updated, Some(id))?;
+        let fields = tables.fields(CustomResourceType::Contacts);
         updated.version = tables.record(ChangeEntry::updated(
             ResourceType::Contacts,
             id,
-            &Snapshot::contact(&before),
-            &Snapshot::contact(&updated),
+            &Snapshot::contact(&before, &fields),
+            &Snapshot::contact(&updated, &fields),
             now,
             write.actor,
         ));
@@ -1030,7 +1078,7 @@ impl Store for MemoryStore {
             let Some(mut contact) = tables.contacts.get(&contact_id).cloned() else {
                 continue;
             };
-            let before = Snapshot::contact(&contact);
+            let before = Snapshot::contact(&contact, &CustomFields::EMPTY);
             if contact.owner_id == Some(id) {
                 contact.owner_id = reassign_to;
             }
@@ -1044,7 +1092,7 @@ impl Store for MemoryStore {
                 ResourceType::Contacts,
                 contact_id,
                 &before,
-                &Snapshot::contact(&contact),
+                &Snapshot::contact(&contact, &CustomFields::EMPTY),
                 now,
                 write.actor,
             ) {
@@ -1201,7 +1249,7 @@ impl Store for MemoryStore {
         if tables
             .custom_fields
             .values()
-            .any(|f| f.identifier == field.identifier)
+            .any(|f| f.identifier == field.identifier && f.resource_type == field.resource_type)
         {
             return Err(Error::Conflict(Constraint::CustomFieldIdentifier));
         }
@@ -1261,23 +1309,18 @@ impl Store for MemoryStore {
                 _ => false,
             };
             let holders = tables
-                .organizations
-                .values()
-                .filter(|org| org.details.custom.get(&id).is_some_and(holds_removed))
+                .values_of(&field)
+                .into_iter()
+                .filter(|value| holds_removed(value))
                 .count() as u64;
             if holders > 0 {
-                return Err(options_in_use(&removed, holders));
+                return Err(options_in_use(&field, &removed, holders));
             }
         }
         if patch.unique == Some(true) && !field.unique {
-            let holders = colliding_holders(
-                tables
-                    .organizations
-                    .values()
-                    .filter_map(|org| org.details.custom.get(&id)),
-            );
+            let holders = colliding_holders(tables.values_of(&field));
             if holders > 0 {
-                return Err(values_collide(holders));
+                return Err(values_collide(&field, holders));
             }
         }
         if patch.apply(&mut field, now) {
@@ -1308,15 +1351,23 @@ impl Store for MemoryStore {
         let now = time::now();
         // As on SQL: each holder's entry is logged, its version stays (its ETag changes
         // through the custom field digest).
-        let mut removed: Vec<(OrganizationId, CustomValue)> = tables
-            .organizations
-            .values_mut()
-            .filter_map(|org| Some((org.id, org.details.custom.remove(&id)?)))
-            .collect();
-        removed.sort_by_key(|(org, _)| *org);
-        for (org, value) in removed {
+        let mut removed: Vec<(Uuid, CustomValue)> = match field.resource_type {
+            CustomResourceType::Organizations => tables
+                .organizations
+                .values_mut()
+                .filter_map(|org| Some((org.id.as_uuid(), org.details.custom.remove(&id)?)))
+                .collect(),
+            CustomResourceType::Contacts => tables
+                .contacts
+                .values_mut()
+                .filter_map(|c| Some((c.id.as_uuid(), c.custom.remove(&id)?)))
+                .collect(),
+        };
+        removed.sort_by_key(|(holder, _)| *holder);
+        for (holder, value) in removed {
             tables.append(ChangeEntry::value_removed(
-                org,
+                field.resource_type,
+                holder,
                 &field.identifier,
                 &value,
                 now,

@@ -7,7 +7,7 @@
 
 use orgbase_domain::change::{Change, ChangeQuery, Operation};
 use orgbase_domain::query::{Keyset, MAX_PAGE_SIZE, PageRequest, Position};
-use orgbase_domain::{Error, ResourceType, Result, Store};
+use orgbase_domain::{CustomResourceType, Error, ResourceType, Result, Store};
 use orgbase_http::BaseUrl;
 use orgbase_http::document::{
     ContactResource, DocumentResource, FieldSet, MembershipResource, OrganizationResource,
@@ -119,7 +119,9 @@ fn current(store: &dyn Store, change: &Change, base: &BaseUrl) -> Result<Option<
         ResourceType::Organizations => parse(&entry.resource_id)
             .and_then(|id| store.get_organization(id))
             .and_then(|org| {
-                let custom = store.list_custom_fields()?;
+                let custom = store
+                    .list_custom_fields()?
+                    .of(CustomResourceType::Organizations);
                 serde_json::to_value(OrganizationResource {
                     org: &org,
                     base,
@@ -142,10 +144,12 @@ fn current(store: &dyn Store, change: &Change, base: &BaseUrl) -> Result<Option<
         ResourceType::Contacts => parse(&entry.resource_id)
             .and_then(|id| store.get_contact(id))
             .and_then(|contact| {
+                let custom = store.list_custom_fields()?.of(CustomResourceType::Contacts);
                 serde_json::to_value(ContactResource {
                     contact: &contact,
                     base,
                     fields: &all,
+                    custom: &custom,
                     cursor: None,
                     role: None,
                     linkage: None,

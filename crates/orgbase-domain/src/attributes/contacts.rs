@@ -1,25 +1,33 @@
-//! Contact attributes: the create and update readers. The `owner` is a relationship, read by
-//! the HTTP layer.
+//! Contact attributes: the create and update readers, custom fields (`c_…`) included. The
+//! `owner` is a relationship, read by the HTTP layer.
 
 use serde_json::{Map, Value};
 
+use super::custom_fields::read_custom_values;
 use super::table::contact::*;
 use super::{AttributeReader, datetime, email, name, text_of};
 use crate::contact::{ContactPatch, NewContact};
+use crate::custom_field::CustomFields;
 use crate::error::ValidationErrors;
 use crate::ids::ContactId;
 use crate::organization::ReadOnlyValue;
 
 const CONTACTS: &str = "contacts";
 
-/// Reads a create request. `id` is the already-checked client-generated id, if any.
+/// Reads a create request. `id` is the already-checked client-generated id, if any; `fields`
+/// are the contacts' custom fields.
 pub fn read_new_contact(
     attributes: &Map<String, Value>,
     id: Option<ContactId>,
+    fields: &CustomFields,
 ) -> Result<NewContact, ValidationErrors> {
     let mut r = AttributeReader::for_type(CONTACTS, attributes);
     let name = r.required(NAME.name, name);
     let changes = read_changes(&mut r);
+    let custom = read_custom_values(&mut r, attributes, fields)
+        .into_iter()
+        .filter_map(|(field, value)| Some((field, value?)))
+        .collect();
     let created_at = r.non_null(CREATED_AT.name, datetime);
     let updated_at = r.non_null(UPDATED_AT.name, datetime);
     r.finish()?;
@@ -30,6 +38,7 @@ pub fn read_new_contact(
         phone: changes.phone.flatten(),
         title: changes.title.flatten(),
         notes: changes.notes.flatten(),
+        custom,
         owner_id: None,
         owner_given: false,
         created_at,
@@ -53,10 +62,12 @@ fn read_changes(r: &mut AttributeReader<'_>) -> ContactPatch {
 /// record, because clients round-trip whole objects.
 pub fn read_contact_patch(
     attributes: &Map<String, Value>,
+    fields: &CustomFields,
 ) -> Result<ContactPatch, ValidationErrors> {
     let mut r = AttributeReader::for_type(CONTACTS, attributes);
     let name = r.non_null(NAME.name, name);
     let mut patch = read_changes(&mut r);
+    patch.custom = read_custom_values(&mut r, attributes, fields);
     if let Some(at) = r.read_only(CREATED_AT.name, datetime) {
         patch.unchanged.push(ReadOnlyValue::CreatedAt(at));
     }
@@ -82,6 +93,7 @@ mod tests {
         let errors = read_new_contact(
             &object(json!({"email": "not an address", "notes": "x".repeat(10_001), "shoe": 1})),
             None,
+            &CustomFields::EMPTY,
         )
         .unwrap_err();
         let found: Vec<(&str, &str)> = errors
@@ -108,6 +120,7 @@ mod tests {
                 "title": "Analyst", "notes": null
             })),
             None,
+            &CustomFields::EMPTY,
         )
         .unwrap();
         assert_eq!(new.name, "Ada Lovelace");
@@ -118,10 +131,12 @@ mod tests {
 
     #[test]
     fn a_patch_tells_null_from_absent_and_refuses_a_null_name() {
-        let patch = read_contact_patch(&object(json!({"email": null}))).unwrap();
+        let patch =
+            read_contact_patch(&object(json!({"email": null})), &CustomFields::EMPTY).unwrap();
         assert_eq!(patch.email, Some(None));
         assert_eq!(patch.phone, None);
-        let errors = read_contact_patch(&object(json!({"name": null}))).unwrap_err();
+        let errors =
+            read_contact_patch(&object(json!({"name": null})), &CustomFields::EMPTY).unwrap_err();
         assert_eq!(errors.0[0].code, "not_nullable");
     }
 }

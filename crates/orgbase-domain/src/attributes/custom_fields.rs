@@ -1,4 +1,4 @@
-//! Custom field definitions, and custom values on organizations.
+//! Custom field definitions, and custom values on organizations and contacts.
 
 use std::collections::BTreeMap;
 
@@ -10,8 +10,8 @@ use super::{
     text, type_name, website,
 };
 use crate::custom_field::{
-    CustomField, CustomFieldPatch, CustomFields, CustomFormat, CustomValue, OPTION_MAX_CHARS,
-    OPTIONS_MAX, TEXT_MAX_CHARS, is_identifier,
+    CustomField, CustomFieldPatch, CustomFields, CustomFormat, CustomResourceType, CustomValue,
+    OPTION_MAX_CHARS, OPTIONS_MAX, TEXT_MAX_CHARS, is_identifier,
 };
 use crate::error::ValidationErrors;
 use crate::ids::CustomFieldId;
@@ -31,6 +31,16 @@ fn identifier(value: &Value) -> Parsed<String> {
 fn format(value: &Value) -> Parsed<CustomFormat> {
     CustomFormat::parse(string(value)?).ok_or_else(|| {
         let all: Vec<&str> = CustomFormat::ALL.iter().map(|f| f.as_str()).collect();
+        Problem::new(
+            "invalid_value",
+            format!("must be one of: {}", all.join(", ")),
+        )
+    })
+}
+
+fn resource_type(value: &Value) -> Parsed<CustomResourceType> {
+    CustomResourceType::parse(string(value)?).ok_or_else(|| {
+        let all: Vec<&str> = CustomResourceType::ALL.iter().map(|t| t.as_str()).collect();
         Problem::new(
             "invalid_value",
             format!("must be one of: {}", all.join(", ")),
@@ -97,6 +107,7 @@ pub fn read_new_custom_field(
     now: Timestamp,
 ) -> Result<CustomField, ValidationErrors> {
     let mut r = AttributeReader::for_type("custom_fields", attributes);
+    let resource_type = r.non_null("resource_type", resource_type);
     let identifier = r.required("identifier", identifier);
     let name = r.required("name", name);
     let format = r.required("format", format);
@@ -114,6 +125,7 @@ pub fn read_new_custom_field(
     r.finish()?;
     Ok(CustomField {
         id: id.unwrap_or_else(CustomFieldId::generate),
+        resource_type: resource_type.unwrap_or_default(),
         identifier: identifier.unwrap_or_default(),
         name: name.unwrap_or_default(),
         format: format.unwrap_or(CustomFormat::Text),
@@ -125,8 +137,9 @@ pub fn read_new_custom_field(
     })
 }
 
-/// Reads a change to `current`: its name and options. The identifier, format and timestamps
-/// may be sent back unchanged (clients round-trip whole objects), never changed.
+/// Reads a change to `current`: its name and options. The resource type, identifier, format
+/// and timestamps may be sent back unchanged (clients round-trip whole objects), never
+/// changed.
 pub fn read_custom_field_patch(
     attributes: &Map<String, Value>,
     current: &CustomField,
@@ -146,6 +159,11 @@ pub fn read_custom_field_patch(
         r.fail("unique", not_uniqueable());
     }
     let unchanged = [
+        (
+            "resource_type",
+            r.read_only("resource_type", resource_type)
+                .is_none_or(|t| t == current.resource_type),
+        ),
         (
             "identifier",
             r.read_only("identifier", text(100))
@@ -218,7 +236,7 @@ fn not_an_option(field: &CustomField) -> Problem {
     )
 }
 
-/// One organization's value for `field`; `None` is no value (null, or no choices).
+/// One record's value for `field`; `None` is no value (null, or no choices).
 pub fn custom_value(field: &CustomField, value: &Value) -> Parsed<Option<CustomValue>> {
     if value.is_null() {
         return Ok(None);
@@ -247,7 +265,7 @@ pub fn custom_value(field: &CustomField, value: &Value) -> Parsed<Option<CustomV
     Ok(Some(parsed))
 }
 
-/// The custom values an organization's attributes set (`Some`) or clear (`None`), read with
+/// The custom values a record's attributes set (`Some`) or clear (`None`), read with
 /// `r` so unknown `c_` members are reported with the other unknown attributes.
 pub(crate) fn read_custom_values(
     r: &mut AttributeReader<'_>,
@@ -275,6 +293,7 @@ mod tests {
     fn field(format: CustomFormat, options: &[&str]) -> CustomField {
         CustomField {
             id: CustomFieldId::generate(),
+            resource_type: CustomResourceType::Organizations,
             identifier: "c_x".to_owned(),
             name: "X".to_owned(),
             format,

@@ -148,7 +148,9 @@ impl<'a> AttributeReader<'a> {
     pub fn finish(mut self) -> Result<(), ValidationErrors> {
         for key in self.attributes.keys() {
             if !self.read.contains(key.as_str()) && !key.starts_with('@') {
-                let detail = if key.starts_with("c_") && self.resource == "organizations" {
+                let detail = if key.starts_with("c_")
+                    && matches!(self.resource, "organizations" | "contacts")
+                {
                     format!("`{key}` is not a custom field; GET /custom_fields lists them")
                 } else {
                     format!("`{key}` is not an attribute of {}", self.resource)

@@ -7,7 +7,7 @@
 //! organization serializer is written by hand for speed; a test holds it to
 //! [`ORGANIZATION_ATTRIBUTES`].
 
-use crate::custom_field::{CustomFormat, IDENTIFIER_MAX_CHARS};
+use crate::custom_field::{CustomFormat, CustomResourceType, IDENTIFIER_MAX_CHARS};
 use crate::name::NAME_MAX_CHARS;
 use crate::organization::Status;
 use crate::query::Field;
@@ -153,6 +153,11 @@ const FORMATS: &[&str] = &[
     CustomFormat::Email.as_str(),
     CustomFormat::Select.as_str(),
     CustomFormat::MultiSelect.as_str(),
+];
+
+const CUSTOM_RESOURCE_TYPES: &[&str] = &[
+    CustomResourceType::Organizations.as_str(),
+    CustomResourceType::Contacts.as_str(),
 ];
 
 /// A custom field's identifier as an attribute name (see [`crate::custom_field`]).
@@ -526,12 +531,18 @@ pub mod custom_field {
     //! Each custom field attribute, by name, for the readers.
     use super::*;
 
+    pub const RESOURCE_TYPE: Attribute = Attribute {
+        default: Some("organizations"),
+        ..Attribute::new("resource_type", ValueType::Enum(CUSTOM_RESOURCE_TYPES))
+            .writes(Writes::OnCreate)
+            .describe("Whose attribute this field is: organizations' or contacts'; immutable.")
+    };
     pub const IDENTIFIER: Attribute = Attribute {
         pattern: Some(CUSTOM_ATTRIBUTE_PATTERN),
         ..Attribute::text("identifier")
             .chars(3, 2 + IDENTIFIER_MAX_CHARS)
             .writes(Writes::OnCreate)
-            .describe("The organization attribute this field becomes; immutable.")
+            .describe("The attribute this field becomes on its resource type (unique within it); immutable.")
     };
     pub const NAME: Attribute = Attribute::text("name").chars(1, NAME_MAX_CHARS);
     pub const FORMAT: Attribute =
@@ -542,7 +553,7 @@ pub mod custom_field {
     pub const UNIQUE: Attribute = Attribute {
         default: Some("false"),
         ..Attribute::new("unique", ValueType::Boolean).describe(
-            "No two organizations hold the same value (ignoring case for text, email and url); what `POST /organizations?upsert=IDENTIFIER` matches by. Only for text, number, email and url; set on an existing field only while its values are already unique.",
+            "No two records of its resource type hold the same value (ignoring case for text, email and url); on organizations, what `POST /organizations?upsert=IDENTIFIER` matches by. Only for text, number, email and url; set on an existing field only while its values are already unique.",
         )
     };
     pub const CREATED_AT: Attribute =
@@ -553,6 +564,7 @@ pub mod custom_field {
 
 /// Every custom field attribute, in response order.
 pub const CUSTOM_FIELD_ATTRIBUTES: &[Attribute] = &[
+    custom_field::RESOURCE_TYPE,
     custom_field::IDENTIFIER,
     custom_field::NAME,
     custom_field::FORMAT,
@@ -773,5 +785,9 @@ mod tests {
         assert_eq!(STATUSES, Status::ALL.map(Status::as_str));
         assert_eq!(ROLES, Role::ALL.map(Role::as_str));
         assert_eq!(FORMATS, CustomFormat::ALL.map(CustomFormat::as_str));
+        assert_eq!(
+            CUSTOM_RESOURCE_TYPES,
+            CustomResourceType::ALL.map(CustomResourceType::as_str)
+        );
     }
 }

@@ -184,7 +184,8 @@ impl ChangeEntry {
 
     /// The update of an organization whose value of a deleted custom field went with it.
     pub fn value_removed(
-        organization: impl ToString,
+        resource_type: crate::custom_field::CustomResourceType,
+        record: impl ToString,
         identifier: &str,
         value: &crate::custom_field::CustomValue,
         changed_at: Timestamp,
@@ -193,8 +194,13 @@ impl ChangeEntry {
         let change = serde_json::json!({ "from": value.to_json(), "to": null });
         Self {
             operation: Operation::Update,
-            resource_type: ResourceType::Organizations,
-            resource_id: organization.to_string(),
+            resource_type: match resource_type {
+                crate::custom_field::CustomResourceType::Organizations => {
+                    ResourceType::Organizations
+                }
+                crate::custom_field::CustomResourceType::Contacts => ResourceType::Contacts,
+            },
+            resource_id: record.to_string(),
             changed_at,
             actor,
             changes: [(identifier.to_owned(), change)].into_iter().collect(),

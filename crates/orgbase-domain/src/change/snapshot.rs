@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use crate::api_key::ApiKey;
 use crate::contact::Contact;
-use crate::custom_field::{CustomField, CustomFields};
+use crate::custom_field::{CustomField, CustomFields, CustomValues};
 use crate::document::Document;
 use crate::ids::UserId;
 use crate::membership::Membership;
@@ -73,25 +73,34 @@ impl Snapshot {
             ("archived_at", timestamp(d.archived_at.as_ref())),
             ("created_at", timestamp(Some(&org.created_at))),
         ]);
-        for field in fields.iter() {
-            let value = d
-                .custom
-                .get(&field.id)
-                .map_or_else(|| field.format.empty_json(), |v| v.to_json());
-            snapshot.0.insert(field.identifier.clone(), value);
-        }
+        snapshot.insert_custom(&d.custom, fields);
         snapshot
             .0
             .insert("owner".to_owned(), user_linkage(d.owner_id));
         snapshot
     }
 
-    /// A contact's attributes but `updated_at`, then `owner`.
-    pub fn contact(contact: &Contact) -> Self {
+    /// Each of `fields` with the record's value (null or [] without one), by identifier.
+    fn insert_custom(&mut self, values: &CustomValues, fields: &CustomFields) {
+        for field in fields.iter() {
+            let value = values
+                .get(&field.id)
+                .map_or_else(|| field.format.empty_json(), |v| v.to_json());
+            self.0.insert(field.identifier.clone(), value);
+        }
+    }
+
+    /// A contact's attributes but `updated_at`, its values of `fields` (as for
+    /// [`Self::organization`]), then `owner`.
+    pub fn contact(contact: &Contact, fields: &CustomFields) -> Self {
         let mut values = contact_attributes(contact);
         values.retain(|(name, _)| *name != "updated_at");
-        values.push(("owner", user_linkage(contact.owner_id)));
-        Self::of(values)
+        let mut snapshot = Self::of(values);
+        snapshot.insert_custom(&contact.custom, fields);
+        snapshot
+            .0
+            .insert("owner".to_owned(), user_linkage(contact.owner_id));
+        snapshot
     }
 
     /// A membership's role, organization and contact (`updated_at` aside).
@@ -235,6 +244,7 @@ pub fn user_attributes(user: &User) -> Vec<(&'static str, Value)> {
 /// A custom field's attributes in the order the API shows them.
 pub fn custom_field_attributes(field: &CustomField) -> Vec<(&'static str, Value)> {
     vec![
+        ("resource_type", Value::from(field.resource_type.as_str())),
         ("identifier", Value::from(field.identifier.as_str())),
         ("name", Value::from(field.name.as_str())),
         ("format", Value::from(field.format.as_str())),

@@ -75,6 +75,7 @@ impl Listed for Contact {
             Field::Notes => FieldValue::Text(text(&self.notes)),
             Field::CreatedAt => FieldValue::DateTime(Some(self.created_at)),
             Field::UpdatedAt => FieldValue::DateTime(Some(self.updated_at)),
+            Field::Custom(key) => custom_value_of(key, self.custom.get(&key.id)),
             // Not contact fields: the query parser never names them for contacts.
             _ => FieldValue::Text(None),
         }

@@ -1,7 +1,7 @@
 //! The contact resource object, written straight from the domain record as organizations are
 //! (lists render it by the hundred).
 
-use orgbase_domain::{Contact, MembershipRole, UserId};
+use orgbase_domain::{Contact, CustomFields, MembershipRole, UserId};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
@@ -44,10 +44,12 @@ pub fn contact_related_user(contact: &Contact, relationship: &str) -> Option<Use
     }
 }
 
-/// A contact's attributes, in the order of the domain's table (a test holds them to it).
+/// A contact's attributes, in the order of the domain's table (a test holds them to it),
+/// then its custom fields.
 struct ContactAttributes<'a> {
     contact: &'a Contact,
     fields: &'a FieldSet,
+    custom: &'a CustomFields,
 }
 
 impl Serialize for ContactAttributes<'_> {
@@ -70,6 +72,16 @@ impl Serialize for ContactAttributes<'_> {
             "created_at" => rfc3339(&c.created_at),
             "updated_at" => rfc3339(&c.updated_at),
         }
+        // Every defined field, as on organizations: null (or []) without a value.
+        for field in self.custom.iter() {
+            if fields.includes(&field.identifier) {
+                let value = match c.custom.get(&field.id) {
+                    Some(value) => value.to_json(),
+                    None => field.format.empty_json(),
+                };
+                map.serialize_entry(&field.identifier, &value)?;
+            }
+        }
         map.end()
     }
 }
@@ -80,6 +92,8 @@ pub struct ContactResource<'a> {
     pub contact: &'a Contact,
     pub base: &'a BaseUrl,
     pub fields: &'a FieldSet,
+    /// The contacts' custom fields defined now: each is an attribute.
+    pub custom: &'a CustomFields,
     /// Its cursor, on a page paged by cursor: written as `meta.page.cursor`.
     pub cursor: Option<String>,
     /// Its role, in an organization's `members`: written as `meta.role`.
@@ -106,6 +120,7 @@ impl Serialize for ContactResource<'_> {
                 &ContactAttributes {
                     contact,
                     fields: self.fields,
+                    custom: self.custom,
                 },
             )?;
         }

@@ -299,6 +299,7 @@ mod tests {
 
         let field = CustomField {
             id: orgbase_domain::CustomFieldId::generate(),
+            resource_type: orgbase_domain::CustomResourceType::Contacts,
             identifier: "c_tier".into(),
             name: "Tier".into(),
             format: CustomFormat::Text,

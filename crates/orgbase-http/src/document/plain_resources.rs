@@ -40,15 +40,7 @@ pub fn user_resource(user: &orgbase_domain::User, base: &BaseUrl, fields: &Field
 pub fn custom_field_resource(field: &CustomField, base: &BaseUrl, fields: &FieldSet) -> Value {
     let attributes = sparse(
         fields,
-        vec![
-            ("identifier", Value::from(field.identifier.clone())),
-            ("name", Value::from(field.name.clone())),
-            ("format", Value::from(field.format.as_str())),
-            ("options", Value::from(field.options.clone())),
-            ("unique", Value::from(field.unique)),
-            ("created_at", Value::from(rfc3339(&field.created_at))),
-            ("updated_at", Value::from(rfc3339(&field.updated_at))),
-        ],
+        orgbase_domain::change::snapshot::custom_field_attributes(field),
     );
     let mut resource = serde_json::json!({
         "type": CUSTOM_FIELDS,

@@ -7,20 +7,20 @@ use actix_web::{FromRequest, HttpRequest, web};
 use orgbase_domain::{CustomFields, UserId};
 
 use crate::change_query::{ChangeParams, change_params};
-use crate::document::{CONTACT_INCLUDES, ORGANIZATION_INCLUDES, ORGANIZATION_RELATIONSHIPS};
+use crate::document::{ORGANIZATION_INCLUDES, ORGANIZATION_RELATIONSHIPS};
 use crate::errors::ApiError;
 use crate::query::{self, ListParams, Paging, QueryPairs, ResourceParams};
-use crate::state::AppState;
+use crate::state::{AppState, DefinedFields};
 
 /// What an endpoint's query string may hold, and how it is parsed.
 pub trait QueryShape: 'static {
     type Params: std::fmt::Debug;
-    /// Whether the parameters may name custom fields (organization attributes), so parsing
-    /// needs the definitions.
+    /// Whether the parameters may name custom fields (organization or contact attributes), so
+    /// parsing needs the definitions.
     const NAMES_CUSTOM_FIELDS: bool;
     fn parse(
         pairs: &QueryPairs,
-        custom: &CustomFields,
+        custom: &DefinedFields,
         paging: &Paging,
     ) -> Result<Self::Params, ApiError>;
 }
@@ -31,14 +31,16 @@ pub struct Query<S: QueryShape> {
     pub params: S::Params,
     /// The decoded pairs, which links keep.
     pub pairs: QueryPairs,
-    /// The custom field definitions the parameters were read against: those defined now for
-    /// shapes that name custom fields, none for the others.
+    /// The organizations' custom fields the parameters were read against: those defined now
+    /// for shapes that name custom fields, none for the others.
     pub custom: Arc<CustomFields>,
+    /// The contacts' custom fields, likewise.
+    pub contact_custom: Arc<CustomFields>,
 }
 
-fn no_custom_fields() -> Arc<CustomFields> {
-    static EMPTY: OnceLock<Arc<CustomFields>> = OnceLock::new();
-    Arc::clone(EMPTY.get_or_init(|| Arc::new(CustomFields::EMPTY)))
+fn no_custom_fields() -> Arc<DefinedFields> {
+    static EMPTY: OnceLock<Arc<DefinedFields>> = OnceLock::new();
+    Arc::clone(EMPTY.get_or_init(Arc::default))
 }
 
 impl<S: QueryShape> FromRequest for Query<S> {
@@ -67,7 +69,8 @@ impl<S: QueryShape> FromRequest for Query<S> {
             Ok(Query {
                 params,
                 pairs,
-                custom,
+                custom: Arc::clone(&custom.organizations),
+                contact_custom: Arc::clone(&custom.contacts),
             })
         })
     }
@@ -82,7 +85,7 @@ impl QueryShape for OrganizationList {
     const NAMES_CUSTOM_FIELDS: bool = true;
     fn parse(
         pairs: &QueryPairs,
-        custom: &CustomFields,
+        custom: &DefinedFields,
         paging: &Paging,
     ) -> Result<ListParams, ApiError> {
         query::list_params(pairs, custom, paging)
@@ -98,7 +101,7 @@ impl QueryShape for OrganizationCreate {
     const NAMES_CUSTOM_FIELDS: bool = true;
     fn parse(
         pairs: &QueryPairs,
-        custom: &CustomFields,
+        custom: &DefinedFields,
         _: &Paging,
     ) -> Result<ResourceParams, ApiError> {
         query::create_params(pairs, custom)
@@ -114,7 +117,7 @@ impl QueryShape for OneOrganization {
     const NAMES_CUSTOM_FIELDS: bool = true;
     fn parse(
         pairs: &QueryPairs,
-        custom: &CustomFields,
+        custom: &DefinedFields,
         _: &Paging,
     ) -> Result<ResourceParams, ApiError> {
         query::organization_params(pairs, ORGANIZATION_INCLUDES, custom)
@@ -129,7 +132,11 @@ pub struct OrganizationReference;
 impl QueryShape for OrganizationReference {
     type Params = ResourceParams;
     const NAMES_CUSTOM_FIELDS: bool = false;
-    fn parse(pairs: &QueryPairs, _: &CustomFields, _: &Paging) -> Result<ResourceParams, ApiError> {
+    fn parse(
+        pairs: &QueryPairs,
+        _: &DefinedFields,
+        _: &Paging,
+    ) -> Result<ResourceParams, ApiError> {
         query::resource_params(pairs, ORGANIZATION_RELATIONSHIPS)
     }
 }
@@ -140,13 +147,13 @@ pub struct ContactList;
 
 impl QueryShape for ContactList {
     type Params = ListParams;
-    const NAMES_CUSTOM_FIELDS: bool = false;
+    const NAMES_CUSTOM_FIELDS: bool = true;
     fn parse(
         pairs: &QueryPairs,
-        _: &CustomFields,
+        custom: &DefinedFields,
         paging: &Paging,
     ) -> Result<ListParams, ApiError> {
-        query::contact_list_params(pairs, paging)
+        query::contact_list_params(pairs, custom, paging)
     }
 }
 
@@ -157,9 +164,13 @@ pub struct ContactReference;
 
 impl QueryShape for ContactReference {
     type Params = ResourceParams;
-    const NAMES_CUSTOM_FIELDS: bool = false;
-    fn parse(pairs: &QueryPairs, _: &CustomFields, _: &Paging) -> Result<ResourceParams, ApiError> {
-        query::resource_params(pairs, CONTACT_INCLUDES)
+    const NAMES_CUSTOM_FIELDS: bool = true;
+    fn parse(
+        pairs: &QueryPairs,
+        custom: &DefinedFields,
+        _: &Paging,
+    ) -> Result<ResourceParams, ApiError> {
+        query::contact_params(pairs, custom)
     }
 }
 
@@ -172,7 +183,7 @@ impl QueryShape for MembershipList {
     const NAMES_CUSTOM_FIELDS: bool = false;
     fn parse(
         pairs: &QueryPairs,
-        _: &CustomFields,
+        _: &DefinedFields,
         paging: &Paging,
     ) -> Result<ListParams, ApiError> {
         query::membership_list_params(pairs, paging)
@@ -187,7 +198,11 @@ pub struct MembershipReference;
 impl QueryShape for MembershipReference {
     type Params = ResourceParams;
     const NAMES_CUSTOM_FIELDS: bool = false;
-    fn parse(pairs: &QueryPairs, _: &CustomFields, _: &Paging) -> Result<ResourceParams, ApiError> {
+    fn parse(
+        pairs: &QueryPairs,
+        _: &DefinedFields,
+        _: &Paging,
+    ) -> Result<ResourceParams, ApiError> {
         query::resource_params(pairs, &[])
     }
 }
@@ -201,7 +216,7 @@ impl QueryShape for DocumentList {
     const NAMES_CUSTOM_FIELDS: bool = false;
     fn parse(
         pairs: &QueryPairs,
-        _: &CustomFields,
+        _: &DefinedFields,
         paging: &Paging,
     ) -> Result<ListParams, ApiError> {
         query::document_list_params(pairs, paging)
@@ -215,7 +230,11 @@ pub struct DocumentReference;
 impl QueryShape for DocumentReference {
     type Params = ResourceParams;
     const NAMES_CUSTOM_FIELDS: bool = false;
-    fn parse(pairs: &QueryPairs, _: &CustomFields, _: &Paging) -> Result<ResourceParams, ApiError> {
+    fn parse(
+        pairs: &QueryPairs,
+        _: &DefinedFields,
+        _: &Paging,
+    ) -> Result<ResourceParams, ApiError> {
         query::resource_params(pairs, &[])
     }
 }
@@ -229,7 +248,7 @@ impl QueryShape for ProjectList {
     const NAMES_CUSTOM_FIELDS: bool = false;
     fn parse(
         pairs: &QueryPairs,
-        _: &CustomFields,
+        _: &DefinedFields,
         paging: &Paging,
     ) -> Result<ListParams, ApiError> {
         query::project_list_params(pairs, paging)
@@ -243,7 +262,11 @@ pub struct ProjectReference;
 impl QueryShape for ProjectReference {
     type Params = ResourceParams;
     const NAMES_CUSTOM_FIELDS: bool = false;
-    fn parse(pairs: &QueryPairs, _: &CustomFields, _: &Paging) -> Result<ResourceParams, ApiError> {
+    fn parse(
+        pairs: &QueryPairs,
+        _: &DefinedFields,
+        _: &Paging,
+    ) -> Result<ResourceParams, ApiError> {
         query::resource_params(pairs, &[])
     }
 }
@@ -257,7 +280,7 @@ impl QueryShape for TaskList {
     const NAMES_CUSTOM_FIELDS: bool = false;
     fn parse(
         pairs: &QueryPairs,
-        _: &CustomFields,
+        _: &DefinedFields,
         paging: &Paging,
     ) -> Result<ListParams, ApiError> {
         query::task_list_params(pairs, paging)
@@ -271,7 +294,11 @@ pub struct TaskReference;
 impl QueryShape for TaskReference {
     type Params = ResourceParams;
     const NAMES_CUSTOM_FIELDS: bool = false;
-    fn parse(pairs: &QueryPairs, _: &CustomFields, _: &Paging) -> Result<ResourceParams, ApiError> {
+    fn parse(
+        pairs: &QueryPairs,
+        _: &DefinedFields,
+        _: &Paging,
+    ) -> Result<ResourceParams, ApiError> {
         query::resource_params(pairs, &[])
     }
 }
@@ -285,7 +312,7 @@ impl QueryShape for Operations {
     const NAMES_CUSTOM_FIELDS: bool = true;
     fn parse(
         pairs: &QueryPairs,
-        custom: &CustomFields,
+        custom: &DefinedFields,
         _: &Paging,
     ) -> Result<ResourceParams, ApiError> {
         query::organization_params(pairs, &[], custom)
@@ -301,7 +328,7 @@ impl QueryShape for PageOnly {
     const NAMES_CUSTOM_FIELDS: bool = false;
     fn parse(
         pairs: &QueryPairs,
-        _: &CustomFields,
+        _: &DefinedFields,
         paging: &Paging,
     ) -> Result<ListParams, ApiError> {
         query::plain_list_params(pairs, paging)
@@ -315,7 +342,11 @@ pub struct OneResource;
 impl QueryShape for OneResource {
     type Params = ResourceParams;
     const NAMES_CUSTOM_FIELDS: bool = false;
-    fn parse(pairs: &QueryPairs, _: &CustomFields, _: &Paging) -> Result<ResourceParams, ApiError> {
+    fn parse(
+        pairs: &QueryPairs,
+        _: &DefinedFields,
+        _: &Paging,
+    ) -> Result<ResourceParams, ApiError> {
         query::resource_params(pairs, &[])
     }
 }
@@ -327,7 +358,11 @@ pub struct DeleteUser;
 impl QueryShape for DeleteUser {
     type Params = Option<UserId>;
     const NAMES_CUSTOM_FIELDS: bool = false;
-    fn parse(pairs: &QueryPairs, _: &CustomFields, _: &Paging) -> Result<Option<UserId>, ApiError> {
+    fn parse(
+        pairs: &QueryPairs,
+        _: &DefinedFields,
+        _: &Paging,
+    ) -> Result<Option<UserId>, ApiError> {
         query::delete_user_params(pairs)
     }
 }
@@ -341,7 +376,7 @@ impl QueryShape for ChangeList {
     const NAMES_CUSTOM_FIELDS: bool = false;
     fn parse(
         pairs: &QueryPairs,
-        _: &CustomFields,
+        _: &DefinedFields,
         paging: &Paging,
     ) -> Result<ChangeParams, ApiError> {
         change_params(pairs, paging, false)
@@ -357,7 +392,7 @@ impl QueryShape for RecordHistory {
     const NAMES_CUSTOM_FIELDS: bool = false;
     fn parse(
         pairs: &QueryPairs,
-        _: &CustomFields,
+        _: &DefinedFields,
         paging: &Paging,
     ) -> Result<ChangeParams, ApiError> {
         change_params(pairs, paging, true)

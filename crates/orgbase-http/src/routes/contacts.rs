@@ -18,7 +18,7 @@ use crate::errors::ApiError;
 use crate::extract::{ContactList, ContactReference, PathId, Query, ResourceBody};
 use crate::openapi::params;
 use crate::pagination::respond_records;
-use crate::query::{QueryPairs, RenderOptions};
+use crate::query::QueryPairs;
 use crate::request_body::combine;
 use crate::resources::Contacts;
 use crate::state::AppState;
@@ -44,7 +44,12 @@ pub async fn list(
     query: Query<ContactList>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let Query { params, pairs, .. } = query;
+    let Query {
+        params,
+        pairs,
+        contact_custom,
+        ..
+    } = query;
     let list_query = params.query.clone();
     let page = state
         .run(move |store| store.list_contacts(&list_query))
@@ -70,6 +75,7 @@ pub async fn list(
             contact,
             base: &base,
             fields: &params.render.contact_fields,
+            custom: &contact_custom,
             cursor,
             role: None,
             linkage: Some(&related.linkage),
@@ -108,7 +114,7 @@ pub async fn create(
     let requested = requested_relationships(&body.relationships, CONTACTS, CONTACT_TO_MANY)?;
     check_echoed(&requested.echoed, None)?;
     let mut new = combine(
-        read_new_contact(&body.attributes, body.id),
+        read_new_contact(&body.attributes, body.id, &query.contact_custom),
         requested.unknown,
     )?;
     new.actor = Some(caller.user.id);
@@ -119,18 +125,14 @@ pub async fn create(
     let mut contact = new.to_contact(time::now());
     let contact = state
         .run(move |store| {
-            contact.version = store.insert_contact(&contact)?;
-            Ok(contact)
+            Ok(store.insert_contact(&contact).map(|version| {
+                contact.version = version;
+                contact
+            }))
         })
-        .await?;
-    respond(
-        &req,
-        &state,
-        &contact,
-        &query.params.render,
-        StatusCode::CREATED,
-    )
-    .await
+        .await?
+        .map_err(|e| ApiError::of_contact_write(e, &query.contact_custom))?;
+    respond(&req, &state, &contact, &query, StatusCode::CREATED).await
 }
 
 /// Fetch a contact
@@ -151,7 +153,7 @@ pub async fn get(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let contact = state.run(move |store| store.get_contact(id)).await?;
-    respond(&req, &state, &contact, &query.params.render, StatusCode::OK).await
+    respond(&req, &state, &contact, &query, StatusCode::OK).await
 }
 
 /// Update a contact
@@ -189,7 +191,10 @@ pub async fn update(
             Some(&|name| contact_related_user(&current, name)),
         )?;
     }
-    let mut patch = combine(read_contact_patch(&body.attributes), requested.unknown)?;
+    let mut patch = combine(
+        read_contact_patch(&body.attributes, &query.contact_custom),
+        requested.unknown,
+    )?;
     patch.actor = Some(caller.user.id);
     if requested.owner.is_some() {
         patch.owner_id = requested.owner;
@@ -199,8 +204,8 @@ pub async fn update(
     let contact = state
         .run(move |store| Ok(store.update_contact(id, &patch, time::now(), write)))
         .await?
-        .map_err(|e| precondition.judge(e.into()))?;
-    respond(&req, &state, &contact, &query.params.render, StatusCode::OK).await
+        .map_err(|e| precondition.judge(ApiError::of_contact_write(e, &query.contact_custom)))?;
+    respond(&req, &state, &contact, &query, StatusCode::OK).await
 }
 
 /// Delete a contact
@@ -229,21 +234,28 @@ pub async fn delete(
 }
 
 /// A single-contact document whose `links.self` is the contact's URL, with `included` users
-/// when asked, its ETag (the version, varied by the fieldsets, `include` and what is
-/// included), 304 for a GET whose `If-None-Match` names it, and `Location` on 201.
+/// when asked, its ETag (the version, varied by the custom fields defined, the fieldsets,
+/// `include` and what is included), 304 for a GET whose `If-None-Match` names it, and
+/// `Location` on 201.
 async fn respond(
     req: &HttpRequest,
     state: &AppState,
     contact: &Contact,
-    render: &RenderOptions,
+    query: &Query<ContactReference>,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
+    let render = &query.params.render;
     let base = state.base_url(req);
     let one = std::slice::from_ref(contact);
     let users = included_users(state, one, contact_related_user, &base, render).await?;
     let related = contacts_related(state, one, &base, render).await?;
     let included = together(users, related.resources);
-    let etag = ETag::of(contact.version)
+    let mut etag = ETag::of(contact.version);
+    // A deleted field takes its values without a new version (see the stores).
+    for field in query.contact_custom.iter() {
+        etag = etag.vary(&field.id.to_string());
+    }
+    let etag = etag
         .vary_by_shape(&QueryPairs::parse(req.query_string()))
         .vary_by_included(included.as_ref())
         .vary(&related.linkage.fingerprint());
@@ -255,6 +267,7 @@ async fn respond(
         contact,
         base: &base,
         fields: &render.contact_fields,
+        custom: &query.contact_custom,
         cursor: None,
         role: None,
         linkage: Some(&related.linkage),

@@ -56,7 +56,7 @@ pub async fn list(
     // request, and paged here.
     let place = |f: &&CustomField| Position::oldest_first(f.created_at, f.id.as_uuid());
     let page = Page::cut(
-        fields.iter().collect(),
+        fields.all.iter().collect(),
         &params.query.page,
         true,
         |f, position| place(f).cmp_ascending(position),

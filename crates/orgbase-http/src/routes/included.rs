@@ -131,6 +131,11 @@ pub async fn organizations_related(
             Ok((found, contacts))
         })
         .await?;
+    let contact_custom = if contacts.is_empty() {
+        Arc::new(CustomFields::EMPTY)
+    } else {
+        Arc::clone(&state.custom_fields().await?.contacts)
+    };
     let mut included = IncludedRecords::default();
     if members {
         let by_org = included.linkage.0.entry("members").or_default();
@@ -156,7 +161,7 @@ pub async fn organizations_related(
     for contact in &contacts {
         included
             .resources
-            .push(contact_value(contact, base, render)?);
+            .push(contact_value(contact, base, render, &contact_custom)?);
     }
     Ok(included)
 }
@@ -176,7 +181,7 @@ pub async fn contacts_related(
         return Ok(IncludedRecords::default());
     }
     let custom = if organizations || orgs_of_memberships {
-        state.custom_fields().await?
+        Arc::clone(&state.custom_fields().await?.organizations)
     } else {
         Arc::new(CustomFields::EMPTY)
     };
@@ -257,11 +262,13 @@ fn contact_value(
     contact: &Contact,
     base: &BaseUrl,
     render: &RenderOptions,
+    custom: &CustomFields,
 ) -> Result<Value, ApiError> {
     serde_json::to_value(ContactResource {
         contact,
         base,
         fields: &render.contact_fields,
+        custom,
         cursor: None,
         role: None,
         linkage: None,

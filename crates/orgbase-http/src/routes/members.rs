@@ -84,7 +84,12 @@ pub async fn members(
     query: Query<ContactList>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let Query { params, pairs, .. } = query;
+    let Query {
+        params,
+        pairs,
+        contact_custom,
+        ..
+    } = query;
     let mut list_query = params.query.clone();
     list_query.member_of = Some(org);
     let (page, roles) = state
@@ -117,6 +122,7 @@ pub async fn members(
             contact,
             base: &base,
             fields: &params.render.contact_fields,
+            custom: &contact_custom,
             cursor,
             role: roles.get(&contact.id).copied(),
             linkage: Some(&related.linkage),
@@ -240,6 +246,7 @@ pub async fn contact_organizations(
         params,
         pairs,
         custom,
+        ..
     } = query;
     let mut list_query = params.query.clone();
     let scope = scoped(Field::Contact, contact)?;

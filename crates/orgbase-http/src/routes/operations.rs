@@ -80,7 +80,7 @@ pub async fn perform(
     if all_removes {
         return Ok(HttpResponse::NoContent().finish());
     }
-    let custom = state.custom_fields().await?;
+    let custom = std::sync::Arc::clone(&state.custom_fields().await?.organizations);
     let base = state.base_url(&req);
     let results = render(&base, &outcomes, &query.params.render, &custom);
     let document = AtomicResults {
@@ -326,7 +326,10 @@ impl Run<'_> {
     fn fields(&mut self) -> Result<&CustomFields, Error> {
         let fields = match self.fields.take() {
             Some(fields) => fields,
-            None => self.tx.list_custom_fields()?,
+            None => self
+                .tx
+                .list_custom_fields()?
+                .of(orgbase_domain::CustomResourceType::Organizations),
         };
         Ok(self.fields.insert(fields))
     }

@@ -1,5 +1,5 @@
-//! Contacts in SQL: one row each, every write logged in its own transaction, lists by
-//! [`query`].
+//! Contacts in SQL: one row each and their [`custom_values`], every write logged in its own
+//! transaction, lists by [`query`].
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -17,6 +17,7 @@ use crate::errors::{TxError, from_diesel};
 use crate::memberships;
 use crate::schema::contacts;
 
+pub(crate) mod custom_values;
 mod query;
 
 /// A `contacts` row: UUID text, UTC timestamps, and the folded keys lists and the unique
@@ -83,6 +84,7 @@ impl TryFrom<ContactRow> for Contact {
             phone: row.phone,
             title: row.title,
             notes: row.notes,
+            custom: orgbase_domain::CustomValues::new(),
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
             version: u64::try_from(row.version).unwrap_or(0),
@@ -105,20 +107,22 @@ fn owner_or(error: TxError, owner: Option<UserId>) -> Error {
 
 pub fn insert(conn: &mut AnyConnection, contact: &Contact) -> Result<Version> {
     conn.transaction::<_, TxError, _>(|conn| {
-        let entry = ChangeEntry::created(
-            ResourceType::Contacts,
-            contact.id,
-            &Snapshot::contact(contact),
-            time::now(),
-            contact.creator_id,
-        );
-        let version = changes::record(conn, Some(entry))?;
+        let version = changes::version(conn)?;
         diesel::insert_into(contacts::table)
             .values(ContactRow::from(&Contact {
                 version,
                 ..contact.clone()
             }))
             .execute(conn)?;
+        let fields = custom_values::insert(conn, contact)?;
+        let entry = ChangeEntry::created(
+            ResourceType::Contacts,
+            contact.id,
+            &Snapshot::contact(contact, &fields),
+            time::now(),
+            contact.creator_id,
+        );
+        changes::append_versioned(conn, &entry, version)?;
         Ok(version)
     })
     .map_err(|e| owner_or(e, contact.owner_id))
@@ -133,10 +137,16 @@ fn load(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<ContactRow>> {
 }
 
 pub fn get(conn: &mut AnyConnection, id: ContactId) -> Result<Contact> {
-    load(conn, &id.to_string())
+    let row = load(conn, &id.to_string())
         .map_err(from_diesel)?
-        .ok_or_else(|| Error::contact_not_found(id))?
-        .try_into()
+        .ok_or_else(|| Error::contact_not_found(id))?;
+    with_values(conn, vec![row.try_into()?]).map(|mut one| one.remove(0))
+}
+
+/// Contacts read from their rows, with their custom values.
+fn with_values(conn: &mut AnyConnection, mut contacts: Vec<Contact>) -> Result<Vec<Contact>> {
+    custom_values::attach(conn, &mut contacts)?;
+    Ok(contacts)
 }
 
 /// The contact's row, locked until the transaction ends (a no-op update, which SQLite and
@@ -147,7 +157,10 @@ fn locked(conn: &mut AnyConnection, id: ContactId) -> std::result::Result<Contac
         .set(contacts::id.eq(contacts::id))
         .execute(conn)?;
     let row = load(conn, &id_text)?.ok_or_else(|| TxError::Domain(Error::contact_not_found(id)))?;
-    Contact::try_from(row).map_err(TxError::Domain)
+    let contact = Contact::try_from(row).map_err(TxError::Domain)?;
+    with_values(conn, vec![contact])
+        .map(|mut one| one.remove(0))
+        .map_err(TxError::Domain)
 }
 
 pub fn update(
@@ -162,16 +175,18 @@ pub fn update(
         if !write.admits(contact.version) {
             return Err(TxError::Domain(Error::PreconditionFailed));
         }
-        let before = Snapshot::contact(&contact);
+        let before = contact.clone();
         let changed = patch
             .apply(&mut contact, now)
             .map_err(|e| TxError::Domain(Error::Invalid(e)))?;
         if changed {
+            // The fields whose values changed: the only ones the snapshots can differ in.
+            let fields = custom_values::replace(conn, &before, &contact)?;
             let entry = ChangeEntry::updated(
                 ResourceType::Contacts,
                 id,
-                &before,
-                &Snapshot::contact(&contact),
+                &Snapshot::contact(&before, &fields),
+                &Snapshot::contact(&contact, &fields),
                 now,
                 write.actor,
             );
@@ -208,7 +223,7 @@ pub fn delete(conn: &mut AnyConnection, id: ContactId, write: Write) -> Result<(
 }
 
 pub fn list(conn: &mut AnyConnection, list: &ListQuery) -> Result<Page<Contact>> {
-    crate::listing::page_of(
+    let mut page = crate::listing::page_of(
         conn,
         list,
         |conn| {
@@ -225,7 +240,9 @@ pub fn list(conn: &mut AnyConnection, list: &ListQuery) -> Result<Page<Contact>>
                 .load(conn)
                 .map_err(from_diesel)
         },
-    )
+    )?;
+    custom_values::attach(conn, &mut page.items)?;
+    Ok(page)
 }
 
 /// The ids of the contacts `user` owns, in id order (locked on PostgreSQL; SQLite's writer

@@ -6,12 +6,16 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text};
 use orgbase_domain::{Field, ListQuery};
 
-use crate::listing::{BoxedCondition, Column, Listing, any, containing, like};
+use crate::listing::{BoxedCondition, Column, Listing, ValueTable, any, containing, like};
 use crate::schema::contacts;
 
 const LISTING: Listing = Listing {
     id: "contacts.id",
     column,
+    custom_values: Some(ValueTable {
+        table: "contact_custom_values",
+        holder: "contact_id",
+    }),
 };
 
 fn column(field: Field) -> Option<Column> {

@@ -9,6 +9,7 @@ use crate::listing::{Column, Listing};
 const LISTING: Listing = Listing {
     id: "documents.id",
     column,
+    custom_values: None,
 };
 
 fn column(field: Field) -> Option<Column> {

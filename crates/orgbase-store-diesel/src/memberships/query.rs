@@ -8,6 +8,7 @@ use crate::listing::{Column, Listing};
 const LISTING: Listing = Listing {
     id: "memberships.id",
     column,
+    custom_values: None,
 };
 
 fn column(field: Field) -> Option<Column> {

@@ -10,9 +10,9 @@ use orgbase_domain::{
     Constraint, CustomFieldId, CustomFields, CustomFormat, CustomValue, Error, Organization, Result,
 };
 
-use crate::columns::utc;
 use crate::connection::{AnyConnection, insert_many, on_inner};
 use crate::custom_fields;
+use crate::custom_values::{ValueColumns, columns, differences};
 use crate::errors::{TxError, from_diesel};
 use crate::schema::{custom_fields as fields_table, organization_custom_values as values};
 
@@ -34,6 +34,19 @@ pub struct ValueRow {
     pub unique_value: bool,
 }
 
+impl From<&ValueRow> for ValueColumns {
+    fn from(row: &ValueRow) -> Self {
+        Self {
+            position: row.position,
+            text_value: row.text_value.clone(),
+            text_key: row.text_key.clone(),
+            number_value: row.number_value,
+            datetime_value: row.datetime_value,
+            boolean_value: row.boolean_value,
+        }
+    }
+}
+
 /// The rows holding one value of `org`.
 fn rows(
     org: &Organization,
@@ -42,43 +55,27 @@ fn rows(
     fields: &CustomFields,
 ) -> Vec<ValueRow> {
     let unique_value = fields.get(field).is_some_and(|f| f.unique);
-    let row = |position: i32| ValueRow {
-        organization_id: org.id.to_string(),
-        field_id: field.to_string(),
-        position,
-        organization_archived: org.details.archived_at.is_some(),
-        unique_value,
-        ..ValueRow::default()
-    };
-    let text = |position: i32, text: &str| ValueRow {
-        text_value: Some(text.to_owned()),
-        text_key: Some(text.to_ascii_lowercase()),
-        ..row(position)
-    };
-    match value {
-        CustomValue::Text(t) => vec![text(0, t)],
-        CustomValue::Number(n) => vec![ValueRow {
-            number_value: Some(*n),
-            ..row(0)
-        }],
-        CustomValue::Boolean(b) => vec![ValueRow {
-            boolean_value: Some(*b),
-            ..row(0)
-        }],
-        CustomValue::Date(date) => vec![ValueRow {
-            datetime_value: Some(CustomValue::date_instant(*date).naive_utc()),
-            ..row(0)
-        }],
-        CustomValue::DateTime(at) => vec![ValueRow {
-            datetime_value: Some(at.naive_utc()),
-            ..row(0)
-        }],
-        CustomValue::Choices(choices) => choices
-            .iter()
-            .zip(0..)
-            .map(|(choice, position)| text(position, choice))
-            .collect(),
-    }
+    columns(value)
+        .into_iter()
+        .map(|c| ValueRow {
+            organization_id: org.id.to_string(),
+            field_id: field.to_string(),
+            position: c.position,
+            text_value: c.text_value,
+            text_key: c.text_key,
+            number_value: c.number_value,
+            datetime_value: c.datetime_value,
+            boolean_value: c.boolean_value,
+            organization_archived: org.details.archived_at.is_some(),
+            unique_value,
+        })
+        .collect()
+}
+
+/// A stored value back in its domain type, by the field's format.
+fn value(format: CustomFormat, rows: &[ValueRow]) -> Option<CustomValue> {
+    let columns: Vec<ValueColumns> = rows.iter().map(ValueColumns::from).collect();
+    crate::custom_values::value(format, &columns)
 }
 
 /// Checks and writes `changes` (set or cleared values) of one organization; returns the
@@ -196,35 +193,8 @@ pub fn replace(
     before: &Organization,
     after: &Organization,
 ) -> std::result::Result<CustomFields, TxError> {
-    let (old, new) = (&before.details.custom, &after.details.custom);
-    let changes: Vec<(&CustomFieldId, Option<&CustomValue>)> = old
-        .keys()
-        .chain(new.keys())
-        .filter(|id| old.get(id) != new.get(id))
-        .map(|id| (id, new.get(id)))
-        .collect::<std::collections::BTreeMap<_, _>>()
-        .into_iter()
-        .collect();
+    let changes = differences(&before.details.custom, &after.details.custom);
     write(conn, after, changes.into_iter())
-}
-
-/// A stored value back in its domain type, by the field's format.
-fn value(format: CustomFormat, rows: &[ValueRow]) -> Option<CustomValue> {
-    let first = rows.first()?;
-    Some(match format {
-        CustomFormat::Text | CustomFormat::Url | CustomFormat::Email | CustomFormat::Select => {
-            CustomValue::Text(first.text_value.clone()?)
-        }
-        CustomFormat::Number => CustomValue::Number(first.number_value?),
-        CustomFormat::Boolean => CustomValue::Boolean(first.boolean_value?),
-        CustomFormat::Date => CustomValue::Date(first.datetime_value?.date()),
-        CustomFormat::DateTime => CustomValue::DateTime(utc(first.datetime_value?)),
-        CustomFormat::MultiSelect => CustomValue::Choices(
-            rows.iter()
-                .map(|r| r.text_value.clone())
-                .collect::<Option<_>>()?,
-        ),
-    })
 }
 
 /// Every organization's value of `field` (by organization id, in id order): what deleting

@@ -326,6 +326,7 @@ pub fn accounts_and_fields_append_their_entries_and_never_a_secret(store: &Arc<d
                 "custom_fields",
                 field_id.clone(),
                 json!({
+                    "resource_type": {"from": null, "to": "organizations"},
                     "identifier": {"from": null, "to": "c_score"},
                     "name": {"from": null, "to": "SCORE"},
                     "format": {"from": null, "to": "number"},

@@ -11,8 +11,8 @@ use chrono::NaiveDate;
 use orgbase_domain::slug::Slug;
 use orgbase_domain::{
     ArchivedFilter, Constraint, CustomField, CustomFieldId, CustomFieldPatch, CustomFormat,
-    CustomValue, Error, Field, Filter, ListQuery, NewOrganization, Operator, Organization,
-    OrganizationPatch, PageRequest, SortKey, Store, Write, time,
+    CustomResourceType, CustomValue, Error, Field, Filter, ListQuery, NewOrganization, Operator,
+    Organization, OrganizationPatch, PageRequest, SortKey, Store, Write, time,
 };
 
 use crate::fixtures::at;
@@ -27,6 +27,7 @@ pub fn define(
     let now = time::now();
     let mut field = CustomField {
         id: CustomFieldId::generate(),
+        resource_type: CustomResourceType::Organizations,
         identifier: identifier.to_owned(),
         name: identifier.trim_start_matches("c_").to_uppercase(),
         format,

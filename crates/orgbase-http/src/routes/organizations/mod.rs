@@ -56,6 +56,7 @@ pub async fn list(
         params,
         pairs,
         custom,
+        ..
     } = query;
     let list_query = params.query.clone();
     let page = state
