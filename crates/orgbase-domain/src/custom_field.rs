@@ -338,10 +338,12 @@ impl CustomFields {
 }
 
 impl CustomFields {
-    /// Checks values about to be stored against the fields as they are inside the writing
-    /// transaction: each field must still exist and admit its value.
+    /// Checks values about to be stored in records of `holder` against the fields as they
+    /// are inside the writing transaction: each field must still exist, be one of that type's,
+    /// and admit its value.
     pub fn check<'a>(
         &self,
+        holder: CustomResourceType,
         values: impl IntoIterator<Item = (&'a CustomFieldId, &'a CustomValue)>,
     ) -> Result<(), ValidationErrors> {
         let mut errors = ValidationErrors::default();
@@ -351,6 +353,16 @@ impl CustomFields {
                     "",
                     "custom_field_deleted",
                     format!("custom field {id} was deleted while this request ran"),
+                ),
+                Some(field) if field.resource_type != holder => errors.push(
+                    format!("/{}", field.identifier),
+                    "unknown_attribute",
+                    format!(
+                        "`{}` is a custom field of {}, not of {}",
+                        field.identifier,
+                        field.resource_type.as_str(),
+                        holder.as_str()
+                    ),
                 ),
                 Some(field) if !field.admits(value) => errors.push(
                     format!("/{}", field.identifier),

@@ -205,9 +205,9 @@ impl Tables {
     }
 
     /// The foreign key and the format check of custom values.
-    fn check_custom_values(&self, values: &CustomValues) -> Result<()> {
+    fn check_custom_values(&self, holder: CustomResourceType, values: &CustomValues) -> Result<()> {
         CustomFields::new(self.custom_fields.values().cloned().collect())
-            .check(values)
+            .check(holder, values)
             .map_err(Error::Invalid)
     }
 
@@ -225,7 +225,7 @@ impl Tables {
         {
             return Err(Error::Conflict(Constraint::ContactEmail));
         }
-        self.check_custom_values(&contact.custom)?;
+        self.check_custom_values(CustomResourceType::Contacts, &contact.custom)?;
         let others = self
             .contacts
             .values()
@@ -494,7 +494,10 @@ impl Store for MemoryStore {
     fn insert_organization(&self, organization: &Organization) -> Result<Version> {
         let mut tables = self.write();
         tables.check_owner(organization)?;
-        tables.check_custom_values(&organization.details.custom)?;
+        tables.check_custom_values(
+            CustomResourceType::Organizations,
+            &organization.details.custom,
+        )?;
         if let Some(constraint) = tables.collision(organization, None) {
             return Err(Error::Conflict(constraint));
         }
@@ -578,7 +581,7 @@ impl Store for MemoryStore {
             return Ok(updated);
         }
         tables.check_owner(&updated)?;
-        tables.check_custom_values(&updated.details.custom)?;
+        tables.check_custom_values(CustomResourceType::Organizations, &updated.details.custom)?;
         if let Some(constraint) = tables.collision(&updated, Some(id)) {
             return Err(Error::Conflict(constraint));
         }

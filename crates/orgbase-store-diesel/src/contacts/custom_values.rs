@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use orgbase_domain::{
-    Constraint, Contact, CustomField, CustomFieldId, CustomFields, CustomFormat, CustomValue,
-    Error, Result,
+    Constraint, Contact, CustomField, CustomFieldId, CustomFields, CustomFormat,
+    CustomResourceType, CustomValue, Error, Result,
 };
 
 use crate::connection::{AnyConnection, on_inner};
@@ -68,7 +68,7 @@ fn write(
         .filter_map(|(id, value)| Some((*id, (*value)?)))
         .collect();
     fields
-        .check(set.iter().copied())
+        .check(CustomResourceType::Contacts, set.iter().copied())
         .map_err(|errors| TxError::Domain(Error::Invalid(errors)))?;
     diesel::delete(
         values::table

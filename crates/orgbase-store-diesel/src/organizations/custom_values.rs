@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use orgbase_domain::{
-    Constraint, CustomFieldId, CustomFields, CustomFormat, CustomValue, Error, Organization, Result,
+    Constraint, CustomFieldId, CustomFields, CustomFormat, CustomResourceType, CustomValue, Error,
+    Organization, Result,
 };
 
 use crate::connection::{AnyConnection, insert_many, on_inner};
@@ -96,7 +97,7 @@ fn write<'a>(
         .collect();
     let fields = custom_fields::checked(conn, &changed)?;
     fields
-        .check(set.iter().copied())
+        .check(CustomResourceType::Organizations, set.iter().copied())
         .map_err(|errors| TxError::Domain(Error::Invalid(errors)))?;
     diesel::delete(
         values::table
@@ -146,7 +147,7 @@ pub fn insert_all(
     let mut new_rows = Vec::new();
     for org in orgs {
         fields
-            .check(org.details.custom.iter())
+            .check(CustomResourceType::Organizations, org.details.custom.iter())
             .map_err(|errors| TxError::Domain(Error::Invalid(errors)))?;
         new_rows.extend(
             org.details

@@ -17,9 +17,27 @@ use orgbase_domain::{
 
 use crate::fixtures::at;
 
-/// Defines a field (created a microsecond after the previous one, so list order is known).
+/// Defines an organizations field (created a microsecond after the previous one, so list
+/// order is known).
 pub fn define(
     store: &dyn Store,
+    identifier: &str,
+    format: CustomFormat,
+    options: &[&str],
+) -> CustomField {
+    define_for(
+        store,
+        CustomResourceType::Organizations,
+        identifier,
+        format,
+        options,
+    )
+}
+
+/// Defines a field of `resource_type`.
+pub fn define_for(
+    store: &dyn Store,
+    resource_type: CustomResourceType,
     identifier: &str,
     format: CustomFormat,
     options: &[&str],
@@ -27,7 +45,7 @@ pub fn define(
     let now = time::now();
     let mut field = CustomField {
         id: CustomFieldId::generate(),
-        resource_type: CustomResourceType::Organizations,
+        resource_type,
         identifier: identifier.to_owned(),
         name: identifier.trim_start_matches("c_").to_uppercase(),
         format,

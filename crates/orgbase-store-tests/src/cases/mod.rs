@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod atomic;
 pub mod changes;
 pub mod concurrency;
+pub mod contact_custom_fields;
 pub mod contacts;
 pub mod crud;
 pub mod cursors;
