@@ -442,7 +442,7 @@ pub fn contact_custom_filters_and_sorts_match_the_reference(store: &Arc<dyn Stor
             let chosen: Vec<String> = ["Sales", "Tech", "Ops"]
                 .iter()
                 .enumerate()
-                .filter(|(k, _)| (i as usize + k) % 3 == 0)
+                .filter(|(k, _)| (i as usize + k).is_multiple_of(3))
                 .map(|(_, t)| (*t).to_owned())
                 .collect();
             if !chosen.is_empty() && i % 7 != 0 {
