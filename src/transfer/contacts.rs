@@ -4,8 +4,9 @@
 //! "meta": {"role": …}}]}}`. Import matches a row to a stored contact by id, else by e-mail
 //! address, and changes it in place; re-running a file changes nothing. The contacts' custom
 //! fields (`c_…`) are columns and attributes as organizations' are: they must be defined
-//! (`resource_type` `contacts`) before the import, and a row that names one sets or clears
-//! its value, leaving the fields it does not name alone. Contacts are a CRM's
+//! (`resource_type` `contacts`) before a CSV import; an NDJSON export writes their
+//! definitions first, which its import defines. A row that names a field sets or clears its
+//! value, leaving the fields it does not name alone. Contacts are a CRM's
 //! thousands, not millions: rows are written one at a time, each its own transaction.
 
 use std::collections::HashMap;
@@ -100,22 +101,28 @@ pub fn export(store: &dyn Store, format: Format, output: Option<&PathBuf>) -> an
     let mut out = BufWriter::new(sink);
     let fields = store.list_custom_fields()?.of(CustomResourceType::Contacts);
     let written = match format {
-        Format::Ndjson => each_contact(store, |contact, memberships| {
-            let linkage: Vec<Value> = memberships
+        Format::Ndjson => {
+            for field in fields.iter() {
+                serde_json::to_writer(&mut out, &super::export::definition(field))?;
+                out.write_all(b"\n")?;
+            }
+            each_contact(store, |contact, memberships| {
+                let linkage: Vec<Value> = memberships
                 .iter()
                 .map(|(org, role)| {
                     json!({"type": "organizations", "id": org.to_string(), "meta": {"role": role.as_str()}})
                 })
                 .collect();
-            let line = json!({
-                "type": "contacts",
-                "id": contact.id.to_string(),
-                "attributes": attributes(contact, &fields),
-                "relationships": { "organizations": { "data": linkage } },
-            });
-            serde_json::to_writer(&mut out, &line)?;
-            Ok(out.write_all(b"\n")?)
-        })?,
+                let line = json!({
+                    "type": "contacts",
+                    "id": contact.id.to_string(),
+                    "attributes": attributes(contact, &fields),
+                    "relationships": { "organizations": { "data": linkage } },
+                });
+                serde_json::to_writer(&mut out, &line)?;
+                Ok(out.write_all(b"\n")?)
+            })?
+        }
         Format::Csv => {
             let mut csv = csv::Writer::from_writer(&mut out);
             let header: Vec<&str> = std::iter::once("id")
@@ -151,15 +158,28 @@ struct Row {
     memberships: Option<Vec<(OrganizationId, MembershipRole)>>,
 }
 
-fn ndjson_row(text: &str) -> Result<Row, String> {
+/// A line of a contacts file: a contact, or (NDJSON only, as exports write them first) a
+/// contacts custom field's definition.
+#[derive(Debug, Clone)]
+enum Line {
+    Contact(Row),
+    Field(Option<orgbase_domain::CustomFieldId>, Map<String, Value>),
+}
+
+fn ndjson_row(text: &str) -> Result<Line, String> {
     let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let Value::Object(mut object) = value else {
         return Err("is not a JSON object".to_owned());
     };
     match object.get("type") {
         Some(Value::String(kind)) if kind == "contacts" => {}
+        Some(Value::String(kind)) if kind == "custom_fields" => return field_line(object),
         None => {}
-        Some(other) => return Err(format!("type: must be \"contacts\", not {other}")),
+        Some(other) => {
+            return Err(format!(
+                "type: must be \"contacts\" or \"custom_fields\", not {other}"
+            ));
+        }
     }
     let id = parse_id(object.get("id"))?;
     let attributes = match object.remove("attributes") {
@@ -207,11 +227,33 @@ fn ndjson_row(text: &str) -> Result<Row, String> {
         ),
         Some(_) => return Err("relationships.organizations.data: must be an array".to_owned()),
     };
-    Ok(Row {
+    Ok(Line::Contact(Row {
         id,
         attributes,
         memberships,
-    })
+    }))
+}
+
+/// A custom field definition line, which must define a contacts field.
+fn field_line(mut object: Map<String, Value>) -> Result<Line, String> {
+    let id = match object.get("id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(
+            text.parse()
+                .map_err(|_| format!("id: {text:?} is not a UUID"))?,
+        ),
+        Some(other) => return Err(format!("id: must be a UUID string, not {other}")),
+    };
+    let attributes = match object.remove("attributes") {
+        Some(Value::Object(attributes)) => attributes,
+        _ => return Err("attributes: must be an object".to_owned()),
+    };
+    if attributes.get("resource_type") != Some(&json!("contacts")) {
+        return Err(
+            "a custom field in a contacts file must have resource_type \"contacts\"".to_owned(),
+        );
+    }
+    Ok(Line::Field(id, attributes))
 }
 
 fn parse_id(value: Option<&Value>) -> Result<Option<ContactId>, String> {
@@ -230,7 +272,7 @@ fn parse_id(value: Option<&Value>) -> Result<Option<ContactId>, String> {
 fn csv_rows(
     reader: impl std::io::Read,
     fields: &CustomFields,
-) -> anyhow::Result<Vec<(u64, Result<Row, String>)>> {
+) -> anyhow::Result<Vec<(u64, Result<Line, String>)>> {
     let mut csv = csv::Reader::from_reader(reader);
     let header: Vec<String> = csv.headers()?.iter().map(str::to_owned).collect();
     let mut rows = Vec::new();
@@ -251,10 +293,12 @@ fn csv_rows(
                 attributes.insert(name.clone(), value);
             }
         }
-        let row = parse_id(id.as_ref()).map(|id| Row {
-            id,
-            attributes,
-            memberships: None,
+        let row = parse_id(id.as_ref()).map(|id| {
+            Line::Contact(Row {
+                id,
+                attributes,
+                memberships: None,
+            })
         });
         rows.push((line, row));
     }
@@ -270,6 +314,8 @@ pub struct Tally {
     pub failed: u64,
     /// Memberships added or whose role changed.
     pub memberships: u64,
+    /// Custom fields the file defined.
+    pub fields_defined: u64,
 }
 
 pub fn import(
@@ -296,8 +342,11 @@ pub fn import(
     let reader = BufReader::new(
         File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
     );
-    let fields = store.list_custom_fields()?.of(CustomResourceType::Contacts);
-    let rows: Vec<(u64, Result<Row, String>)> = match format {
+    let contact_fields = |store: &dyn Store| -> orgbase_domain::Result<CustomFields> {
+        Ok(store.list_custom_fields()?.of(CustomResourceType::Contacts))
+    };
+    let mut fields = contact_fields(store)?;
+    let rows: Vec<(u64, Result<Line, String>)> = match format {
         Format::Csv => csv_rows(reader, &fields)?,
         Format::Ndjson => reader
             .lines()
@@ -311,6 +360,23 @@ pub fn import(
     };
     let mut tally = Tally::default();
     for (line, row) in rows {
+        let row = match row {
+            Ok(Line::Field(id, attributes)) => {
+                match super::import::define_field(store, id, &attributes) {
+                    Ok(defined) => {
+                        tally.fields_defined += u64::from(defined);
+                        fields = contact_fields(store)?;
+                    }
+                    Err(reason) => {
+                        tally.failed += 1;
+                        eprintln!("{}:{line}: {reason}", file.display());
+                    }
+                }
+                continue;
+            }
+            Ok(Line::Contact(row)) => Ok(row),
+            Err(reason) => Err(reason),
+        };
         match row.and_then(|row| import_row(store, row, actor, &fields)) {
             Ok((outcome, memberships)) => {
                 match outcome {
@@ -327,13 +393,17 @@ pub fn import(
         }
     }
     println!(
-        "{} contacts: {} created, {} updated, {} unchanged, {} failed; {} memberships added or changed",
+        "{} contacts: {} created, {} updated, {} unchanged, {} failed; {} memberships added or changed{}",
         tally.created + tally.updated + tally.unchanged + tally.failed,
         tally.created,
         tally.updated,
         tally.unchanged,
         tally.failed,
         tally.memberships,
+        match tally.fields_defined {
+            0 => String::new(),
+            n => format!("; {n} custom fields defined"),
+        },
     );
     match tally.failed {
         0 => Ok(tally),

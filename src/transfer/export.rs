@@ -103,6 +103,23 @@ fn attributes(org: &Organization, fields: &CustomFields) -> serde_json::Map<Stri
     map
 }
 
+/// A field's definition as an NDJSON line: what an import defines before the rows whose
+/// values need it.
+pub(super) fn definition(field: &orgbase_domain::CustomField) -> Value {
+    json!({
+        "type": "custom_fields",
+        "id": field.id.to_string(),
+        "attributes": {
+            "resource_type": field.resource_type.as_str(),
+            "identifier": field.identifier,
+            "name": field.name,
+            "format": field.format.as_str(),
+            "options": if field.format.has_options() { json!(field.options) } else { Value::Null },
+            "unique": field.unique,
+        },
+    })
+}
+
 pub fn run(store: &dyn Store, options: &ExportOptions) -> anyhow::Result<()> {
     let fields = store
         .list_custom_fields()?
@@ -121,17 +138,7 @@ pub fn run(store: &dyn Store, options: &ExportOptions) -> anyhow::Result<()> {
             // The definitions first, so an empty database importing this file gets the fields
             // before the values that need them.
             for field in fields.iter() {
-                let line = json!({
-                    "type": "custom_fields",
-                    "id": field.id.to_string(),
-                    "attributes": {
-                        "identifier": field.identifier,
-                        "name": field.name,
-                        "format": field.format.as_str(),
-                        "options": if field.format.has_options() { json!(field.options) } else { Value::Null },
-                    },
-                });
-                serde_json::to_writer(&mut out, &line)?;
+                serde_json::to_writer(&mut out, &definition(field))?;
                 out.write_all(b"\n").map_err(io)?;
             }
             each_organization(store, &query, |org| {

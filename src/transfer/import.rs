@@ -299,9 +299,10 @@ fn read_rows(
     let _ = sender.send(items);
 }
 
-/// Defines a custom field unless one with its identifier exists; `Ok(false)` when it did with
-/// the same format (re-running a file), an error when the format differs.
-fn define_field(
+/// Defines a custom field unless one with its identifier exists (on its resource type);
+/// `Ok(false)` when it did with the same format (re-running a file), an error when the format
+/// differs.
+pub(super) fn define_field(
     store: &dyn Store,
     id: Option<CustomFieldId>,
     attributes: &Map<String, Value>,

@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use orgbase_domain::{
-    Contact, CustomFormat, CustomValue, Field, ListQuery, MembershipRole, NewContact,
-    NewMembership, PageRequest, Role, SortKey, Store, User, UserId, time,
+    Contact, CustomFormat, CustomResourceType, CustomValue, Field, ListQuery, MembershipRole,
+    NewContact, NewMembership, PageRequest, Role, SortKey, Store, User, UserId, time,
 };
 use orgbase_store_diesel::testing::TestDatabase;
 use orgbase_store_diesel::{DatabaseTarget, DieselStore, PoolOptions};
 use orgbase_store_memory::MemoryStore;
-use orgbase_store_tests::cases::custom_fields::define;
+use orgbase_store_tests::cases::custom_fields::{define, define_for};
 use orgbase_store_tests::fixtures::{all_organizations, at, full};
 use orgbase_store_tests::require_in_ci;
 
@@ -203,8 +203,40 @@ fn contacts_round_trip(
     owner: &User,
     orgs: &[orgbase_domain::Organization],
 ) {
+    // Contacts' own custom fields; the NDJSON export carries their definitions.
+    let contacts = CustomResourceType::Contacts;
+    let tier = define_for(
+        source,
+        contacts,
+        "c_tier",
+        CustomFormat::Select,
+        &["Gold", "A;B"],
+    );
+    let score = define_for(source, contacts, "c_score", CustomFormat::Number, &[]);
+    let topics = define_for(
+        source,
+        contacts,
+        "c_topics",
+        CustomFormat::MultiSelect,
+        &["Sales", "Tech"],
+    );
     for n in 0..1200u32 {
+        let mut custom = orgbase_domain::CustomValues::new();
+        if n % 3 != 1 {
+            custom.insert(
+                tier.id,
+                CustomValue::Text(["Gold", "A;B"][n as usize % 2].into()),
+            );
+        }
+        custom.insert(score.id, CustomValue::Number(f64::from(n) / 4.0));
+        if n % 4 == 0 {
+            custom.insert(
+                topics.id,
+                CustomValue::Choices(vec!["Tech".into(), "Sales".into()]),
+            );
+        }
         let mut contact = NewContact {
+            custom,
             email: (n % 5 != 0).then(|| format!("Person{n}@Example.com")),
             phone: (n % 2 == 0).then(|| format!("+32 {n:04}")),
             title: (n % 3 == 0).then(|| "CTO, \"quoted\" — ünïcode".to_owned()),
@@ -236,7 +268,10 @@ fn contacts_round_trip(
     let file = dir.path().join("contacts.ndjson");
     contacts::export(source, Format::Ndjson, Some(&file)).unwrap();
     let tally = contacts::import(target, &file, None, None).unwrap();
-    assert_eq!((tally.created, tally.failed), (1200, 0));
+    assert_eq!(
+        (tally.created, tally.failed, tally.fields_defined),
+        (1200, 0, 3)
+    );
     let before = all_contacts(source);
     assert_eq!(all_contacts(target), before);
     let memberships = all_memberships(source);
@@ -260,6 +295,10 @@ fn contacts_round_trip(
     contacts::export(source, Format::Csv, Some(&csv)).unwrap();
     let fresh = MemoryStore::new();
     fresh.insert_user(owner, None).unwrap();
+    // A CSV file cannot define fields: they exist before its import.
+    for field in [&tier, &score, &topics] {
+        fresh.insert_custom_field(field, None).unwrap();
+    }
     contacts::import(&fresh, &csv, None, None).unwrap();
     assert_eq!(all_contacts(&fresh), before);
     assert!(all_memberships(&fresh).is_empty());

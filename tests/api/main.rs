@@ -9,6 +9,7 @@ mod accounts;
 mod auth;
 mod bad_input;
 mod changes;
+mod contact_custom_fields;
 mod contacts;
 mod cursors;
 mod custom_fields;

@@ -186,9 +186,21 @@ async fn query_parameter_families_are_described_where_they_apply() {
 }
 
 #[actix_web::test]
-async fn custom_fields_are_pattern_properties_of_organization_attributes() {
+async fn custom_fields_are_pattern_properties_of_organization_and_contact_attributes() {
     let doc = served_description().await;
-    let attributes = &doc["components"]["schemas"]["OrganizationAttributes"];
+    for schema in ["OrganizationAttributes", "ContactAttributes"] {
+        custom_fields_are_pattern_properties_of(&doc, schema);
+    }
+    // Contacts' filters name their custom fields by the same pattern.
+    let filter = &doc["paths"]["/contacts"]["get"]["parameters"][0];
+    assert!(
+        filter["schema"]["patternProperties"].is_object(),
+        "{filter}"
+    );
+}
+
+fn custom_fields_are_pattern_properties_of(doc: &Value, schema_name: &str) {
+    let attributes = &doc["components"]["schemas"][schema_name];
     assert_eq!(attributes["additionalProperties"], false);
     let patterns = attributes["patternProperties"].as_object().unwrap();
     assert_eq!(patterns.len(), 1);
@@ -198,7 +210,7 @@ async fn custom_fields_are_pattern_properties_of_organization_attributes() {
     let schema = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "components": doc["components"],
-        "$ref": "#/components/schemas/OrganizationAttributes",
+        "$ref": format!("#/components/schemas/{schema_name}"),
     });
     let validator = jsonschema::validator_for(&schema).unwrap();
     for good in [

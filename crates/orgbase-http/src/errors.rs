@@ -385,7 +385,7 @@ impl From<Error> for ApiError {
             .into(),
             Error::Conflict(Constraint::CustomFieldIdentifier) => ErrorObject::new(
                 Kind::IdentifierTaken,
-                "Another custom field already has this identifier.",
+                "Another custom field of this resource type already has this identifier.",
             )
             .pointer("/data/attributes/identifier")
             .into(),

@@ -200,6 +200,11 @@ impl Listing {
             .unwrap_or(Listing::Organizations)
     }
 
+    /// Organizations and contacts have custom fields.
+    pub(crate) fn has_custom_fields(self) -> bool {
+        matches!(self, Listing::Organizations | Listing::Contacts)
+    }
+
     /// Only organizations are archived.
     pub(crate) fn archivable(self) -> bool {
         self == Listing::Organizations

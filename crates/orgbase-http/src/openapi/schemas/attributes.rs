@@ -117,6 +117,16 @@ pub(super) fn organization_properties(request: bool) -> Map<String, Value> {
     properties
 }
 
+/// The attributes object of a type with custom fields besides organizations (contacts): its
+/// table's attributes and custom fields by pattern.
+pub(super) fn with_custom_attributes(
+    table: &[Attribute],
+    required: &[&str],
+    request: bool,
+) -> Value {
+    attributes_object(attribute_properties(table), required, request)
+}
+
 /// A plain attributes object (users, keys, custom fields): no custom attributes.
 pub(super) fn plain_attributes(table: &[Attribute], required: &[&str], request: bool) -> Value {
     let properties = attribute_properties(table);

@@ -52,15 +52,19 @@ pub fn query_parameter(name: &str, listing: Listing) -> Option<(Value, String)> 
                 properties.insert("q".into(), json!({ "type": "string" }));
             }
             let search = match listing {
-                Listing::Contacts => "`filter[q]` searches name, email, phone and title. ",
+                Listing::Contacts => "`filter[q]` searches name, email, phone and title; custom fields (`resource_type` `contacts`) filter by their identifier. ",
                 _ => "",
             };
+            let mut schema = json!({
+                "type": "object",
+                "properties": properties,
+                "additionalProperties": false,
+            });
+            if listing.has_custom_fields() {
+                schema["patternProperties"] = json!({ CUSTOM_ATTRIBUTE_PATTERN: condition });
+            }
             (
-                json!({
-                    "type": "object",
-                    "properties": properties,
-                    "additionalProperties": false,
-                }),
+                schema,
                 format!(
                     "`filter[attr]=v` is equality; `filter[attr][op]=v` with op one of {}, as \
                      for organizations; relationships (`owner`, `organization`, `contact`) \
@@ -113,8 +117,8 @@ pub fn query_parameter(name: &str, listing: Listing) -> Option<(Value, String)> 
                     .map(|f| f.attribute())
                     .collect::<Vec<_>>()
                     .join(", "),
-                if listing == Listing::Organizations {
-                    " and every custom field"
+                if listing.has_custom_fields() {
+                    " and every custom field of this type but multi-selects"
                 } else {
                     ""
                 }

@@ -9,7 +9,9 @@ use orgbase_domain::attributes::{
 };
 use serde_json::{Map, Value, json};
 
-use super::attributes::{attributes_object, organization_properties, plain_attributes};
+use super::attributes::{
+    attributes_object, organization_properties, plain_attributes, with_custom_attributes,
+};
 use super::{or_null, reference};
 use crate::document::{
     API_KEYS, CONTACTS, CUSTOM_FIELDS, DOCUMENTS, MEMBERSHIPS, ORGANIZATIONS, PROJECTS, TASKS,
@@ -137,7 +139,7 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
         "NewContactDocument",
         request_document(
             CONTACTS,
-            plain_attributes(CONTACT_ATTRIBUTES, &["name"], true),
+            with_custom_attributes(CONTACT_ATTRIBUTES, &["name"], true),
             owner_input.clone(),
             false,
         ),
@@ -146,7 +148,7 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
         "ContactPatchDocument",
         request_document(
             CONTACTS,
-            plain_attributes(CONTACT_ATTRIBUTES, &[], true),
+            with_custom_attributes(CONTACT_ATTRIBUTES, &[], true),
             owner_input,
             true,
         ),

@@ -9,7 +9,9 @@ use orgbase_domain::attributes::{
 };
 use serde_json::{Map, Value, json};
 
-use super::attributes::{attributes_object, organization_properties, plain_attributes};
+use super::attributes::{
+    attributes_object, organization_properties, plain_attributes, with_custom_attributes,
+};
 use super::{or_null, reference};
 use crate::document::{
     API_KEYS, CONTACTS, CUSTOM_FIELDS, DOCUMENTS, MEMBERSHIPS, ORGANIZATIONS, PROJECTS, TASKS,
@@ -408,7 +410,7 @@ pub(super) fn add(schemas: &mut Map<String, Value>) {
     );
     add(
         "ContactAttributes",
-        plain_attributes(CONTACT_ATTRIBUTES, &[], false),
+        with_custom_attributes(CONTACT_ATTRIBUTES, &[], false),
     );
     // In an organization's `members`, a contact also carries its role there.
     let mut contact = resource(
