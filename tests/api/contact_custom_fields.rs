@@ -137,6 +137,38 @@ async fn a_field_names_its_resource_type_which_never_changes() {
             (&json!("organizations"), &json!("c_tier")),
         ]
     );
+    let contacts_only = send(&app, get("/custom_fields?filter[resource_type]=contacts")).await;
+    assert_eq!(contacts_only.status, StatusCode::OK);
+    let ids: Vec<&Value> = contacts_only.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["id"])
+        .collect();
+    assert_eq!(ids, [&json!(id)]);
+    assert_eq!(contacts_only.body["meta"]["total"], 1);
+    let orgs_only = send(
+        &app,
+        get("/custom_fields?filter[resource_type]=organizations"),
+    )
+    .await;
+    assert_eq!(orgs_only.body["data"][0]["id"], json!(for_orgs));
+    assert_eq!(orgs_only.body["meta"]["total"], 1);
+    assert_eq!(
+        send(&app, get("/custom_fields?filter[resource_type]=users"))
+            .await
+            .only_error(400),
+        (
+            "invalid_parameter".to_owned(),
+            "filter[resource_type]".to_owned()
+        )
+    );
+    assert_eq!(
+        send(&app, get("/custom_fields?filter[format]=text"))
+            .await
+            .only_error(400),
+        ("unknown_parameter".to_owned(), "filter[format]".to_owned())
+    );
 }
 
 #[actix_web::test]

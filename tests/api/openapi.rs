@@ -199,6 +199,41 @@ async fn custom_fields_are_pattern_properties_of_organization_and_contact_attrib
     );
 }
 
+#[actix_web::test]
+async fn the_feed_and_the_field_list_describe_their_own_filters() {
+    let doc = served_description().await;
+    let filter_of = |path: &str| {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "filter")
+            .unwrap()["schema"]["properties"]
+            .clone()
+    };
+    let keys = |properties: Value| -> Vec<String> {
+        properties.as_object().unwrap().keys().cloned().collect()
+    };
+    assert_eq!(
+        keys(filter_of("/changes")),
+        [
+            "resource_type",
+            "resource_id",
+            "operation",
+            "actor",
+            "changed_at"
+        ]
+    );
+    assert_eq!(
+        keys(filter_of("/organizations/{id}/changes")),
+        ["operation", "actor", "changed_at"]
+    );
+    assert_eq!(
+        filter_of("/custom_fields"),
+        json!({"resource_type": {"enum": ["organizations", "contacts"]}})
+    );
+}
+
 fn custom_fields_are_pattern_properties_of(doc: &Value, schema_name: &str) {
     let attributes = &doc["components"]["schemas"][schema_name];
     assert_eq!(attributes["additionalProperties"], false);

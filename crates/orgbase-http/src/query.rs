@@ -787,6 +787,53 @@ pub fn plain_list_params(pairs: &QueryPairs, paging: &Paging) -> Result<ListPara
     parser.finish(|list, _| list)
 }
 
+/// `GET /custom_fields` parameters: pages, fieldsets, and the resource type listed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CustomFieldListParams {
+    pub list: ListParams,
+    /// `filter[resource_type]`: only the fields of this type.
+    pub resource_type: Option<orgbase_domain::CustomResourceType>,
+}
+
+/// `GET /custom_fields`: as [`plain_list_params`], and `filter[resource_type]`, which a
+/// cursor is bound to like any filter.
+pub fn custom_field_list_params(
+    pairs: &QueryPairs,
+    paging: &Paging,
+) -> Result<CustomFieldListParams, ApiError> {
+    const NAME: &str = "filter[resource_type]";
+    let mut resource_type = None;
+    let mut errors = Vec::new();
+    let rest = QueryPairs(
+        pairs
+            .0
+            .iter()
+            .filter(|(name, value)| {
+                if name != NAME {
+                    return true;
+                }
+                match orgbase_domain::CustomResourceType::parse(value) {
+                    Some(t) => resource_type = Some(t),
+                    None => errors.push(invalid(
+                        NAME,
+                        format!("`{NAME}` must be organizations or contacts, not {value:?}."),
+                    )),
+                }
+                false
+            })
+            .cloned()
+            .collect(),
+    );
+    let mut parser = Parser::new(Accepts::PlainCollection, &[], &NO_CUSTOM_FIELDS);
+    parser.run(&rest);
+    parser.settle_paging(pairs, paging);
+    parser.errors.extend(errors);
+    parser.finish(|list, _| CustomFieldListParams {
+        list,
+        resource_type,
+    })
+}
+
 /// The paging of the changes feed: `rest` holds its parameters but the filters and `sort`
 /// (read by [`crate::change_query`]), `pairs` all of them, which a cursor is bound to.
 pub fn change_paging(

@@ -20,8 +20,8 @@ pub use body::{AtomicBody, LinkageBody, ResourceBody};
 pub use in_order::InOrder;
 pub use path_id::PathId;
 pub use query::{
-    ChangeList, ContactList, ContactReference, DeleteUser, DocumentList, DocumentReference,
-    MembershipList, MembershipReference, OneOrganization, OneResource, Operations,
-    OrganizationCreate, OrganizationList, OrganizationReference, PageOnly, ProjectList,
+    ChangeList, ContactList, ContactReference, CustomFieldList, DeleteUser, DocumentList,
+    DocumentReference, MembershipList, MembershipReference, OneOrganization, OneResource,
+    Operations, OrganizationCreate, OrganizationList, OrganizationReference, PageOnly, ProjectList,
     ProjectReference, Query, QueryShape, RecordHistory, TaskList, TaskReference,
 };

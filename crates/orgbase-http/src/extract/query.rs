@@ -335,6 +335,22 @@ impl QueryShape for PageOnly {
     }
 }
 
+/// `GET /custom_fields`: pages, fieldsets and `filter[resource_type]`.
+#[derive(Debug)]
+pub struct CustomFieldList;
+
+impl QueryShape for CustomFieldList {
+    type Params = query::CustomFieldListParams;
+    const NAMES_CUSTOM_FIELDS: bool = false;
+    fn parse(
+        pairs: &QueryPairs,
+        _: &DefinedFields,
+        paging: &Paging,
+    ) -> Result<query::CustomFieldListParams, ApiError> {
+        query::custom_field_list_params(pairs, paging)
+    }
+}
+
 /// One user, key or custom field: fieldsets, and an `include` that may name nothing.
 #[derive(Debug)]
 pub struct OneResource;

@@ -58,6 +58,18 @@ pub struct PageQuery {
     fields: Option<()>,
 }
 
+/// `GET /custom_fields`: pages, fieldsets and `filter[resource_type]`.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CustomFieldListQuery {
+    #[param(style = DeepObject, explode, value_type = Object)]
+    filter: Option<()>,
+    #[param(style = DeepObject, explode, value_type = Object)]
+    page: Option<()>,
+    #[param(style = DeepObject, explode, value_type = Object)]
+    fields: Option<()>,
+}
+
 /// The changes feed: `filter[resource_type]` and `filter[resource_id]` (on `/changes` only),
 /// `filter[operation]`, `filter[actor]` (comma-separated lists), `filter[changed_at][gte|lt]`,
 /// `sort=sequence`, and pages by number or by cursor.

@@ -6,7 +6,7 @@
 use actix_web::http::Method;
 use serde_json::{Value, json};
 
-use super::schemas::{query_parameter, reference};
+use super::schemas::{own_parameter, query_parameter, reference};
 use crate::auth::{Access, access_for};
 use crate::jsonapi::JSONAPI_MEDIA_TYPE;
 use crate::query::Listing;
@@ -205,7 +205,7 @@ fn operation_rules(method: &Method, path: &str, operation: &mut Value) {
         .and_then(Value::as_array_mut)
     {
         for parameter in parameters {
-            parameter_rules(parameter, Listing::of_path(path));
+            parameter_rules(parameter, path);
         }
     }
 }
@@ -327,11 +327,13 @@ fn rename_json_content(response: &mut Value, media_type: &str) {
 }
 
 /// A query parameter family's schema and description, from the one table of them.
-fn parameter_rules(parameter: &mut Value, listing: Listing) {
+fn parameter_rules(parameter: &mut Value, path: &str) {
     let Some(name) = parameter["name"].as_str() else {
         return;
     };
-    if let Some((schema, description)) = query_parameter(name, listing) {
+    let described =
+        own_parameter(name, path).or_else(|| query_parameter(name, Listing::of_path(path)));
+    if let Some((schema, description)) = described {
         parameter["schema"] = schema;
         parameter["description"] = json!(description);
     }

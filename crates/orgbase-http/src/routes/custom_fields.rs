@@ -4,13 +4,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use orgbase_domain::attributes::{read_custom_field_patch, read_new_custom_field};
-use orgbase_domain::{CustomField, Page, Position, time};
+use orgbase_domain::{CustomField, CustomResourceType, Page, Position, time};
 
 use crate::auth::Caller;
 use crate::conditional::Precondition;
 use crate::document::{CUSTOM_FIELDS, custom_field_resource, respond_resource};
 use crate::errors::ApiError;
-use crate::extract::{OneResource, PageOnly, PathId, Query, ResourceBody};
+use crate::extract::{CustomFieldList, OneResource, PathId, Query, ResourceBody};
 use crate::openapi::params;
 use crate::pagination::respond_page;
 use crate::query::RenderOptions;
@@ -40,23 +40,29 @@ fn respond(
     path = "/custom_fields",
     tag = "custom_fields",
     operation_id = "listCustomFields",
-    params(params::PageQuery),
+    params(params::CustomFieldListQuery),
     responses(
         (status = 200, description = "A page of definitions, oldest first.", body = ref("CustomFieldCollection")),
     ),
 )]
 pub async fn list(
-    query: Query<PageOnly>,
+    query: Query<CustomFieldList>,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let Query { params, pairs, .. } = query;
+    let (params, resource_type) = (params.list, params.resource_type);
     let fields = state.custom_fields().await?;
     // A CRM defines tens of fields: the whole set is read anyway for every organization
     // request, and paged here.
     let place = |f: &&CustomField| Position::oldest_first(f.created_at, f.id.as_uuid());
+    let listed = match resource_type {
+        None => &fields.all,
+        Some(CustomResourceType::Organizations) => &fields.organizations,
+        Some(CustomResourceType::Contacts) => &fields.contacts,
+    };
     let page = Page::cut(
-        fields.all.iter().collect(),
+        listed.iter().collect(),
         &params.query.page,
         true,
         |f, position| place(f).cmp_ascending(position),

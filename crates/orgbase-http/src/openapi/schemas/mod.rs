@@ -17,7 +17,7 @@ mod parameters;
 mod requests;
 mod responses;
 
-pub use parameters::query_parameter;
+pub use parameters::{own_parameter, query_parameter};
 
 pub fn reference(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })

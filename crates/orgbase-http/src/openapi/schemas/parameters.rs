@@ -37,6 +37,55 @@ fn operators() -> Vec<&'static str> {
 }
 
 /// The schema and description of a query parameter family, by name, for endpoints whose
+/// The `filter` and `sort` of the collections whose parameters are not a listing's fields:
+/// the changes feed (`/changes`, and a record's history without the type and id filters)
+/// and the custom field definitions.
+pub fn own_parameter(name: &str, path: &str) -> Option<(Value, String)> {
+    let list =
+        || json!({ "type": "string", "description": "A comma-separated list; any matches." });
+    match (name, path) {
+        ("filter", "/custom_fields") => Some((
+            json!({
+                "type": "object",
+                "properties": { "resource_type": { "enum": ["organizations", "contacts"] } },
+                "additionalProperties": false,
+            }),
+            "`filter[resource_type]=contacts` lists only the fields of that resource type."
+                .to_owned(),
+        )),
+        ("filter", _) if path.ends_with("/changes") => {
+            let mut properties = Map::new();
+            if path == "/changes" {
+                properties.insert("resource_type".into(), list());
+                properties.insert("resource_id".into(), list());
+            }
+            properties.insert("operation".into(), json!({ "type": "string", "description": "create, update, delete; comma-separated." }));
+            properties.insert("actor".into(), list());
+            properties.insert(
+                "changed_at".into(),
+                json!({
+                    "type": "object",
+                    "properties": {
+                        "gte": { "type": "string", "format": "date-time" },
+                        "lt": { "type": "string", "format": "date-time" },
+                    },
+                    "additionalProperties": false,
+                }),
+            );
+            Some((
+                json!({ "type": "object", "properties": properties, "additionalProperties": false }),
+                "Entries whose fields match every filter given; each list matches any of its                  elements. An unknown filter is a 400 naming it."
+                    .to_owned(),
+            ))
+        }
+        ("sort", _) if path.ends_with("/changes") => Some((
+            json!({ "enum": ["sequence"] }),
+            "The feed's one order, oldest change first.".to_owned(),
+        )),
+        _ => None,
+    }
+}
+
 /// filters and sorts name `listing`'s fields. `None` for names the table does not know,
 /// which the tests refuse.
 pub fn query_parameter(name: &str, listing: Listing) -> Option<(Value, String)> {
