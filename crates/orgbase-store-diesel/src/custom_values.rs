@@ -3,9 +3,10 @@
 //! back as the value.
 
 use chrono::NaiveDateTime;
-use orgbase_domain::{CustomFormat, CustomValue};
+use orgbase_domain::{Constraint, CustomFieldId, CustomFormat, CustomValue, Error, Result};
 
 use crate::columns::utc;
+use crate::errors::{TxError, from_diesel};
 
 /// The value columns of one row, the value in the column of its format. Text keeps the
 /// client's spelling in `text_value`; `text_key` is its ASCII-lower-cased form, which filters,
@@ -87,4 +88,60 @@ pub(crate) fn differences<'a>(
         .collect::<std::collections::BTreeMap<_, _>>()
         .into_iter()
         .collect()
+}
+
+/// A value row as read: its holder's id, its field's id and format, and its columns.
+pub(crate) struct ReadRow {
+    pub holder: String,
+    pub field: String,
+    pub format: String,
+    pub columns: ValueColumns,
+}
+
+/// Rows in (holder, field, position) order back as each holder's values; `kind` names the
+/// holders in the error about an unreadable one.
+pub(crate) fn read_values(
+    rows: Vec<ReadRow>,
+    kind: &str,
+) -> Result<Vec<(String, CustomFieldId, CustomValue)>> {
+    let mut values = Vec::new();
+    for group in rows.chunk_by(|a, b| a.holder == b.holder && a.field == b.field) {
+        let (holder, field) = (&group[0].holder, &group[0].field);
+        let corrupt = || {
+            Error::Backend(format!(
+                "{kind} {holder} has an unreadable value of custom field {field}"
+            ))
+        };
+        let format = CustomFormat::parse(&group[0].format).ok_or_else(corrupt)?;
+        let id: CustomFieldId = field.parse().map_err(|_| corrupt())?;
+        let columns: Vec<ValueColumns> = group.iter().map(|r| r.columns.clone()).collect();
+        values.push((
+            holder.clone(),
+            id,
+            value(format, &columns).ok_or_else(corrupt)?,
+        ));
+    }
+    Ok(values)
+}
+
+/// A unique index names no field; when the rows written (`(field id, unique)` each) hold one
+/// unique field, it is that one.
+pub(crate) fn naming_the_field<'a>(
+    error: diesel::result::Error,
+    written: impl Iterator<Item = (&'a str, bool)>,
+) -> TxError {
+    match from_diesel(error) {
+        Error::Conflict(Constraint::CustomValue(None)) => {
+            let unique: std::collections::BTreeSet<&str> = written
+                .filter(|(_, unique)| *unique)
+                .map(|(field, _)| field)
+                .collect();
+            let field = match unique.into_iter().collect::<Vec<_>>().as_slice() {
+                [one] => one.parse().ok(),
+                _ => None,
+            };
+            TxError::Domain(Error::Conflict(Constraint::CustomValue(field)))
+        }
+        other => TxError::Domain(other),
+    }
 }

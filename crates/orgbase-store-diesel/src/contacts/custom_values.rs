@@ -7,13 +7,15 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use orgbase_domain::{
-    Constraint, Contact, CustomField, CustomFieldId, CustomFields, CustomFormat,
-    CustomResourceType, CustomValue, Error, Result,
+    Contact, CustomField, CustomFieldId, CustomFields, CustomResourceType, CustomValue, Error,
+    Result,
 };
 
 use crate::connection::{AnyConnection, on_inner};
 use crate::custom_fields;
-use crate::custom_values::{ValueColumns, columns, differences, value};
+use crate::custom_values::{
+    ReadRow, ValueColumns, columns, differences, naming_the_field, read_values,
+};
 use crate::errors::{TxError, from_diesel};
 use crate::schema::{contact_custom_values as values, custom_fields as fields_table};
 
@@ -45,9 +47,13 @@ impl From<&ValueRow> for ValueColumns {
     }
 }
 
-fn value_of(format: CustomFormat, rows: &[ValueRow]) -> Option<CustomValue> {
-    let columns: Vec<ValueColumns> = rows.iter().map(ValueColumns::from).collect();
-    value(format, &columns)
+fn read_row(row: &ValueRow, format: String) -> ReadRow {
+    ReadRow {
+        holder: row.contact_id.clone(),
+        field: row.field_id.clone(),
+        format,
+        columns: ValueColumns::from(row),
+    }
 }
 
 /// Checks and writes `changes` (set or cleared values) of one contact; returns the fields
@@ -98,28 +104,16 @@ fn write(
         on_inner!(conn, |c| diesel::insert_into(values::table)
             .values(&new_rows)
             .execute(c))
-        .map_err(|e| naming_the_field(e, &new_rows))?;
+        .map_err(|e| {
+            naming_the_field(
+                e,
+                new_rows
+                    .iter()
+                    .map(|r| (r.field_id.as_str(), r.unique_value)),
+            )
+        })?;
     }
     Ok(fields)
-}
-
-/// A unique index names no field; when the rows written hold one unique field, it is that one.
-fn naming_the_field(error: diesel::result::Error, written: &[ValueRow]) -> TxError {
-    match from_diesel(error) {
-        Error::Conflict(Constraint::CustomValue(None)) => {
-            let unique: std::collections::BTreeSet<&str> = written
-                .iter()
-                .filter(|row| row.unique_value)
-                .map(|row| row.field_id.as_str())
-                .collect();
-            let field = match unique.into_iter().collect::<Vec<_>>().as_slice() {
-                [one] => one.parse().ok(),
-                _ => None,
-            };
-            TxError::Domain(Error::Conflict(Constraint::CustomValue(field)))
-        }
-        other => TxError::Domain(other),
-    }
 }
 
 /// Writes the values of a new contact; returns the fields it holds values of.
@@ -152,18 +146,14 @@ pub fn of_field(
         .select(ValueRow::as_select())
         .load(conn)
         .map_err(from_diesel)?;
-    let mut held = Vec::new();
-    for rows in loaded.chunk_by(|a, b| a.contact_id == b.contact_id) {
-        let contact_id = rows[0].contact_id.clone();
-        let value = value_of(field.format, rows).ok_or_else(|| {
-            Error::Backend(format!(
-                "contact {contact_id} has an unreadable value of custom field {}",
-                field.id
-            ))
-        })?;
-        held.push((contact_id, value));
-    }
-    Ok(held)
+    let rows = loaded
+        .iter()
+        .map(|row| read_row(row, field.format.as_str().to_owned()))
+        .collect();
+    Ok(read_values(rows, "contact")?
+        .into_iter()
+        .map(|(holder, _, value)| (holder, value))
+        .collect())
 }
 
 /// Reads the custom values of `contacts` (one query for a whole page).
@@ -179,25 +169,13 @@ pub fn attach(conn: &mut AnyConnection, contacts: &mut [Contact]) -> Result<()> 
         .select((ValueRow::as_select(), fields_table::format))
         .load(conn)
         .map_err(from_diesel)?;
-    let mut grouped: HashMap<(String, String), (String, Vec<ValueRow>)> = HashMap::new();
-    for (row, format) in loaded {
-        grouped
-            .entry((row.contact_id.clone(), row.field_id.clone()))
-            .or_insert_with(|| (format, Vec::new()))
-            .1
-            .push(row);
-    }
+    let rows = loaded
+        .iter()
+        .map(|(row, format)| read_row(row, format.clone()))
+        .collect();
     let by_id: HashMap<String, usize> = ids.into_iter().zip(0..).collect();
-    for ((contact_id, field_id), (format, rows)) in grouped {
-        let corrupt = || {
-            Error::Backend(format!(
-                "contact {contact_id} has an unreadable value of custom field {field_id}"
-            ))
-        };
-        let format = CustomFormat::parse(&format).ok_or_else(corrupt)?;
-        let field: CustomFieldId = field_id.parse().map_err(|_| corrupt())?;
-        let value = value_of(format, &rows).ok_or_else(corrupt)?;
-        if let Some(contact) = by_id.get(&contact_id).and_then(|i| contacts.get_mut(*i)) {
+    for (holder, field, value) in read_values(rows, "contact")? {
+        if let Some(contact) = by_id.get(&holder).and_then(|i| contacts.get_mut(*i)) {
             contact.custom.insert(field, value);
         }
     }

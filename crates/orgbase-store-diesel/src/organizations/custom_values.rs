@@ -7,13 +7,14 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use orgbase_domain::{
-    Constraint, CustomFieldId, CustomFields, CustomFormat, CustomResourceType, CustomValue, Error,
-    Organization, Result,
+    CustomFieldId, CustomFields, CustomResourceType, CustomValue, Error, Organization, Result,
 };
 
 use crate::connection::{AnyConnection, insert_many, on_inner};
 use crate::custom_fields;
-use crate::custom_values::{ValueColumns, columns, differences};
+use crate::custom_values::{
+    ReadRow, ValueColumns, columns, differences, naming_the_field, read_values,
+};
 use crate::errors::{TxError, from_diesel};
 use crate::schema::{custom_fields as fields_table, organization_custom_values as values};
 
@@ -73,10 +74,18 @@ fn rows(
         .collect()
 }
 
-/// A stored value back in its domain type, by the field's format.
-fn value(format: CustomFormat, rows: &[ValueRow]) -> Option<CustomValue> {
-    let columns: Vec<ValueColumns> = rows.iter().map(ValueColumns::from).collect();
-    crate::custom_values::value(format, &columns)
+/// The (field, unique) of each row written, for [`naming_the_field`].
+fn written(rows: &[ValueRow]) -> impl Iterator<Item = (&str, bool)> {
+    rows.iter().map(|r| (r.field_id.as_str(), r.unique_value))
+}
+
+fn read_row(row: &ValueRow, format: String) -> ReadRow {
+    ReadRow {
+        holder: row.organization_id.clone(),
+        field: row.field_id.clone(),
+        format,
+        columns: ValueColumns::from(row),
+    }
 }
 
 /// Checks and writes `changes` (set or cleared values) of one organization; returns the
@@ -114,7 +123,7 @@ fn write<'a>(
         on_inner!(conn, |c| diesel::insert_into(values::table)
             .values(&new_rows)
             .execute(c))
-        .map_err(|e| naming_the_field(e, &new_rows, &fields))?;
+        .map_err(|e| naming_the_field(e, written(&new_rows)))?;
     }
     Ok(fields)
 }
@@ -157,34 +166,8 @@ pub fn insert_all(
         );
     }
     insert_many!(&mut *conn, values::table, &new_rows)
-        .map_err(|e| naming_the_field(e, &new_rows, &fields))?;
+        .map_err(|e| naming_the_field(e, written(&new_rows)))?;
     Ok(fields)
-}
-
-/// A unique index names no field; when the rows written hold one unique field, it is that one.
-fn naming_the_field(
-    error: diesel::result::Error,
-    written: &[ValueRow],
-    fields: &CustomFields,
-) -> TxError {
-    match from_diesel(error) {
-        Error::Conflict(Constraint::CustomValue(None)) => {
-            let unique: std::collections::BTreeSet<&str> = written
-                .iter()
-                .filter(|row| row.unique_value)
-                .map(|row| row.field_id.as_str())
-                .collect();
-            let field = match unique.into_iter().collect::<Vec<_>>().as_slice() {
-                [one] => fields
-                    .iter()
-                    .find(|f| f.id.to_string() == *one)
-                    .map(|f| f.id),
-                _ => None,
-            };
-            TxError::Domain(Error::Conflict(Constraint::CustomValue(field)))
-        }
-        other => TxError::Domain(other),
-    }
 }
 
 /// Rewrites the values that differ between `before` and `after`; returns those fields.
@@ -210,18 +193,14 @@ pub fn of_field(
         .select(ValueRow::as_select())
         .load(conn)
         .map_err(from_diesel)?;
-    let mut held = Vec::new();
-    for rows in loaded.chunk_by(|a, b| a.organization_id == b.organization_id) {
-        let organization_id = rows[0].organization_id.clone();
-        let value = value(field.format, rows).ok_or_else(|| {
-            Error::Backend(format!(
-                "organization {organization_id} has an unreadable value of custom field {}",
-                field.id
-            ))
-        })?;
-        held.push((organization_id, value));
-    }
-    Ok(held)
+    let rows = loaded
+        .iter()
+        .map(|row| read_row(row, field.format.as_str().to_owned()))
+        .collect();
+    Ok(read_values(rows, "organization")?
+        .into_iter()
+        .map(|(holder, _, value)| (holder, value))
+        .collect())
 }
 
 /// The fields `orgs` hold values of, share-locked as [`custom_fields::checked`] does: what a
@@ -272,25 +251,13 @@ pub fn attach(conn: &mut AnyConnection, orgs: &mut [Organization]) -> Result<()>
         )),
     }
     .map_err(from_diesel)?;
-    let mut grouped: HashMap<(String, String), (String, Vec<ValueRow>)> = HashMap::new();
-    for (row, format) in loaded {
-        grouped
-            .entry((row.organization_id.clone(), row.field_id.clone()))
-            .or_insert_with(|| (format, Vec::new()))
-            .1
-            .push(row);
-    }
+    let rows = loaded
+        .iter()
+        .map(|(row, format)| read_row(row, format.clone()))
+        .collect();
     let by_id: HashMap<String, usize> = ids.into_iter().zip(0..).collect();
-    for ((organization_id, field_id), (format, rows)) in grouped {
-        let corrupt = || {
-            Error::Backend(format!(
-                "organization {organization_id} has an unreadable value of custom field {field_id}"
-            ))
-        };
-        let format = CustomFormat::parse(&format).ok_or_else(corrupt)?;
-        let field: CustomFieldId = field_id.parse().map_err(|_| corrupt())?;
-        let value = value(format, &rows).ok_or_else(corrupt)?;
-        if let Some(org) = by_id.get(&organization_id).and_then(|i| orgs.get_mut(*i)) {
+    for (holder, field, value) in read_values(rows, "organization")? {
+        if let Some(org) = by_id.get(&holder).and_then(|i| orgs.get_mut(*i)) {
             org.details.custom.insert(field, value);
         }
     }
