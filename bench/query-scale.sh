@@ -10,6 +10,7 @@
 #   bench/query-scale.sh                       # everything (about 15 minutes)
 #   ROWS=10000 BACKENDS=sqlite bench/query-scale.sh
 #   ROWS=1000000 ONLY='changes' bench/query-scale.sh   # the scenarios whose name matches
+#   ORGBASE_BENCH_BIN=/tmp/old/orgbase OUT=/tmp/old.md bench/query-scale.sh   # another build
 #
 # Writes bench/results/query-scale.md. Needs the PostgreSQL server of ORGBASE_BENCH_POSTGRES_URL
 # (default postgres://postgres@127.0.0.1:5432/postgres) for the PostgreSQL rows.
@@ -22,15 +23,16 @@ DURATION=${DURATION:-8s}
 PORT=${PORT:-18181}
 PG_ADMIN=${ORGBASE_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 DATA=bench/.data
-OUT=bench/results/query-scale.md
+OUT=${OUT:-bench/results/query-scale.md}
 CHANGES=${CHANGES:-10000000}
 ONLY=${ONLY:-}
 
 for tool in wrk sqlite3 psql curl; do
   command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk sqlite3 postgresql-client curl >/dev/null; break; }
 done
-cargo build --release --locked -q
-BIN=target/release/orgbase
+# ORGBASE_BENCH_BIN runs another build (an A/B comparison) instead of building this tree.
+BIN=${ORGBASE_BENCH_BIN:-target/release/orgbase}
+[ -n "${ORGBASE_BENCH_BIN:-}" ] || cargo build --release --locked -q
 mkdir -p "$DATA" bench/results
 
 q() { printf '%s' "$1" | sed 's/\[/%5B/g; s/\]/%5D/g; s/ /%20/g; s/,/%2C/g'; }

@@ -600,6 +600,15 @@ pub enum SortDirection {
     Descending,
 }
 
+impl SortDirection {
+    pub fn reversed(self) -> Self {
+        match self {
+            SortDirection::Ascending => SortDirection::Descending,
+            SortDirection::Descending => SortDirection::Ascending,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SortKey {
     pub field: Field,

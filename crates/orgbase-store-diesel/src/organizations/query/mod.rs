@@ -18,6 +18,7 @@ mod conditions;
 mod custom;
 mod keyset;
 mod order;
+mod split;
 pub(crate) mod sql;
 
 use sql::Dialect;
@@ -28,6 +29,19 @@ use order::{order_terms, sorted};
 /// One page of the query's rows: `limit` rows from `offset` in its order, within the page's
 /// keyset bounds if it has them; read backwards (last row first) when it pages backwards.
 pub fn page(
+    conn: &mut AnyConnection,
+    query: &ListQuery,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<OrganizationRow>, Error> {
+    match split::by_first_custom_key(query) {
+        Some(parts) => parts.page(conn, limit, offset),
+        None => planned_page(conn, query, limit, offset),
+    }
+}
+
+/// [`page`] by one plan: the custom field join, or `organizations` alone.
+fn planned_page(
     conn: &mut AnyConnection,
     query: &ListQuery,
     limit: i64,
