@@ -235,13 +235,33 @@ fn joined_condition(filter: &Filter, key: CustomFieldKey) -> Result<JoinedCondit
     }
     Ok(
         custom_filter!(filter, key, holding: holding, lacking: lacking,
-        any_holding: Box::new(not(missing()).nullable()),
+        any_holding: held(key),
         any_lacking: Box::new(missing().nullable()),
         text: joined_value.field(values::text_key).nullable(),
         number: joined_value.field(values::number_value).nullable(),
         datetime: joined_value.field(values::datetime_value).nullable(),
         boolean: joined_value.field(values::boolean_value).nullable()),
     )
+}
+
+/// "Holds a value", on the join: the value equal to itself, which only a value is. Both
+/// planners read a comparison on the joined columns as rejecting rows without a match, so
+/// the left join becomes an inner one driven by the value index; `IS NOT NULL` (or
+/// `NOT … IS NULL`) is not read so by SQLite, which then sorted every organization (0.9 s at
+/// 1,000,000 rows, against under a millisecond).
+fn held(key: CustomFieldKey) -> JoinedCondition {
+    macro_rules! itself {
+        ($column:expr) => {{
+            let column = joined_value.field($column).nullable();
+            Box::new(column.eq(column)) as JoinedCondition
+        }};
+    }
+    match sort_column(key) {
+        "number_value" => itself!(values::number_value),
+        "datetime_value" => itself!(values::datetime_value),
+        "boolean_value" => itself!(values::boolean_value),
+        _ => itself!(values::text_key),
+    }
 }
 
 /// A filter that needs a value, on the value table's own columns (for counting value rows).
