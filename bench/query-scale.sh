@@ -171,6 +171,7 @@ for backend in $BACKENDS; do
       "cursor page $depth deep, sort -created_at|$(deep 'sort=-created_at' created_at)"
       "sync by cursor: updated_at > date, sort updated_at,id, $depth deep|$(deep 'filter[updated_at][gt]=2015-01-08&sort=updated_at,id' updated_at,id)"
       "sync by cursor, page[total]=true, $depth deep|$(deep 'filter[updated_at][gt]=2015-01-08&sort=updated_at,id&page[total]=true' updated_at,id)"
+      "custom number: sort -c_arr, cursor page $depth deep (among those without a value)|$(deep 'sort=-c_arr' c_arr)"
     )
     first_change=$(psql_or_sqlite "$backend" "$url" 'SELECT min(sequence) FROM changes')
     last_change=$(psql_or_sqlite "$backend" "$url" 'SELECT max(sequence) FROM changes')

@@ -163,12 +163,15 @@ fn archived_states(archived: ArchivedFilter) -> Vec<bool> {
 }
 
 /// A filter on a custom field, as `id [NOT] IN (SELECT organization_id …)`, in a list
-/// admitting `archived`.
+/// admitting `archived`; "holds no value" as `NOT EXISTS` (below).
 pub fn condition(
     filter: &Filter,
     key: CustomFieldKey,
     archived: ArchivedFilter,
 ) -> Result<BoxedCondition, Error> {
+    if filter.condition == Condition::Null(true) {
+        return Ok(lacking_any(key));
+    }
     let field_id = key.id.to_string();
     let states = archived_states(archived);
     let of_field = || {
@@ -210,6 +213,22 @@ pub fn condition(
         number: values::number_value,
         datetime: values::datetime_value,
         boolean: values::boolean_value),
+    )
+}
+
+/// Organizations holding no value of the field, probed per organization through the value
+/// table's primary key (organization, field, …); the archive state needs no test, as a
+/// value row's is its organization's. As `NOT IN (SELECT …)` SQLite first listed every
+/// holder (900,000 at 1,000,000 rows, 360 ms) even for a page that ten probes fill, which
+/// is what the second part of a list sorted by the field reads (see `split`).
+fn lacking_any(key: CustomFieldKey) -> BoxedCondition {
+    Box::new(
+        sql::<Nullable<Bool>>(
+            "NOT EXISTS (SELECT 1 FROM organization_custom_values lacking \
+             WHERE lacking.organization_id = organizations.id AND lacking.field_id = ",
+        )
+        .bind::<Text, _>(key.id.to_string())
+        .sql(")"),
     )
 }
 
