@@ -161,9 +161,9 @@ for backend in $BACKENDS; do
     for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
     # Cursor pages 90 % deep: each cursor is that record's, read once by number.
     depth=$((rows * 9 / 10))
-    deep() { # query key-attributes → the query with page[after] at that depth
+    deep() { # query key-attributes [depth] → the query with page[after] at that depth
       local cursor
-      cursor=$(python3 bench/deep_cursor.py "http://127.0.0.1:$PORT" "$KEY" /organizations "$1" "$depth" "$2")
+      cursor=$(python3 bench/deep_cursor.py "http://127.0.0.1:$PORT" "$KEY" /organizations "$1" "${3:-$depth}" "$2")
       printf '/organizations?%s%s&%s' "${1:+$(q "$1")&}" "$(q 'page[size]=100')" "$(q 'page[after]')=$cursor"
     }
     CURSOR_SCENARIOS=(
@@ -171,7 +171,8 @@ for backend in $BACKENDS; do
       "cursor page $depth deep, sort -created_at|$(deep 'sort=-created_at' created_at)"
       "sync by cursor: updated_at > date, sort updated_at,id, $depth deep|$(deep 'filter[updated_at][gt]=2015-01-08&sort=updated_at,id' updated_at,id)"
       "sync by cursor, page[total]=true, $depth deep|$(deep 'filter[updated_at][gt]=2015-01-08&sort=updated_at,id&page[total]=true' updated_at,id)"
-      "custom number: sort -c_arr, cursor page $depth deep (among those without a value)|$(deep 'sort=-c_arr' c_arr)"
+      "custom number: sort -c_arr, cursor page $depth deep (the last holders, then the others)|$(deep 'sort=-c_arr' c_arr)"
+      "custom number: sort -c_arr, cursor page $((rows * 37 / 40)) deep (among those without a value)|$(deep 'sort=-c_arr' c_arr $((rows * 37 / 40)))"
     )
     first_change=$(psql_or_sqlite "$backend" "$url" 'SELECT min(sequence) FROM changes')
     last_change=$(psql_or_sqlite "$backend" "$url" 'SELECT max(sequence) FROM changes')

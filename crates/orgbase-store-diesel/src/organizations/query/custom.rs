@@ -350,7 +350,7 @@ pub fn subquery_order(
 
 /// Whether `filter` needs the organization to hold a value (so a join on its field can be an
 /// inner one).
-fn needs_value(filter: &Filter) -> bool {
+pub(super) fn needs_value(filter: &Filter) -> bool {
     !matches!(filter.condition, Condition::Ne(_) | Condition::Null(true))
 }
 

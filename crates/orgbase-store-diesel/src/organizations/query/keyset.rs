@@ -100,7 +100,14 @@ fn bound(
         Term::Sql(Box::new(organizations::id.lt(id).nullable()))
     };
     for (key, value) in query.sort.iter().zip(&position.values).rev() {
-        let terms = key_terms(key.field, value, greater(key.direction), side, joined)?;
+        // A custom key every listed organization holds (a filter needs a value) has no null
+        // to place, and an `OR … IS NULL` would only hide the value index's range.
+        let held = matches!(key.field, Field::Custom(_))
+            && query
+                .filters
+                .iter()
+                .any(|f| f.field == key.field && super::custom::needs_value(f));
+        let terms = key_terms(key.field, value, greater(key.direction), side, joined, held)?;
         rest = match rest {
             // Beyond implies at-or-beyond: no need to write both.
             Term::False => terms.beyond,
@@ -117,6 +124,7 @@ fn key_terms(
     greater: bool,
     side: Side,
     joined: Option<CustomFieldKey>,
+    held: bool,
 ) -> Result<KeyTerms, Error> {
     use organizations::dsl as o;
     // `$value`: the compared expression (nullable); `$convert`: the cursor value as the
@@ -183,7 +191,7 @@ fn key_terms(
         Field::CompanySize => typed!(o::company_size, integer()),
         Field::LastContactAt => typed!(o::last_contact_at, datetime()),
         Field::ArchivedAt => typed!(o::archived_at, datetime()),
-        Field::Custom(key) => custom_terms(key, value, greater, side, joined == Some(key))?,
+        Field::Custom(key) => custom_terms(key, value, greater, side, joined == Some(key), held)?,
         Field::Lists
         | Field::Domains
         | Field::Owner
@@ -215,6 +223,7 @@ fn custom_terms(
     greater: bool,
     side: Side,
     joined: bool,
+    held: bool,
 ) -> Result<KeyTerms, Error> {
     let column = sort_column(key);
     let expression = if joined {
@@ -243,7 +252,14 @@ fn custom_terms(
             let at_or: BoxedCondition = Box::new(
                 sql::<Nullable<Bool>>(&format!("{expression} {loose} ")).bind::<$sql_type, _>(v),
             );
-            nulls_last(Term::Sql(beyond), Term::Sql(at_or), side, null)
+            if held {
+                KeyTerms {
+                    beyond: Term::Sql(beyond),
+                    at_or_beyond: Term::Sql(at_or),
+                }
+            } else {
+                nulls_last(Term::Sql(beyond), Term::Sql(at_or), side, null)
+            }
         }};
     }
     Ok(match (Field::Custom(key).kind(), value) {

@@ -38,9 +38,10 @@ pub fn by_first_custom_key(query: &ListQuery) -> Option<Parts> {
     if query.sort.first().map(|k| k.field) != Some(field) {
         return None;
     }
-    let needs_value = query.filters.iter().any(|f| {
-        f.field == field && !matches!(f.condition, Condition::Ne(_) | Condition::Null(true))
-    });
+    let needs_value = query
+        .filters
+        .iter()
+        .any(|f| f.field == field && super::custom::needs_value(f));
     if needs_value {
         return None;
     }
