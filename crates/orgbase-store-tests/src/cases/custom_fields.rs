@@ -614,6 +614,18 @@ pub fn custom_sorts_put_missing_last_both_ways_and_break_ties_by_id(store: &Arc<
         c.names(store, &by(vec![desc(&c.number)], vec![])),
         ["Four", "Six", "One", "Two", "Five", "Three"]
     );
+    // Pages by number across the end of the holders (SQL reads the holders, then the
+    // others): one straddling it, and ones starting at or past it.
+    let page = |number: u64, size: u64| ListQuery {
+        page: PageRequest::numbered(number, size),
+        ..by(vec![desc(&c.number)], vec![])
+    };
+    assert_eq!(c.names(store, &page(2, 4)), ["Five", "Three"]);
+    assert_eq!(c.names(store, &page(6, 1)), ["Three"]);
+    assert_eq!(c.names(store, &page(2, 5)), ["Three"]);
+    assert_eq!(c.names(store, &page(3, 3)), Vec::<String>::new());
+    let one_by_one: Vec<String> = (1..=6).flat_map(|n| c.names(store, &page(n, 1))).collect();
+    assert_eq!(one_by_one, ["Four", "Six", "One", "Two", "Five", "Three"]);
     assert_eq!(
         c.names(store, &by(vec![desc(&c.label)], vec![])),
         ["Two", "One", "Four", "Six", "Five", "Three"]
