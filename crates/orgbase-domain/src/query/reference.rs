@@ -233,7 +233,7 @@ impl SortKey {
 
     /// [`compare_values`] in this key's direction, nulls still last.
     pub fn compare_values(&self, a: &FieldValue, b: &FieldValue) -> Ordering {
-        match (is_null(a), is_null(b)) {
+        match (a.is_null(), b.is_null()) {
             (false, false) => match self.direction {
                 SortDirection::Ascending => compare_values(a, b),
                 SortDirection::Descending => compare_values(a, b).reverse(),
@@ -245,7 +245,7 @@ impl SortKey {
 
 /// Two values of one field in ascending order, nulls after every value.
 pub fn compare_values(a: &FieldValue, b: &FieldValue) -> Ordering {
-    match (is_null(a), is_null(b)) {
+    match (a.is_null(), b.is_null()) {
         (true, true) => return Ordering::Equal,
         (true, false) => return Ordering::Greater,
         (false, true) => return Ordering::Less,
@@ -377,16 +377,19 @@ fn operand_cmp(value: &FieldValue, operand: &Operand) -> Option<Ordering> {
     }
 }
 
-fn is_null(value: &FieldValue) -> bool {
-    matches!(
-        value,
-        FieldValue::Id(None)
-            | FieldValue::Text(None)
-            | FieldValue::Integer(None)
-            | FieldValue::Number(None)
-            | FieldValue::Boolean(None)
-            | FieldValue::DateTime(None)
-    )
+impl FieldValue {
+    /// No value (a set is never null: empty is its "none").
+    pub fn is_null(&self) -> bool {
+        matches!(
+            self,
+            FieldValue::Id(None)
+                | FieldValue::Text(None)
+                | FieldValue::Integer(None)
+                | FieldValue::Number(None)
+                | FieldValue::Boolean(None)
+                | FieldValue::DateTime(None)
+        )
+    }
 }
 
 /// `filter[q]`: the reference semantics of free-text search.
@@ -430,7 +433,7 @@ impl Filter {
             Condition::Gte(o) => matches!(cmp(o), Some(Ordering::Greater | Ordering::Equal)),
             Condition::Lt(o) => cmp(o) == Some(Ordering::Less),
             Condition::Lte(o) => matches!(cmp(o), Some(Ordering::Less | Ordering::Equal)),
-            Condition::Null(want) => is_null(&value) == *want,
+            Condition::Null(want) => value.is_null() == *want,
         }
     }
 }

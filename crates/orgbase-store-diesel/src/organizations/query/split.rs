@@ -72,7 +72,7 @@ pub fn by_first_custom_key(query: &ListQuery) -> Option<Parts> {
             backwards: false,
         });
     };
-    let lacks = |p: &Position| p.values.first().is_some_and(is_null);
+    let lacks = |p: &Position| p.values.first().is_some_and(FieldValue::is_null);
     let after_lacks = keyset.after.as_ref().is_some_and(lacks);
     let before_holds = keyset.before.as_ref().is_some_and(|p| !lacks(p));
     // Paging back from among the others reads the last holders by the opposite order, which
@@ -135,18 +135,6 @@ fn rest(position: &Position) -> Position {
         values,
         id: position.id,
     }
-}
-
-fn is_null(value: &FieldValue) -> bool {
-    matches!(
-        value,
-        FieldValue::Id(None)
-            | FieldValue::Text(None)
-            | FieldValue::Integer(None)
-            | FieldValue::Number(None)
-            | FieldValue::Boolean(None)
-            | FieldValue::DateTime(None)
-    )
 }
 
 impl Parts {
