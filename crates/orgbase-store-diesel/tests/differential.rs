@@ -1,7 +1,8 @@
 //! Differential property test: random organizations and random list queries (filters,
 //! search, archive state, sorts, pages) must give exactly the same page and total on SQLite
 //! and PostgreSQL as on the in-memory reference store. Organizations hold values of six
-//! custom fields (some missing), which filters and sorts use like built-in attributes.
+//! custom fields (some missing), which filters and sorts use like built-in attributes. Random
+//! contacts with their own custom fields are held to the reference the same way.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -47,10 +48,10 @@ struct Custom {
 }
 
 impl Custom {
-    fn new() -> Self {
+    fn new(resource_type: orgbase_domain::CustomResourceType) -> Self {
         let field = |identifier: &str, format, options: &[&str]| CustomField {
             id: CustomFieldId::generate(),
-            resource_type: orgbase_domain::CustomResourceType::Organizations,
+            resource_type,
             identifier: identifier.to_owned(),
             name: identifier.to_owned(),
             format,
@@ -120,14 +121,14 @@ impl Custom {
         values
     }
 
-    fn filterable(&self) -> Vec<Field> {
-        let mut fields = FILTERABLE.to_vec();
+    fn filterable(&self, built_in: &[Field]) -> Vec<Field> {
+        let mut fields = built_in.to_vec();
         fields.extend(self.all().iter().map(|f| Field::Custom(f.key())));
         fields
     }
 
-    fn sortable(&self) -> Vec<Field> {
-        let mut fields = SORTABLE.to_vec();
+    fn sortable(&self, built_in: &[Field]) -> Vec<Field> {
+        let mut fields = built_in.to_vec();
         fields.extend(
             self.all()
                 .iter()
@@ -322,13 +323,16 @@ const SORTABLE: [Field; 8] = [
     Field::Slug,
 ];
 
-fn list_query(custom: &Custom) -> impl Strategy<Value = ListQuery> + use<> {
-    let filterable = custom.filterable();
-    let sortable = custom.sortable();
+/// Random queries over these fields; `archived` picks an archive state (organizations only).
+fn list_query(
+    filterable: Vec<Field>,
+    sortable: Vec<Field>,
+    archived: bool,
+) -> impl Strategy<Value = ListQuery> + use<> {
     (
         proptest::collection::vec((0..filterable.len(), 0usize..10, 0usize..100), 0..3),
         proptest::option::of(0..TEXT_VALUES.len()),
-        0usize..3,
+        0usize..if archived { 3 } else { 1 },
         proptest::collection::vec((0..sortable.len(), any::<bool>()), 0..3),
         (1u64..4, 1u64..8, proptest::bool::weighted(0.8)),
     )
@@ -423,13 +427,20 @@ fn sql_backends_answer_exactly_like_the_reference() {
         failure_persistence: None,
         ..Config::default()
     });
-    let custom = Custom::new();
+    let custom = Custom::new(orgbase_domain::CustomResourceType::Organizations);
     for (_, store) in &backends {
         custom.define(&**store);
     }
     let strategy = (
         proptest::collection::vec(org_spec(), 0..24),
-        proptest::collection::vec(list_query(&custom), 1..6),
+        proptest::collection::vec(
+            list_query(
+                custom.filterable(&FILTERABLE),
+                custom.sortable(&SORTABLE),
+                true,
+            ),
+            1..6,
+        ),
     );
     runner
         .run(&strategy, |(specs, queries)| {
@@ -501,6 +512,193 @@ fn sql_backends_answer_exactly_like_the_reference() {
                 // records (nulls, ties and custom keys included), chosen by the page number.
                 let all = reference
                     .list_organizations(&ListQuery {
+                        page: PageRequest::numbered(1, 1000),
+                        ..query.clone()
+                    })
+                    .unwrap()
+                    .items;
+                if all.is_empty() {
+                    continue;
+                }
+                let at = |k: u64| query.position_of(&all[(k as usize) % all.len()]);
+                let n = query.page.number;
+                for keyset in [
+                    Keyset::default(),
+                    Keyset { after: Some(at(n)), before: None },
+                    Keyset { after: None, before: Some(at(n * 3)) },
+                    Keyset { after: Some(at(1)), before: Some(at(n + 5)) },
+                ] {
+                    check(&ListQuery {
+                        page: PageRequest {
+                            number: 1,
+                            size: query.page.size,
+                            keyset: Some(keyset),
+                        },
+                        ..query.clone()
+                    })?;
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+const PHONES: [&str; 3] = ["+32 1", "+32 2", "0032 1"];
+
+#[derive(Debug, Clone)]
+struct ContactSpec {
+    word: usize,
+    email: Option<usize>,
+    phone: Option<usize>,
+    title: Option<usize>,
+    created: u32,
+    custom: CustomSpec,
+}
+
+fn contact_spec() -> impl Strategy<Value = ContactSpec> {
+    (
+        0..WORDS.len(),
+        proptest::option::of(0..DOMAINS.len()),
+        proptest::option::of(0..PHONES.len()),
+        proptest::option::of(0..DESCRIPTIONS.len()),
+        0u32..4,
+        custom_spec(),
+    )
+        .prop_map(|(word, email, phone, title, created, custom)| ContactSpec {
+            word,
+            email,
+            phone,
+            title,
+            created,
+            custom,
+        })
+}
+
+const CONTACT_FILTERABLE: [Field; 6] = [
+    Field::Name,
+    Field::Email,
+    Field::Phone,
+    Field::Title,
+    Field::CreatedAt,
+    Field::UpdatedAt,
+];
+
+const CONTACT_SORTABLE: [Field; 5] = [
+    Field::Name,
+    Field::Email,
+    Field::Phone,
+    Field::Title,
+    Field::CreatedAt,
+];
+
+#[test]
+fn sql_backends_list_contacts_exactly_like_the_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut backends: Vec<(&str, Arc<dyn Store>)> = vec![(
+        "SQLite",
+        open(DatabaseTarget::Sqlite(dir.path().join("contacts.db"))),
+    )];
+    let _database = match std::env::var("ORGBASE_TEST_POSTGRES_URL") {
+        Ok(url) => {
+            let database = TestDatabase::create(&url).unwrap();
+            backends.push((
+                "PostgreSQL",
+                open(DatabaseTarget::Postgres(database.url().to_owned())),
+            ));
+            Some(database)
+        }
+        Err(_) => require_in_ci::<TestDatabase>(
+            "ORGBASE_TEST_POSTGRES_URL is not set; comparing SQLite only",
+        ),
+    };
+    let cases = std::env::var("ORGBASE_PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(64);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let custom = Custom::new(orgbase_domain::CustomResourceType::Contacts);
+    for (_, store) in &backends {
+        custom.define(&**store);
+    }
+    let strategy = (
+        proptest::collection::vec(contact_spec(), 0..24),
+        proptest::collection::vec(
+            list_query(
+                custom.filterable(&CONTACT_FILTERABLE),
+                custom.sortable(&CONTACT_SORTABLE),
+                false,
+            ),
+            1..6,
+        ),
+    );
+    runner
+        .run(&strategy, |(specs, queries)| {
+            let reference = MemoryStore::new();
+            custom.define(&reference);
+            let now = time::now();
+            let records: Vec<orgbase_domain::Contact> = specs
+                .iter()
+                .enumerate()
+                .map(|(i, spec)| {
+                    orgbase_domain::NewContact {
+                        // Unique addresses, in mixed case, so filters and sorts fold them.
+                        email: spec.email.map(|d| format!("Person{i}@{}", DOMAINS[d])),
+                        phone: spec.phone.map(|p| PHONES[p].to_owned()),
+                        title: spec.title.map(|t| DESCRIPTIONS[t].to_owned()),
+                        custom: custom.values(&spec.custom),
+                        created_at: Some(moment(spec.created)),
+                        updated_at: Some(moment(spec.created)),
+                        ..orgbase_domain::NewContact::named(WORDS[spec.word])
+                    }
+                    .to_contact(now)
+                })
+                .collect();
+            for (_, store) in &backends {
+                let everything = ListQuery {
+                    page: PageRequest::numbered(1, 1000),
+                    ..ListQuery::default()
+                };
+                for contact in store.list_contacts(&everything).unwrap().items {
+                    store.delete_contact(contact.id, Write::default()).unwrap();
+                }
+            }
+            for record in &records {
+                reference.insert_contact(record).unwrap();
+                for (_, store) in &backends {
+                    store.insert_contact(record).unwrap();
+                }
+            }
+            let unversioned = |mut page: orgbase_domain::Page<orgbase_domain::Contact>| {
+                page.items.iter_mut().for_each(|c| c.version = 0);
+                page
+            };
+            let check = |query: &ListQuery| -> Result<(), TestCaseError> {
+                let expected = unversioned(reference.list_contacts(query).unwrap());
+                for (name, store) in &backends {
+                    let got = unversioned(store.list_contacts(query).unwrap());
+                    if got != expected {
+                        let names = |p: &orgbase_domain::Page<orgbase_domain::Contact>| {
+                            p.items.iter().map(|c| c.id).collect::<Vec<_>>()
+                        };
+                        return Err(TestCaseError::fail(format!(
+                            "{name} differs for {query:#?}\nexpected total {:?} {:?}\n     got total {:?} {:?}",
+                            expected.total,
+                            names(&expected),
+                            got.total,
+                            names(&got)
+                        )));
+                    }
+                }
+                Ok(())
+            };
+            for query in &queries {
+                check(query)?;
+                let all = reference
+                    .list_contacts(&ListQuery {
                         page: PageRequest::numbered(1, 1000),
                         ..query.clone()
                     })
