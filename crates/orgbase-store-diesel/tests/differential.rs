@@ -392,20 +392,14 @@ fn clear(store: &dyn Store) {
     }
 }
 
-fn open(target: DatabaseTarget) -> Arc<dyn Store> {
-    let store = DieselStore::open(target, &PoolOptions::default()).unwrap();
-    store.run_migrations().unwrap();
-    Arc::new(store)
-}
+/// The stores compared with the reference, by name.
+type Backends = Vec<(&'static str, Arc<dyn Store>)>;
 
-#[test]
-fn sql_backends_answer_exactly_like_the_reference() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut backends: Vec<(&str, Arc<dyn Store>)> = vec![(
-        "SQLite",
-        open(DatabaseTarget::Sqlite(dir.path().join("diff.db"))),
-    )];
-    let _database = match std::env::var("ORGBASE_TEST_POSTGRES_URL") {
+/// SQLite in `file`, and PostgreSQL when `ORGBASE_TEST_POSTGRES_URL` names one (required in
+/// CI), with what keeps its database alive.
+fn sql_backends(file: &std::path::Path) -> (Backends, Option<TestDatabase>) {
+    let mut backends: Backends = vec![("SQLite", open(DatabaseTarget::Sqlite(file.to_owned())))];
+    let database = match std::env::var("ORGBASE_TEST_POSTGRES_URL") {
         Ok(url) => {
             let database = TestDatabase::create(&url).unwrap();
             backends.push((
@@ -418,15 +412,65 @@ fn sql_backends_answer_exactly_like_the_reference() {
             "ORGBASE_TEST_POSTGRES_URL is not set; comparing SQLite only",
         ),
     };
+    (backends, database)
+}
+
+/// `ORGBASE_PROPTEST_CASES` cases, else `default`.
+fn runner(default: u32) -> TestRunner {
     let cases = std::env::var("ORGBASE_PROPTEST_CASES")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(96);
-    let mut runner = TestRunner::new(Config {
+        .unwrap_or(default);
+    TestRunner::new(Config {
         cases,
         failure_persistence: None,
         ..Config::default()
-    });
+    })
+}
+
+/// The query by keyset: after, before and between positions of its own records (`all`, in its
+/// order; nulls, ties and custom keys included), chosen by the page number.
+fn by_keysets(query: &ListQuery, all: &[impl orgbase_domain::query::Listed]) -> Vec<ListQuery> {
+    let at = |k: u64| query.position_of(&all[(k as usize) % all.len()]);
+    let n = query.page.number;
+    [
+        Keyset::default(),
+        Keyset {
+            after: Some(at(n)),
+            before: None,
+        },
+        Keyset {
+            after: None,
+            before: Some(at(n * 3)),
+        },
+        Keyset {
+            after: Some(at(1)),
+            before: Some(at(n + 5)),
+        },
+    ]
+    .into_iter()
+    .map(|keyset| ListQuery {
+        page: PageRequest {
+            number: 1,
+            size: query.page.size,
+            keyset: Some(keyset),
+        },
+        ..query.clone()
+    })
+    .collect()
+}
+
+fn open(target: DatabaseTarget) -> Arc<dyn Store> {
+    let store = DieselStore::open(target, &PoolOptions::default()).unwrap();
+    store.run_migrations().unwrap();
+    Arc::new(store)
+}
+
+#[test]
+fn sql_backends_answer_exactly_like_the_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let (backends, _database) = sql_backends(&dir.path().join("diff.db"));
+    let mut runner = runner(96);
     let custom = Custom::new(orgbase_domain::CustomResourceType::Organizations);
     for (_, store) in &backends {
         custom.define(&**store);
@@ -520,22 +564,8 @@ fn sql_backends_answer_exactly_like_the_reference() {
                 if all.is_empty() {
                     continue;
                 }
-                let at = |k: u64| query.position_of(&all[(k as usize) % all.len()]);
-                let n = query.page.number;
-                for keyset in [
-                    Keyset::default(),
-                    Keyset { after: Some(at(n)), before: None },
-                    Keyset { after: None, before: Some(at(n * 3)) },
-                    Keyset { after: Some(at(1)), before: Some(at(n + 5)) },
-                ] {
-                    check(&ListQuery {
-                        page: PageRequest {
-                            number: 1,
-                            size: query.page.size,
-                            keyset: Some(keyset),
-                        },
-                        ..query.clone()
-                    })?;
+                for by_keyset in by_keysets(query, &all) {
+                    check(&by_keyset)?;
                 }
             }
             Ok(())
@@ -594,32 +624,8 @@ const CONTACT_SORTABLE: [Field; 5] = [
 #[test]
 fn sql_backends_list_contacts_exactly_like_the_reference() {
     let dir = tempfile::tempdir().unwrap();
-    let mut backends: Vec<(&str, Arc<dyn Store>)> = vec![(
-        "SQLite",
-        open(DatabaseTarget::Sqlite(dir.path().join("contacts.db"))),
-    )];
-    let _database = match std::env::var("ORGBASE_TEST_POSTGRES_URL") {
-        Ok(url) => {
-            let database = TestDatabase::create(&url).unwrap();
-            backends.push((
-                "PostgreSQL",
-                open(DatabaseTarget::Postgres(database.url().to_owned())),
-            ));
-            Some(database)
-        }
-        Err(_) => require_in_ci::<TestDatabase>(
-            "ORGBASE_TEST_POSTGRES_URL is not set; comparing SQLite only",
-        ),
-    };
-    let cases = std::env::var("ORGBASE_PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(64);
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    let (backends, _database) = sql_backends(&dir.path().join("contacts.db"));
+    let mut runner = runner(64);
     let custom = Custom::new(orgbase_domain::CustomResourceType::Contacts);
     for (_, store) in &backends {
         custom.define(&**store);
@@ -707,22 +713,8 @@ fn sql_backends_list_contacts_exactly_like_the_reference() {
                 if all.is_empty() {
                     continue;
                 }
-                let at = |k: u64| query.position_of(&all[(k as usize) % all.len()]);
-                let n = query.page.number;
-                for keyset in [
-                    Keyset::default(),
-                    Keyset { after: Some(at(n)), before: None },
-                    Keyset { after: None, before: Some(at(n * 3)) },
-                    Keyset { after: Some(at(1)), before: Some(at(n + 5)) },
-                ] {
-                    check(&ListQuery {
-                        page: PageRequest {
-                            number: 1,
-                            size: query.page.size,
-                            keyset: Some(keyset),
-                        },
-                        ..query.clone()
-                    })?;
+                for by_keyset in by_keysets(query, &all) {
+                    check(&by_keyset)?;
                 }
             }
             Ok(())
