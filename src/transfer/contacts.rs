@@ -77,11 +77,7 @@ fn attributes(contact: &Contact, fields: &CustomFields) -> Map<String, Value> {
         .into_iter()
         .map(|(name, value)| (name.to_owned(), value))
         .collect();
-    for field in fields.iter() {
-        let value = contact
-            .custom
-            .get(&field.id)
-            .map_or_else(|| field.format.empty_json(), |v| v.to_json());
+    for (field, value) in fields.shown(&contact.custom, |_| true) {
         map.insert(field.identifier.clone(), value);
     }
     map.insert(

@@ -325,6 +325,22 @@ impl CustomFields {
         self.0.iter().map(|f| f.identifier.as_str())
     }
 
+    /// Each field `wanted` admits with a record's value as JSON, in creation order: `null`
+    /// (`[]` for a multi-select) without one. What responses (their sparse fieldsets
+    /// deciding), snapshots and exports show.
+    pub fn shown<'a>(
+        &'a self,
+        values: &'a CustomValues,
+        wanted: impl Fn(&CustomField) -> bool + 'a,
+    ) -> impl Iterator<Item = (&'a CustomField, Value)> + 'a {
+        self.0.iter().filter(move |f| wanted(f)).map(|field| {
+            let value = values
+                .get(&field.id)
+                .map_or_else(|| field.format.empty_json(), CustomValue::to_json);
+            (field, value)
+        })
+    }
+
     /// The fields of one resource type, in creation order.
     pub fn of(&self, resource_type: CustomResourceType) -> CustomFields {
         Self(

@@ -43,6 +43,14 @@ impl ETag {
         self
     }
 
+    /// Adds the custom fields the record is rendered with: each is an attribute, and a deleted
+    /// field takes its values without a new version of the records that held them.
+    pub fn vary_by_fields(self, fields: &orgbase_domain::CustomFields) -> Self {
+        fields
+            .iter()
+            .fold(self, |etag, field| etag.vary(&field.id.to_string()))
+    }
+
     /// Adds the request's `fields[…]` and `include` parameters, in a canonical order.
     pub fn vary_by_shape(self, pairs: &QueryPairs) -> Self {
         let mut shaping: Vec<&(String, String)> = pairs

@@ -15,7 +15,9 @@ use crate::columns::{to_json, utc};
 use crate::connection::AnyConnection;
 use crate::errors::{TxError, from_diesel};
 use crate::organizations::custom_values;
-use crate::schema::{contact_custom_values, custom_fields, organization_custom_values};
+use crate::schema::{
+    contact_custom_values, contacts, custom_fields, organization_custom_values, organizations,
+};
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = custom_fields)]
@@ -182,26 +184,32 @@ pub fn update(
         if let Some(options) = &patch.options {
             let removed = field.removed_options(options);
             if !removed.is_empty() {
-                // Distinct holders: a multi-select holds one row per chosen option.
+                // Counted among the records, as a multi-select holds a row per chosen option.
                 macro_rules! holders {
-                    ($values:ident, $holder:ident) => {
-                        $values::table
-                            .filter($values::field_id.eq(&id_text))
-                            .filter($values::text_value.eq_any(&removed))
-                            .select($values::$holder)
-                            .distinct()
-                            .load::<String>(conn)?
-                            .len()
+                    ($records:ident, $values:ident, $holder:ident) => {
+                        $records::table
+                            .filter(
+                                $records::id.eq_any(
+                                    $values::table
+                                        .filter($values::field_id.eq(&id_text))
+                                        .filter($values::text_value.eq_any(&removed))
+                                        .select($values::$holder),
+                                ),
+                            )
+                            .count()
+                            .get_result::<i64>(conn)?
                     };
                 }
                 let holders = match field.resource_type {
                     CustomResourceType::Organizations => {
-                        holders!(organization_custom_values, organization_id)
+                        holders!(organizations, organization_custom_values, organization_id)
                     }
-                    CustomResourceType::Contacts => holders!(contact_custom_values, contact_id),
+                    CustomResourceType::Contacts => {
+                        holders!(contacts, contact_custom_values, contact_id)
+                    }
                 };
                 if holders > 0 {
-                    let holders = holders as u64;
+                    let holders = u64::try_from(holders).unwrap_or(0);
                     return Err(TxError::Domain(options_in_use(&field, &removed, holders)));
                 }
             }

@@ -21,6 +21,19 @@ pub(crate) struct ValueColumns {
     pub boolean_value: Option<bool>,
 }
 
+/// The value column a custom field's values are compared and sorted in (text as its folded
+/// key).
+pub(crate) fn value_column(key: orgbase_domain::CustomFieldKey) -> &'static str {
+    use orgbase_domain::Field;
+    use orgbase_domain::query::FieldKind;
+    match Field::Custom(key).kind() {
+        FieldKind::Number => "number_value",
+        FieldKind::DateTime => "datetime_value",
+        FieldKind::Boolean => "boolean_value",
+        _ => "text_key",
+    }
+}
+
 /// The rows holding `value`.
 pub(crate) fn columns(value: &CustomValue) -> Vec<ValueColumns> {
     let text = |position: i32, text: &str| ValueColumns {

@@ -13,11 +13,11 @@
 //! value row (`id [NOT] IN (SELECT …)`, served by the value indexes), and a sort or a cursor
 //! reads the value through a correlated subquery.
 
+use std::borrow::Cow;
+
 use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
-use std::borrow::Cow;
-
 use diesel::sql_types::{BigInt, Bool, Double, Nullable, Text, Timestamp};
 use orgbase_domain::query::{FieldKind, FieldValue};
 use orgbase_domain::{
@@ -25,6 +25,7 @@ use orgbase_domain::{
 };
 
 use crate::connection::AnyConnection;
+use crate::custom_values::value_column;
 use crate::organizations::query::sql::like_escaped;
 
 type Backend = <AnyConnection as Connection>::Backend;
@@ -100,16 +101,6 @@ impl Listing {
         }
         (self.column)(field)
             .ok_or_else(|| Error::Backend(format!("{field:?} is not a field of {}", self.id)))
-    }
-}
-
-/// The value column a custom field's values are compared in.
-fn value_column(key: CustomFieldKey) -> &'static str {
-    match Field::Custom(key).kind() {
-        FieldKind::Number => "number_value",
-        FieldKind::DateTime => "datetime_value",
-        FieldKind::Boolean => "boolean_value",
-        _ => "text_key",
     }
 }
 

@@ -82,10 +82,7 @@ impl Snapshot {
 
     /// Each of `fields` with the record's value (null or [] without one), by identifier.
     fn insert_custom(&mut self, values: &CustomValues, fields: &CustomFields) {
-        for field in fields.iter() {
-            let value = values
-                .get(&field.id)
-                .map_or_else(|| field.format.empty_json(), |v| v.to_json());
+        for (field, value) in fields.shown(values, |_| true) {
             self.0.insert(field.identifier.clone(), value);
         }
     }

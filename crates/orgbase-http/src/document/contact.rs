@@ -73,14 +73,11 @@ impl Serialize for ContactAttributes<'_> {
             "updated_at" => rfc3339(&c.updated_at),
         }
         // Every defined field, as on organizations: null (or []) without a value.
-        for field in self.custom.iter() {
-            if fields.includes(&field.identifier) {
-                let value = match c.custom.get(&field.id) {
-                    Some(value) => value.to_json(),
-                    None => field.format.empty_json(),
-                };
-                map.serialize_entry(&field.identifier, &value)?;
-            }
+        for (field, value) in self
+            .custom
+            .shown(&c.custom, |f| fields.includes(&f.identifier))
+        {
+            map.serialize_entry(&field.identifier, &value)?;
         }
         map.end()
     }

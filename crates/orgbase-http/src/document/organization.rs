@@ -113,14 +113,9 @@ impl Serialize for OrganizationAttributes<'_> {
         let mut map = serializer.serialize_map(None)?;
         serialize_attributes(&mut map, self.org, self.fields)?;
         // Every defined field, after the built-in attributes: null (or []) without a value.
-        for field in self.custom.iter() {
-            if self.fields.includes(&field.identifier) {
-                let value = match self.org.details.custom.get(&field.id) {
-                    Some(value) => value.to_json(),
-                    None => field.format.empty_json(),
-                };
-                map.serialize_entry(&field.identifier, &value)?;
-            }
+        let wanted = |f: &orgbase_domain::CustomField| self.fields.includes(&f.identifier);
+        for (field, value) in self.custom.shown(&self.org.details.custom, wanted) {
+            map.serialize_entry(&field.identifier, &value)?;
         }
         map.end()
     }

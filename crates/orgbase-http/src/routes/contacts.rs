@@ -250,12 +250,8 @@ async fn respond(
     let users = included_users(state, one, contact_related_user, &base, render).await?;
     let related = contacts_related(state, one, &base, render).await?;
     let included = together(users, related.resources);
-    let mut etag = ETag::of(contact.version);
-    // A deleted field takes its values without a new version (see the stores).
-    for field in query.contact_custom.iter() {
-        etag = etag.vary(&field.id.to_string());
-    }
-    let etag = etag
+    let etag = ETag::of(contact.version)
+        .vary_by_fields(&query.contact_custom)
         .vary_by_shape(&QueryPairs::parse(req.query_string()))
         .vary_by_included(included.as_ref())
         .vary(&related.linkage.fingerprint());

@@ -137,16 +137,12 @@ fn load(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<ContactRow>> {
 }
 
 pub fn get(conn: &mut AnyConnection, id: ContactId) -> Result<Contact> {
-    let row = load(conn, &id.to_string())
+    let mut contact: Contact = load(conn, &id.to_string())
         .map_err(from_diesel)?
-        .ok_or_else(|| Error::contact_not_found(id))?;
-    with_values(conn, vec![row.try_into()?]).map(|mut one| one.remove(0))
-}
-
-/// Contacts read from their rows, with their custom values.
-fn with_values(conn: &mut AnyConnection, mut contacts: Vec<Contact>) -> Result<Vec<Contact>> {
-    custom_values::attach(conn, &mut contacts)?;
-    Ok(contacts)
+        .ok_or_else(|| Error::contact_not_found(id))?
+        .try_into()?;
+    custom_values::attach(conn, std::slice::from_mut(&mut contact))?;
+    Ok(contact)
 }
 
 /// The contact's row, locked until the transaction ends (a no-op update, which SQLite and
@@ -157,10 +153,7 @@ fn locked(conn: &mut AnyConnection, id: ContactId) -> std::result::Result<Contac
         .set(contacts::id.eq(contacts::id))
         .execute(conn)?;
     let row = load(conn, &id_text)?.ok_or_else(|| TxError::Domain(Error::contact_not_found(id)))?;
-    let contact = Contact::try_from(row).map_err(TxError::Domain)?;
-    with_values(conn, vec![contact])
-        .map(|mut one| one.remove(0))
-        .map_err(TxError::Domain)
+    Contact::try_from(row).map_err(TxError::Domain)
 }
 
 pub fn update(
@@ -175,6 +168,8 @@ pub fn update(
         if !write.admits(contact.version) {
             return Err(TxError::Domain(Error::PreconditionFailed));
         }
+        // Its values, which the patch may change (a delete needs none).
+        custom_values::attach(conn, std::slice::from_mut(&mut contact)).map_err(TxError::Domain)?;
         let before = contact.clone();
         let changed = patch
             .apply(&mut contact, now)

@@ -16,7 +16,7 @@ use orgbase_domain::{
 };
 use serde_json::json;
 
-use super::custom_fields::define_for;
+use super::custom_fields::{define_for, made_unique};
 use crate::fixtures::{at, check_against_reference};
 
 fn define(
@@ -250,18 +250,7 @@ pub fn identifiers_are_unique_within_a_resource_type(store: &Arc<dyn Store>) {
 
 pub fn unique_contact_values_options_and_deletion_count_contacts(store: &Arc<dyn Store>) {
     let store = &**store;
-    let mut badge = define(store, "c_badge", CustomFormat::Text, &[]);
-    badge = store
-        .update_custom_field(
-            badge.id,
-            &CustomFieldPatch {
-                unique: Some(true),
-                ..CustomFieldPatch::default()
-            },
-            time::now(),
-            Write::default(),
-        )
-        .unwrap();
+    let badge = made_unique(store, &define(store, "c_badge", CustomFormat::Text, &[]));
     let ada = insert(store, "Ada", &[(&badge, text("B-1"))]).unwrap();
     match insert(store, "Bob", &[(&badge, text("b-1"))]) {
         Err(Error::Conflict(Constraint::CustomValue(Some(id)))) => assert_eq!(id, badge.id),
@@ -356,18 +345,10 @@ pub fn unique_contact_values_options_and_deletion_count_contacts(store: &Arc<dyn
 }
 
 pub fn sixteen_threads_writing_one_unique_contact_value_make_one_holder(store: &Arc<dyn Store>) {
-    let mut badge = define(&**store, "c_badge", CustomFormat::Number, &[]);
-    badge = store
-        .update_custom_field(
-            badge.id,
-            &CustomFieldPatch {
-                unique: Some(true),
-                ..CustomFieldPatch::default()
-            },
-            time::now(),
-            Write::default(),
-        )
-        .unwrap();
+    let badge = made_unique(
+        &**store,
+        &define(&**store, "c_badge", CustomFormat::Number, &[]),
+    );
     let barrier = Arc::new(Barrier::new(16));
     let racers: Vec<_> = (0..16)
         .map(|i| {

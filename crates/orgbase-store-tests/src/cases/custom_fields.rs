@@ -34,6 +34,17 @@ pub fn define(
     )
 }
 
+/// `field`, made unique.
+pub fn made_unique(store: &dyn Store, field: &CustomField) -> CustomField {
+    let patch = CustomFieldPatch {
+        unique: Some(true),
+        ..CustomFieldPatch::default()
+    };
+    store
+        .update_custom_field(field.id, &patch, time::now(), Write::default())
+        .unwrap()
+}
+
 /// Defines a field of `resource_type`.
 pub fn define_for(
     store: &dyn Store,

@@ -11,18 +11,11 @@ use orgbase_domain::{
     OrganizationPatch, Store, Write, time,
 };
 
-use super::custom_fields::define;
+use super::custom_fields::{define, made_unique};
 use crate::fixtures::all_organizations;
 
 pub fn unique_field(store: &dyn Store, identifier: &str, format: CustomFormat) -> CustomField {
-    let field = define(store, identifier, format, &[]);
-    let patch = CustomFieldPatch {
-        unique: Some(true),
-        ..CustomFieldPatch::default()
-    };
-    store
-        .update_custom_field(field.id, &patch, time::now(), Write::default())
-        .unwrap()
+    made_unique(store, &define(store, identifier, format, &[]))
 }
 
 fn holding(name: &str, field: &CustomField, value: CustomValue) -> NewOrganization {

@@ -29,11 +29,9 @@ fn organization_etag(
     custom: &CustomFields,
     included: Option<&Vec<Value>>,
 ) -> ETag {
-    let mut etag = ETag::of(org.version);
-    for field in custom.iter() {
-        etag = etag.vary(&field.id.to_string());
-    }
-    etag.vary_by_shape(&QueryPairs::parse(req.query_string()))
+    ETag::of(org.version)
+        .vary_by_fields(custom)
+        .vary_by_shape(&QueryPairs::parse(req.query_string()))
         .vary_by_included(included)
 }
 

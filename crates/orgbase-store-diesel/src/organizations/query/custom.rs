@@ -275,7 +275,7 @@ fn held(key: CustomFieldKey) -> JoinedCondition {
             Box::new(column.eq(column)) as JoinedCondition
         }};
     }
-    match sort_column(key) {
+    match value_column(key) {
         "number_value" => itself!(values::number_value),
         "datetime_value" => itself!(values::datetime_value),
         "boolean_value" => itself!(values::boolean_value),
@@ -308,15 +308,7 @@ fn value_condition(filter: &Filter, key: CustomFieldKey) -> Result<ValueConditio
     )
 }
 
-/// The value column a custom field sorts by.
-pub fn sort_column(key: CustomFieldKey) -> &'static str {
-    match Field::Custom(key).kind() {
-        FieldKind::Number => "number_value",
-        FieldKind::DateTime => "datetime_value",
-        FieldKind::Boolean => "boolean_value",
-        _ => "text_key",
-    }
-}
+use crate::custom_values::value_column;
 
 /// ORDER BY terms for a custom key that is not the joined one: a correlated subquery, nulls
 /// (organizations without a value) last, or first when `reversed`.
@@ -329,7 +321,7 @@ pub fn subquery_order(
         sql::<Nullable<Text>>(&format!(
             "(SELECT cv.{} FROM organization_custom_values cv \
              WHERE cv.organization_id = organizations.id AND cv.position = 0 AND cv.field_id = ",
-            sort_column(key)
+            value_column(key)
         ))
         .bind::<Text, _>(key.id.to_string())
         .sql(")")
@@ -449,7 +441,7 @@ pub fn sorted(
                 };
             }};
         }
-        match sort_column(key) {
+        match value_column(key) {
             "number_value" => by!(values::number_value),
             "datetime_value" => by!(values::datetime_value),
             "boolean_value" => by!(values::boolean_value),

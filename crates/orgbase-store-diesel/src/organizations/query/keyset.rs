@@ -15,8 +15,8 @@ use diesel::sql_types::{Bool, Double, Nullable, Text, Timestamp};
 use orgbase_domain::query::{FieldKind, FieldValue};
 use orgbase_domain::{CustomFieldKey, Error, Field, Keyset, ListQuery, Position, SortDirection};
 
-use super::custom::sort_column;
 use super::sql::{BoxedCondition, folded};
+use crate::custom_values::value_column;
 use crate::schema::organizations;
 
 /// A condition, kept symbolic while constant so the SQL has no `1 = 1` in it.
@@ -225,7 +225,7 @@ fn custom_terms(
     joined: bool,
     held: bool,
 ) -> Result<KeyTerms, Error> {
-    let column = sort_column(key);
+    let column = value_column(key);
     let expression = if joined {
         format!("joined_value.{column}")
     } else {

@@ -13,12 +13,11 @@
 //! without bounds the others.
 
 use orgbase_domain::query::FieldValue;
-use orgbase_domain::{Condition, Field, Filter, Keyset, ListQuery, Position, SortKey};
+use orgbase_domain::{Condition, Error, Field, Filter, Keyset, ListQuery, Position, SortKey};
 
 use super::{count, planned_page};
 use crate::connection::AnyConnection;
 use crate::organizations::row::OrganizationRow;
-use orgbase_domain::Error;
 
 /// The two parts of a list sorted first by a custom field that some organizations may lack.
 pub struct Parts {
