@@ -3,32 +3,13 @@
 //! `include` too), filtered and sorted by number and by cursor on every backend; a unique
 //! field's conflict; and a deleted field leaving its contacts with a new ETag.
 
-use actix_http::Request;
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use serde_json::{Value, json};
 
+use crate::contacts::{create_contact, new_contact};
 use crate::cursors::{walk, walk_back};
+use crate::custom_fields::field_doc;
 use crate::support::*;
-
-fn new_contact(attributes: Value) -> Value {
-    json!({"data": {"type": "contacts", "attributes": attributes}})
-}
-
-async fn create_contact<S, B>(app: &S, attributes: Value) -> Reply
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let reply = send(app, post("/contacts", &new_contact(attributes))).await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-    reply
-}
-
-fn field_doc(attributes: Value) -> Value {
-    json!({"data": {"type": "custom_fields", "attributes": attributes}})
-}
 
 #[actix_web::test]
 async fn a_field_names_its_resource_type_which_never_changes() {

@@ -14,11 +14,11 @@ use crate::support::*;
 
 const ORIGIN: &str = "http://localhost:8080";
 
-fn new_contact(attributes: Value) -> Value {
+pub(crate) fn new_contact(attributes: Value) -> Value {
     json!({"data": {"type": "contacts", "attributes": attributes}})
 }
 
-async fn create_contact<S, B>(app: &S, attributes: Value) -> Reply
+pub(crate) async fn create_contact<S, B>(app: &S, attributes: Value) -> Reply
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,

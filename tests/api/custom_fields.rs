@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-fn field_doc(attributes: Value) -> Value {
+pub(crate) fn field_doc(attributes: Value) -> Value {
     json!({"data": {"type": "custom_fields", "attributes": attributes}})
 }
 
