@@ -412,6 +412,69 @@ pub fn filters_combine_with_archive_state_and_count(store: &Arc<dyn Store>) {
     );
 }
 
+/// A bound on `created_at` or `updated_at` that keeps most rows is counted as "listed less
+/// excluded" by the SQL backends: the totals must be exact on either side of the guess, for
+/// every operator, at the ends and past them, in each archive state.
+pub fn totals_bounded_by_one_time_are_exact(store: &Arc<dyn Store>) {
+    // Ten organizations a day apart, created and last updated on days 1–10; days 3 and 8
+    // archived.
+    let days: Vec<u32> = (1..=10).collect();
+    for &day in &days {
+        let new = NewOrganization {
+            created_at: Some(at(2020, 3, day, 0)),
+            updated_at: Some(at(2020, 3, day, 0)),
+            details: Details {
+                archived_at: [3, 8].contains(&day).then(|| at(2024, 1, 1, 0)),
+                ..Details::default()
+            },
+            ..NewOrganization::named(format!("Day {day}"))
+        };
+        let org = new.to_organization(&Slug::derive(&format!("day-{day}")), time::now());
+        store.insert_organization(&org).unwrap();
+    }
+    let archived = |day: u32| [3, 8].contains(&day);
+    for attribute in ["created_at", "updated_at"] {
+        for operator in ["gt", "gte", "lt", "lte"] {
+            for bound in [0, 1, 2, 3, 5, 8, 9, 10, 11] {
+                let keeps = |day: u32| match operator {
+                    "gt" => day > bound,
+                    "gte" => day >= bound,
+                    "lt" => day < bound,
+                    _ => day <= bound,
+                };
+                // Day 0 and 11 fall outside March's first ten days: before and after every row.
+                let raw = match bound {
+                    0 => "2020-02-29T12:30:45Z".to_owned(),
+                    11 => "2020-03-11T12:30:45Z".to_owned(),
+                    d => format!("2020-03-{d:02}T12:30:45Z"),
+                };
+                for (state, wanted) in [
+                    (ArchivedFilter::Exclude, Some(false)),
+                    (ArchivedFilter::Only, Some(true)),
+                    (ArchivedFilter::Any, None),
+                ] {
+                    let expected = days
+                        .iter()
+                        .filter(|&&d| keeps(d) && wanted.is_none_or(|w| archived(d) == w))
+                        .count() as u64;
+                    let query = ListQuery {
+                        filters: vec![filter(attribute, operator, &raw)],
+                        archived: state,
+                        ..ListQuery::default()
+                    };
+                    let page = store.list_organizations(&query).unwrap();
+                    assert_eq!(
+                        page.total,
+                        Some(expected),
+                        "{attribute} {operator} day {bound}, {state:?}"
+                    );
+                    assert_eq!(page.items.len() as u64, expected);
+                }
+            }
+        }
+    }
+}
+
 fn sorted(store: &dyn Store, keys: Vec<SortKey>) -> Vec<String> {
     names(
         store,

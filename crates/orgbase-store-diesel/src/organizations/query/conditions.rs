@@ -4,12 +4,13 @@
 use diesel::dsl::{not, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text};
+use orgbase_domain::query::FieldKind;
 use orgbase_domain::{Condition, Error, Field, Filter, ListQuery, Operand};
 
 use super::custom;
 use super::sql::{
-    BoxedCondition, BoxedOrganizations, Dialect, datetime, folded, id, integer, like_escaped,
-    mismatch, text,
+    BoxedCondition, BoxedOrganizations, Dialect, Unindexed, datetime, folded, id, integer,
+    like_escaped, mismatch, text,
 };
 use crate::schema::{organization_domains, organization_lists, organizations};
 
@@ -279,12 +280,29 @@ fn trigram_query(text: &str) -> Option<String> {
     (!trigrams.is_empty()).then(|| trigrams.join(" AND "))
 }
 
+/// Whether `filter` needs the organization to hold a value of its field (so a join on a
+/// custom field can be an inner one, and no null needs placing in its order).
+pub fn needs_value(filter: &Filter) -> bool {
+    !matches!(filter.condition, Condition::Ne(_) | Condition::Null(true))
+}
+
+/// Whether every row the query selects holds a value of `field`: a filter on it needs one.
+pub fn every_row_holds(query: &ListQuery, field: Field) -> bool {
+    query
+        .filters
+        .iter()
+        .any(|f| f.field == field && needs_value(f))
+}
+
 /// The conditions selecting a query's rows, except filters on `skip` (written elsewhere).
+/// `along`: the field whose index SQLite is to walk for the order; filters on other fields
+/// are then written so that no index serves them ([`Unindexed`]).
 pub fn conditions(
     query: &ListQuery,
     skip: Option<Field>,
     dialect: Dialect,
     membership: Membership,
+    along: Option<Field>,
 ) -> Result<Vec<BoxedCondition>, Error> {
     use orgbase_domain::ArchivedFilter;
     let mut conditions: Vec<BoxedCondition> = Vec::new();
@@ -298,7 +316,13 @@ pub fn conditions(
         ArchivedFilter::Any => {}
     }
     for filter in query.filters.iter().filter(|f| Some(f.field) != skip) {
-        conditions.push(condition(filter, query.archived, membership)?);
+        let condition = condition(filter, query.archived, membership)?;
+        let elsewhere = along.is_some_and(|a| a != filter.field);
+        conditions.push(if elsewhere && filter.field.kind() != FieldKind::Set {
+            Box::new(Unindexed(condition))
+        } else {
+            condition
+        });
     }
     if let Some(text) = &query.search {
         conditions.push(search(text, dialect));
@@ -313,6 +337,7 @@ pub fn filtered(query: &ListQuery, dialect: Dialect) -> Result<BoxedOrganization
         None,
         dialect,
         Membership::Subquery,
+        None,
     )?))
 }
 

@@ -27,6 +27,7 @@ use orgbase_domain::{
     SortDirection,
 };
 
+use super::conditions::needs_value;
 use super::sql::{
     Backend, BoxedCondition, BoxedOrder, boolean, datetime, like_escaped, mismatch, number, text,
 };
@@ -338,12 +339,6 @@ pub fn subquery_order(
         Box::new(missing.asc())
     };
     vec![missing, ordered]
-}
-
-/// Whether `filter` needs the organization to hold a value (so a join on its field can be an
-/// inner one).
-pub(super) fn needs_value(filter: &Filter) -> bool {
-    !matches!(filter.condition, Condition::Ne(_) | Condition::Null(true))
 }
 
 /// The custom field worth a join: the first one sorted by, else the first one a filter needs

@@ -100,13 +100,9 @@ fn bound(
         Term::Sql(Box::new(organizations::id.lt(id).nullable()))
     };
     for (key, value) in query.sort.iter().zip(&position.values).rev() {
-        // A custom key every listed organization holds (a filter needs a value) has no null
-        // to place, and an `OR … IS NULL` would only hide the value index's range.
-        let held = matches!(key.field, Field::Custom(_))
-            && query
-                .filters
-                .iter()
-                .any(|f| f.field == key.field && super::custom::needs_value(f));
+        // A key every listed organization holds (a filter needs a value) has no null to
+        // place, and an `OR … IS NULL` would only hide the index's range.
+        let held = super::conditions::every_row_holds(query, key.field);
         let terms = key_terms(key.field, value, greater(key.direction), side, joined, held)?;
         rest = match rest {
             // Beyond implies at-or-beyond: no need to write both.
@@ -140,7 +136,7 @@ fn key_terms(
                     } else {
                         (Box::new($value.lt(v.clone())), Box::new($value.le(v)))
                     };
-                    if field.nullable() {
+                    if field.nullable() && !held {
                         nulls_last(Term::Sql(beyond), Term::Sql(at_or), side, null)
                     } else {
                         // No null to place: an `OR … IS NULL` would only hide the range.

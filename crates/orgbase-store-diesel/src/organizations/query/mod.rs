@@ -14,6 +14,7 @@ use orgbase_domain::{Condition, Error, Field, ListQuery, Operand};
 use crate::connection::AnyConnection;
 use crate::organizations::row::OrganizationRow;
 
+mod complement;
 mod conditions;
 mod custom;
 mod keyset;
@@ -23,7 +24,7 @@ pub(crate) mod sql;
 
 use sql::Dialect;
 
-use conditions::{Membership, conditions, filtered, filtered_by};
+use conditions::{Membership, conditions, every_row_holds, filtered, filtered_by};
 use order::{order_terms, sorted};
 
 /// One page of the query's rows: `limit` rows from `offset` in its order, within the page's
@@ -34,7 +35,7 @@ pub fn page(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<OrganizationRow>, Error> {
-    match split::by_first_custom_key(query) {
+    match split::by_first_nullable_key(query) {
         Some(parts) => parts.page(conn, limit, offset),
         None => planned_page(conn, query, limit, offset),
     }
@@ -61,7 +62,11 @@ fn planned_page(
     let dialect = Dialect::of(conn);
     let skip = joined.map(Field::Custom);
     let membership = membership(conn, query, dialect, joined.is_some())?;
-    let mut conditions = conditions(query, skip, dialect, membership)?;
+    let along = match joined {
+        None => along_order(conn, query, dialect, limit.saturating_add(offset))?,
+        Some(_) => None,
+    };
+    let mut conditions = conditions(query, skip, dialect, membership, along)?;
     if let Some(bounds) = bounds {
         conditions.insert(0, bounds);
     }
@@ -73,14 +78,83 @@ fn planned_page(
             .load(conn),
         Some(key) => {
             let (rows, excludes_missing) = custom::joined(query, key, conditions)?;
-            custom::sorted(rows, excludes_missing, query, key, reversed, order_terms)
-                .limit(limit)
-                .offset(offset)
-                .select(OrganizationRow::as_select())
-                .load(conn)
+            custom::sorted(rows, excludes_missing, query, key, reversed, |k, r| {
+                order_terms(k, r, every_row_holds(query, k.field))
+            })
+            .limit(limit)
+            .offset(offset)
+            .select(OrganizationRow::as_select())
+            .load(conn)
         }
     };
     loaded.map_err(crate::errors::from_diesel)
+}
+
+/// The field whose index SQLite should walk for the page, testing the filters row by row,
+/// instead of letting a filter's index find every match and then sorting them all: for an
+/// order the filter indexes do not carry (name, update time, company size, id) when the
+/// matches are dense. Walking finds the page after about `rows × listed / matches` rows,
+/// sorting costs the matches, so the walk wins once the matches number at least
+/// `√(rows × listed)` (about 10,000 for a page of 100 of 1,000,000): one index probe of the
+/// filters at that depth says so. SQLite alone needs telling; PostgreSQL weighs the two plans
+/// by its statistics, and its choices measured right (`EXPLAIN ANALYZE`: 5.7 ms walking the
+/// size index for one country in seven, 101 ms → 7.8 ms for one city in fifty).
+fn along_order(
+    conn: &mut AnyConnection,
+    query: &ListQuery,
+    dialect: Dialect,
+    rows: i64,
+) -> Result<Option<Field>, Error> {
+    let Some(first) = query.sort.first().map(|k| k.field) else {
+        return Ok(None);
+    };
+    let walkable = match first {
+        Field::Name | Field::UpdatedAt | Field::Id => true,
+        // Only the holders of a size are in its index's order ([`split`] reads them apart).
+        Field::CompanySize => every_row_holds(query, first),
+        _ => false,
+    };
+    // A filter with an index of its own, which SQLite would otherwise pick.
+    let indexed = |f: &&orgbase_domain::Filter| {
+        f.field != first
+            && matches!(
+                f.field,
+                Field::Country
+                    | Field::City
+                    | Field::Industry
+                    | Field::Owner
+                    | Field::Name
+                    | Field::CreatedAt
+                    | Field::UpdatedAt
+                    | Field::CompanySize
+                    | Field::Id
+            )
+    };
+    if dialect != Dialect::Sqlite
+        || !walkable
+        || query.search.is_some()
+        || !query.filters.iter().any(|f| indexed(&f))
+    {
+        return Ok(None);
+    }
+    let listed = counted(conn, query.archived).map_err(crate::errors::from_diesel)?;
+    let needed = rows.saturating_mul(listed).isqrt().max(1);
+    let scalar = ListQuery {
+        filters: query
+            .filters
+            .iter()
+            .filter(|f| f.field.kind() != orgbase_domain::query::FieldKind::Set)
+            .cloned()
+            .collect(),
+        ..query.clone()
+    };
+    let reached: Vec<i32> = filtered(&scalar, dialect)?
+        .select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
+        .offset(needed - 1)
+        .limit(1)
+        .load(conn)
+        .map_err(crate::errors::from_diesel)?;
+    Ok((!reached.is_empty()).then_some(first))
 }
 
 /// How a page writes its membership filters: probed per row while walking the order's index
@@ -141,6 +215,9 @@ fn membership(
 
 /// How many rows the query selects, by the same plan as [`page`].
 pub fn count(conn: &mut AnyConnection, query: &ListQuery) -> Result<i64, Error> {
+    if let Some(total) = complement::count(conn, query)? {
+        return Ok(total);
+    }
     let counted = match custom::joined_key(query) {
         None => filtered(query, Dialect::of(conn))?.count().get_result(conn),
         Some(key) => match custom::values_alone(query, key)? {
@@ -151,6 +228,7 @@ pub fn count(conn: &mut AnyConnection, query: &ListQuery) -> Result<i64, Error> 
                     Some(Field::Custom(key)),
                     Dialect::of(conn),
                     Membership::Subquery,
+                    None,
                 )?;
                 let (rows, _) = custom::joined(query, key, conditions)?;
                 rows.select(diesel::dsl::count_star()).get_result(conn)

@@ -4,13 +4,15 @@
 use diesel::prelude::*;
 use orgbase_domain::{Field, ListQuery, SortDirection, SortKey};
 
+use super::conditions::every_row_holds;
 use super::custom;
 use super::sql::{BoxedOrder, BoxedOrganizations, folded};
 use crate::schema::organizations;
 
 /// ORDER BY terms for one key: nullable fields first order by "is null" so nulls come last
-/// in both directions (first when `reversed`).
-pub fn order_terms(key: &SortKey, reversed: bool) -> Vec<BoxedOrder> {
+/// in both directions (first when `reversed`), unless every row `holds` a value (a filter
+/// needs one): that term would only keep an index on the values from serving the order.
+pub fn order_terms(key: &SortKey, reversed: bool, holds: bool) -> Vec<BoxedOrder> {
     use organizations::dsl as o;
     let ascending = (key.direction == SortDirection::Ascending) != reversed;
     macro_rules! by {
@@ -24,7 +26,9 @@ pub fn order_terms(key: &SortKey, reversed: bool) -> Vec<BoxedOrder> {
     }
     macro_rules! nulls_last {
         ($column:expr, $value:expr) => {
-            if reversed {
+            if holds {
+                vec![by!($value)]
+            } else if reversed {
                 vec![
                     Box::new($column.is_null().desc()) as BoxedOrder,
                     by!($value),
@@ -88,7 +92,7 @@ pub fn sorted(
     reversed: bool,
 ) -> BoxedOrganizations {
     for key in &query.sort {
-        for term in order_terms(key, reversed) {
+        for term in order_terms(key, reversed, every_row_holds(query, key.field)) {
             rows = rows.then_order_by(term);
         }
     }

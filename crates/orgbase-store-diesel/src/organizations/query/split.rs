@@ -1,6 +1,6 @@
-//! A list sorted first by a custom field, read in two parts: the organizations holding a
-//! value of it, in its order, then those without one (which sort last both ways), in the
-//! order of the other keys.
+//! A list sorted first by a nullable key with an index of its values (a custom field, the
+//! company size), read in two parts: the organizations holding a value of it, in its order,
+//! then those without one (which sort last both ways), in the order of the other keys.
 //!
 //! Read as one query, "missing values last" is an `IS NULL` sort term no index serves, so
 //! both planners sort every organization to answer page 1 (a second at 1,000,000 rows). Each
@@ -29,19 +29,20 @@ pub struct Parts {
     backwards: bool,
 }
 
-/// `None` for lists read by one plan: not sorted first by a custom field the join serves, or
-/// filtered so that every listed organization holds a value (then there is no second part).
-pub fn by_first_custom_key(query: &ListQuery) -> Option<Parts> {
-    let key = super::custom::joined_key(query)?;
-    let field = Field::Custom(key);
-    if query.sort.first().map(|k| k.field) != Some(field) {
+/// `None` for lists read by one plan: not sorted first by a custom field the join serves or
+/// by the company size (the one nullable attribute with an index of its values), or filtered
+/// so that every listed organization holds a value (then there is no second part).
+pub fn by_first_nullable_key(query: &ListQuery) -> Option<Parts> {
+    let field = query.sort.first()?.field;
+    let indexed = match field {
+        Field::Custom(key) => super::custom::joined_key(query) == Some(key),
+        Field::CompanySize => true,
+        _ => false,
+    };
+    if !indexed {
         return None;
     }
-    let needs_value = query
-        .filters
-        .iter()
-        .any(|f| f.field == field && super::custom::needs_value(f));
-    if needs_value {
+    if super::conditions::every_row_holds(query, field) {
         return None;
     }
     let with_filter = |held: bool, keyset: Option<Keyset>| {

@@ -92,6 +92,40 @@ pub fn boolean(operand: &Operand) -> Option<bool> {
     }
 }
 
+/// A condition SQLite must not serve from an index: `+(condition)`, its documented way to
+/// disqualify a term. Used when the order's index is walked instead (SQLite picks an
+/// equality's index whatever the order costs after it, even with `ANALYZE` statistics).
+pub struct Unindexed(pub BoxedCondition);
+
+impl diesel::expression::Expression for Unindexed {
+    type SqlType = Nullable<Bool>;
+}
+
+impl diesel::query_builder::QueryFragment<Backend> for Unindexed {
+    fn walk_ast<'b>(
+        &'b self,
+        mut pass: diesel::query_builder::AstPass<'_, 'b, Backend>,
+    ) -> QueryResult<()> {
+        pass.push_sql("+(");
+        self.0.walk_ast(pass.reborrow())?;
+        pass.push_sql(")");
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::QueryId for Unindexed {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl diesel::expression::ValidGrouping<()> for Unindexed {
+    type IsAggregate = diesel::expression::is_aggregate::No;
+}
+
+impl diesel::expression::AppearsOnTable<organizations::table> for Unindexed {}
+
+impl diesel::expression::SelectableExpression<organizations::table> for Unindexed {}
+
 /// Folded text of a column, as the reference semantics compare it.
 macro_rules! folded {
     ($column:expr) => {
