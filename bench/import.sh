@@ -7,7 +7,7 @@
 #
 #   bench/import.sh               # about 3 minutes after the release build
 #   ROWS=20000 bench/import.sh
-#   ORGBASE_BENCH_BIN=/tmp/old/orgbase bench/import.sh   # another build
+#   ORGBASE_BENCH_BIN=/tmp/old/orgbase OUT=/tmp/old.md bench/import.sh   # another build
 #
 # Writes bench/results/import.md. PostgreSQL rows need ORGBASE_BENCH_POSTGRES_URL
 # (default postgres://postgres@127.0.0.1:5432/postgres).
@@ -18,7 +18,7 @@ ROWS=${ROWS:-100000}
 PG_ADMIN=${ORGBASE_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 PG_DB=orgbase_bench_import
 DATA=bench/.data
-OUT=bench/results/import.md
+OUT=${OUT:-bench/results/import.md}
 
 command -v psql >/dev/null || { apt-get update -qq && apt-get install -y -qq postgresql-client >/dev/null; }
 # ORGBASE_BENCH_BIN measures another build (an A/B run against a commit built elsewhere).

@@ -122,6 +122,7 @@ macro_rules! conformance_suite {
             filtering::search_follows_updates_renames_and_deletes,
             filtering::filters_combine_with_archive_state_and_count,
             filtering::totals_bounded_by_one_time_are_exact,
+            filtering::dense_and_sparse_filters_page_in_every_order,
             filtering::sorts_put_nulls_last_both_ways_and_break_ties_by_id,
             accounts::users_round_trip_and_emails_are_unique_ignoring_case,
             accounts::users_list_oldest_first_in_pages,
