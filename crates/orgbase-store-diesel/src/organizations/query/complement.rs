@@ -49,12 +49,20 @@ pub fn count(conn: &mut AnyConnection, query: &ListQuery) -> Result<Option<i64>,
         // scans the whole index for both in one SELECT (90 ms at 1,000,000 rows).
         let (oldest, newest): (Option<NaiveDateTime>, Option<NaiveDateTime>) = match filter.field {
             Field::CreatedAt => (
-                organizations::table.select(min(organizations::created_at)).get_result(conn)?,
-                organizations::table.select(max(organizations::created_at)).get_result(conn)?,
+                organizations::table
+                    .select(min(organizations::created_at))
+                    .get_result(conn)?,
+                organizations::table
+                    .select(max(organizations::created_at))
+                    .get_result(conn)?,
             ),
             _ => (
-                organizations::table.select(min(organizations::updated_at)).get_result(conn)?,
-                organizations::table.select(max(organizations::updated_at)).get_result(conn)?,
+                organizations::table
+                    .select(min(organizations::updated_at))
+                    .get_result(conn)?,
+                organizations::table
+                    .select(max(organizations::updated_at))
+                    .get_result(conn)?,
             ),
         };
         let (Some(oldest), Some(newest)) = (oldest, newest) else {
