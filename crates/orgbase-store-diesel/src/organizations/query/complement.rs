@@ -47,23 +47,17 @@ pub fn count(conn: &mut AnyConnection, query: &ListQuery) -> Result<Option<i64>,
         }
         // One statement each: SQLite reads a lone min() or max() off the index's end, but
         // scans the whole index for both in one SELECT (90 ms at 1,000,000 rows).
+        macro_rules! ends {
+            ($column:expr) => {
+                (
+                    organizations::table.select(min($column)).get_result(conn)?,
+                    organizations::table.select(max($column)).get_result(conn)?,
+                )
+            };
+        }
         let (oldest, newest): (Option<NaiveDateTime>, Option<NaiveDateTime>) = match filter.field {
-            Field::CreatedAt => (
-                organizations::table
-                    .select(min(organizations::created_at))
-                    .get_result(conn)?,
-                organizations::table
-                    .select(max(organizations::created_at))
-                    .get_result(conn)?,
-            ),
-            _ => (
-                organizations::table
-                    .select(min(organizations::updated_at))
-                    .get_result(conn)?,
-                organizations::table
-                    .select(max(organizations::updated_at))
-                    .get_result(conn)?,
-            ),
+            Field::CreatedAt => ends!(organizations::created_at),
+            _ => ends!(organizations::updated_at),
         };
         let (Some(oldest), Some(newest)) = (oldest, newest) else {
             return Ok(None);

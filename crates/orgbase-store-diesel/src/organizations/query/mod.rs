@@ -115,7 +115,7 @@ fn along_order(
         _ => false,
     };
     // A filter with an index of its own, which SQLite would otherwise pick.
-    let indexed = |f: &&orgbase_domain::Filter| {
+    let indexed = |f: &orgbase_domain::Filter| {
         f.field != first
             && matches!(
                 f.field,
@@ -133,7 +133,7 @@ fn along_order(
     if dialect != Dialect::Sqlite
         || !walkable
         || query.search.is_some()
-        || !query.filters.iter().any(|f| indexed(&f))
+        || !query.filters.iter().any(indexed)
     {
         return Ok(None);
     }
